@@ -1,0 +1,201 @@
+/**
+ * Deployments: the named model endpoints of `promptLab.deployments`, resolved to what a client needs.
+ * Every provider's defaults live in {@link PROVIDERS}; nothing else in the code branches on a provider name
+ * except the client factory (Azure needs the SDK's AzureOpenAI).
+ */
+import OpenAI, { AzureOpenAI } from 'openai';
+
+/** Providers a deployment may name. */
+export type ProviderId = 'openai' | 'azure' | 'openai-compatible' | 'mistral' | 'vllm' | 'ollama';
+
+/** Prices of a deployment in USD per million tokens. */
+export interface Prices {
+  inputPerMillion: number;
+  outputPerMillion: number;
+}
+
+/** One entry of the `promptLab.deployments` setting, as the person wrote it. */
+export interface DeploymentConfig {
+  provider?: string;
+  model?: string;
+  /** OpenAI-style base URL, e.g. http://127.0.0.1:11434/v1. */
+  baseURL?: string;
+  /** Azure: https://NAME.openai.azure.com. */
+  endpoint?: string;
+  /** Azure: deployment name. */
+  deployment?: string;
+  /** Azure: api-version query parameter. */
+  apiVersion?: string;
+  /** Name of an environment variable holding the API key. */
+  apiKeyEnv?: string;
+  /** Extra request headers (not for secrets). */
+  headers?: Record<string, string>;
+  /** Request timeout in ms. */
+  timeoutMs?: number;
+  prices?: Prices;
+  /** Default request parameters, overridden by the prompt's own. */
+  parameters?: Record<string, unknown>;
+  /** Whether to send `stream_options: { include_usage: true }` (default: the provider's). */
+  streamUsage?: boolean;
+}
+
+/** What the provider implies when a deployment does not say. */
+export interface ProviderPreset {
+  label: string;
+  /** Default base URL (OpenAI-style providers). */
+  baseURL?: string;
+  /** Whether a run needs an API key. */
+  needsKey: boolean;
+  /** Whether the server accepts `stream_options.include_usage` (Mistral puts usage in the finish chunk anyway). */
+  streamUsage: boolean;
+}
+
+/**
+ * Provider presets. Base URLs: OpenAI https://platform.openai.com/docs/api-reference,
+ * Mistral https://docs.mistral.ai/api/, Ollama's OpenAI compatibility https://ollama.com/blog/openai-compatibility,
+ * vLLM's OpenAI-compatible server https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html.
+ */
+export const PROVIDERS: Readonly<Record<ProviderId, ProviderPreset>> = {
+  openai: { label: 'OpenAI', baseURL: 'https://api.openai.com/v1', needsKey: true, streamUsage: true },
+  azure: { label: 'Azure OpenAI', needsKey: true, streamUsage: true },
+  'openai-compatible': { label: 'OpenAI-compatible', needsKey: false, streamUsage: true },
+  mistral: { label: 'Mistral', baseURL: 'https://api.mistral.ai/v1', needsKey: true, streamUsage: false },
+  vllm: { label: 'vLLM', baseURL: 'http://127.0.0.1:8000/v1', needsKey: false, streamUsage: true },
+  ollama: { label: 'Ollama', baseURL: 'http://127.0.0.1:11434/v1', needsKey: false, streamUsage: true },
+};
+
+/** A deployment ready to call. */
+export interface ResolvedDeployment {
+  key: string;
+  provider: ProviderId;
+  /** Model name sent in the request (Azure: the deployment name decides; this is informational). */
+  model: string;
+  /** Where requests go: the base URL, or the Azure endpoint. */
+  baseURL: string;
+  needsKey: boolean;
+  apiKeyEnv?: string;
+  azure?: { endpoint: string; deployment: string; apiVersion: string };
+  headers: Record<string, string>;
+  timeoutMs?: number;
+  prices?: Prices;
+  parameters: Record<string, unknown>;
+  streamUsage: boolean;
+}
+
+/** Why a deployment cannot be used; `kind` decides the action offered to the person. */
+export class DeploymentError extends Error {
+  override readonly name = 'DeploymentError';
+  constructor(readonly kind: 'none' | 'unknown' | 'invalid', message: string) {
+    super(message);
+  }
+}
+
+/** The Azure api-version used when a deployment names none (GA, https://learn.microsoft.com/azure/ai-services/openai/api-version-lifecycle). */
+export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+
+/** True for 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+function isProvider(value: string): value is ProviderId {
+  return Object.prototype.hasOwnProperty.call(PROVIDERS, value);
+}
+
+/**
+ * Resolve `key` against the `promptLab.deployments` setting.
+ * @throws DeploymentError `none` when the prompt names no deployment, `unknown` when no entry has that key
+ *   (the message lists the known keys), `invalid` when the entry lacks what its provider needs.
+ */
+export function resolveDeployment(key: string | undefined, deployments: Readonly<Record<string, DeploymentConfig>>): ResolvedDeployment {
+  const known = Object.keys(deployments);
+  if (!key) {
+    throw new DeploymentError('none', known.length
+      ? `This prompt names no deployment: add "deployment": one of ${known.map((k) => `"${k}"`).join(', ')}.`
+      : 'No deployment is set: add one to the "promptLab.deployments" setting and name it in the prompt\'s "deployment".');
+  }
+  const config = deployments[key];
+  if (!config || typeof config !== 'object') {
+    throw new DeploymentError('unknown', known.length
+      ? `No deployment "${key}" in "promptLab.deployments"; known: ${known.map((k) => `"${k}"`).join(', ')}.`
+      : `No deployment "${key}": the "promptLab.deployments" setting is empty.`);
+  }
+  const providerName = config.provider ?? (config.endpoint ? 'azure' : config.baseURL ? 'openai-compatible' : 'openai');
+  if (!isProvider(providerName)) {
+    throw new DeploymentError('invalid', `Deployment "${key}" has provider "${providerName}"; use one of ${Object.keys(PROVIDERS).join(', ')}.`);
+  }
+  const preset = PROVIDERS[providerName];
+  const resolved: ResolvedDeployment = {
+    key,
+    provider: providerName,
+    model: config.model ?? '',
+    baseURL: '',
+    needsKey: false,
+    headers: { ...(config.headers ?? {}) },
+    parameters: { ...(config.parameters ?? {}) },
+    streamUsage: config.streamUsage ?? preset.streamUsage,
+  };
+  if (config.apiKeyEnv !== undefined) resolved.apiKeyEnv = config.apiKeyEnv;
+  if (config.timeoutMs !== undefined) resolved.timeoutMs = config.timeoutMs;
+  if (config.prices !== undefined) resolved.prices = config.prices;
+
+  if (providerName === 'azure') {
+    if (!config.endpoint) throw new DeploymentError('invalid', `Deployment "${key}" (Azure) needs "endpoint", e.g. "https://YOUR-RESOURCE.openai.azure.com".`);
+    const deployment = config.deployment ?? config.model;
+    if (!deployment) throw new DeploymentError('invalid', `Deployment "${key}" (Azure) needs "deployment": the name of the Azure OpenAI deployment.`);
+    resolved.azure = { endpoint: config.endpoint.replace(/\/+$/, ''), deployment, apiVersion: config.apiVersion ?? DEFAULT_AZURE_API_VERSION };
+    resolved.baseURL = resolved.azure.endpoint;
+    if (!resolved.model) resolved.model = deployment;
+  } else {
+    const baseURL = config.baseURL ?? preset.baseURL;
+    if (!baseURL) throw new DeploymentError('invalid', `Deployment "${key}" (${preset.label}) needs "baseURL", e.g. "http://127.0.0.1:8000/v1".`);
+    resolved.baseURL = baseURL.replace(/\/+$/, '');
+    if (!resolved.model) throw new DeploymentError('invalid', `Deployment "${key}" needs "model": the model name the server knows.`);
+  }
+  let url: URL;
+  try {
+    url = new URL(resolved.baseURL);
+  } catch {
+    throw new DeploymentError('invalid', `Deployment "${key}" has an invalid URL "${resolved.baseURL}".`);
+  }
+  // A server on this machine (Ollama, vLLM, a replay server) needs no key unless the deployment names one.
+  resolved.needsKey = config.apiKeyEnv !== undefined || (preset.needsKey && !isLoopbackHost(url.hostname));
+  return resolved;
+}
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** The API key, or undefined for servers that need none (no Authorization header is then sent). */
+  apiKey: string | undefined;
+  /** Retries the SDK itself makes (0 by default: a run is one request, as the log records it). */
+  maxRetries?: number;
+  /** Request timeout in ms (the deployment's own wins). */
+  timeoutMs?: number;
+}
+
+/** Placeholder the SDK requires when a server needs no key; the Authorization header is removed again. */
+const NO_KEY = 'no-key';
+
+/**
+ * An `openai` SDK client for the deployment: `AzureOpenAI` for Azure, `OpenAI` with the base URL otherwise.
+ * Never logs the key.
+ */
+export function createClient(deployment: ResolvedDeployment, options: ClientOptions): OpenAI {
+  const headers: Record<string, string | null> = { ...deployment.headers };
+  if (options.apiKey === undefined) {
+    // The SDK insists on a key; for a server that needs none, send no credential header at all.
+    headers.Authorization = null;
+    headers['api-key'] = null;
+  }
+  const common = {
+    apiKey: options.apiKey ?? NO_KEY,
+    maxRetries: options.maxRetries ?? 0,
+    timeout: deployment.timeoutMs ?? options.timeoutMs ?? 600_000,
+    defaultHeaders: headers,
+  };
+  if (deployment.azure) {
+    return new AzureOpenAI({ ...common, endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion });
+  }
+  return new OpenAI({ ...common, baseURL: deployment.baseURL });
+}

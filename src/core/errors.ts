@@ -1,0 +1,113 @@
+/**
+ * Turns whatever stopped a run into one sentence and one action for the person, plus details for the log.
+ * HTTP errors are the `openai` SDK's `APIError` subclasses; their bodies follow OpenAI's error shape
+ * `{ "error": { "message", "type", "param", "code" } }` (Azure, Groq, OpenRouter and vLLM use variants of it:
+ * test/fixtures/wire/SOURCES.md lists the recorded ones).
+ */
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
+import type { RunErrorView } from '../protocol';
+import { DeploymentError, type ResolvedDeployment } from './deployments';
+import { InputValueError, TemplateError } from './template';
+
+/** The prompt file cannot be read as a prompt (malformed JSONC, no messages…). */
+export class PromptFileError extends Error {
+  override readonly name = 'PromptFileError';
+}
+
+/** A deployment that needs an API key has none in SecretStorage nor in its `apiKeyEnv` variable. */
+export class MissingApiKeyError extends Error {
+  override readonly name = 'MissingApiKeyError';
+  constructor(readonly deployment: string) {
+    super(`Deployment "${deployment}" needs an API key: set one with "Prompt Lab: Set API Key".`);
+  }
+}
+
+/** A required input got no value (the person dismissed the input box). */
+export class RunCancelledError extends Error {
+  override readonly name = 'RunCancelledError';
+}
+
+/** An error as the panel, the notification and the log show it. */
+export interface DescribedError extends RunErrorView {
+  /** More than the sentence: status, type, code, the server's message, the cause. For the log channel. */
+  detail: string;
+}
+
+/** True when the error means the person (or a Stop button) cancelled the run. */
+export function isCancellation(err: unknown): boolean {
+  return err instanceof APIUserAbortError || err instanceof RunCancelledError || (err instanceof Error && err.name === 'AbortError');
+}
+
+function serverMessage(err: APIError): string {
+  const body = err.error as { message?: unknown; error?: { message?: unknown } } | undefined;
+  const message = typeof body?.message === 'string' ? body.message : typeof body?.error?.message === 'string' ? body.error.message : '';
+  return message || err.message.replace(/^\d{3}\s+/, '');
+}
+
+function causeCode(err: unknown): string | undefined {
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+/**
+ * Describe `err` for a person. `deployment` (when known) names the key and URL in the sentence.
+ * Never includes an API key: the SDK's messages do not carry it and nothing here reads it.
+ */
+export function describeError(err: unknown, deployment?: Pick<ResolvedDeployment, 'key' | 'baseURL' | 'model'>): DescribedError {
+  const where = deployment ? ` (deployment "${deployment.key}")` : '';
+  if (err instanceof DeploymentError) {
+    return { message: err.message, action: 'openSettings', actionLabel: 'Open Settings', detail: err.message };
+  }
+  if (err instanceof MissingApiKeyError) {
+    return { message: err.message, action: 'setApiKey', actionLabel: 'Set API Key', detail: err.message };
+  }
+  if (err instanceof PromptFileError || err instanceof TemplateError || err instanceof InputValueError) {
+    return { message: err.message, action: 'openPrompt', actionLabel: 'Open Prompt', detail: err.message };
+  }
+  if (err instanceof APIConnectionTimeoutError) {
+    const url = deployment?.baseURL ?? 'the server';
+    return { message: `The request to ${url} timed out${where}. Check the server, or raise "timeoutMs".`, action: 'openSettings', actionLabel: 'Open Settings', detail: String(err.stack ?? err) };
+  }
+  if (err instanceof APIConnectionError) {
+    const code = causeCode(err);
+    const url = deployment?.baseURL ?? 'the server';
+    const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : code === 'ECONNRESET' ? 'the connection was reset' : 'connection failed';
+    return {
+      message: `Could not reach ${url}${where}: ${why}. Is the server running, and is "baseURL" right?`,
+      action: 'openSettings', actionLabel: 'Open Settings',
+      detail: `${err.message}${code ? ` (${code})` : ''}\n${String((err as { cause?: { stack?: string } }).cause?.stack ?? '')}`,
+    };
+  }
+  if (err instanceof APIError) {
+    const status = err.status;
+    const text = serverMessage(err);
+    const detail = `HTTP ${status ?? '(in stream)'} type=${String(err.type ?? '')} code=${String(err.code ?? '')} param=${String(err.param ?? '')}: ${text}`;
+    const view = (message: string, action?: DescribedError['action'], actionLabel?: string): DescribedError => {
+      const out: DescribedError = { message, detail };
+      if (action && actionLabel) {
+        out.action = action;
+        out.actionLabel = actionLabel;
+      }
+      if (status !== undefined) out.httpStatus = status;
+      return out;
+    };
+    if (status === undefined) return view(`The server reported an error during the stream${where}: ${sentence(text)}`, 'retry', 'Run Again');
+    if (status === 401 || status === 403) return view(`The server rejected the API key (${status})${where}: ${sentence(text)} Set a valid key.`, 'setApiKey', 'Set API Key');
+    if (status === 404) return view(`Model or deployment not found (404)${where}: ${sentence(text)} Check "model" or "deployment" in the settings.`, 'openSettings', 'Open Settings');
+    if (status === 429) return view(`Rate limited (429)${where}: ${sentence(text)} Wait a moment and run again.`, 'retry', 'Run Again');
+    if (status >= 500) return view(`The server failed (${status})${where}: ${sentence(text)} Try again later.`, 'retry', 'Run Again');
+    return view(`The request was refused (${status})${where}: ${sentence(text)}`, 'showLog', 'Show Log');
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { message: `The run failed: ${sentence(message)}`, action: 'showLog', actionLabel: 'Show Log', detail: err instanceof Error ? String(err.stack) : message };
+}

@@ -1,0 +1,238 @@
+/**
+ * The `.prompt.json` format: JSONC parsed with positions.
+ *
+ * A prompt file holds `name`, `description`, `deployment` (a key of `promptLab.deployments`),
+ * `parameters` (passed through to the chat completion request), `inputs` (name → description,
+ * default, required, type) and `messages` (`{role, content}` with a Nunjucks template as content, or
+ * `{role: "chat_history", input}` naming an input whose value is an array of messages).
+ * The JSON Schema in schemas/prompt.schema.json describes the same format for VS Code's JSON support;
+ * this module checks only what the run needs and keeps the offsets that later analysis maps back to.
+ */
+import { type Node, type ParseError, parseTree, printParseErrorCode, getNodeValue, findNodeAtLocation } from 'jsonc-parser';
+import { positionAt, type Position } from './text';
+
+/** Roles whose `content` is a template. */
+export const TEMPLATE_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
+export type TemplateRole = (typeof TEMPLATE_ROLES)[number];
+
+/** Types an input may declare. `chat_history` is an array of `{role, content}` messages. */
+export const INPUT_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'chat_history'] as const;
+export type InputType = (typeof INPUT_TYPES)[number];
+
+/** A character range of the prompt file: `offset` and `length` in UTF-16 code units. */
+export interface TextSpan {
+  offset: number;
+  length: number;
+}
+
+/** A message whose content is a Nunjucks template. */
+export interface TemplateMessage {
+  kind: 'template';
+  index: number;
+  role: TemplateRole;
+  /** The template text (the JSON string value, escapes decoded). */
+  content: string;
+  name?: string;
+  /** Span of the JSON string literal holding `content`, quotes included. */
+  contentSpan: TextSpan;
+}
+
+/** A `{ "role": "chat_history", "input": "history" }` slot that expands to the input's messages. */
+export interface ChatHistoryMessage {
+  kind: 'chat_history';
+  index: number;
+  input: string;
+  span: TextSpan;
+}
+
+export type PromptMessage = TemplateMessage | ChatHistoryMessage;
+
+/** One declared input. */
+export interface PromptInput {
+  name: string;
+  description?: string;
+  /** Whether `default` is present (a default may legitimately be `null` or `""`). */
+  hasDefault: boolean;
+  default?: unknown;
+  required: boolean;
+  type?: InputType;
+  span: TextSpan;
+}
+
+/** A parsed prompt file. Fields absent from the file are absent here. */
+export interface PromptFile {
+  name?: string;
+  description?: string;
+  deployment?: string;
+  parameters: Record<string, unknown>;
+  inputs: Map<string, PromptInput>;
+  messages: PromptMessage[];
+  tags: string[];
+}
+
+/** A problem found while parsing, with its position (line and character are 0-based). */
+export interface PromptProblem {
+  code: 'jsonc-syntax' | 'prompt-structure';
+  message: string;
+  span: TextSpan;
+  start: Position;
+}
+
+/** Result of {@link parsePromptFile}: `prompt` is null when the file cannot be used at all. */
+export interface ParsedPromptFile {
+  prompt: PromptFile | null;
+  problems: PromptProblem[];
+  /** The JSONC syntax tree (undefined when the text is empty). */
+  tree: Node | undefined;
+}
+
+function problem(text: string, code: PromptProblem['code'], message: string, offset: number, length: number): PromptProblem {
+  return { code, message, span: { offset, length }, start: positionAt(text, offset) };
+}
+
+function spanOf(node: Node): TextSpan {
+  return { offset: node.offset, length: node.length };
+}
+
+const SYNTAX_HINT: Partial<Record<string, string>> = {
+  CommaExpected: 'a comma is missing between two entries',
+  PropertyNameExpected: 'a property name in double quotes is expected',
+  ValueExpected: 'a value is expected',
+  ColonExpected: 'a colon is expected after the property name',
+  CloseBraceExpected: 'a closing } is missing',
+  CloseBracketExpected: 'a closing ] is missing',
+  EndOfFileExpected: 'there is text after the end of the JSON value',
+  UnexpectedEndOfString: 'a string is not closed with "',
+  InvalidEscapeCharacter: 'a string has an invalid escape (use \\n, \\", \\\\, \\uXXXX)',
+  InvalidCharacter: 'a character is not allowed here (control characters must be escaped in strings)',
+};
+
+/**
+ * Parse the text of a `.prompt.json` file (JSONC: comments and trailing commas allowed).
+ *
+ * Never throws. Syntax errors come back as `jsonc-syntax` problems with their position; a file that
+ * parses but cannot be run (no `messages` array, a message without a role…) gets `prompt-structure`
+ * problems. `prompt` is null when there is a syntax error or no usable `messages` array.
+ */
+export function parsePromptFile(text: string): ParsedPromptFile {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  const problems: PromptProblem[] = errors.map((e) => {
+    const code = printParseErrorCode(e.error);
+    const hint = SYNTAX_HINT[code] ?? code;
+    const at = positionAt(text, e.offset);
+    return problem(text, 'jsonc-syntax', `Malformed JSONC at line ${at.line + 1}, column ${at.character + 1}: ${hint}.`, e.offset, Math.max(e.length, 1));
+  });
+  if (problems.length > 0) return { prompt: null, problems, tree };
+  if (!tree || tree.type !== 'object') {
+    problems.push(problem(text, 'prompt-structure', 'A prompt file must be a JSON object with a "messages" array.', tree?.offset ?? 0, tree?.length ?? 1));
+    return { prompt: null, problems, tree };
+  }
+
+  const str = (path: string): string | undefined => {
+    const node = findNodeAtLocation(tree, [path]);
+    if (!node) return undefined;
+    if (node.type !== 'string') {
+      problems.push(problem(text, 'prompt-structure', `"${path}" must be a string.`, node.offset, node.length));
+      return undefined;
+    }
+    return node.value as string;
+  };
+
+  const prompt: PromptFile = { parameters: {}, inputs: new Map(), messages: [], tags: [] };
+  const name = str('name');
+  if (name !== undefined) prompt.name = name;
+  const description = str('description');
+  if (description !== undefined) prompt.description = description;
+  const deployment = str('deployment');
+  if (deployment !== undefined) prompt.deployment = deployment;
+
+  const parametersNode = findNodeAtLocation(tree, ['parameters']);
+  if (parametersNode) {
+    if (parametersNode.type === 'object') prompt.parameters = getNodeValue(parametersNode) as Record<string, unknown>;
+    else problems.push(problem(text, 'prompt-structure', '"parameters" must be an object, e.g. { "temperature": 0.2 }.', parametersNode.offset, parametersNode.length));
+  }
+
+  const tagsNode = findNodeAtLocation(tree, ['tags']);
+  if (tagsNode?.type === 'array') prompt.tags = (getNodeValue(tagsNode) as unknown[]).filter((t): t is string => typeof t === 'string');
+
+  readInputs(text, tree, prompt, problems);
+  const usable = readMessages(text, tree, prompt, problems);
+  return { prompt: usable ? prompt : null, problems, tree };
+}
+
+function readInputs(text: string, tree: Node, prompt: PromptFile, problems: PromptProblem[]): void {
+  const inputsNode = findNodeAtLocation(tree, ['inputs']);
+  if (!inputsNode) return;
+  if (inputsNode.type !== 'object') {
+    problems.push(problem(text, 'prompt-structure', '"inputs" must be an object: input name → { "description", "default", "required", "type" }.', inputsNode.offset, inputsNode.length));
+    return;
+  }
+  for (const property of inputsNode.children ?? []) {
+    const [keyNode, valueNode] = property.children ?? [];
+    if (!keyNode || !valueNode) continue;
+    const name = keyNode.value as string;
+    const input: PromptInput = { name, hasDefault: false, required: false, span: spanOf(keyNode) };
+    if (valueNode.type !== 'object') {
+      problems.push(problem(text, 'prompt-structure', `Input "${name}" must be an object such as { "default": "…" }.`, valueNode.offset, valueNode.length));
+      prompt.inputs.set(name, input);
+      continue;
+    }
+    const value = getNodeValue(valueNode) as Record<string, unknown>;
+    if (typeof value.description === 'string') input.description = value.description;
+    if (Object.prototype.hasOwnProperty.call(value, 'default')) {
+      input.hasDefault = true;
+      input.default = value.default;
+    }
+    input.required = value.required === true;
+    if (typeof value.type === 'string' && (INPUT_TYPES as readonly string[]).includes(value.type)) input.type = value.type as InputType;
+    prompt.inputs.set(name, input);
+  }
+}
+
+/** Reads `messages` into `prompt`; false when there is no usable (non-empty) array. */
+function readMessages(text: string, tree: Node, prompt: PromptFile, problems: PromptProblem[]): boolean {
+  const messagesNode = findNodeAtLocation(tree, ['messages']);
+  if (!messagesNode || messagesNode.type !== 'array') {
+    const at = messagesNode ?? tree;
+    problems.push(problem(text, 'prompt-structure', 'A prompt file needs a "messages" array, e.g. [{ "role": "user", "content": "Hello {{ name }}" }].', at.offset, messagesNode ? at.length : 1));
+    return false;
+  }
+  (messagesNode.children ?? []).forEach((node, index) => {
+    if (node.type !== 'object') {
+      problems.push(problem(text, 'prompt-structure', `Message ${index + 1} must be an object with "role" and "content".`, node.offset, node.length));
+      return;
+    }
+    const roleNode = findNodeAtLocation(node, ['role']);
+    const role = roleNode?.type === 'string' ? (roleNode.value as string) : undefined;
+    if (role === 'chat_history') {
+      const inputNode = findNodeAtLocation(node, ['input']);
+      if (inputNode?.type !== 'string') {
+        problems.push(problem(text, 'prompt-structure', `Message ${index + 1} has role "chat_history" and needs "input": the name of the input holding the messages.`, node.offset, node.length));
+        return;
+      }
+      prompt.messages.push({ kind: 'chat_history', index, input: inputNode.value as string, span: spanOf(node) });
+      return;
+    }
+    if (!role || !(TEMPLATE_ROLES as readonly string[]).includes(role)) {
+      const at = roleNode ?? node;
+      problems.push(problem(text, 'prompt-structure', `Message ${index + 1} needs a "role": one of system, developer, user, assistant, chat_history.`, at.offset, at.length));
+      return;
+    }
+    const contentNode = findNodeAtLocation(node, ['content']);
+    if (contentNode?.type !== 'string') {
+      const at = contentNode ?? node;
+      problems.push(problem(text, 'prompt-structure', `Message ${index + 1} needs "content": a string (a Nunjucks template).`, at.offset, at.length));
+      return;
+    }
+    const message: TemplateMessage = { kind: 'template', index, role: role as TemplateRole, content: contentNode.value as string, contentSpan: spanOf(contentNode) };
+    const nameNode = findNodeAtLocation(node, ['name']);
+    if (nameNode?.type === 'string') message.name = nameNode.value as string;
+    prompt.messages.push(message);
+  });
+  if ((messagesNode.children ?? []).length === 0) {
+    problems.push(problem(text, 'prompt-structure', 'A prompt file needs at least one message in "messages".', messagesNode.offset, messagesNode.length));
+    return false;
+  }
+  return true;
+}

@@ -1,0 +1,150 @@
+/**
+ * One run of a prompt: render the messages, stream the chat completion, assemble it, log it.
+ * vscode-free: the extension calls it with what it read from settings and SecretStorage, tests and
+ * benchmarks call it directly against a local server.
+ */
+import type OpenAI from 'openai';
+import { performance } from 'node:perf_hooks';
+import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
+import { createClient, type ResolvedDeployment } from './deployments';
+import { describeError, isCancellation, type DescribedError } from './errors';
+import type { PromptFile } from './promptFile';
+import { appendRunRecord, type RunRecord } from './runLog';
+import { StreamAssembler } from './streamAssembly';
+import { renderMessages, type ChatMessage } from './template';
+
+/** Everything a run needs. */
+export interface RunRequest {
+  /** UUID of the run (also the log record's `id`). */
+  runId: string;
+  /** Workspace-relative path of the prompt file, forward slashes. */
+  promptPath: string;
+  prompt: PromptFile;
+  /** Input values (defaults already applied, see `resolveInputs`). */
+  inputs: Record<string, unknown>;
+  deployment: ResolvedDeployment;
+  /** API key, or undefined for a server that needs none. */
+  apiKey: string | undefined;
+  /** Aborting it cancels the request; the run then ends as `cancelled` with its partial output. */
+  signal?: AbortSignal;
+  /** Folder of the run log; undefined to not log (e.g. a benchmark). */
+  logDir?: string;
+  /** Request timeout in ms when the deployment sets none. */
+  timeoutMs?: number;
+}
+
+/** Callbacks as the run progresses. All optional; called synchronously from the stream loop. */
+export interface RunObserver {
+  /** The messages are rendered and the request is about to be sent. */
+  onStarted?(info: { startedAt: string; model: string; messages: ChatMessage[]; parameters: Record<string, unknown> }): void;
+  /** The server answered; `replayOf` is the `x-prompt-lab-replay` header of Prompt Lab's replay server, else null. */
+  onResponded?(replayOf: string | null): void;
+  /** New answer text (choice 0), in order; the output is the concatenation. */
+  onText?(text: string): void;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  record: RunRecord;
+  /** Set when `record.status` is "error". */
+  error?: DescribedError;
+  /** The log file written, when `logDir` was given and the write succeeded. */
+  logFile?: string;
+  /** Set when the log line could not be written (the run itself is intact in `record`). */
+  logError?: Error;
+}
+
+/** Response header by which Prompt Lab's replay server names the recorded response it plays. */
+export const REPLAY_HEADER = 'x-prompt-lab-replay';
+
+/** Request parameters as sent: deployment defaults, then the prompt's own; `model`, `messages`, `stream` are ours. */
+export function requestParameters(prompt: PromptFile, deployment: ResolvedDeployment): Record<string, unknown> {
+  const parameters: Record<string, unknown> = { ...deployment.parameters, ...prompt.parameters };
+  for (const reserved of ['model', 'messages', 'stream', 'stream_options']) delete parameters[reserved];
+  return parameters;
+}
+
+/**
+ * Run a prompt once and append it to the log. Never throws for a failing request: every outcome, finished,
+ * failed or cancelled, comes back as a record (with partial output) and is logged.
+ */
+export async function executeRun(request: RunRequest, observer: RunObserver = {}): Promise<RunOutcome> {
+  const { deployment } = request;
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  const assembler = new StreamAssembler();
+  const parameters = requestParameters(request.prompt, deployment);
+  let messages: ChatMessage[] = [];
+  let ttftMs: number | null = null;
+  let replayOf: string | null = null;
+  let failure: unknown;
+
+  try {
+    messages = renderMessages(request.prompt, request.inputs);
+    observer.onStarted?.({ startedAt, model: deployment.model, messages, parameters });
+    const clientOptions: Parameters<typeof createClient>[1] = { apiKey: request.apiKey };
+    if (request.timeoutMs !== undefined) clientOptions.timeoutMs = request.timeoutMs;
+    const client: OpenAI = createClient(deployment, clientOptions);
+    const body = {
+      ...parameters,
+      model: deployment.model,
+      messages,
+      stream: true,
+      ...(deployment.streamUsage ? { stream_options: { include_usage: true } } : {}),
+    } as ChatCompletionCreateParamsStreaming;
+    const requestOptions = request.signal ? { signal: request.signal } : {};
+    const { data: stream, response } = await client.chat.completions.create(body, requestOptions).withResponse();
+    replayOf = response.headers.get(REPLAY_HEADER);
+    observer.onResponded?.(replayOf);
+    for await (const chunk of stream) {
+      const delta = assembler.push(chunk as unknown as Record<string, unknown>);
+      if (delta.generated && ttftMs === null) ttftMs = performance.now() - t0;
+      if (delta.text) observer.onText?.(delta.text);
+    }
+  } catch (err) {
+    failure = err;
+  }
+  const latencyMs = performance.now() - t0;
+  const cancelled = failure !== undefined && (isCancellation(failure) || request.signal?.aborted === true);
+  const described = failure !== undefined && !cancelled ? describeError(failure, deployment) : undefined;
+
+  const record: RunRecord = {
+    event: 'run',
+    id: request.runId,
+    prompt: request.promptPath,
+    deployment: deployment.key,
+    provider: deployment.provider,
+    model: assembler.model || deployment.model,
+    inputs: request.inputs,
+    messages,
+    parameters,
+    output: assembler.text,
+    finishReason: assembler.finishReason,
+    usage: assembler.usage,
+    timing: { startedAt, ttftMs: ttftMs === null ? null : round(ttftMs), latencyMs: round(latencyMs) },
+    status: failure === undefined ? 'ok' : cancelled ? 'cancelled' : 'error',
+  };
+  if (described) {
+    record.error = { message: described.message };
+    if (described.httpStatus !== undefined) record.error.httpStatus = described.httpStatus;
+  }
+  const choice = assembler.choices[0];
+  if (choice?.reasoning) record.reasoning = choice.reasoning;
+  if (choice?.toolCalls.length) record.toolCalls = choice.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+  if (replayOf) record.replayOf = replayOf;
+
+  const outcome: RunOutcome = { record };
+  if (described) outcome.error = described;
+  if (request.logDir) {
+    try {
+      outcome.logFile = await appendRunRecord(request.logDir, record);
+    } catch (err) {
+      outcome.logError = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  return outcome;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,84 @@
+/**
+ * The run log: every run appended as one JSON line to `<log dir>/<UTC date>.jsonl` inside the workspace
+ * (by default `.promptlab/runs/2026-11-21.jsonl`), so history travels with the repository and git can diff it.
+ *
+ * Lines are only ever appended, each with a single `write(2)` on a file opened with `O_APPEND`, so two
+ * processes (two VS Code windows) appending at once interleave whole lines and lose none.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { RunStatus, TokenUsage } from '../protocol';
+import type { ChatMessage } from './template';
+
+/** One run, as one line of the log (`event: "run"`). Field names are part of the log format: change them only additively. */
+export interface RunRecord {
+  event: 'run';
+  /** UUID v4. */
+  id: string;
+  /** Workspace-relative path of the prompt file, with forward slashes. */
+  prompt: string;
+  deployment: string;
+  provider: string;
+  /** Model the server reported, else the one requested. */
+  model: string;
+  inputs: Record<string, unknown>;
+  /** The messages as rendered and sent. */
+  messages: ChatMessage[];
+  /** Request parameters as sent (deployment defaults merged with the prompt's). */
+  parameters: Record<string, unknown>;
+  /** The output text (choice 0); partial when the run failed or was cancelled. */
+  output: string;
+  finishReason: string | null;
+  usage: TokenUsage | null;
+  timing: {
+    /** ISO 8601, UTC. */
+    startedAt: string;
+    /** Time to first token in ms, null when none arrived. */
+    ttftMs: number | null;
+    /** From the request to the end of the stream, in ms. */
+    latencyMs: number;
+  };
+  status: RunStatus;
+  /** Set when status is "error". */
+  error?: { message: string; httpStatus?: number };
+  /** Reasoning text the model sent apart from its answer, when any. */
+  reasoning?: string;
+  /** Tool calls of choice 0, when any (arguments as the raw JSON text). */
+  toolCalls?: { id: string; name: string; arguments: string }[];
+  /** Set when the endpoint was Prompt Lab's replay server: the recorded response it played. */
+  replayOf?: string;
+}
+
+/** Log file name for a moment: its UTC date, `YYYY-MM-DD.jsonl`. */
+export function logFileName(at: Date): string {
+  return `${at.toISOString().slice(0, 10)}.jsonl`;
+}
+
+/**
+ * Append `record` as one line to the day's file under `logDir` (created when missing).
+ * The day is the UTC date of `record.timing.startedAt`.
+ * @returns the path of the file written.
+ * @throws the file system's error when the folder cannot be created or written.
+ */
+export async function appendRunRecord(logDir: string, record: RunRecord): Promise<string> {
+  const file = path.join(logDir, logFileName(new Date(record.timing.startedAt)));
+  await appendLine(file, record);
+  return file;
+}
+
+/** Append one JSON value as a line, in a single write on an O_APPEND descriptor. */
+export async function appendLine(file: string, value: unknown): Promise<void> {
+  const line = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const handle = await fs.open(file, 'a');
+  try {
+    let written = 0;
+    // One write in practice; the loop only guards against a short write, which regular files do not do.
+    while (written < line.length) {
+      const { bytesWritten } = await handle.write(line, written, line.length - written);
+      written += bytesWritten;
+    }
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Rendering of a prompt's messages with Nunjucks, sandboxed.
+ *
+ * Nunjucks templates compile to JavaScript that can reach the host through prototypes
+ * (`{{ range.constructor("return process")() }}` returns Node's `process` in stock Nunjucks 3.2.4).
+ * This module closes that door: member and variable lookups never return `constructor`,
+ * `__proto__`, `prototype` or the other accessor keys, never return inherited members of
+ * `Object.prototype`, and never return the `Function` constructors; no loader is configured, so
+ * `{% include %}`, `{% import %}` and `{% extends %}` cannot read files; `range` is bounded.
+ * Autoescape is off (prompts are not HTML) and outputting an undefined variable is an error.
+ */
+import * as nunjucks from 'nunjucks';
+import type { ChatHistoryMessage, PromptFile, TemplateRole } from './promptFile';
+
+/** A chat message as sent in a chat completion request (`messages[]`). */
+export interface ChatMessage {
+  role: TemplateRole | 'tool';
+  content: string;
+  name?: string;
+}
+
+/** A template that failed to compile or render, with where (message index 0-based, line and column 1-based). */
+export class TemplateError extends Error {
+  override readonly name = 'TemplateError';
+  constructor(
+    /** What went wrong, without Nunjucks' path prefix. */
+    readonly detail: string,
+    /** Index of the message in `messages` (0-based). */
+    readonly messageIndex: number,
+    /** Line inside the template (1-based), when Nunjucks knows it. */
+    readonly line: number | undefined,
+    /** Column inside the template (1-based), when Nunjucks knows it. */
+    readonly column: number | undefined,
+  ) {
+    super(`Template error in message ${messageIndex + 1}${line !== undefined ? `, line ${line}` : ''}${column !== undefined ? `, column ${column}` : ''}: ${detail}`);
+  }
+}
+
+/** An input value that cannot be used as declared (e.g. a chat history that is not an array of messages). */
+export class InputValueError extends Error {
+  override readonly name = 'InputValueError';
+  constructor(readonly input: string, message: string) {
+    super(message);
+  }
+}
+
+/** Keys a template may never read: they lead from data to constructors and so to the host. */
+const BLOCKED_KEYS = new Set([
+  'constructor', '__proto__', 'prototype', '__defineGetter__', '__defineSetter__',
+  '__lookupGetter__', '__lookupSetter__', 'caller', 'callee', 'arguments',
+]);
+
+/* eslint-disable @typescript-eslint/no-empty-function -- only used to reach the constructors */
+const FORBIDDEN_VALUES = new Set<unknown>([
+  Function,
+  Object.getPrototypeOf(async function () {}).constructor,
+  Object.getPrototypeOf(function* () {}).constructor,
+  Object.getPrototypeOf(async function* () {}).constructor,
+  Object,
+  globalThis,
+  typeof process === 'undefined' ? undefined : process,
+  typeof require === 'undefined' ? undefined : require,
+].filter((v) => v !== undefined));
+/* eslint-enable @typescript-eslint/no-empty-function */
+
+function isSafeValue(value: unknown): boolean {
+  return !FORBIDDEN_VALUES.has(value);
+}
+
+/** True when `key` on `obj` is an inherited member of Object.prototype (toString, valueOf…), not data. */
+function isObjectPrototypeMember(obj: unknown, key: string): boolean {
+  if (obj === null || typeof obj !== 'object') return false;
+  return !Object.prototype.hasOwnProperty.call(obj, key) && key in Object.prototype;
+}
+
+interface NunjucksRuntime {
+  memberLookup(obj: unknown, key: unknown): unknown;
+  contextOrFrameLookup(context: { lookup(name: string): unknown }, frame: { lookup(name: string): unknown }, name: string): unknown;
+}
+
+let sandboxInstalled = false;
+
+/**
+ * Replace Nunjucks' two lookup functions with checked ones. Compiled templates call them through the
+ * runtime module object, so this covers every template. esbuild bundles a private copy of Nunjucks
+ * into the extension, so no other extension's Nunjucks is touched.
+ */
+function installSandbox(): void {
+  if (sandboxInstalled) return;
+  sandboxInstalled = true;
+  const runtime = (nunjucks as unknown as { runtime: NunjucksRuntime }).runtime;
+  runtime.memberLookup = (obj: unknown, key: unknown): unknown => {
+    if (obj === undefined || obj === null) return undefined;
+    const name = String(key);
+    if (BLOCKED_KEYS.has(name) || isObjectPrototypeMember(obj, name)) return undefined;
+    const target = obj as Record<string, unknown>;
+    const value = target[name];
+    if (!isSafeValue(value)) return undefined;
+    if (typeof value === 'function') {
+      return (...args: unknown[]): unknown => {
+        const result: unknown = (value as (...a: unknown[]) => unknown).apply(obj, args);
+        return isSafeValue(result) ? result : undefined;
+      };
+    }
+    return value;
+  };
+  runtime.contextOrFrameLookup = (context, frame, name) => {
+    if (BLOCKED_KEYS.has(name) || name in Object.prototype) return undefined;
+    const fromFrame = frame.lookup(name);
+    const value = fromFrame !== undefined ? fromFrame : context.lookup(name);
+    return isSafeValue(value) ? value : undefined;
+  };
+}
+
+/** Largest list `range()` may build in a template. */
+export const MAX_RANGE_LENGTH = 100_000;
+
+function boundedRange(start: number, stop?: number, step = 1): number[] {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) return [];
+  const length = Math.max(0, Math.ceil((stop - start) / step));
+  if (length > MAX_RANGE_LENGTH) throw new Error(`range() would build ${length} items; the limit is ${MAX_RANGE_LENGTH}.`);
+  return Array.from({ length }, (_, i) => start + i * step);
+}
+
+let environment: nunjucks.Environment | undefined;
+
+/** The shared sandboxed environment: no loaders, autoescape off, undefined output is an error. */
+export function templateEnvironment(): nunjucks.Environment {
+  if (!environment) {
+    installSandbox();
+    environment = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: true });
+    environment.addGlobal('range', boundedRange);
+  }
+  return environment;
+}
+
+/** Nunjucks wraps messages as "(path) [Line 2, Column 5]\n  Template render error: …"; keep the sentence. */
+function cleanNunjucksMessage(message: string): { detail: string; line?: number; column?: number } {
+  const position = /\[Line (\d+), Column (\d+)\]/.exec(message);
+  const detail = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^\(.*\)( \[Line \d+, Column \d+\])?$/.test(l))
+    .map((l) => l.replace(/^(Template render error: )?(\(.*?\) )?(\[Line \d+, Column \d+\] )?/, '').replace(/^Error: /, ''))
+    .filter(Boolean)
+    .join(' ');
+  const out: { detail: string; line?: number; column?: number } = { detail: detail || message };
+  if (position) {
+    out.line = Number(position[1]);
+    out.column = Number(position[2]);
+  }
+  return out;
+}
+
+function toTemplateError(err: unknown, messageIndex: number): TemplateError {
+  const e = err as { message?: string; lineno?: number; colno?: number };
+  const cleaned = cleanNunjucksMessage(String(e?.message ?? err));
+  const line = typeof e?.lineno === 'number' ? e.lineno : cleaned.line;
+  const column = typeof e?.colno === 'number' ? e.colno : cleaned.column;
+  return new TemplateError(cleaned.detail, messageIndex, line, column);
+}
+
+/**
+ * Render one template string with `variables`.
+ * @throws TemplateError (with `messageIndex`) when the template does not compile or render.
+ */
+export function renderTemplate(source: string, variables: Record<string, unknown>, messageIndex = 0): string {
+  const env = templateEnvironment();
+  let template: nunjucks.Template;
+  try {
+    template = new nunjucks.Template(source, env, `message ${messageIndex + 1}`, true);
+  } catch (err) {
+    throw toTemplateError(err, messageIndex);
+  }
+  try {
+    return template.render(variables);
+  } catch (err) {
+    throw toTemplateError(err, messageIndex);
+  }
+}
+
+const HISTORY_ROLES = new Set(['system', 'developer', 'user', 'assistant', 'tool']);
+
+function expandChatHistory(slot: ChatHistoryMessage, value: unknown): ChatMessage[] {
+  if (value === undefined) throw new InputValueError(slot.input, `Message ${slot.index + 1} expands the chat history input "${slot.input}", which has no value: declare it under "inputs" with a default array of messages.`);
+  if (!Array.isArray(value)) throw new InputValueError(slot.input, `Input "${slot.input}" must be an array of { "role", "content" } messages to fill the chat history of message ${slot.index + 1}.`);
+  return value.map((item: unknown, i): ChatMessage => {
+    const m = item as { role?: unknown; content?: unknown; name?: unknown } | null;
+    if (!m || typeof m !== 'object' || typeof m.role !== 'string' || !HISTORY_ROLES.has(m.role) || typeof m.content !== 'string') {
+      throw new InputValueError(slot.input, `Item ${i + 1} of input "${slot.input}" must be { "role": "user" | "assistant" | "system", "content": "…" }.`);
+    }
+    const out: ChatMessage = { role: m.role as ChatMessage['role'], content: m.content };
+    if (typeof m.name === 'string') out.name = m.name;
+    return out;
+  });
+}
+
+/**
+ * Render every message of `prompt` with the input values, expanding `chat_history` slots.
+ * @returns the messages of the chat completion request, in order.
+ * @throws TemplateError for a template that fails; InputValueError for a chat history that is not an array of messages.
+ */
+export function renderMessages(prompt: PromptFile, values: Record<string, unknown>): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const message of prompt.messages) {
+    if (message.kind === 'chat_history') {
+      out.push(...expandChatHistory(message, values[message.input]));
+      continue;
+    }
+    const rendered: ChatMessage = { role: message.role, content: renderTemplate(message.content, values, message.index) };
+    if (message.name !== undefined) rendered.name = message.name;
+    out.push(rendered);
+  }
+  return out;
+}
+
+/** Input values for a run: given values first, then defaults. `missing` lists required inputs with neither. */
+export interface ResolvedInputs {
+  values: Record<string, unknown>;
+  missing: string[];
+}
+
+/** Combine a prompt's input defaults with values given for this run (given values win). */
+export function resolveInputs(prompt: PromptFile, given: Record<string, unknown> = {}): ResolvedInputs {
+  const values: Record<string, unknown> = {};
+  const missing: string[] = [];
+  for (const input of prompt.inputs.values()) {
+    if (Object.prototype.hasOwnProperty.call(given, input.name)) values[input.name] = given[input.name];
+    else if (input.hasDefault) values[input.name] = input.default;
+    else if (input.required) missing.push(input.name);
+  }
+  for (const [name, value] of Object.entries(given)) if (!(name in values)) values[name] = value;
+  return { values, missing };
+}

@@ -1,0 +1,145 @@
+/**
+ * The messages that cross the boundary between the extension host and the Run Prompt webview.
+ * Both sides import this file (the host through src/, the webview bundle through webview/), so a
+ * change here is a compile error on whichever side falls behind.
+ *
+ * Every message is `{ method, params }` with a namespaced method. Host → webview messages are sent
+ * only after the webview said `ready`; the host queues them until then.
+ */
+
+/** Outcome of a run, as written to the run log (`status`). */
+export type RunStatus = 'ok' | 'error' | 'cancelled';
+
+/** Token counts reported by the provider (`usage` of the chat completion), in tokens. */
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+}
+
+/** What a person can click next to an error. The host maps each to a command it trusts. */
+export type ErrorAction = 'openSettings' | 'setApiKey' | 'showLog' | 'openPrompt' | 'retry';
+
+/** An error as shown to a person: one sentence, an optional action, an optional HTTP status. */
+export interface RunErrorView {
+  message: string;
+  action?: ErrorAction;
+  /** Label of the action button, e.g. "Set API Key". */
+  actionLabel?: string;
+  httpStatus?: number;
+}
+
+/** Everything the panel shows when a run starts. */
+export interface RunStartedParams {
+  runId: string;
+  /** Prompt `name`, or the file name. */
+  promptName: string;
+  /** Workspace-relative path of the prompt file. */
+  promptPath: string;
+  deployment: string;
+  provider: string;
+  /** Model requested (may be replaced by the model the server reports when the run ends). */
+  model: string;
+  /** Base URL the request goes to (never a key). */
+  baseURL: string;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+}
+
+/** The server answered (headers arrived). */
+export interface RunRespondedParams {
+  runId: string;
+  /**
+   * Set when the endpoint is Prompt Lab's local replay server: the recorded response it plays back
+   * (e.g. "openai/pysdk-stream-text-usage.sse"). The panel then says the output is a replay, not an
+   * answer to this prompt. Taken from the `x-prompt-lab-replay` response header.
+   */
+  replayOf: string | null;
+}
+
+/** A batch of output text, in arrival order. Concatenating every delta of a run gives its output. */
+export interface RunDeltaParams {
+  runId: string;
+  text: string;
+}
+
+/** The end of a run, whatever its outcome. */
+export interface RunFinishedParams {
+  runId: string;
+  status: RunStatus;
+  /** Model the server reported in its chunks, else the requested one. */
+  model: string;
+  finishReason: string | null;
+  usage: TokenUsage | null;
+  /** Time to first token in ms (first content delta), null when no token arrived. */
+  ttftMs: number | null;
+  /** Total latency in ms, from the request to the end of the stream. */
+  latencyMs: number;
+  /** Number of UTF-16 code units of the whole output, so the panel can check it holds all of it. */
+  outputLength: number;
+  /** Cost of the run in USD, when the deployment carries prices. */
+  costUsd?: number;
+  error?: RunErrorView;
+}
+
+/** Host → webview. */
+export type HostMessage =
+  | { method: 'run/started'; params: RunStartedParams }
+  | { method: 'run/responded'; params: RunRespondedParams }
+  | { method: 'run/delta'; params: RunDeltaParams }
+  | { method: 'run/finished'; params: RunFinishedParams };
+
+/** Webview → host. */
+export type WebviewMessage =
+  | { method: 'ready'; params: Record<string, never> }
+  /** The Stop button of a run. */
+  | { method: 'run/stop'; params: { runId: string } }
+  /** Run the same prompt file again. */
+  | { method: 'run/rerun'; params: Record<string, never> }
+  /** The panel has applied `run/finished` and shows `outputLength` characters of output. */
+  | { method: 'run/rendered'; params: { runId: string; outputLength: number } }
+  /** A click on an error's action button. */
+  | { method: 'error/action'; params: { action: ErrorAction } };
+
+const ERROR_ACTIONS: readonly ErrorAction[] = ['openSettings', 'setApiKey', 'showLog', 'openPrompt', 'retry'];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Type guard for messages arriving from the webview; anything else is dropped by the host. */
+export function isWebviewMessage(value: unknown): value is WebviewMessage {
+  if (!isRecord(value) || typeof value.method !== 'string' || !isRecord(value.params)) return false;
+  const p = value.params;
+  switch (value.method) {
+    case 'ready':
+    case 'run/rerun':
+      return true;
+    case 'run/stop':
+      return typeof p.runId === 'string';
+    case 'run/rendered':
+      return typeof p.runId === 'string' && typeof p.outputLength === 'number';
+    case 'error/action':
+      return typeof p.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(p.action);
+    default:
+      return false;
+  }
+}
+
+/** Type guard for messages arriving from the host. */
+export function isHostMessage(value: unknown): value is HostMessage {
+  if (!isRecord(value) || typeof value.method !== 'string' || !isRecord(value.params)) return false;
+  const p = value.params;
+  switch (value.method) {
+    case 'run/started':
+      return typeof p.runId === 'string' && typeof p.deployment === 'string';
+    case 'run/responded':
+      return typeof p.runId === 'string';
+    case 'run/delta':
+      return typeof p.runId === 'string' && typeof p.text === 'string';
+    case 'run/finished':
+      return typeof p.runId === 'string' && typeof p.status === 'string';
+    default:
+      return false;
+  }
+}

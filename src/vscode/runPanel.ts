@@ -1,0 +1,193 @@
+/**
+ * The Run Prompt panel, host side: one WebviewPanel per prompt file, beside the editor. Messages to the
+ * webview are queued until it says `ready`; text deltas are batched (see TextBatcher). The webview code is
+ * webview/src/runPanel.ts; the messages are typed in src/protocol.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import { TextBatcher } from '../core/textBatcher';
+import {
+  type ErrorAction, type HostMessage, type RunFinishedParams, type RunStartedParams, isWebviewMessage,
+} from '../protocol';
+
+/** What the panel asks of its owner. */
+export interface RunPanelHandlers {
+  stop(runId: string): void;
+  rerun(promptUri: vscode.Uri): void;
+  errorAction(action: ErrorAction, promptUri: vscode.Uri): void;
+}
+
+/** Reported when the webview shows a finished run: the figure the catch-up benchmark reads. */
+export interface RunRenderedEvent {
+  runId: string;
+  promptUri: vscode.Uri;
+  /** Characters the panel shows for the run's output. */
+  outputLength: number;
+  /** From the last text delta received from the server to the webview's confirmation, in ms. */
+  catchUpMs: number;
+}
+
+const VIEW_TYPE = 'promptLab.runPanel';
+
+/** One panel, for one prompt file. */
+export class RunPanel implements vscode.Disposable {
+  private ready = false;
+  private readonly queue: HostMessage[] = [];
+  private readonly batchers = new Map<string, TextBatcher>();
+  private readonly lastTextAt = new Map<string, number>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly promptUri: vscode.Uri,
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly handlers: RunPanelHandlers,
+    private readonly rendered: vscode.EventEmitter<RunRenderedEvent>,
+    onDispose: () => void,
+  ) {
+    panel.webview.html = renderHtml(panel.webview, extensionUri);
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+      panel.onDidDispose(() => {
+        this.dispose();
+        onDispose();
+      }),
+    );
+  }
+
+  /** Bring the panel forward without taking focus from the editor. */
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  started(params: RunStartedParams): void {
+    this.panel.title = `Run: ${params.promptName}`;
+    this.batchers.set(params.runId, new TextBatcher((text) => this.post({ method: 'run/delta', params: { runId: params.runId, text } })));
+    this.post({ method: 'run/started', params });
+  }
+
+  responded(runId: string, replayOf: string | null): void {
+    this.post({ method: 'run/responded', params: { runId, replayOf } });
+  }
+
+  text(runId: string, text: string): void {
+    this.lastTextAt.set(runId, performance.now());
+    this.batchers.get(runId)?.push(text);
+  }
+
+  finished(params: RunFinishedParams): void {
+    const batcher = this.batchers.get(params.runId);
+    batcher?.flush();
+    batcher?.dispose();
+    this.batchers.delete(params.runId);
+    if (!this.lastTextAt.has(params.runId)) this.lastTextAt.set(params.runId, performance.now());
+    this.post({ method: 'run/finished', params });
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.ready) {
+      this.queue.push(message);
+      return;
+    }
+    void this.panel.webview.postMessage(message);
+  }
+
+  private receive(message: unknown): void {
+    if (!isWebviewMessage(message)) return;
+    switch (message.method) {
+      case 'ready':
+        this.ready = true;
+        for (const queued of this.queue.splice(0)) void this.panel.webview.postMessage(queued);
+        break;
+      case 'run/stop':
+        this.handlers.stop(message.params.runId);
+        break;
+      case 'run/rerun':
+        this.handlers.rerun(this.promptUri);
+        break;
+      case 'run/rendered': {
+        const last = this.lastTextAt.get(message.params.runId);
+        this.lastTextAt.delete(message.params.runId);
+        this.rendered.fire({
+          runId: message.params.runId,
+          promptUri: this.promptUri,
+          outputLength: message.params.outputLength,
+          catchUpMs: last === undefined ? 0 : performance.now() - last,
+        });
+        break;
+      }
+      case 'error/action':
+        this.handlers.errorAction(message.params.action, this.promptUri);
+        break;
+    }
+  }
+
+  dispose(): void {
+    for (const batcher of this.batchers.values()) batcher.dispose();
+    this.batchers.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Keeps one RunPanel per prompt file and reuses it for later runs. */
+export class RunPanelManager implements vscode.Disposable {
+  private readonly panels = new Map<string, RunPanel>();
+  private readonly renderedEmitter = new vscode.EventEmitter<RunRenderedEvent>();
+  /** Fires when a panel confirms it shows a finished run. */
+  readonly onDidRender = this.renderedEmitter.event;
+
+  constructor(private readonly extensionUri: vscode.Uri, private readonly handlers: RunPanelHandlers) {}
+
+  /** The panel of `promptUri`, created beside the editor when there is none. */
+  panelFor(promptUri: vscode.Uri, title: string): RunPanel {
+    const key = promptUri.toString();
+    const existing = this.panels.get(key);
+    if (existing) {
+      existing.reveal();
+      return existing;
+    }
+    const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, `Run: ${title}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    });
+    const panel = new RunPanel(promptUri, webviewPanel, this.extensionUri, this.handlers, this.renderedEmitter, () => this.panels.delete(key));
+    this.panels.set(key, panel);
+    return panel;
+  }
+
+  dispose(): void {
+    for (const panel of this.panels.values()) panel.dispose();
+    this.panels.clear();
+    this.renderedEmitter.dispose();
+  }
+}
+
+/** The panel's HTML: a strict CSP, the script with a nonce from crypto.randomBytes, styles from the extension. */
+function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'runPanel.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'runPanel.css'));
+  const csp = [
+    "default-src 'none'",
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+    `style-src ${webview.cspSource} 'unsafe-inline'`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="${style.toString()}">
+<title>Prompt Lab run</title>
+</head>
+<body>
+<div id="app"></div>
+<script nonce="${nonce}" src="${script.toString()}"></script>
+</body>
+</html>`;
+}

@@ -1,0 +1,49 @@
+/**
+ * "Prompt Lab: Set API Key": pick a deployment, type its key in a password box; the key goes to
+ * SecretStorage only. An empty answer removes the stored key.
+ */
+import * as vscode from 'vscode';
+import { PROVIDERS, type ProviderId } from '../core/deployments';
+import type { ApiKeyStore } from './apiKeys';
+import { readSettings } from './config';
+
+/** Run the command; `deploymentKey` skips the pick (the error actions pass it). Resolves true when a key was stored. */
+export async function setApiKey(keys: ApiKeyStore, deploymentKey?: string): Promise<boolean> {
+  const deployments = readSettings(vscode.window.activeTextEditor?.document.uri).deployments;
+  let key = typeof deploymentKey === 'string' ? deploymentKey : undefined;
+  if (!key) {
+    const items = Object.entries(deployments).map(([name, config]): vscode.QuickPickItem => {
+      const item: vscode.QuickPickItem = {
+        label: name,
+        description: [PROVIDERS[config.provider as ProviderId]?.label ?? config.provider, config.model ?? config.deployment].filter(Boolean).join(' · '),
+      };
+      const where = config.baseURL ?? config.endpoint;
+      if (where) item.detail = where;
+      return item;
+    });
+    if (items.length === 0) {
+      const open = await vscode.window.showWarningMessage('No deployments yet: add one to "promptLab.deployments" first.', 'Open Settings');
+      if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'promptLab.deployments');
+      return false;
+    }
+    const picked = await vscode.window.showQuickPick(items, { title: 'Set API Key', placeHolder: 'Deployment whose API key to set' });
+    if (!picked) return false;
+    key = picked.label;
+  }
+  const deployment: string = key;
+  const value = await vscode.window.showInputBox({
+    title: `API key for "${deployment}"`,
+    prompt: 'Stored in VS Code\'s secret storage, never in settings or logs. Leave empty to remove the stored key.',
+    password: true,
+    ignoreFocusOut: true,
+  });
+  if (value === undefined) return false;
+  if (value.trim() === '') {
+    await keys.delete(deployment);
+    void vscode.window.showInformationMessage(`Removed the stored API key of "${deployment}".`);
+    return false;
+  }
+  await keys.set(deployment, value.trim());
+  void vscode.window.showInformationMessage(`API key of "${deployment}" stored.`);
+  return true;
+}
