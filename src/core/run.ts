@@ -105,7 +105,8 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     failure = err;
   }
   const latencyMs = performance.now() - t0;
-  const cancelled = failure !== undefined && (isCancellation(failure) || request.signal?.aborted === true);
+  // The SDK ends a stream's iteration quietly when its signal aborts, so a Stop shows as an aborted signal.
+  const cancelled = request.signal?.aborted === true || (failure !== undefined && isCancellation(failure));
   const described = failure !== undefined && !cancelled ? describeError(failure, deployment) : undefined;
 
   const record: RunRecord = {
@@ -122,7 +123,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     finishReason: assembler.finishReason,
     usage: assembler.usage,
     timing: { startedAt, ttftMs: ttftMs === null ? null : round(ttftMs), latencyMs: round(latencyMs) },
-    status: failure === undefined ? 'ok' : cancelled ? 'cancelled' : 'error',
+    status: cancelled ? 'cancelled' : failure === undefined ? 'ok' : 'error',
   };
   if (described) {
     record.error = { message: described.message };

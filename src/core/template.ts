@@ -156,11 +156,38 @@ function cleanNunjucksMessage(message: string): { detail: string; line?: number;
   return out;
 }
 
-function toTemplateError(err: unknown, messageIndex: number): TemplateError {
+/** 1-based line and column of `offset` in `source`. */
+function lineColumn(source: string, offset: number): { line: number; column: number } {
+  const before = source.slice(0, offset).split(/\r\n|\r|\n/);
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
+}
+
+/**
+ * Nunjucks gives no position for some errors: an unknown filter (raised while compiling) and a tag or
+ * expression left open at the end of the template. Place those where they are: at the filter's name, or at
+ * the end of the template.
+ */
+function locateUnplaced(detail: string, source: string): { line: number; column: number } | undefined {
+  const filter = /filter not found: (\S+)/.exec(detail);
+  if (filter?.[1]) {
+    const name = filter[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const at = new RegExp(`\\|\\s*(${name})\\b`).exec(source);
+    if (at) return lineColumn(source, at.index + at[0].length - (at[1]?.length ?? 0));
+  }
+  if (/end of file|expected (variable|block) end/.test(detail)) return lineColumn(source, source.length);
+  return undefined;
+}
+
+function toTemplateError(err: unknown, messageIndex: number, source: string): TemplateError {
   const e = err as { message?: string; lineno?: number; colno?: number };
   const cleaned = cleanNunjucksMessage(String(e?.message ?? err));
-  const line = typeof e?.lineno === 'number' ? e.lineno : cleaned.line;
-  const column = typeof e?.colno === 'number' ? e.colno : cleaned.column;
+  let line = typeof e?.lineno === 'number' ? e.lineno : cleaned.line;
+  let column = typeof e?.colno === 'number' ? e.colno : cleaned.column;
+  if (line === undefined) {
+    const placed = locateUnplaced(cleaned.detail, source);
+    line = placed?.line;
+    column = placed?.column;
+  }
   return new TemplateError(cleaned.detail, messageIndex, line, column);
 }
 
@@ -174,12 +201,12 @@ export function renderTemplate(source: string, variables: Record<string, unknown
   try {
     template = new nunjucks.Template(source, env, `message ${messageIndex + 1}`, true);
   } catch (err) {
-    throw toTemplateError(err, messageIndex);
+    throw toTemplateError(err, messageIndex, source);
   }
   try {
     return template.render(variables);
   } catch (err) {
-    throw toTemplateError(err, messageIndex);
+    throw toTemplateError(err, messageIndex, source);
   }
 }
 

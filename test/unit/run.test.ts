@@ -1,0 +1,185 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveDeployment, type DeploymentConfig, type ResolvedDeployment } from '../../src/core/deployments';
+import { parsePromptFile, type PromptFile } from '../../src/core/promptFile';
+import { executeRun, type RunObserver, type RunRequest } from '../../src/core/run';
+import type { RunRecord } from '../../src/core/runLog';
+import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
+import { expectedOf, recordedStreams } from './wireOracle';
+
+let server: ReplayServer;
+let logDir: string;
+before(async () => {
+  server = await startReplayServer();
+  logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-run-'));
+});
+after(async () => {
+  await server.close();
+  fs.rmSync(logDir, { recursive: true, force: true });
+});
+
+const PROMPT = parsePromptFile(`{
+  "name": "t", "deployment": "d", "parameters": { "temperature": 0.5, "seed": 7 },
+  "inputs": { "topic": { "default": "cats" } },
+  "messages": [ { "role": "system", "content": "Be brief." }, { "role": "user", "content": "Tell me about {{ topic }}." } ]
+}`).prompt as PromptFile;
+
+function deployment(config: DeploymentConfig): ResolvedDeployment {
+  return resolveDeployment('d', { d: config });
+}
+
+function local(model: string, extra: Partial<DeploymentConfig> = {}): ResolvedDeployment {
+  return deployment({ provider: 'openai-compatible', baseURL: server.baseURL, model, ...extra });
+}
+
+function request(d: ResolvedDeployment, extra: Partial<RunRequest> = {}): RunRequest {
+  return { runId: randomUUID(), promptPath: 'prompts/t.prompt.json', prompt: PROMPT, inputs: { topic: 'cats' }, deployment: d, apiKey: undefined, logDir, ...extra };
+}
+
+function logged(id: string): RunRecord[] {
+  return fs.readdirSync(logDir).flatMap((f) => fs.readFileSync(path.join(logDir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord)).filter((r) => r.id === id);
+}
+
+test('every recorded stream runs through the real SDK into the same output as the recording', async () => {
+  for (const file of recordedStreams()) {
+    const model = `replay/${file.replace(/\.sse$/, '')}`;
+    let streamed = '';
+    const outcome = await executeRun(request(local(model)), { onText: (t) => { streamed += t; } });
+    const expected = expectedOf(file);
+    const { record } = outcome;
+    assert.equal(streamed, record.output, `${file}: the deltas concatenate to the output`);
+    assert.equal(record.replayOf, file);
+    if (record.status === 'ok') {
+      assert.equal(record.output, expected.text, file);
+      assert.equal(record.finishReason, expected.finishReason, file);
+      if (expected.usage) assert.equal(record.usage?.completionTokens, expected.usage.completion_tokens, file);
+    } else {
+      // Only streams that carry an error event may fail, and they keep what came before it.
+      assert.equal(record.status, 'error', file);
+      assert.ok(outcome.error?.message, file);
+      assert.ok(expected.text.startsWith(record.output), file);
+      assert.ok(/error|HANDWRITTEN/.test(file), `${file} failed: ${outcome.error?.message}`);
+    }
+    assert.equal(logged(record.id).length, 1, `${file} is logged once`);
+  }
+});
+
+test('the log line holds the run: rendered messages, parameters, usage, timing, status', async () => {
+  const d = local('replay/openai/pysdk-stream-text-usage');
+  const events: string[] = [];
+  const observer: RunObserver = {
+    onStarted: () => events.push('started'),
+    onResponded: (r) => events.push(`responded ${r}`),
+    onText: () => { if (events.at(-1) !== 'text') events.push('text'); },
+  };
+  const { record, logFile } = await executeRun(request(d), observer);
+  assert.deepEqual(events, ['started', 'responded openai/pysdk-stream-text-usage.sse', 'text']);
+  assert.ok(logFile && path.basename(logFile) === `${record.timing.startedAt.slice(0, 10)}.jsonl`);
+  const [line] = logged(record.id);
+  assert.deepEqual(line, record);
+  assert.equal(line?.event, 'run');
+  assert.equal(line?.prompt, 'prompts/t.prompt.json');
+  assert.equal(line?.deployment, 'd');
+  assert.equal(line?.provider, 'openai-compatible');
+  assert.equal(line?.model, 'gpt-4o-2024-08-06');
+  assert.deepEqual(line?.messages, [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Tell me about cats.' }]);
+  assert.deepEqual(line?.parameters, { temperature: 0.5, seed: 7 });
+  assert.deepEqual(line?.usage, { promptTokens: 14, completionTokens: 30, totalTokens: 44 });
+  assert.equal(line?.status, 'ok');
+  assert.ok(typeof line?.timing.ttftMs === 'number' && line.timing.ttftMs <= line.timing.latencyMs);
+  // What went over the wire: usage requested, parameters passed through, no credential for a keyless server.
+  const sent = server.requests.at(-1);
+  const body = sent?.body as Record<string, unknown>;
+  assert.equal(body.stream, true);
+  assert.deepEqual(body.stream_options, { include_usage: true });
+  assert.equal(body.temperature, 0.5);
+  assert.equal(body.seed, 7);
+  assert.equal(sent?.headers.authorization, undefined);
+});
+
+test('a key is sent as a bearer token, and never written to the log', async () => {
+  const secret = 'sk-test-DO-NOT-LOG-1234567890';
+  const { record } = await executeRun(request(local('replay/mistral/vercel-stream-text'), { apiKey: secret }));
+  assert.equal(server.requests.at(-1)?.headers.authorization, `Bearer ${secret}`);
+  const text = fs.readdirSync(logDir).map((f) => fs.readFileSync(path.join(logDir, f), 'utf8')).join('');
+  assert.ok(!text.includes(secret));
+  assert.equal(record.status, 'ok');
+});
+
+test('Azure deployments go through AzureOpenAI to /openai/deployments/…', async () => {
+  const d = deployment({ provider: 'azure', endpoint: server.url, deployment: 'replay/azure/vercel-model-router-stream-usage', apiVersion: '2024-10-21' });
+  const { record } = await executeRun(request(d, { apiKey: 'azure-key' }));
+  assert.equal(record.status, 'ok', record.error?.message);
+  assert.equal(record.output, 'Capital of Denmark.');
+  const sent = server.requests.at(-1);
+  assert.match(sent?.url ?? '', /^\/openai\/deployments\/.+\/chat\/completions\?api-version=2024-10-21$/);
+  assert.equal(sent?.headers['api-key'], 'azure-key');
+});
+
+test('a 20,000-chunk stream arrives whole', async () => {
+  let deltas = 0;
+  const { record } = await executeRun(request(local('synthetic/fast?chunks=20000')), { onText: () => { deltas++; } });
+  assert.equal(record.output, syntheticText(20000));
+  assert.equal(deltas, 20000);
+});
+
+test('Stop cancels the request: status cancelled, partial output kept and logged', async () => {
+  const controller = new AbortController();
+  let received = '';
+  const run = executeRun(request(local('synthetic/stall?chunks=5'), { signal: controller.signal }), {
+    onText: (t) => {
+      received += t;
+      if (received === syntheticText(5)) controller.abort();
+    },
+  });
+  const { record, error } = await run;
+  assert.equal(record.status, 'cancelled');
+  assert.equal(error, undefined);
+  assert.equal(record.output, syntheticText(5));
+  assert.equal(logged(record.id)[0]?.output, syntheticText(5));
+});
+
+test('HTTP errors end as error runs with the status, logged', async () => {
+  const cases: [string, number, string][] = [
+    ['replay/openai/error-401-invalid-api-key', 401, 'setApiKey'],
+    ['replay/openai/error-404-model-not-found', 404, 'openSettings'],
+    ['replay/azure/error-429-rate-limit-from-issue', 429, 'retry'],
+    ['replay/openai/error-400-unsupported-parameter', 400, 'showLog'],
+  ];
+  for (const [model, status, action] of cases) {
+    const outcome = await executeRun(request(local(model)));
+    assert.equal(outcome.record.status, 'error', model);
+    assert.equal(outcome.record.error?.httpStatus, status, model);
+    assert.equal(outcome.error?.action, action, model);
+    assert.equal(logged(outcome.record.id)[0]?.status, 'error');
+  }
+});
+
+test('connection refused ends as an error that names the URL', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(p));
+    });
+  });
+  const d = deployment({ provider: 'openai-compatible', baseURL: `http://127.0.0.1:${port}/v1`, model: 'm' });
+  const { record, error } = await executeRun(request(d));
+  assert.equal(record.status, 'error');
+  assert.match(error?.message ?? '', new RegExp(`Could not reach http://127.0.0.1:${port}/v1 \\(deployment "d"\\): connection refused`));
+  assert.equal(error?.action, 'openSettings');
+});
+
+test('a template error is logged as an error run with no request sent', async () => {
+  const broken = parsePromptFile('{ "messages": [ { "role": "user", "content": "{{ topic | nope }}" } ] }').prompt as PromptFile;
+  const before = server.requests.length;
+  const { record, error } = await executeRun(request(local('replay/mistral/vercel-stream-text'), { prompt: broken }));
+  assert.equal(server.requests.length, before);
+  assert.equal(record.status, 'error');
+  assert.match(error?.message ?? '', /^Template error in message 1, line 1/);
+  assert.equal(error?.action, 'openPrompt');
+});
