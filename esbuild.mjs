@@ -16,6 +16,8 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    // jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow; its ESM build bundles.
+    mainFields: ['module', 'main'],
     sourcemap: !production,
     minify: production,
     logLevel: 'info',

@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     log,
     runs,
     vscode.commands.registerCommand('promptLab.runPrompt', (uri?: vscode.Uri) => runs.run(uri)),
-    vscode.commands.registerCommand('promptLab.setApiKey', (deploymentKey?: string) => setApiKey(keys, deploymentKey)),
+    vscode.commands.registerCommand('promptLab.setApiKey', (deploymentKey?: string, value?: string) => setApiKey(keys, deploymentKey, value)),
     vscode.commands.registerCommand('promptLab.showLog', () => log.show()),
   );
   return { onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender };

@@ -7,8 +7,12 @@ import { PROVIDERS, type ProviderId } from '../core/deployments';
 import type { ApiKeyStore } from './apiKeys';
 import { readSettings } from './config';
 
-/** Run the command; `deploymentKey` skips the pick (the error actions pass it). Resolves true when a key was stored. */
-export async function setApiKey(keys: ApiKeyStore, deploymentKey?: string): Promise<boolean> {
+/**
+ * Run the command. `deploymentKey` skips the pick (the error actions pass it); `value` skips the password box
+ * (for scripts and tests: `executeCommand('promptLab.setApiKey', 'openai', 'sk-…')`, '' removes the key).
+ * Resolves true when a key was stored.
+ */
+export async function setApiKey(keys: ApiKeyStore, deploymentKey?: string, value?: string): Promise<boolean> {
   const deployments = readSettings(vscode.window.activeTextEditor?.document.uri).deployments;
   let key = typeof deploymentKey === 'string' ? deploymentKey : undefined;
   if (!key) {
@@ -31,19 +35,19 @@ export async function setApiKey(keys: ApiKeyStore, deploymentKey?: string): Prom
     key = picked.label;
   }
   const deployment: string = key;
-  const value = await vscode.window.showInputBox({
+  const answer = typeof value === 'string' ? value : await vscode.window.showInputBox({
     title: `API key for "${deployment}"`,
     prompt: 'Stored in VS Code\'s secret storage, never in settings or logs. Leave empty to remove the stored key.',
     password: true,
     ignoreFocusOut: true,
   });
-  if (value === undefined) return false;
-  if (value.trim() === '') {
+  if (answer === undefined) return false;
+  if (answer.trim() === '') {
     await keys.delete(deployment);
     void vscode.window.showInformationMessage(`Removed the stored API key of "${deployment}".`);
     return false;
   }
-  await keys.set(deployment, value.trim());
+  await keys.set(deployment, answer.trim());
   void vscode.window.showInformationMessage(`API key of "${deployment}" stored.`);
   return true;
 }
