@@ -6,16 +6,43 @@ import * as esbuild from 'esbuild';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+/**
+ * The core (src/core/index.ts: the openai SDK, Nunjucks, jsonc-parser) is its own bundle, dist/core.js, which
+ * the extension requires on the first run: activation then loads only the thin vscode layer.
+ * @type {import('esbuild').Plugin}
+ */
+const coreAsSeparateBundle = {
+  name: 'core-as-separate-bundle',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/core$/ }, (args) =>
+      args.importer.endsWith(`vscode/runController.ts`) ? { path: './core.js', external: true } : undefined);
+  },
+};
+
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   {
     entryPoints: { extension: 'src/extension.ts' },
+    plugins: [coreAsSeparateBundle],
     outdir: 'dist',
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    // jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow; its ESM build bundles.
+    mainFields: ['module', 'main'],
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'info',
+  },
+  {
+    entryPoints: { core: 'src/core/index.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
     // jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow; its ESM build bundles.
     mainFields: ['module', 'main'],
     sourcemap: !production,

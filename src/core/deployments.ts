@@ -3,10 +3,9 @@
  * Every provider's defaults live in {@link PROVIDERS}; nothing else in the code branches on a provider name
  * except the client factory (Azure needs the SDK's AzureOpenAI).
  */
-import OpenAI, { AzureOpenAI } from 'openai';
+import { PROVIDERS, type ProviderId } from './providers';
 
-/** Providers a deployment may name. */
-export type ProviderId = 'openai' | 'azure' | 'openai-compatible' | 'mistral' | 'vllm' | 'ollama';
+export { PROVIDERS, type ProviderId, type ProviderPreset } from './providers';
 
 /** Prices of a deployment in USD per million tokens. */
 export interface Prices {
@@ -38,31 +37,6 @@ export interface DeploymentConfig {
   /** Whether to send `stream_options: { include_usage: true }` (default: the provider's). */
   streamUsage?: boolean;
 }
-
-/** What the provider implies when a deployment does not say. */
-export interface ProviderPreset {
-  label: string;
-  /** Default base URL (OpenAI-style providers). */
-  baseURL?: string;
-  /** Whether a run needs an API key. */
-  needsKey: boolean;
-  /** Whether the server accepts `stream_options.include_usage` (Mistral puts usage in the finish chunk anyway). */
-  streamUsage: boolean;
-}
-
-/**
- * Provider presets. Base URLs: OpenAI https://platform.openai.com/docs/api-reference,
- * Mistral https://docs.mistral.ai/api/, Ollama's OpenAI compatibility https://ollama.com/blog/openai-compatibility,
- * vLLM's OpenAI-compatible server https://docs.vllm.ai/en/latest/serving/openai_compatible_server.html.
- */
-export const PROVIDERS: Readonly<Record<ProviderId, ProviderPreset>> = {
-  openai: { label: 'OpenAI', baseURL: 'https://api.openai.com/v1', needsKey: true, streamUsage: true },
-  azure: { label: 'Azure OpenAI', needsKey: true, streamUsage: true },
-  'openai-compatible': { label: 'OpenAI-compatible', needsKey: false, streamUsage: true },
-  mistral: { label: 'Mistral', baseURL: 'https://api.mistral.ai/v1', needsKey: true, streamUsage: false },
-  vllm: { label: 'vLLM', baseURL: 'http://127.0.0.1:8000/v1', needsKey: false, streamUsage: true },
-  ollama: { label: 'Ollama', baseURL: 'http://127.0.0.1:11434/v1', needsKey: false, streamUsage: true },
-};
 
 /** A deployment ready to call. */
 export interface ResolvedDeployment {
@@ -162,40 +136,4 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
   // A server on this machine (Ollama, vLLM, a replay server) needs no key unless the deployment names one.
   resolved.needsKey = config.apiKeyEnv !== undefined || (preset.needsKey && !isLoopbackHost(url.hostname));
   return resolved;
-}
-
-/** Options of {@link createClient}. */
-export interface ClientOptions {
-  /** The API key, or undefined for servers that need none (no Authorization header is then sent). */
-  apiKey: string | undefined;
-  /** Retries the SDK itself makes (0 by default: a run is one request, as the log records it). */
-  maxRetries?: number;
-  /** Request timeout in ms (the deployment's own wins). */
-  timeoutMs?: number;
-}
-
-/** Placeholder the SDK requires when a server needs no key; the Authorization header is removed again. */
-const NO_KEY = 'no-key';
-
-/**
- * An `openai` SDK client for the deployment: `AzureOpenAI` for Azure, `OpenAI` with the base URL otherwise.
- * Never logs the key.
- */
-export function createClient(deployment: ResolvedDeployment, options: ClientOptions): OpenAI {
-  const headers: Record<string, string | null> = { ...deployment.headers };
-  if (options.apiKey === undefined) {
-    // The SDK insists on a key; for a server that needs none, send no credential header at all.
-    headers.Authorization = null;
-    headers['api-key'] = null;
-  }
-  const common = {
-    apiKey: options.apiKey ?? NO_KEY,
-    maxRetries: options.maxRetries ?? 0,
-    timeout: deployment.timeoutMs ?? options.timeoutMs ?? 600_000,
-    defaultHeaders: headers,
-  };
-  if (deployment.azure) {
-    return new AzureOpenAI({ ...common, endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion });
-  }
-  return new OpenAI({ ...common, baseURL: deployment.baseURL });
 }

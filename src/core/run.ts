@@ -6,7 +6,8 @@
 import type OpenAI from 'openai';
 import { performance } from 'node:perf_hooks';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import { createClient, type ResolvedDeployment } from './deployments';
+import { createClient, type ClientOptions } from './client';
+import type { ResolvedDeployment } from './deployments';
 import { describeError, isCancellation, type DescribedError } from './errors';
 import type { PromptFile } from './promptFile';
 import { appendRunRecord, type RunRecord } from './runLog';
@@ -41,6 +42,8 @@ export interface RunObserver {
   onResponded?(replayOf: string | null): void;
   /** New answer text (choice 0), in order; the output is the concatenation. */
   onText?(text: string): void;
+  /** The stream has ended (any status); called before the log line is written, so a view can show the end at once. */
+  onEnded?(outcome: Pick<RunOutcome, 'record' | 'error'>): void;
 }
 
 /** How a run ended. */
@@ -82,7 +85,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   try {
     messages = renderMessages(request.prompt, request.inputs);
     observer.onStarted?.({ startedAt, model: deployment.model, messages, parameters });
-    const clientOptions: Parameters<typeof createClient>[1] = { apiKey: request.apiKey };
+    const clientOptions: ClientOptions = { apiKey: request.apiKey };
     if (request.timeoutMs !== undefined) clientOptions.timeoutMs = request.timeoutMs;
     const client: OpenAI = createClient(deployment, clientOptions);
     const body = {
@@ -136,6 +139,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
 
   const outcome: RunOutcome = { record };
   if (described) outcome.error = described;
+  observer.onEnded?.(outcome);
   if (request.logDir) {
     try {
       outcome.logFile = await appendRunRecord(request.logDir, record);

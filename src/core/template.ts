@@ -191,15 +191,29 @@ function toTemplateError(err: unknown, messageIndex: number, source: string): Te
   return new TemplateError(cleaned.detail, messageIndex, line, column);
 }
 
+/** Compiled templates by message index and source, so running a prompt again does not compile it again. */
+const compiled = new Map<string, nunjucks.Template>();
+const MAX_COMPILED = 500;
+
+function compile(source: string, messageIndex: number): nunjucks.Template {
+  const key = `${messageIndex}\u0000${source}`;
+  let template = compiled.get(key);
+  if (!template) {
+    template = new nunjucks.Template(source, templateEnvironment(), `message ${messageIndex + 1}`, true);
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(key, template);
+  }
+  return template;
+}
+
 /**
  * Render one template string with `variables`.
  * @throws TemplateError (with `messageIndex`) when the template does not compile or render.
  */
 export function renderTemplate(source: string, variables: Record<string, unknown>, messageIndex = 0): string {
-  const env = templateEnvironment();
   let template: nunjucks.Template;
   try {
-    template = new nunjucks.Template(source, env, `message ${messageIndex + 1}`, true);
+    template = compile(source, messageIndex);
   } catch (err) {
     throw toTemplateError(err, messageIndex, source);
   }

@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveDeployment, type ResolvedDeployment } from '../core/deployments';
-import { type DescribedError, MissingApiKeyError, PromptFileError, describeError } from '../core/errors';
-import { parsePromptFile, type PromptFile, type PromptInput } from '../core/promptFile';
-import { executeRun, type RunOutcome } from '../core/run';
-import { resolveInputs } from '../core/template';
-import type { ErrorAction } from '../protocol';
+import type * as Core from '../core';
+import type { ResolvedDeployment } from '../core/deployments';
+import type { DescribedError } from '../core/errors';
+import type { PromptFile, PromptInput } from '../core/promptFile';
+import type { RunOutcome } from '../core/run';
+import type { ErrorAction, RunFinishedParams } from '../protocol';
 import type { ApiKeyStore } from './apiKeys';
 import { readSettings } from './config';
 import { RunPanelManager } from './runPanel';
@@ -21,8 +21,19 @@ export interface RunFinishedEvent extends RunOutcome {
   promptUri: vscode.Uri;
 }
 
+/**
+ * The core, loaded on first use: esbuild builds it as dist/core.js (see esbuild.mjs), so activation does not
+ * load the openai SDK, Nunjucks and jsonc-parser.
+ */
+function loadCore(): typeof Core {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load is the point
+  return require('../core') as typeof Core;
+}
+
 export class RunController implements vscode.Disposable {
   private readonly running = new Map<string, AbortController>();
+  /** Deployment key of each prompt file's latest run, for the panel's "Set API Key" button. */
+  private readonly lastDeployment = new Map<string, string>();
   private readonly finishedEmitter = new vscode.EventEmitter<RunFinishedEvent>();
   /** Fires when a run ends (ok, error or cancelled), after it is logged. */
   readonly onDidFinishRun = this.finishedEmitter.event;
@@ -57,6 +68,8 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
 
+    const core = loadCore();
+    const { parsePromptFile, resolveDeployment, describeError, MissingApiKeyError, PromptFileError, executeRun } = core;
     const document = await vscode.workspace.openTextDocument(uri);
     const parsed = parsePromptFile(document.getText());
     const title = path.basename(uri.path, '.prompt.json');
@@ -80,13 +93,14 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
 
-    const inputs = await this.askMissingInputs(prompt, title);
+    const inputs = await this.askMissingInputs(prompt, title, core.resolveInputs);
     if (!inputs) return undefined;
 
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
     const promptPath = path.relative(root, uri.fsPath).split(path.sep).join('/');
     const runId = randomUUID();
+    this.lastDeployment.set(uri.toString(), deployment.key);
     const panel = this.panels.panelFor(uri, prompt.name ?? title);
     const controller = new AbortController();
     this.running.set(runId, controller);
@@ -105,22 +119,24 @@ export class RunController implements vscode.Disposable {
         }),
         onResponded: (replayOf) => panel.responded(runId, replayOf),
         onText: (text) => panel.text(runId, text),
+        onEnded: ({ record, error }) => {
+          if (record.messages.length === 0) {
+            // Rendering failed before the request: the panel has not seen this run yet.
+            panel.started({ runId, promptName: prompt.name ?? title, promptPath, deployment: deployment.key, provider: deployment.provider, model: deployment.model, baseURL: deployment.baseURL, startedAt: record.timing.startedAt });
+          }
+          const finished: RunFinishedParams = {
+            runId, status: record.status, model: record.model, finishReason: record.finishReason, usage: record.usage,
+            ttftMs: record.timing.ttftMs, latencyMs: record.timing.latencyMs, outputLength: record.output.length,
+          };
+          if (error) finished.error = error;
+          panel.finished(finished);
+        },
       });
     } finally {
       this.running.delete(runId);
     }
 
     const { record } = outcome;
-    if (record.messages.length === 0) {
-      // Rendering failed before the request: the panel has not seen this run yet.
-      panel.started({ runId, promptName: prompt.name ?? title, promptPath, deployment: deployment.key, provider: deployment.provider, model: deployment.model, baseURL: deployment.baseURL, startedAt: record.timing.startedAt });
-    }
-    const finished: Parameters<typeof panel.finished>[0] = {
-      runId, status: record.status, model: record.model, finishReason: record.finishReason, usage: record.usage,
-      ttftMs: record.timing.ttftMs, latencyMs: record.timing.latencyMs, outputLength: record.output.length,
-    };
-    if (outcome.error) finished.error = outcome.error;
-    panel.finished(finished);
     this.log.info(`[run] ${runId} ${record.status} in ${record.timing.latencyMs} ms (ttft ${record.timing.ttftMs ?? '-'} ms), ${record.output.length} chars, finish_reason ${record.finishReason ?? '-'}`);
     if (outcome.error) this.showError(outcome.error, uri, deployment.key);
     if (outcome.logError) {
@@ -132,7 +148,7 @@ export class RunController implements vscode.Disposable {
   }
 
   /** Ask for each required input with no value; undefined when the person pressed Escape. */
-  private async askMissingInputs(prompt: PromptFile, title: string): Promise<Record<string, unknown> | undefined> {
+  private async askMissingInputs(prompt: PromptFile, title: string, resolveInputs: typeof Core.resolveInputs): Promise<Record<string, unknown> | undefined> {
     const { values, missing } = resolveInputs(prompt);
     for (const name of missing) {
       const input = prompt.inputs.get(name) as PromptInput;
@@ -165,7 +181,7 @@ export class RunController implements vscode.Disposable {
         await vscode.commands.executeCommand('workbench.action.openSettings', 'promptLab.deployments');
         break;
       case 'setApiKey':
-        await vscode.commands.executeCommand('promptLab.setApiKey', deploymentKey ?? deploymentOf(promptUri));
+        await vscode.commands.executeCommand('promptLab.setApiKey', deploymentKey ?? this.lastDeployment.get(promptUri.toString()));
         break;
       case 'showLog':
         this.log.show();
@@ -185,11 +201,6 @@ export class RunController implements vscode.Disposable {
     this.panels.dispose();
     this.finishedEmitter.dispose();
   }
-}
-
-function deploymentOf(promptUri: vscode.Uri): string | undefined {
-  const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === promptUri.toString());
-  return document ? parsePromptFile(document.getText()).prompt?.deployment : undefined;
 }
 
 function validateInputText(input: PromptInput, text: string): string | undefined {

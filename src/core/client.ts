@@ -1,0 +1,58 @@
+/**
+ * `openai` SDK clients for resolved deployments, kept per deployment and key so connections stay alive
+ * between runs.
+ */
+import { createHash } from 'node:crypto';
+import OpenAI, { AzureOpenAI } from 'openai';
+import type { ResolvedDeployment } from './deployments';
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** The API key, or undefined for servers that need none (no Authorization header is then sent). */
+  apiKey: string | undefined;
+  /** Retries the SDK itself makes (0 by default: a run is one request, as the log records it). */
+  maxRetries?: number;
+  /** Request timeout in ms (the deployment's own wins). */
+  timeoutMs?: number;
+}
+
+/** Placeholder the SDK requires when a server needs no key; the Authorization header is removed again. */
+const NO_KEY = 'no-key';
+
+/** Clients by deployment and key fingerprint: a client keeps its connections alive between runs. */
+const clients = new Map<string, OpenAI>();
+const MAX_CLIENTS = 32;
+
+/**
+ * An `openai` SDK client for the deployment: `AzureOpenAI` for Azure, `OpenAI` with the base URL otherwise.
+ * The same deployment, key and options give the same client. Never logs the key.
+ */
+export function createClient(deployment: ResolvedDeployment, options: ClientOptions): OpenAI {
+  const fingerprint = options.apiKey === undefined ? '' : createHash('sha256').update(options.apiKey).digest('base64');
+  const cacheKey = JSON.stringify([deployment.provider, deployment.baseURL, deployment.azure ?? null, deployment.headers, deployment.timeoutMs ?? null, options.maxRetries ?? 0, options.timeoutMs ?? null, fingerprint]);
+  const cached = clients.get(cacheKey);
+  if (cached) return cached;
+  const client = newClient(deployment, options);
+  if (clients.size >= MAX_CLIENTS) clients.clear();
+  clients.set(cacheKey, client);
+  return client;
+}
+
+function newClient(deployment: ResolvedDeployment, options: ClientOptions): OpenAI {
+  const headers: Record<string, string | null> = { ...deployment.headers };
+  if (options.apiKey === undefined) {
+    // The SDK insists on a key; for a server that needs none, send no credential header at all.
+    headers.Authorization = null;
+    headers['api-key'] = null;
+  }
+  const common = {
+    apiKey: options.apiKey ?? NO_KEY,
+    maxRetries: options.maxRetries ?? 0,
+    timeout: deployment.timeoutMs ?? options.timeoutMs ?? 600_000,
+    defaultHeaders: headers,
+  };
+  if (deployment.azure) {
+    return new AzureOpenAI({ ...common, endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion });
+  }
+  return new OpenAI({ ...common, baseURL: deployment.baseURL });
+}

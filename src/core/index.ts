@@ -1,0 +1,9 @@
+/**
+ * The core as the extension uses it. The vscode layer loads this module lazily, on the first run, so
+ * activation does not pay for the openai SDK, Nunjucks and jsonc-parser.
+ */
+export { resolveDeployment } from './deployments';
+export { MissingApiKeyError, PromptFileError, describeError } from './errors';
+export { parsePromptFile } from './promptFile';
+export { executeRun } from './run';
+export { resolveInputs } from './template';
