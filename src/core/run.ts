@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { createClient, type ClientOptions } from './client';
 import type { ResolvedDeployment } from './deployments';
+import { runCostUsd } from './cost';
 import { describeError, isCancellation, type DescribedError } from './errors';
 import type { PromptFile } from './promptFile';
 import { appendRunRecord, type RunRecord } from './runLog';
@@ -136,6 +137,8 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   if (choice?.reasoning) record.reasoning = choice.reasoning;
   if (choice?.toolCalls.length) record.toolCalls = choice.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
   if (replayOf) record.replayOf = replayOf;
+  const cost = runCostUsd(record.usage, deployment.prices);
+  if (cost !== undefined) record.costUsd = cost;
 
   const outcome: RunOutcome = { record };
   if (described) outcome.error = described;

@@ -47,6 +47,8 @@ export interface RunRecord {
   toolCalls?: { id: string; name: string; arguments: string }[];
   /** Set when the endpoint was Prompt Lab's replay server: the recorded response it played. */
   replayOf?: string;
+  /** Cost in USD from the usage and the deployment's `prices`, when both are known. */
+  costUsd?: number;
 }
 
 /** Log file name for a moment: its UTC date, `YYYY-MM-DD.jsonl`. */

@@ -129,6 +129,7 @@ export class RunController implements vscode.Disposable {
             ttftMs: record.timing.ttftMs, latencyMs: record.timing.latencyMs, outputLength: record.output.length,
           };
           if (error) finished.error = error;
+          if (record.costUsd !== undefined) finished.costUsd = record.costUsd;
           panel.finished(finished);
         },
       });

@@ -183,3 +183,11 @@ test('a template error is logged as an error run with no request sent', async ()
   assert.match(error?.message ?? '', /^Template error in message 1, line 1/);
   assert.equal(error?.action, 'openPrompt');
 });
+
+test('a deployment with prices gets the run\'s cost in USD', async () => {
+  const d = local('replay/openai/pysdk-stream-text-usage', { prices: { inputPerMillion: 2.5, outputPerMillion: 10 } });
+  const { record } = await executeRun(request(d));
+  // 14 prompt tokens at $2.50/M + 30 completion tokens at $10/M
+  assert.equal(record.costUsd, (14 * 2.5 + 30 * 10) / 1e6);
+  assert.equal(logged(record.id)[0]?.costUsd, record.costUsd);
+});
