@@ -1,0 +1,256 @@
+/**
+ * One run in the panel: a header that expands and collapses it (prompt, deployment, provider,
+ * model, start time, status, Stop) and a body (replay notice, output, error, metrics).
+ */
+import type { ErrorAction, RunFinishedParams, RunStartedParams } from '../../src/protocol';
+import { button, formatCost, formatNumber, formatTime, h, text } from './dom';
+import { OutputView } from './output';
+import { capOutput, MAX_STORED_OUTPUT, type StoredRun } from './state';
+
+export type ViewStatus = 'running' | 'ok' | 'error' | 'cancelled';
+
+export interface RunViewHost {
+  stop(runId: string): void;
+  errorAction(action: ErrorAction): void;
+  /** Something worth saving changed (expanded/collapsed). */
+  changed(): void;
+}
+
+const STATUS_LABEL: Record<ViewStatus, string> = {
+  running: 'Running',
+  ok: 'Done',
+  error: 'Error',
+  cancelled: 'Stopped',
+};
+
+const ACTION_LABEL: Record<ErrorAction, string> = {
+  openSettings: 'Open Settings',
+  setApiKey: 'Set API Key',
+  showLog: 'Show Log',
+  openPrompt: 'Open Prompt',
+  retry: 'Retry',
+};
+
+let nextId = 0;
+
+export class RunView {
+  readonly root: HTMLElement;
+  readonly runId: string;
+  private readonly started: RunStartedParams;
+  private readonly toggle: HTMLButtonElement;
+  private readonly body: HTMLElement;
+  private readonly statusBox: HTMLElement;
+  private readonly actions: HTMLElement;
+  private readonly model: HTMLElement;
+  private readonly output: OutputView;
+  private readonly notes: HTMLElement;
+  private replayOf: string | null = null;
+  private finishedParams: RunFinishedParams | null = null;
+  private truncated: boolean;
+
+  constructor(
+    started: RunStartedParams,
+    private readonly host: RunViewHost,
+    restored?: StoredRun,
+  ) {
+    this.started = started;
+    this.runId = started.runId;
+    this.truncated = restored?.truncated ?? false;
+    const id = `run-${++nextId}`;
+    const promptName = text(started.promptName) || text(started.promptPath) || 'Prompt';
+    const time = formatTime(text(started.startedAt));
+
+    this.toggle = h(
+      'button',
+      {
+        class: 'run-toggle',
+        id: `${id}-title`,
+        'aria-controls': `${id}-body`,
+        'aria-expanded': 'true',
+        'aria-label': `${promptName}, started ${time}`,
+        'data-testid': 'run-toggle',
+        title: text(started.promptPath),
+      },
+      h('span', { class: 'run-chevron', 'aria-hidden': 'true' }),
+      h('span', { class: 'run-name', 'data-testid': 'run-name' }, promptName),
+    );
+    this.toggle.addEventListener('click', () => {
+      this.setExpanded(!this.expanded);
+      this.host.changed();
+    });
+
+    this.model = h('span', { 'data-testid': 'run-model' }, text(started.model));
+    const details = h(
+      'div',
+      { class: 'run-details' },
+      h('span', { 'data-testid': 'run-deployment', title: 'Deployment' }, text(started.deployment)),
+      h('span', { 'data-testid': 'run-provider', title: 'Provider' }, text(started.provider)),
+      this.model,
+      h('time', { datetime: text(started.startedAt), 'data-testid': 'run-time' }, time),
+    );
+    this.statusBox = h('span', { class: 'run-status-box', role: 'status' });
+    this.actions = h('span', { class: 'run-actions' });
+
+    this.output = new OutputView(`Output of ${promptName}`, restored?.output ?? '');
+    this.notes = h('div', { class: 'run-notes' });
+    this.body = h('div', { class: 'run-body', id: `${id}-body`, role: 'region', 'aria-labelledby': `${id}-title` });
+    this.body.append(this.notes, this.output.element);
+
+    this.root = h(
+      'section',
+      { class: 'run', 'data-run-id': started.runId, 'data-status': 'running' },
+      h('header', { class: 'run-header' }, this.toggle, this.statusBox, this.actions, details),
+      this.body,
+    );
+
+    this.setStatus('running');
+    if (restored) {
+      this.setExpanded(restored.expanded);
+      if (restored.replayOf !== null) this.responded(restored.replayOf);
+      if (restored.finished) this.finish(restored.finished);
+    }
+    if (this.truncated) this.showTruncatedNote();
+  }
+
+  get expanded(): boolean {
+    return this.toggle.getAttribute('aria-expanded') === 'true';
+  }
+
+  get isRunning(): boolean {
+    return this.finishedParams === null;
+  }
+
+  /** Output characters now in the DOM. */
+  get shownLength(): number {
+    return this.output.shownLength;
+  }
+
+  setExpanded(expanded: boolean): void {
+    this.toggle.setAttribute('aria-expanded', String(expanded));
+    this.body.hidden = !expanded;
+    this.root.classList.toggle('collapsed', !expanded);
+  }
+
+  responded(replayOf: string | null): void {
+    if (typeof replayOf !== 'string' || !replayOf || this.replayOf !== null) return;
+    this.replayOf = replayOf;
+    this.notes.prepend(
+      h(
+        'p',
+        { class: 'run-replay', 'data-testid': 'run-replay', role: 'note' },
+        h('strong', {}, 'Replay:'),
+        ` this output is a recorded response (${replayOf}), not an answer to this prompt.`,
+      ),
+    );
+  }
+
+  append(delta: string): void {
+    // A restored, truncated output shows only its beginning; more text would not follow it.
+    if (this.isRunning && !this.truncated) this.output.append(delta);
+  }
+
+  flush(): void {
+    this.output.flush();
+  }
+
+  finish(params: RunFinishedParams): void {
+    if (this.finishedParams) return;
+    this.output.flush();
+    this.finishedParams = params;
+    const status: ViewStatus = params.status === 'ok' || params.status === 'error' ? params.status : 'cancelled';
+    if (text(params.model)) this.model.textContent = params.model;
+    this.setStatus(status);
+    if (status === 'error') this.showError(params);
+    this.body.append(this.metrics(params));
+    const expected = params.outputLength;
+    if (!this.truncated && typeof expected === 'number' && expected > this.output.shownLength) {
+      this.notes.append(
+        h(
+          'p',
+          { class: 'run-note', 'data-testid': 'run-incomplete' },
+          `The panel shows ${this.output.shownLength} of ${expected} characters; the full output is in the run log.`,
+        ),
+      );
+    }
+  }
+
+  /** What to keep in webview state. */
+  toStored(): StoredRun {
+    const capped = capOutput(this.output.text());
+    return {
+      started: this.started,
+      replayOf: this.replayOf,
+      output: capped.output,
+      truncated: this.truncated || capped.truncated,
+      finished: this.finishedParams,
+      expanded: this.expanded,
+    };
+  }
+
+  private setStatus(status: ViewStatus): void {
+    this.root.dataset.status = status;
+    this.output.element.setAttribute('aria-busy', String(status === 'running'));
+    const tag = h('vscode-tag', { class: 'run-status', 'data-testid': 'run-status' }, STATUS_LABEL[status]);
+    const ring =
+      status === 'running' ? h('vscode-progress-ring', { class: 'run-progress', 'aria-label': 'Running' }) : null;
+    this.statusBox.replaceChildren(...[ring, tag].filter((n): n is HTMLElement => n !== null));
+    if (status === 'running') {
+      const runId = this.runId;
+      this.actions.replaceChildren(
+        button('Stop', { appearance: 'secondary', 'data-testid': 'run-stop', title: 'Stop this run' }, () =>
+          this.host.stop(runId),
+        ),
+      );
+    } else {
+      this.actions.replaceChildren();
+    }
+  }
+
+  private showError(params: RunFinishedParams): void {
+    const error = params.error;
+    const message = text(error?.message) || 'The run failed.';
+    const box = h(
+      'div',
+      { class: 'run-error', 'data-testid': 'run-error', role: 'alert' },
+      h('span', { class: 'run-error-message', 'data-testid': 'run-error-message' }, message),
+    );
+    if (typeof error?.httpStatus === 'number') {
+      box.append(h('span', { class: 'run-error-http' }, `HTTP ${error.httpStatus}`));
+    }
+    const action = error?.action;
+    if (typeof action === 'string' && Object.hasOwn(ACTION_LABEL, action)) {
+      const label = text(error?.actionLabel) || ACTION_LABEL[action];
+      box.append(button(label, { 'data-testid': 'run-error-action' }, () => this.host.errorAction(action)));
+    }
+    this.notes.append(box);
+  }
+
+  private metrics(params: RunFinishedParams): HTMLElement {
+    const usage = params.usage;
+    const item = (label: string, testid: string, value: string) =>
+      h('div', { class: 'metric' }, h('dt', {}, label), h('dd', { 'data-testid': testid }, value));
+    const list = h(
+      'dl',
+      { class: 'run-metrics', 'data-testid': 'run-metrics', 'aria-label': 'Run metrics' },
+      item('Finish reason', 'metric-finish-reason', text(params.finishReason) || '—'),
+      item('Prompt tokens', 'metric-prompt-tokens', formatNumber(usage?.promptTokens)),
+      item('Completion tokens', 'metric-completion-tokens', formatNumber(usage?.completionTokens)),
+      item('Total tokens', 'metric-total-tokens', formatNumber(usage?.totalTokens)),
+      item('Time to first token', 'metric-ttft', formatNumber(params.ttftMs, ' ms')),
+      item('Latency', 'metric-latency', formatNumber(params.latencyMs, ' ms')),
+    );
+    if (typeof params.costUsd === 'number') list.append(item('Cost', 'metric-cost', formatCost(params.costUsd)));
+    list.append(item('Model', 'metric-model', text(params.model) || text(this.started.model)));
+    return list;
+  }
+
+  private showTruncatedNote(): void {
+    this.notes.append(
+      h(
+        'p',
+        { class: 'run-note', 'data-testid': 'run-truncated' },
+        `This view keeps the first ${MAX_STORED_OUTPUT.toLocaleString('en-US')} characters of the output; the full output is in the run log.`,
+      ),
+    );
+  }
+}

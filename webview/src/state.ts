@@ -1,0 +1,57 @@
+/**
+ * What the panel keeps in webview state (`setState`/`getState`) so that hiding and showing it
+ * restores the runs. Bounded: the last MAX_RUNS runs, at most MAX_STORED_OUTPUT characters of
+ * output each (the full output is in the run log).
+ */
+import { isHostMessage, type RunFinishedParams, type RunStartedParams } from '../../src/protocol';
+
+export const MAX_RUNS = 20;
+export const MAX_STORED_OUTPUT = 200_000;
+
+export interface StoredRun {
+  started: RunStartedParams;
+  replayOf: string | null;
+  /** The first MAX_STORED_OUTPUT characters of the output. */
+  output: string;
+  /** True when `output` holds less than the run produced. */
+  truncated: boolean;
+  finished: RunFinishedParams | null;
+  expanded: boolean;
+}
+
+export interface PanelState {
+  version: 1;
+  /** Newest first. */
+  runs: StoredRun[];
+}
+
+/** Caps an output for storage; says whether anything was cut. */
+export function capOutput(output: string): { output: string; truncated: boolean } {
+  if (output.length <= MAX_STORED_OUTPUT) return { output, truncated: false };
+  let end = MAX_STORED_OUTPUT;
+  // Do not cut a surrogate pair in half.
+  const last = output.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return { output: output.slice(0, end), truncated: true };
+}
+
+function isStoredRun(value: unknown): value is StoredRun {
+  if (typeof value !== 'object' || value === null) return false;
+  const run = value as Partial<StoredRun>;
+  return (
+    isHostMessage({ method: 'run/started', params: run.started }) &&
+    (run.replayOf === null || typeof run.replayOf === 'string') &&
+    typeof run.output === 'string' &&
+    typeof run.truncated === 'boolean' &&
+    typeof run.expanded === 'boolean' &&
+    (run.finished === null || isHostMessage({ method: 'run/finished', params: run.finished }))
+  );
+}
+
+/** The state saved by an earlier page of this panel, or an empty one if there is none or it is not ours. */
+export function readState(saved: unknown): PanelState {
+  if (typeof saved !== 'object' || saved === null) return { version: 1, runs: [] };
+  const state = saved as Partial<PanelState>;
+  if (state.version !== 1 || !Array.isArray(state.runs)) return { version: 1, runs: [] };
+  return { version: 1, runs: state.runs.filter(isStoredRun).slice(0, MAX_RUNS) };
+}
