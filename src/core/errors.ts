@@ -27,6 +27,16 @@ export class RunCancelledError extends Error {
   override readonly name = 'RunCancelledError';
 }
 
+/** The stream ended without any choice's finish_reason: the server closed it early, or sent no chunk at all. */
+export class IncompleteStreamError extends Error {
+  override readonly name = 'IncompleteStreamError';
+  constructor(readonly chunks: number) {
+    super(chunks === 0
+      ? 'The server closed the stream without sending a completion.'
+      : `The stream ended after ${chunks} chunks without a finish_reason: the output may be incomplete.`);
+  }
+}
+
 /** An error as the panel, the notification and the log show it. */
 export interface DescribedError extends RunErrorView {
   /** More than the sentence: status, type, code, the server's message, the cause. For the log channel. */
@@ -73,6 +83,9 @@ export function describeError(err: unknown, deployment?: Pick<ResolvedDeployment
   }
   if (err instanceof PromptFileError || err instanceof TemplateError || err instanceof InputValueError) {
     return { message: err.message, action: 'openPrompt', actionLabel: 'Open Prompt', detail: err.message };
+  }
+  if (err instanceof IncompleteStreamError) {
+    return { message: `${err.message.replace(/\.$/, '')}${where}.`, action: 'retry', actionLabel: 'Run Again', detail: err.message };
   }
   if (err instanceof APIConnectionTimeoutError) {
     const url = deployment?.baseURL ?? 'the server';

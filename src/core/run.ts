@@ -9,7 +9,7 @@ import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/
 import { createClient, type ClientOptions } from './client';
 import type { ResolvedDeployment } from './deployments';
 import { runCostUsd } from './cost';
-import { describeError, isCancellation, type DescribedError } from './errors';
+import { IncompleteStreamError, describeError, isCancellation, type DescribedError } from './errors';
 import type { PromptFile } from './promptFile';
 import { appendRunRecord, type RunRecord } from './runLog';
 import { StreamAssembler } from './streamAssembly';
@@ -104,6 +104,10 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
       const delta = assembler.push(chunk as unknown as Record<string, unknown>);
       if (delta.generated && ttftMs === null) ttftMs = performance.now() - t0;
       if (delta.text) observer.onText?.(delta.text);
+    }
+    if (!request.signal?.aborted && assembler.choices.every((c) => c.finishReason === null)) {
+      // The SDK ends quietly when the connection closes without [DONE]: without a finish_reason the output may be cut.
+      failure = new IncompleteStreamError(assembler.chunks);
     }
   } catch (err) {
     failure = err;

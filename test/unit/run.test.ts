@@ -191,3 +191,16 @@ test('a deployment with prices gets the run\'s cost in USD', async () => {
   assert.equal(record.costUsd, (14 * 2.5 + 30 * 10) / 1e6);
   assert.equal(logged(record.id)[0]?.costUsd, record.costUsd);
 });
+
+test('a stream that ends without a finish_reason is an error that keeps its partial output', async () => {
+  const empty = await executeRun(request(local('replay/openai/HANDWRITTEN-openai-php-stream-error-data')));
+  assert.equal(empty.record.status, 'error');
+  assert.match(empty.error?.message ?? '', /closed the stream without sending a completion/);
+  let received = '';
+  const cut = await executeRun(request(local('synthetic/cut?chunks=10')), { onText: (t) => { received += t; } });
+  assert.equal(cut.record.status, 'error', cut.error?.message);
+  assert.match(cut.error?.message ?? '', /ended after \d+ chunks without a finish_reason/);
+  assert.equal(cut.record.output, syntheticText(10));
+  assert.equal(received, syntheticText(10));
+  assert.equal(logged(cut.record.id)[0]?.output, syntheticText(10));
+});
