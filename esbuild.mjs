@@ -15,7 +15,7 @@ const coreAsSeparateBundle = {
   name: 'core-as-separate-bundle',
   setup(build) {
     build.onResolve({ filter: /^\.\.\/core$/ }, (args) =>
-      args.importer.endsWith(`vscode/runController.ts`) ? { path: './core.js', external: true } : undefined);
+      args.importer.endsWith('src/vscode/core.ts') ? { path: './core.js', external: true } : undefined);
   },
 };
 

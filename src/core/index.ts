@@ -7,3 +7,4 @@ export { MissingApiKeyError, PromptFileError, describeError } from './errors';
 export { parsePromptFile } from './promptFile';
 export { executeRun } from './run';
 export { resolveInputs } from './template';
+export * as analyze from './analyze';

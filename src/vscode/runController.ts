@@ -14,20 +14,12 @@ import type { RunOutcome } from '../core/run';
 import type { ErrorAction, RunFinishedParams } from '../protocol';
 import type { ApiKeyStore } from './apiKeys';
 import { readSettings } from './config';
+import { loadCore } from './core';
 import { RunPanelManager } from './runPanel';
 
 /** Reported after every run that reached the request stage, once its log line is written. */
 export interface RunFinishedEvent extends RunOutcome {
   promptUri: vscode.Uri;
-}
-
-/**
- * The core, loaded on first use: esbuild builds it as dist/core.js (see esbuild.mjs), so activation does not
- * load the openai SDK, Nunjucks and jsonc-parser.
- */
-function loadCore(): typeof Core {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy, synchronous load is the point
-  return require('../core') as typeof Core;
 }
 
 export class RunController implements vscode.Disposable {

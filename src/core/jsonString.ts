@@ -1,0 +1,77 @@
+/**
+ * Maps between a decoded JSON string value and the characters of its literal in the document, so a position
+ * inside a template (a message's `content`) points at the exact document characters even when the literal
+ * holds escapes (`\n`, `\"`, `\\`, `\u00e9`, surrogate pairs as two `\uXXXX`).
+ * Escapes per RFC 8259 §7.
+ */
+
+/** A decoded string's positions in the document. */
+export class JsonStringMap {
+  /** offsets[i] = document offset of the escape or character that decodes to code unit i; offsets[length] = the closing quote. */
+  private readonly offsets: Int32Array;
+
+  /**
+   * @param document the whole document text
+   * @param literalOffset offset of the opening quote of the string literal
+   * @param literalLength length of the literal, quotes included
+   */
+  constructor(document: string, literalOffset: number, literalLength: number) {
+    const end = literalOffset + literalLength - 1; // the closing quote (or the end of an unterminated literal)
+    const offsets: number[] = [];
+    let i = literalOffset + 1;
+    while (i < end) {
+      const c = document.charCodeAt(i);
+      if (c !== 92 /* \ */) {
+        offsets.push(i);
+        i++;
+        continue;
+      }
+      const next = document[i + 1];
+      if (next === 'u') {
+        offsets.push(i); // one code unit per \uXXXX, so a surrogate pair gives two entries
+        i += 6;
+      } else {
+        offsets.push(i);
+        i += 2;
+      }
+    }
+    offsets.push(Math.min(i, end));
+    this.offsets = Int32Array.from(offsets);
+  }
+
+  /** Number of UTF-16 code units of the decoded value. */
+  get length(): number {
+    return this.offsets.length - 1;
+  }
+
+  /** Document offset of decoded index `index` (clamped to the value; `length` gives the closing quote). */
+  toDocument(index: number): number {
+    const i = Math.max(0, Math.min(Math.trunc(index), this.offsets.length - 1));
+    return this.offsets[i] as number;
+  }
+
+  /**
+   * Decoded index at document offset `offset`: the code unit whose escape or character covers it.
+   * Offsets before the value give 0; after it, `length`.
+   */
+  fromDocument(offset: number): number {
+    const o = this.offsets;
+    let lo = 0;
+    let hi = o.length - 1;
+    if (offset <= (o[0] as number)) return 0;
+    if (offset >= (o[hi] as number)) return hi;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((o[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+}
+
+/** Offsets where each line of `text` starts, lines ending at `\n` only (as Nunjucks' lexer counts them). */
+export function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}

@@ -1,0 +1,287 @@
+/**
+ * Static analysis of one Nunjucks template, from its parse tree (never by regex, never by rendering):
+ * which variables it reads (with their positions), which names it defines itself (loop variables,
+ * `{% set %}` targets, macros and their parameters), which filters it calls, and its syntax error if any.
+ * Positions are indices into the template string (UTF-16 code units).
+ */
+import * as nunjucks from 'nunjucks';
+import { lineStarts } from './jsonString';
+
+/** A variable read by the template; `path` is the attribute path after it (`user.name` → ["name"]). */
+export interface VariableUse {
+  name: string;
+  /** Index of the variable's first character in the template. */
+  start: number;
+  path: string[];
+}
+
+/** A filter call, at its name. */
+export interface FilterUse {
+  name: string;
+  start: number;
+}
+
+/** The syntax error of a template, at the failing token (or the unclosed tag for errors at the end). */
+export interface TemplateSyntaxError {
+  message: string;
+  start: number;
+  end: number;
+}
+
+/** What a template uses. `uses` holds only names the template does not define itself. */
+export interface TemplateAnalysis {
+  uses: VariableUse[];
+  filters: FilterUse[];
+  error?: TemplateSyntaxError;
+}
+
+/** Names every template can use: Nunjucks' globals. */
+export const TEMPLATE_GLOBALS: ReadonlySet<string> = new Set(['range', 'cycler', 'joiner']);
+
+interface NjNode {
+  typename: string;
+  lineno: number;
+  colno: number;
+  fields: string[];
+  value?: unknown;
+  [field: string]: unknown;
+}
+
+const { nodes } = nunjucks as unknown as { nodes: { Node: new () => NjNode } };
+const parser = (nunjucks as unknown as { parser: { parse(src: string, extensions: unknown[], opts: unknown): NjNode } }).parser;
+
+function isNode(value: unknown): value is NjNode {
+  return value instanceof nodes.Node;
+}
+
+/** Lexical scopes: names a block defines are visible in it and in its children. */
+class Scope {
+  private readonly names = new Set<string>();
+  constructor(private readonly parent?: Scope) {}
+  define(name: string): void {
+    this.names.add(name);
+  }
+  has(name: string): boolean {
+    return this.names.has(name) || (this.parent?.has(name) ?? false);
+  }
+  child(): Scope {
+    return new Scope(this);
+  }
+}
+
+class Analyzer {
+  readonly uses: VariableUse[] = [];
+  readonly filters: FilterUse[] = [];
+  private readonly starts: number[];
+
+  constructor(source: string) {
+    this.starts = lineStarts(source);
+  }
+
+  private index(node: NjNode): number {
+    return (this.starts[node.lineno] ?? 0) + node.colno;
+  }
+
+  /** Names a target expression defines (`x`, `x, y`, `[a, b]`). */
+  private defineTargets(target: unknown, scope: Scope): void {
+    if (!isNode(target)) return;
+    if (target.typename === 'Symbol') scope.define(String(target.value));
+    else if (target.typename === 'Array' || target.typename === 'NodeList') for (const child of (target.children as unknown[]) ?? []) this.defineTargets(child, scope);
+  }
+
+  /** Names a block sets anywhere inside it (`{% set %}` is visible to the rest of its scope, also before it in the source order of other branches). */
+  private hoistSets(node: unknown, scope: Scope): void {
+    if (!isNode(node)) return;
+    if (node.typename === 'Set') for (const t of (node.targets as unknown[]) ?? []) this.defineTargets(t, scope);
+    if (node.typename === 'Macro') {
+      this.defineTargets(node.name, scope);
+      return; // a macro's body has its own scope
+    }
+    if (node.typename === 'For' || node.typename === 'AsyncEach' || node.typename === 'AsyncAll') return;
+    for (const field of node.fields) {
+      const v = node[field];
+      if (Array.isArray(v)) for (const c of v) this.hoistSets(c, scope);
+      else this.hoistSets(v, scope);
+    }
+  }
+
+  walk(node: unknown, scope: Scope): void {
+    if (!isNode(node)) return;
+    switch (node.typename) {
+      case 'Symbol': {
+        const name = String(node.value);
+        if (!scope.has(name) && !TEMPLATE_GLOBALS.has(name)) this.uses.push({ name, start: this.index(node), path: [] });
+        return;
+      }
+      case 'LookupVal': {
+        // user.name.first → a use of `user` with path ["name", "first"]
+        const path: string[] = [];
+        let target: unknown = node;
+        while (isNode(target) && target.typename === 'LookupVal') {
+          const val = target.val;
+          if (isNode(val) && val.typename === 'Literal' && typeof val.value === 'string') path.unshift(val.value);
+          else {
+            path.length = 0;
+            this.walk(val, scope);
+          }
+          target = target.target;
+        }
+        const before = this.uses.length;
+        this.walk(target, scope);
+        const root = this.uses[before];
+        if (root && this.uses.length === before + 1 && isNode(target) && target.typename === 'Symbol') root.path = path;
+        return;
+      }
+      case 'For':
+      case 'AsyncEach':
+      case 'AsyncAll': {
+        this.walk(node.arr, scope);
+        const inner = scope.child();
+        this.defineTargets(node.name, inner);
+        inner.define('loop');
+        this.hoistSets(node.body, inner);
+        this.walk(node.body, inner);
+        this.walk(node.else_, scope);
+        return;
+      }
+      case 'Set': {
+        this.walk(node.value, scope);
+        this.walk(node.body, scope);
+        return;
+      }
+      case 'Macro':
+      case 'Caller': {
+        const inner = scope.child();
+        const args = node.args as NjNode | undefined;
+        for (const arg of (args?.children as unknown[]) ?? []) {
+          if (isNode(arg) && arg.typename === 'KeywordArgs') {
+            for (const pair of (arg.children as NjNode[]) ?? []) {
+              this.defineTargets(pair.key, inner);
+              this.walk(pair.value, scope);
+            }
+          } else this.defineTargets(arg, inner);
+        }
+        inner.define('caller');
+        this.hoistSets(node.body, inner);
+        this.walk(node.body, inner);
+        return;
+      }
+      case 'KeywordArgs': {
+        // name=value in a call: the name is not a variable
+        for (const pair of (node.children as NjNode[]) ?? []) this.walk(pair.value, scope);
+        return;
+      }
+      case 'Filter': {
+        const name = node.name as NjNode | undefined;
+        if (name) this.filters.push({ name: String(name.value), start: this.index(name) });
+        this.walk(node.args, scope);
+        return;
+      }
+      case 'FilterAsync': {
+        const name = node.name as NjNode | undefined;
+        if (name) this.filters.push({ name: String(name.value), start: this.index(name) });
+        this.walk(node.args, scope);
+        return;
+      }
+      case 'Is': {
+        // `x is defined`: the right side names a test, not a variable
+        this.walk(node.left, scope);
+        const right = node.right as NjNode | undefined;
+        if (right && right.typename !== 'Symbol') this.walk(right, scope);
+        return;
+      }
+      case 'FunCall': {
+        this.walk(node.name, scope);
+        this.walk(node.args, scope);
+        return;
+      }
+      case 'Import':
+      case 'FromImport': {
+        this.defineTargets(node.target, scope);
+        for (const name of ((node.names as NjNode | undefined)?.children as unknown[]) ?? []) {
+          if (isNode(name) && name.typename === 'Pair') this.defineTargets(name.value, scope);
+          else this.defineTargets(name, scope);
+        }
+        return;
+      }
+      default:
+        for (const field of node.fields) {
+          const v = node[field];
+          if (Array.isArray(v)) for (const c of v) this.walk(c, scope);
+          else this.walk(v, scope);
+        }
+    }
+  }
+
+  run(root: NjNode): void {
+    const scope = new Scope();
+    this.hoistSets(root, scope);
+    this.walk(root, scope);
+  }
+}
+
+const BLOCK_TAGS: Readonly<Record<string, string>> = {
+  if: 'endif', for: 'endfor', macro: 'endmacro', call: 'endcall', filter: 'endfilter', raw: 'endraw', verbatim: 'endverbatim', block: 'endblock',
+};
+
+/** For an error at the end of the template: the opening tag left open ({{, {%, or a block tag without its end tag). */
+function unclosedOpening(source: string): { start: number; end: number } | undefined {
+  const stack: { tag: string; start: number; end: number }[] = [];
+  const re = /\{\{|\{%-?\s*(\w+)?|\{#/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(source))) {
+    const opener = m[0].slice(0, 2);
+    const close = opener === '{{' ? '}}' : opener === '{%' ? '%}' : '#}';
+    const closeAt = source.indexOf(close, re.lastIndex);
+    if (closeAt === -1) return { start: m.index, end: Math.min(source.length, m.index + m[0].length) };
+    const tag = m[1];
+    if (opener === '{%' && tag) {
+      const setBlock = tag === 'set' && !source.slice(re.lastIndex, closeAt).includes('=');
+      if (BLOCK_TAGS[tag] || setBlock) stack.push({ tag, start: m.index, end: closeAt + 2 });
+      else if (tag.startsWith('end')) {
+        const i = stack.map((s) => BLOCK_TAGS[s.tag] ?? 'endset').lastIndexOf(tag);
+        if (i !== -1) stack.splice(i);
+      }
+    }
+    re.lastIndex = closeAt + 2;
+  }
+  const open = stack.at(-1);
+  return open ? { start: open.start, end: open.end } : undefined;
+}
+
+function toSyntaxError(err: unknown, source: string): TemplateSyntaxError {
+  const e = err as { message?: string; lineno?: number; colno?: number };
+  const message = String(e?.message ?? err).replace(/^\(.*?\)\s*(\[Line \d+, Column \d+\])?\s*/s, '').trim();
+  if (typeof e?.lineno === 'number' && typeof e?.colno === 'number') {
+    const starts = lineStarts(source);
+    // Parser errors count lines and columns from 1.
+    const start = Math.min(source.length, (starts[e.lineno - 1] ?? 0) + e.colno - 1);
+    const word = /^[\w.]+|^\S/.exec(source.slice(start));
+    return { message, start, end: Math.min(source.length, start + (word ? word[0].length : 1)) };
+  }
+  const open = unclosedOpening(source);
+  if (open) return { message, ...open };
+  return { message, start: Math.max(0, source.length - 1), end: source.length };
+}
+
+/** Analyse one template. Never throws; a syntax error comes back in `error`. */
+export function analyzeTemplate(source: string): TemplateAnalysis {
+  let root: NjNode;
+  try {
+    root = parser.parse(source, [], {});
+  } catch (err) {
+    return { uses: [], filters: [], error: toSyntaxError(err, source) };
+  }
+  const analyzer = new Analyzer(source);
+  try {
+    analyzer.run(root);
+  } catch (err) {
+    return { uses: [], filters: [], error: { message: `Could not analyse the template: ${String((err as Error)?.message ?? err)}`, start: 0, end: 0 } };
+  }
+  return { uses: analyzer.uses, filters: analyzer.filters };
+}
+
+/** The filters a template may call: Nunjucks' built-in filters as registered in an environment. */
+export function knownFilters(env: nunjucks.Environment): ReadonlySet<string> {
+  return new Set(Object.keys((env as unknown as { filters: Record<string, unknown> }).filters));
+}

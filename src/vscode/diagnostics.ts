@@ -1,0 +1,106 @@
+/**
+ * Shows the core's analysis of `.prompt.json` documents in one DiagnosticCollection: on open, on edit
+ * (debounced), when Prompt Lab's settings change, when a prompt file changes on disk; forgets a file when it
+ * closes. Checking never renders a template, so it runs in untrusted workspaces too.
+ */
+import * as vscode from 'vscode';
+import type * as Analyze from '../core/analyze';
+import { readSettings, affectsPromptLab } from './config';
+import { loadCore } from './core';
+
+/** Debounce between an edit and the refresh of its diagnostics, in ms. */
+export const DIAGNOSTICS_DEBOUNCE_MS = 120;
+
+export function isPromptDocument(document: vscode.TextDocument): boolean {
+  return document.uri.path.endsWith('.prompt.json');
+}
+
+function loadAnalyzer(): typeof Analyze {
+  return loadCore().analyze;
+}
+
+/** The last analysis of each open prompt document, for the language features. */
+export class PromptDiagnostics implements vscode.Disposable {
+  readonly collection = vscode.languages.createDiagnosticCollection('promptLab');
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly analyses = new Map<string, { version: number; analysis: Analyze.PromptAnalysis }>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /** Fires after a document's diagnostics were refreshed. */
+  readonly onDidRefresh = this.changed.event;
+
+  constructor() {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.prompt.json');
+    const refreshFromDisk = (uri: vscode.Uri) => {
+      const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (document) this.refresh(document);
+    };
+    this.disposables.push(
+      this.collection,
+      this.changed,
+      watcher,
+      watcher.onDidChange(refreshFromDisk),
+      watcher.onDidCreate(refreshFromDisk),
+      vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsPromptLab(e)) for (const d of vscode.workspace.textDocuments) this.refresh(d);
+      }),
+    );
+    for (const document of vscode.workspace.textDocuments) this.refresh(document);
+  }
+
+  /** The analysis of `document` at its current version, computed now if needed. */
+  analysis(document: vscode.TextDocument): Analyze.PromptAnalysis {
+    const cached = this.analyses.get(document.uri.toString());
+    if (cached && cached.version === document.version) return cached.analysis;
+    return this.refresh(document) ?? loadAnalyzer().analyzePromptFile(document.getText());
+  }
+
+  private schedule(document: vscode.TextDocument): void {
+    if (!isPromptDocument(document)) return;
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      this.refresh(document);
+    }, DIAGNOSTICS_DEBOUNCE_MS));
+  }
+
+  /** Analyse `document` now and show its diagnostics. */
+  refresh(document: vscode.TextDocument): Analyze.PromptAnalysis | undefined {
+    if (!isPromptDocument(document) || document.isClosed) return undefined;
+    const { analyzePromptFile } = loadAnalyzer();
+    const deployments = Object.keys(readSettings(document.uri).deployments);
+    const analysis = analyzePromptFile(document.getText(), { deployments });
+    this.analyses.set(document.uri.toString(), { version: document.version, analysis });
+    this.collection.set(document.uri, analysis.diagnostics.map((d) => toDiagnostic(document, d)));
+    this.changed.fire(document.uri);
+    return analysis;
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.analyses.delete(key);
+    this.collection.delete(uri);
+  }
+
+  dispose(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** A VS Code Diagnostic for a core diagnostic; its `code` is one of those the README lists under "Diagnostics". */
+export function toDiagnostic(document: vscode.TextDocument, d: Analyze.PromptDiagnostic): vscode.Diagnostic {
+  const range = new vscode.Range(document.positionAt(d.start), document.positionAt(d.end));
+  const diagnostic = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
+  diagnostic.source = 'Prompt Lab';
+  diagnostic.code = d.code;
+  if (d.code === 'unused-input') diagnostic.tags = [vscode.DiagnosticTag.Unnecessary];
+  return diagnostic;
+}
