@@ -67,7 +67,7 @@ export class RunController implements vscode.Disposable {
     const title = path.basename(uri.path, '.prompt.json');
     if (!parsed.prompt) {
       const first = parsed.problems[0];
-      this.showError(describeError(new PromptFileError(first ? first.message : 'The prompt file cannot be read.')), uri);
+      this.showSetupError(describeError(new PromptFileError(first ? first.message : 'The prompt file cannot be read.')), uri, title);
       return undefined;
     }
     const prompt = parsed.prompt;
@@ -76,12 +76,12 @@ export class RunController implements vscode.Disposable {
     try {
       deployment = resolveDeployment(prompt.deployment, settings.deployments);
     } catch (err) {
-      this.showError(describeError(err), uri, prompt.deployment);
+      this.showSetupError(describeError(err), uri, prompt.name ?? title, prompt.deployment);
       return undefined;
     }
     const apiKey = await this.keys.get(deployment);
     if (deployment.needsKey && !apiKey) {
-      this.showError(describeError(new MissingApiKeyError(deployment.key)), uri, deployment.key);
+      this.showSetupError(describeError(new MissingApiKeyError(deployment.key)), uri, prompt.name ?? title, deployment.key, deployment);
       return undefined;
     }
 
@@ -156,6 +156,22 @@ export class RunController implements vscode.Disposable {
       values[name] = parseInputText(input, answer);
     }
     return values;
+  }
+
+  /**
+   * An error before any request (the prompt file, its deployment, a key): shown in the prompt's panel and as a
+   * notification, each with its fix. Nothing ran, so nothing is logged.
+   */
+  private showSetupError(error: DescribedError, promptUri: vscode.Uri, promptName: string, deploymentKey?: string, deployment?: ResolvedDeployment): void {
+    const panel = this.panels.panelFor(promptUri, promptName);
+    const runId = randomUUID();
+    if (deploymentKey) this.lastDeployment.set(promptUri.toString(), deploymentKey);
+    panel.started({
+      runId, promptName, promptPath: vscode.workspace.asRelativePath(promptUri), deployment: deploymentKey ?? '—', provider: deployment?.provider ?? '—',
+      model: deployment?.model ?? '—', baseURL: deployment?.baseURL ?? '', startedAt: new Date().toISOString(),
+    });
+    panel.finished({ runId, status: 'error', model: deployment?.model ?? '—', finishReason: null, usage: null, ttftMs: null, latencyMs: 0, outputLength: 0, error });
+    this.showError(error, promptUri, deploymentKey);
   }
 
   private showError(error: DescribedError, promptUri: vscode.Uri, deploymentKey?: string): void {

@@ -56,6 +56,11 @@ export class RunPanel implements vscode.Disposable {
     );
   }
 
+  /** The editor group column the panel is in, when it is shown. */
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel.viewColumn;
+  }
+
   /** Bring the panel forward without taking focus from the editor. */
   reveal(): void {
     this.panel.reveal(undefined, true);
@@ -147,7 +152,9 @@ export class RunPanelManager implements vscode.Disposable {
       existing.reveal();
       return existing;
     }
-    const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, `Run: ${title}`, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+    // Panels of other prompt files share one editor group beside the editors rather than opening a group each.
+    const column = [...this.panels.values()].map((p) => p.viewColumn).find((c) => c !== undefined) ?? vscode.ViewColumn.Beside;
+    const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, `Run: ${title}`, { viewColumn: column, preserveFocus: true }, {
       enableScripts: true,
       retainContextWhenHidden: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],

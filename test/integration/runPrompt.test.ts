@@ -30,15 +30,52 @@ async function writePrompt(name: string, body: unknown): Promise<vscode.Uri> {
   return uri;
 }
 
+type Rendered = { runId: string; outputLength: number; catchUpMs: number };
+
 describe('Run Prompt', function () {
   this.timeout(60000);
   let api: PromptLabApi;
   let server: ReplayServer;
+  const rendered = new Map<string, Rendered>();
+  const renderedChanged = new vscode.EventEmitter<void>();
+
+  /** The panel's confirmation that it shows run `runId` (waits for the event, never sleeps). */
+  function renderedFor(runId: string): Promise<Rendered> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const e = rendered.get(runId);
+        if (!e) return false;
+        sub.dispose();
+        resolve(e);
+        return true;
+      };
+      const sub = renderedChanged.event(check);
+      check();
+    });
+  }
+
+  /** Resolves once a tab labelled `label` exists; returns the view columns of every tab so labelled. */
+  function tabColumns(label: string): Promise<(vscode.ViewColumn | undefined)[]> {
+    const columns = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.filter((t) => t.label === label).map(() => g.viewColumn));
+    return new Promise((resolve) => {
+      if (columns().length) return resolve(columns());
+      const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
+        if (columns().length) {
+          sub.dispose();
+          resolve(columns());
+        }
+      });
+    });
+  }
 
   before(async () => {
     const ext = vscode.extensions.getExtension<PromptLabApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
+    api.onDidRenderRun((e) => {
+      rendered.set(e.runId, e);
+      renderedChanged.fire();
+    });
     server = await startReplayServer();
     await vscode.workspace.getConfiguration('promptLab').update('deployments', {
       replay: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage' },
@@ -60,17 +97,13 @@ describe('Run Prompt', function () {
       inputs: { city: { default: 'San Francisco' } },
       messages: [{ role: 'user', content: 'What is the weather in {{ city }}?' }],
     });
-    const rendered = new Promise<{ runId: string; outputLength: number }>((resolve) => {
-      const sub = api.onDidRenderRun((e) => { sub.dispose(); resolve(e); });
-    });
     const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
     assert.ok(outcome, 'the command returns the run');
     const expected = expectedOf('openai/pysdk-stream-text-usage.sse');
     assert.equal(outcome.record.status, 'ok', outcome.error?.message);
     assert.equal(outcome.record.output, expected.text);
 
-    const panel = await rendered;
-    assert.equal(panel.runId, outcome.record.id);
+    const panel = await renderedFor(outcome.record.id);
     assert.equal(panel.outputLength, expected.text.length, 'the panel shows the whole output');
 
     const line = logLines().find((r) => r.id === outcome.record.id);
@@ -89,17 +122,26 @@ describe('Run Prompt', function () {
     assert.equal(line.status, 'ok');
     assert.equal(line.replayOf, 'openai/pysdk-stream-text-usage.sse');
     assert.ok(line.timing.ttftMs !== null && line.timing.ttftMs <= line.timing.latencyMs);
-    assert.ok(vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === 'Run: Weather')), 'the panel is open');
+    assert.equal((await tabColumns('Run: Weather')).length, 1, 'the panel is open');
+  });
+
+  it('running again reuses the prompt\'s panel, and other prompts\' panels share its editor group', async () => {
+    const uri = vscode.Uri.file(path.join(workspaceRoot(), 'weather.prompt.json'));
+    const again = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
+    assert.equal(again?.record.status, 'ok');
+    await renderedFor(again?.record.id ?? '');
+    const weather = await tabColumns('Run: Weather');
+    assert.equal(weather.length, 1, 'one panel for the prompt file');
+    const other = await writePrompt('other.prompt.json', { name: 'Other', deployment: 'replay', messages: [{ role: 'user', content: 'x' }] });
+    await vscode.commands.executeCommand('promptLab.runPrompt', other);
+    assert.deepEqual(await tabColumns('Run: Other'), weather, 'both panels in one group');
   });
 
   it('a 20,000-chunk stream ends in the panel exactly as long as the output', async () => {
     const uri = await writePrompt('fast.prompt.json', { name: 'Fast', deployment: 'fast', messages: [{ role: 'user', content: 'go' }] });
-    const rendered = new Promise<{ runId: string; outputLength: number; catchUpMs: number }>((resolve) => {
-      const sub = api.onDidRenderRun((e) => { sub.dispose(); resolve(e); });
-    });
     const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
     assert.equal(outcome?.record.output, syntheticText(20000));
-    const panel = await rendered;
+    const panel = await renderedFor(outcome?.record.id ?? '');
     assert.equal(panel.outputLength, syntheticText(20000).length);
   });
 

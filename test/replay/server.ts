@@ -18,7 +18,8 @@
  *   one `res.write` per event, bytes unchanged) or `.json` (`error-NNN-*.json` → HTTP NNN, other
  *   `.json` → 200 application/json; body bytes unchanged). Header `x-prompt-lab-replay: <folder>/<file>`.
  * - `synthetic/fast?chunks=N`, `synthetic/slow?chunks=N&delayMs=M`, `synthetic/stall?chunks=N`,
- *   `synthetic/cut?chunks=N` (ends the response after N content chunks, as a dropped connection does): generated streams shaped like `openai/pysdk-stream-text-usage.sse`; header `x-prompt-lab-replay: synthetic`.
+ *   `synthetic/cut?chunks=N` (ends the response after N content chunks, as a dropped connection does): generated streams
+ *   (and `synthetic/status?code=NNN`: an OpenAI-shaped error body with that HTTP status, for statuses no recording has) shaped like `openai/pysdk-stream-text-usage.sse`; header `x-prompt-lab-replay: synthetic`.
  * - Any replay model may carry `?delayMs=M`; the request header `x-replay-delay-ms: M` does the same
  *   (milliseconds between SSE events, bounded by {@link MAX_DELAY_MS}).
  */
@@ -77,7 +78,7 @@ export interface ReplayServerOptions {
 }
 
 /** The synthetic model names (without query), as listed by `GET /v1/models`. */
-export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut'] as const;
+export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status'] as const;
 
 /**
  * Content of the i-th synthetic chunk (0-based): `"tok<i> "`, e.g. `"tok0 "`, `"tok123 "`.
@@ -297,6 +298,12 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     const params = new URLSearchParams(q === -1 ? '' : model.slice(q + 1));
     const paramDelay = params.has('delayMs') ? clampInt(Number(params.get('delayMs')), 0, MAX_DELAY_MS, 0) : -1;
 
+    if (name === 'synthetic/status') {
+      const status = clampInt(Number(params.get('code') ?? '500'), 400, 599, 500);
+      res.setHeader('x-prompt-lab-replay', 'synthetic');
+      sendError(res, status, `Synthetic ${status} from the Prompt Lab replay server.`, status >= 500 ? 'server_error' : 'invalid_request_error', null, null);
+      return;
+    }
     if (name.startsWith('synthetic/')) {
       const kind = name.slice('synthetic/'.length);
       if (kind !== 'fast' && kind !== 'slow' && kind !== 'stall' && kind !== 'cut') return sendModelNotFound(res, model);

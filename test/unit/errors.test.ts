@@ -38,6 +38,17 @@ test('every recorded error body becomes one sentence with the server\'s message 
   }
 });
 
+test('5xx answers offer to run again', async () => {
+  const client = new OpenAI({ baseURL: server.baseURL, apiKey: 'k', maxRetries: 0 });
+  for (const status of [500, 502, 503]) {
+    const caught = await client.chat.completions.create({ model: `synthetic/status?code=${status}`, messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    const described = describeError(caught, { key: 'dep', baseURL: server.baseURL, model: 'm' });
+    assert.equal(described.httpStatus, status);
+    assert.equal(described.action, 'retry');
+    assert.equal(described.message, `The server failed (${status}) (deployment "dep"): Synthetic ${status} from the Prompt Lab replay server. Try again later.`);
+  }
+});
+
 test('configuration errors point at their fix', () => {
   assert.equal(describeError(new DeploymentError('none', 'x')).actionLabel, 'Open Settings');
   assert.equal(describeError(new MissingApiKeyError('openai')).actionLabel, 'Set API Key');
