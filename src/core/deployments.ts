@@ -4,6 +4,7 @@
  * except the client factory (Azure needs the SDK's AzureOpenAI).
  */
 import { PROVIDERS, type ProviderId } from './providers';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
 export { PROVIDERS, type ProviderId, type ProviderPreset } from './providers';
 
@@ -36,6 +37,8 @@ export interface DeploymentConfig {
   parameters?: Record<string, unknown>;
   /** Whether to send `stream_options: { include_usage: true }` (default: the provider's). */
   streamUsage?: boolean;
+  /** Retries after a 429, a 5xx or a failed connection, before any output (default 2; 0 turns retrying off). */
+  maxRetries?: number;
 }
 
 /** A deployment ready to call. */
@@ -54,6 +57,7 @@ export interface ResolvedDeployment {
   prices?: Prices;
   parameters: Record<string, unknown>;
   streamUsage: boolean;
+  retry: RetryPolicy;
 }
 
 /** Why a deployment cannot be used; `kind` decides the action offered to the person. */
@@ -109,6 +113,10 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
     headers: { ...(config.headers ?? {}) },
     parameters: { ...(config.parameters ?? {}) },
     streamUsage: config.streamUsage ?? preset.streamUsage,
+    retry: {
+      ...DEFAULT_RETRY_POLICY,
+      ...(typeof config.maxRetries === 'number' && config.maxRetries >= 0 ? { maxRetries: Math.min(10, Math.floor(config.maxRetries)) } : {}),
+    },
   };
   if (config.apiKeyEnv !== undefined) resolved.apiKeyEnv = config.apiKeyEnv;
   if (config.timeoutMs !== undefined) resolved.timeoutMs = config.timeoutMs;

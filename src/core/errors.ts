@@ -37,6 +37,14 @@ export class IncompleteStreamError extends Error {
   }
 }
 
+/** No byte arrived for the deployment's timeout: the request is abandoned, its partial output kept. */
+export class StreamTimeoutError extends Error {
+  override readonly name = 'StreamTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`No answer for ${timeoutMs < 10_000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}: the request was abandoned. Check the server, or raise "timeoutMs".`);
+  }
+}
+
 /** An error as the panel, the notification and the log show it. */
 export interface DescribedError extends RunErrorView {
   /** More than the sentence: status, type, code, the server's message, the cause. For the log channel. */
@@ -83,6 +91,9 @@ export function describeError(err: unknown, deployment?: Pick<ResolvedDeployment
   }
   if (err instanceof PromptFileError || err instanceof TemplateError || err instanceof InputValueError) {
     return { message: err.message, action: 'openPrompt', actionLabel: 'Open Prompt', detail: err.message };
+  }
+  if (err instanceof StreamTimeoutError) {
+    return { message: `${err.message.replace(/\.$/, '')}${where}.`, action: 'openSettings', actionLabel: 'Open Settings', detail: err.message };
   }
   if (err instanceof IncompleteStreamError) {
     return { message: `${err.message.replace(/\.$/, '')}${where}.`, action: 'retry', actionLabel: 'Run Again', detail: err.message };

@@ -9,10 +9,11 @@ import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/
 import { createClient, type ClientOptions } from './client';
 import type { ResolvedDeployment } from './deployments';
 import { runCostUsd } from './cost';
-import { IncompleteStreamError, describeError, isCancellation, type DescribedError } from './errors';
+import { IncompleteStreamError, StreamTimeoutError, describeError, isCancellation, type DescribedError } from './errors';
 import type { PromptFile } from './promptFile';
 import { appendRunRecord, type RunRecord } from './runLog';
 import { StreamAssembler } from './streamAssembly';
+import { isRetryable, retryDelayMs, sleep } from './retry';
 import { renderMessages, type ChatMessage } from './template';
 
 /** Everything a run needs. */
@@ -43,6 +44,8 @@ export interface RunObserver {
   onResponded?(replayOf: string | null): void;
   /** New answer text (choice 0), in order; the output is the concatenation. */
   onText?(text: string): void;
+  /** A request failed before any output and will be sent again after `delayMs` (retry `attempt` of `maxRetries`). */
+  onRetry?(info: { attempt: number; maxRetries: number; delayMs: number; reason: string }): void;
   /** The stream has ended (any status); called before the log line is written, so a view can show the end at once. */
   onEnded?(outcome: Pick<RunOutcome, 'record' | 'error'>): void;
 }
@@ -82,6 +85,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   let ttftMs: number | null = null;
   let replayOf: string | null = null;
   let failure: unknown;
+  let retries = 0;
 
   try {
     messages = renderMessages(request.prompt, request.inputs);
@@ -96,16 +100,46 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
       stream: true,
       ...(deployment.streamUsage ? { stream_options: { include_usage: true } } : {}),
     } as ChatCompletionCreateParamsStreaming;
-    const requestOptions = request.signal ? { signal: request.signal } : {};
-    const { data: stream, response } = await client.chat.completions.create(body, requestOptions).withResponse();
-    replayOf = response.headers.get(REPLAY_HEADER);
-    observer.onResponded?.(replayOf);
-    for await (const chunk of stream) {
-      const delta = assembler.push(chunk as unknown as Record<string, unknown>);
-      if (delta.generated && ttftMs === null) ttftMs = performance.now() - t0;
-      if (delta.text) observer.onText?.(delta.text);
+    // A stream that goes silent for the timeout is abandoned as an error (the SDK's own timeout ends at the headers).
+    const idleMs = deployment.timeoutMs ?? request.timeoutMs ?? 600_000;
+    const silence = new AbortController();
+    let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    const watch = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => silence.abort(), idleMs);
+    };
+    const signal = request.signal ? AbortSignal.any([request.signal, silence.signal]) : silence.signal;
+    const requestOptions = { signal };
+    const policy = deployment.retry;
+    for (;;) {
+      try {
+        watch();
+        const { data: stream, response } = await client.chat.completions.create(body, requestOptions).withResponse();
+        replayOf = response.headers.get(REPLAY_HEADER);
+        observer.onResponded?.(replayOf);
+        for await (const chunk of stream) {
+          watch();
+          const delta = assembler.push(chunk as unknown as Record<string, unknown>);
+          if (delta.generated && ttftMs === null) ttftMs = performance.now() - t0;
+          if (delta.text) observer.onText?.(delta.text);
+        }
+        break;
+      } catch (err) {
+        clearTimeout(idleTimer);
+        if (silence.signal.aborted) break;
+        // Only what failed before any output is asked again: text already shown is never repeated.
+        if (assembler.chunks > 0 || retries >= policy.maxRetries || !isRetryable(err) || request.signal?.aborted) throw err;
+        retries++;
+        const delayMs = retryDelayMs(err, retries, policy);
+        observer.onRetry?.({ attempt: retries, maxRetries: policy.maxRetries, delayMs, reason: describeError(err, deployment).message });
+        await sleep(delayMs, request.signal);
+        if (request.signal?.aborted) break;
+      }
     }
-    if (!request.signal?.aborted && assembler.choices.every((c) => c.finishReason === null)) {
+    clearTimeout(idleTimer);
+    if (silence.signal.aborted && !request.signal?.aborted) {
+      failure = new StreamTimeoutError(idleMs);
+    } else if (!request.signal?.aborted && assembler.choices.every((c) => c.finishReason === null)) {
       // The SDK ends quietly when the connection closes without [DONE]: without a finish_reason the output may be cut.
       failure = new IncompleteStreamError(assembler.chunks);
     }
@@ -141,6 +175,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   if (choice?.reasoning) record.reasoning = choice.reasoning;
   if (choice?.toolCalls.length) record.toolCalls = choice.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
   if (replayOf) record.replayOf = replayOf;
+  if (retries > 0) record.retries = retries;
   const cost = runCostUsd(record.usage, deployment.prices);
   if (cost !== undefined) record.costUsd = cost;
 

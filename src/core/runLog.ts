@@ -3,7 +3,8 @@
  * (by default `.promptlab/runs/2026-11-21.jsonl`), so history travels with the repository and git can diff it.
  *
  * Lines are only ever appended, each with a single `write(2)` on a file opened with `O_APPEND`, so two
- * processes (two VS Code windows) appending at once interleave whole lines and lose none.
+ * processes (two VS Code windows) appending at once interleave whole lines and lose none. A line is a `LogEvent`:
+ * a run (`event: "run"`) or a later rating of one (`event: "rating"`, see ./ratings); ./history reads them back.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -49,7 +50,40 @@ export interface RunRecord {
   replayOf?: string;
   /** Cost in USD from the usage and the deployment's `prices`, when both are known. */
   costUsd?: number;
+  /** Groups the runs of one multi-step workflow (one run's output feeding the next): the same id on every step. */
+  chainId?: string;
+  /** Groups the turns of one conversation, in order: the same id on every run of the chat. */
+  chatId?: string;
+  /** Free labels a person gave the run (e.g. "baseline", "regression"). */
+  tags?: string[];
+  /** Where the run was started: the Run Prompt command or the playground. Absent in lines written before it existed. */
+  source?: 'command' | 'playground';
+  /** Requests sent again after a 429, a 5xx or a failed connection (absent when the first attempt answered). */
+  retries?: number;
 }
+
+/**
+ * A rating of an earlier run, as its own line of the log (`event: "rating"`). A run's line is never rewritten: rating
+ * again appends another line, and the newest rating (by `at`, then by file order) is the one that counts, whole: a
+ * later rating replaces an earlier one, it is not merged with it. At least one of `score`, `thumb`, `betterResponse`,
+ * `comment` is set. Field names are part of the log format: change them only additively.
+ */
+export interface RatingRecord {
+  event: 'rating';
+  /** `id` of the rated run. */
+  runId: string;
+  /** From 0 (completely wrong) to 1 (right). */
+  score?: number;
+  thumb?: 'up' | 'down';
+  /** The answer the person would have wanted instead. */
+  betterResponse?: string;
+  comment?: string;
+  /** When it was rated, ISO 8601 UTC; the line goes to the file of this UTC date. */
+  at: string;
+}
+
+/** Any line of the log. Readers skip events they do not know, so new kinds can be added later. */
+export type LogEvent = RunRecord | RatingRecord;
 
 /** Log file name for a moment: its UTC date, `YYYY-MM-DD.jsonl`. */
 export function logFileName(at: Date): string {
@@ -65,6 +99,17 @@ export function logFileName(at: Date): string {
 export async function appendRunRecord(logDir: string, record: RunRecord): Promise<string> {
   const file = path.join(logDir, logFileName(new Date(record.timing.startedAt)));
   await appendLine(file, record);
+  return file;
+}
+
+/**
+ * Append `rating` as one line to the file of its UTC date (`at`) under `logDir` (created when missing).
+ * Call `appendRating` from ./ratings instead: it validates first.
+ * @returns the path of the file written.
+ */
+export async function appendRatingRecord(logDir: string, rating: RatingRecord): Promise<string> {
+  const file = path.join(logDir, logFileName(new Date(rating.at)));
+  await appendLine(file, rating);
   return file;
 }
 

@@ -19,7 +19,12 @@
  *   `.json` → 200 application/json; body bytes unchanged). Header `x-prompt-lab-replay: <folder>/<file>`.
  * - `synthetic/fast?chunks=N`, `synthetic/slow?chunks=N&delayMs=M`, `synthetic/stall?chunks=N`,
  *   `synthetic/cut?chunks=N` (ends the response after N content chunks, as a dropped connection does): generated streams
- *   (and `synthetic/status?code=NNN`: an OpenAI-shaped error body with that HTTP status, for statuses no recording has) shaped like `openai/pysdk-stream-text-usage.sse`; header `x-prompt-lab-replay: synthetic`.
+ *   (and `synthetic/status?code=NNN`: an OpenAI-shaped error body with that HTTP status, for statuses no recording has)
+ * - Faults, for resilience tests (`key=K` keeps separate counters for separate tests):
+ *   `fault/429?times=N&retryAfterMs=M&key=K` and `fault/retryAfter?times=N&seconds=S&key=K` answer 429 with that header
+ *   N times, then stream; `fault/500?times=N&key=K` answers 500 N times, then streams; `fault/drop?times=N&key=K`
+ *   destroys the connection before any byte N times, then streams; `fault/reset?after=N` resets the connection after
+ *   N content chunks; `fault/malformed?after=N` sends a line that is not JSON after N chunks. shaped like `openai/pysdk-stream-text-usage.sse`; header `x-prompt-lab-replay: synthetic`.
  * - Any replay model may carry `?delayMs=M`; the request header `x-replay-delay-ms: M` does the same
  *   (milliseconds between SSE events, bounded by {@link MAX_DELAY_MS}).
  */
@@ -298,6 +303,10 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     const params = new URLSearchParams(q === -1 ? '' : model.slice(q + 1));
     const paramDelay = params.has('delayMs') ? clampInt(Number(params.get('delayMs')), 0, MAX_DELAY_MS, 0) : -1;
 
+    if (name.startsWith('fault/')) {
+      await serveFault(req, res, name.slice('fault/'.length), params);
+      return;
+    }
     if (name === 'synthetic/status') {
       const status = clampInt(Number(params.get('code') ?? '500'), 400, 599, 500);
       res.setHeader('x-prompt-lab-replay', 'synthetic');
@@ -344,10 +353,41 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     if (live.alive()) res.end();
   }
 
+  /** Requests seen per fault model and key, so "N times, then answer" works across retries. */
+  const faultCounts = new Map<string, number>();
+
+  async function serveFault(req: http.IncomingMessage, res: http.ServerResponse, kind: string, params: URLSearchParams): Promise<void> {
+    const times = clampInt(Number(params.get('times') ?? '1'), 0, 100, 1);
+    const counter = `${kind}\u0000${params.get('key') ?? ''}`;
+    const seen = (faultCounts.get(counter) ?? 0) + 1;
+    faultCounts.set(counter, seen);
+    const chunks = clampInt(Number(params.get('chunks') ?? '5'), 0, 10_000, 5);
+    const stream = (opts: Partial<{ cutAfter: number; resetAfter: number; malformedAfter: number }> = {}) =>
+      streamSynthetic(req, res, { chunks, delayMs: 0, stall: false, cut: false, model: `fault/${kind}`, ...opts });
+    if (seen <= times) {
+      if (kind === '429') {
+        res.setHeader('retry-after-ms', String(clampInt(Number(params.get('retryAfterMs') ?? '10'), 0, MAX_DELAY_MS, 10)));
+        return sendError(res, 429, 'Rate limit reached (fault injection).', 'requests', null, 'rate_limit_exceeded');
+      }
+      if (kind === 'retryAfter') {
+        res.setHeader('retry-after', String(clampInt(Number(params.get('seconds') ?? '1'), 0, 60, 1)));
+        return sendError(res, 429, 'Rate limit reached (fault injection).', 'requests', null, 'rate_limit_exceeded');
+      }
+      if (kind === '500') return sendError(res, 500, 'The server had an error (fault injection).', 'server_error', null, null);
+      if (kind === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+    }
+    if (kind === 'reset') return stream({ resetAfter: clampInt(Number(params.get('after') ?? '3'), 0, 10_000, 3) });
+    if (kind === 'malformed') return stream({ malformedAfter: clampInt(Number(params.get('after') ?? '3'), 0, 10_000, 3) });
+    return stream();
+  }
+
   async function streamSynthetic(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    opts: { chunks: number; delayMs: number; stall: boolean; cut: boolean; model: string },
+    opts: { chunks: number; delayMs: number; stall: boolean; cut: boolean; model: string; resetAfter?: number; malformedAfter?: number },
   ): Promise<void> {
     const id = 'chatcmpl-promptlabsynthetic';
     const created = 1727346168;
@@ -378,6 +418,13 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       return;
     }
     for (let i = 0; i < opts.chunks; i++) {
+      if (i === opts.resetAfter) {
+        // Let the client read what was sent (a reset discards unread data), then reset the connection.
+        await sleep(100, live);
+        res.socket?.resetAndDestroy();
+        return;
+      }
+      if (i === opts.malformedAfter && !(await write('data: {"id": this is not json\n\n', false))) return;
       const content = JSON.stringify(syntheticToken(i));
       const ok = await write(
         ev(`[{"index":0,"delta":{"content":${content}},"logprobs":null,"finish_reason":null}]`),
