@@ -14,6 +14,8 @@ export interface ClientOptions {
   maxRetries?: number;
   /** Request timeout in ms (the deployment's own wins). */
   timeoutMs?: number;
+  /** Azure with Microsoft Entra ID: returns a bearer token for https://cognitiveservices.azure.com/.default. */
+  azureADTokenProvider?: () => Promise<string>;
 }
 
 /** Placeholder the SDK requires when a server needs no key; the Authorization header is removed again. */
@@ -28,6 +30,8 @@ const MAX_CLIENTS = 32;
  * The same deployment, key and options give the same client. Never logs the key.
  */
 export function createClient(deployment: ResolvedDeployment, options: ClientOptions): OpenAI {
+  // A token provider belongs to one sign-in: such clients are not shared.
+  if (options.azureADTokenProvider) return newClient(deployment, options);
   const fingerprint = options.apiKey === undefined ? '' : createHash('sha256').update(options.apiKey).digest('base64');
   const cacheKey = JSON.stringify([deployment.provider, deployment.baseURL, deployment.azure ?? null, deployment.headers, deployment.timeoutMs ?? null, options.maxRetries ?? 0, options.timeoutMs ?? null, fingerprint]);
   const cached = clients.get(cacheKey);
@@ -51,6 +55,13 @@ function newClient(deployment: ResolvedDeployment, options: ClientOptions): Open
     timeout: deployment.timeoutMs ?? options.timeoutMs ?? 600_000,
     defaultHeaders: headers,
   };
+  if (deployment.azure && options.azureADTokenProvider) {
+    const { apiKey: _key, defaultHeaders, ...rest } = common;
+    return new AzureOpenAI({
+      ...rest, defaultHeaders: { ...defaultHeaders, 'api-key': null }, azureADTokenProvider: options.azureADTokenProvider,
+      endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion,
+    });
+  }
   if (deployment.azure) {
     return new AzureOpenAI({ ...common, endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion });
   }

@@ -39,11 +39,52 @@ export interface DeploymentConfig {
   streamUsage?: boolean;
   /** Retries after a 429, a 5xx or a failed connection, before any output (default 2; 0 turns retrying off). */
   maxRetries?: number;
+  /** Azure: "entra" uses a Microsoft Entra ID token from VS Code's `microsoft` authentication instead of a key. */
+  auth?: 'key' | 'entra';
+  /**
+   * Variants chosen by the `promptLab.context` setting: the first whose `when` matches the context wins, its
+   * fields replacing the deployment's own; with none matching, the deployment's own fields are the default variant.
+   */
+  variants?: DeploymentVariant[];
+}
+
+/** One variant of a deployment: `when` maps context keys to a value or a list of allowed values. */
+export interface DeploymentVariant extends Omit<DeploymentConfig, 'variants'> {
+  /** Shown in the status bar and the log; defaults to the `when` values. */
+  name?: string;
+  when: Record<string, string | string[]>;
+}
+
+/** The current routing context: `promptLab.context`, e.g. `{ "environment": "staging", "region": "eu" }`. */
+export type RoutingContext = Readonly<Record<string, string>>;
+
+/** Whether `variant.when` holds for `context`: every key present with an equal (or listed) value. */
+export function variantMatches(variant: Pick<DeploymentVariant, 'when'>, context: RoutingContext): boolean {
+  const when = variant.when ?? {};
+  return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.includes(context[k] ?? '') : context[k] === v));
+}
+
+/** Name of a variant for people: its `name`, else its `when` values ("staging · eu"). */
+export function variantName(variant: DeploymentVariant): string {
+  return variant.name ?? (Object.values(variant.when ?? {}).flat().join(' · ') || 'variant');
+}
+
+/** The variant `context` selects (first match wins), with the merged configuration; `variant` is "default" when none matches. */
+export function selectVariant(config: DeploymentConfig, context: RoutingContext = {}): { config: DeploymentConfig; variant: string } {
+  const { variants, ...base } = config;
+  const match = Array.isArray(variants) ? variants.find((v) => v && typeof v === 'object' && variantMatches(v, context)) : undefined;
+  if (!match) return { config: base, variant: 'default' };
+  const { when: _when, name: _name, ...overrides } = match;
+  return { config: { ...base, ...overrides }, variant: variantName(match) };
 }
 
 /** A deployment ready to call. */
 export interface ResolvedDeployment {
   key: string;
+  /** The variant the routing context chose ("default" when none matched). */
+  variant: string;
+  /** Azure with a Microsoft Entra ID token instead of a key. */
+  entra: boolean;
   provider: ProviderId;
   /** Model name sent in the request (Azure: the deployment name decides; this is informational). */
   model: string;
@@ -86,19 +127,20 @@ function isProvider(value: string): value is ProviderId {
  * @throws DeploymentError `none` when the prompt names no deployment, `unknown` when no entry has that key
  *   (the message lists the known keys), `invalid` when the entry lacks what its provider needs.
  */
-export function resolveDeployment(key: string | undefined, deployments: Readonly<Record<string, DeploymentConfig>>): ResolvedDeployment {
+export function resolveDeployment(key: string | undefined, deployments: Readonly<Record<string, DeploymentConfig>>, context: RoutingContext = {}): ResolvedDeployment {
   const known = Object.keys(deployments);
   if (!key) {
     throw new DeploymentError('none', known.length
       ? `This prompt names no deployment: add "deployment": one of ${known.map((k) => `"${k}"`).join(', ')}.`
       : 'No deployment is set: add one to the "promptLab.deployments" setting and name it in the prompt\'s "deployment".');
   }
-  const config = deployments[key];
-  if (!config || typeof config !== 'object') {
+  const configured = deployments[key];
+  if (!configured || typeof configured !== 'object') {
     throw new DeploymentError('unknown', known.length
       ? `No deployment "${key}" in "promptLab.deployments"; known: ${known.map((k) => `"${k}"`).join(', ')}.`
       : `No deployment "${key}": the "promptLab.deployments" setting is empty.`);
   }
+  const { config, variant } = selectVariant(configured, context);
   const providerName = config.provider ?? (config.endpoint ? 'azure' : config.baseURL ? 'openai-compatible' : 'openai');
   if (!isProvider(providerName)) {
     throw new DeploymentError('invalid', `Deployment "${key}" has provider "${providerName}"; use one of ${Object.keys(PROVIDERS).join(', ')}.`);
@@ -106,6 +148,8 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
   const preset = PROVIDERS[providerName];
   const resolved: ResolvedDeployment = {
     key,
+    variant,
+    entra: providerName === 'azure' && config.auth === 'entra',
     provider: providerName,
     model: config.model ?? '',
     baseURL: '',
@@ -142,6 +186,6 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
     throw new DeploymentError('invalid', `Deployment "${key}" has an invalid URL "${resolved.baseURL}".`);
   }
   // A server on this machine (Ollama, vLLM, a replay server) needs no key unless the deployment names one.
-  resolved.needsKey = config.apiKeyEnv !== undefined || (preset.needsKey && !isLoopbackHost(url.hostname));
+  resolved.needsKey = !resolved.entra && (config.apiKeyEnv !== undefined || (preset.needsKey && !isLoopbackHost(url.hostname)));
   return resolved;
 }

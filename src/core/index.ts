@@ -5,6 +5,7 @@
 export { resolveDeployment } from './deployments';
 export { MissingApiKeyError, PromptFileError, describeError } from './errors';
 export { parsePromptFile } from './promptFile';
-export { executeRun } from './run';
-export { resolveInputs } from './template';
+export { executeRun, requestParameters } from './run';
+export { InputValueError, TemplateError, renderMessages, resolveInputs } from './template';
 export * as analyze from './analyze';
+export * as edits from './edits';

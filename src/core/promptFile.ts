@@ -9,7 +9,7 @@
  * this module checks only what the run needs and keeps the offsets that later analysis maps back to.
  */
 import { type Node, type ParseError, parseTree, printParseErrorCode, getNodeValue, findNodeAtLocation } from 'jsonc-parser';
-import { positionAt, type Position } from './text';
+import { positionFinder, type Position } from './text';
 
 /** Roles whose `content` is a template. */
 export const TEMPLATE_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
@@ -86,8 +86,11 @@ export interface ParsedPromptFile {
   tree: Node | undefined;
 }
 
-function problem(text: string, code: PromptProblem['code'], message: string, offset: number, length: number): PromptProblem {
-  return { code, message, span: { offset, length }, start: positionAt(text, offset) };
+/** The position of a document offset; built on first use, so a file without problems never pays for it. */
+type Locate = (offset: number) => Position;
+
+function problem(locate: Locate, code: PromptProblem['code'], message: string, offset: number, length: number): PromptProblem {
+  return { code, message, span: { offset, length }, start: locate(offset) };
 }
 
 function spanOf(node: Node): TextSpan {
@@ -116,16 +119,25 @@ const SYNTAX_HINT: Partial<Record<string, string>> = {
  */
 export function parsePromptFile(text: string): ParsedPromptFile {
   const errors: ParseError[] = [];
-  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  let finder: Locate | undefined;
+  const locate: Locate = (offset) => (finder ??= positionFinder(text))(offset);
+  let tree: Node | undefined;
+  try {
+    tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  } catch (err) {
+    // jsonc-parser recurses per nesting level: thousands of nested arrays or objects overflow the stack.
+    if (!(err instanceof RangeError)) throw err;
+    return { prompt: null, problems: [problem(locate, 'jsonc-syntax', 'The file is nested too deeply to read.', 0, Math.min(1, text.length))], tree: undefined };
+  }
   const problems: PromptProblem[] = errors.map((e) => {
     const code = printParseErrorCode(e.error);
     const hint = SYNTAX_HINT[code] ?? code;
-    const at = positionAt(text, e.offset);
-    return problem(text, 'jsonc-syntax', `Malformed JSONC at line ${at.line + 1}, column ${at.character + 1}: ${hint}.`, e.offset, Math.max(e.length, 1));
+    const at = locate(e.offset);
+    return problem(locate, 'jsonc-syntax', `Malformed JSONC at line ${at.line + 1}, column ${at.character + 1}: ${hint}.`, e.offset, Math.max(e.length, 1));
   });
   if (problems.length > 0) return { prompt: null, problems, tree };
   if (!tree || tree.type !== 'object') {
-    problems.push(problem(text, 'prompt-structure', 'A prompt file must be a JSON object with a "messages" array.', tree?.offset ?? 0, tree?.length ?? 1));
+    problems.push(problem(locate, 'prompt-structure', 'A prompt file must be a JSON object with a "messages" array.', tree?.offset ?? 0, tree?.length ?? 1));
     return { prompt: null, problems, tree };
   }
 
@@ -133,7 +145,7 @@ export function parsePromptFile(text: string): ParsedPromptFile {
     const node = findNodeAtLocation(tree, [path]);
     if (!node) return undefined;
     if (node.type !== 'string') {
-      problems.push(problem(text, 'prompt-structure', `"${path}" must be a string.`, node.offset, node.length));
+      problems.push(problem(locate, 'prompt-structure', `"${path}" must be a string.`, node.offset, node.length));
       return undefined;
     }
     return node.value as string;
@@ -150,22 +162,22 @@ export function parsePromptFile(text: string): ParsedPromptFile {
   const parametersNode = findNodeAtLocation(tree, ['parameters']);
   if (parametersNode) {
     if (parametersNode.type === 'object') prompt.parameters = getNodeValue(parametersNode) as Record<string, unknown>;
-    else problems.push(problem(text, 'prompt-structure', '"parameters" must be an object, e.g. { "temperature": 0.2 }.', parametersNode.offset, parametersNode.length));
+    else problems.push(problem(locate, 'prompt-structure', '"parameters" must be an object, e.g. { "temperature": 0.2 }.', parametersNode.offset, parametersNode.length));
   }
 
   const tagsNode = findNodeAtLocation(tree, ['tags']);
   if (tagsNode?.type === 'array') prompt.tags = (getNodeValue(tagsNode) as unknown[]).filter((t): t is string => typeof t === 'string');
 
-  readInputs(text, tree, prompt, problems);
-  const usable = readMessages(text, tree, prompt, problems);
+  readInputs(locate, tree, prompt, problems);
+  const usable = readMessages(locate, tree, prompt, problems);
   return { prompt: usable ? prompt : null, problems, tree };
 }
 
-function readInputs(text: string, tree: Node, prompt: PromptFile, problems: PromptProblem[]): void {
+function readInputs(locate: Locate, tree: Node, prompt: PromptFile, problems: PromptProblem[]): void {
   const inputsNode = findNodeAtLocation(tree, ['inputs']);
   if (!inputsNode) return;
   if (inputsNode.type !== 'object') {
-    problems.push(problem(text, 'prompt-structure', '"inputs" must be an object: input name → { "description", "default", "required", "type" }.', inputsNode.offset, inputsNode.length));
+    problems.push(problem(locate, 'prompt-structure', '"inputs" must be an object: input name → { "description", "default", "required", "type" }.', inputsNode.offset, inputsNode.length));
     return;
   }
   for (const property of inputsNode.children ?? []) {
@@ -174,7 +186,7 @@ function readInputs(text: string, tree: Node, prompt: PromptFile, problems: Prom
     const name = keyNode.value as string;
     const input: PromptInput = { name, hasDefault: false, required: false, span: spanOf(keyNode) };
     if (valueNode.type !== 'object') {
-      problems.push(problem(text, 'prompt-structure', `Input "${name}" must be an object such as { "default": "…" }.`, valueNode.offset, valueNode.length));
+      problems.push(problem(locate, 'prompt-structure', `Input "${name}" must be an object such as { "default": "…" }.`, valueNode.offset, valueNode.length));
       prompt.inputs.set(name, input);
       continue;
     }
@@ -191,16 +203,16 @@ function readInputs(text: string, tree: Node, prompt: PromptFile, problems: Prom
 }
 
 /** Reads `messages` into `prompt`; false when there is no usable (non-empty) array. */
-function readMessages(text: string, tree: Node, prompt: PromptFile, problems: PromptProblem[]): boolean {
+function readMessages(locate: Locate, tree: Node, prompt: PromptFile, problems: PromptProblem[]): boolean {
   const messagesNode = findNodeAtLocation(tree, ['messages']);
   if (!messagesNode || messagesNode.type !== 'array') {
     const at = messagesNode ?? tree;
-    problems.push(problem(text, 'prompt-structure', 'A prompt file needs a "messages" array, e.g. [{ "role": "user", "content": "Hello {{ name }}" }].', at.offset, messagesNode ? at.length : 1));
+    problems.push(problem(locate, 'prompt-structure', 'A prompt file needs a "messages" array, e.g. [{ "role": "user", "content": "Hello {{ name }}" }].', at.offset, messagesNode ? at.length : 1));
     return false;
   }
   (messagesNode.children ?? []).forEach((node, index) => {
     if (node.type !== 'object') {
-      problems.push(problem(text, 'prompt-structure', `Message ${index + 1} must be an object with "role" and "content".`, node.offset, node.length));
+      problems.push(problem(locate, 'prompt-structure', `Message ${index + 1} must be an object with "role" and "content".`, node.offset, node.length));
       return;
     }
     const roleNode = findNodeAtLocation(node, ['role']);
@@ -208,7 +220,7 @@ function readMessages(text: string, tree: Node, prompt: PromptFile, problems: Pr
     if (role === 'chat_history') {
       const inputNode = findNodeAtLocation(node, ['input']);
       if (inputNode?.type !== 'string') {
-        problems.push(problem(text, 'prompt-structure', `Message ${index + 1} has role "chat_history" and needs "input": the name of the input holding the messages.`, node.offset, node.length));
+        problems.push(problem(locate, 'prompt-structure', `Message ${index + 1} has role "chat_history" and needs "input": the name of the input holding the messages.`, node.offset, node.length));
         return;
       }
       prompt.messages.push({ kind: 'chat_history', index, input: inputNode.value as string, span: spanOf(node) });
@@ -216,13 +228,13 @@ function readMessages(text: string, tree: Node, prompt: PromptFile, problems: Pr
     }
     if (!role || !(TEMPLATE_ROLES as readonly string[]).includes(role)) {
       const at = roleNode ?? node;
-      problems.push(problem(text, 'prompt-structure', `Message ${index + 1} needs a "role": one of system, developer, user, assistant, chat_history.`, at.offset, at.length));
+      problems.push(problem(locate, 'prompt-structure', `Message ${index + 1} needs a "role": one of system, developer, user, assistant, chat_history.`, at.offset, at.length));
       return;
     }
     const contentNode = findNodeAtLocation(node, ['content']);
     if (contentNode?.type !== 'string') {
       const at = contentNode ?? node;
-      problems.push(problem(text, 'prompt-structure', `Message ${index + 1} needs "content": a string (a Nunjucks template).`, at.offset, at.length));
+      problems.push(problem(locate, 'prompt-structure', `Message ${index + 1} needs "content": a string (a Nunjucks template).`, at.offset, at.length));
       return;
     }
     const message: TemplateMessage = { kind: 'template', index, role: role as TemplateRole, content: contentNode.value as string, contentSpan: spanOf(contentNode) };
@@ -231,7 +243,7 @@ function readMessages(text: string, tree: Node, prompt: PromptFile, problems: Pr
     prompt.messages.push(message);
   });
   if ((messagesNode.children ?? []).length === 0) {
-    problems.push(problem(text, 'prompt-structure', 'A prompt file needs at least one message in "messages".', messagesNode.offset, messagesNode.length));
+    problems.push(problem(locate, 'prompt-structure', 'A prompt file needs at least one message in "messages".', messagesNode.offset, messagesNode.length));
     return false;
   }
   return true;

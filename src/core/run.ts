@@ -9,6 +9,7 @@ import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/
 import { createClient, type ClientOptions } from './client';
 import type { ResolvedDeployment } from './deployments';
 import { runCostUsd } from './cost';
+import { builtInPrices } from './prices';
 import { IncompleteStreamError, StreamTimeoutError, describeError, isCancellation, type DescribedError } from './errors';
 import type { PromptFile } from './promptFile';
 import { appendRunRecord, type RunRecord } from './runLog';
@@ -28,6 +29,8 @@ export interface RunRequest {
   deployment: ResolvedDeployment;
   /** API key, or undefined for a server that needs none. */
   apiKey: string | undefined;
+  /** Azure deployments with `"auth": "entra"`: a Microsoft Entra ID bearer token, asked for each request. */
+  azureADTokenProvider?: () => Promise<string>;
   /** Aborting it cancels the request; the run then ends as `cancelled` with its partial output. */
   signal?: AbortSignal;
   /** Folder of the run log; undefined to not log (e.g. a benchmark). */
@@ -91,6 +94,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     messages = renderMessages(request.prompt, request.inputs);
     observer.onStarted?.({ startedAt, model: deployment.model, messages, parameters });
     const clientOptions: ClientOptions = { apiKey: request.apiKey };
+    if (request.azureADTokenProvider) clientOptions.azureADTokenProvider = request.azureADTokenProvider;
     if (request.timeoutMs !== undefined) clientOptions.timeoutMs = request.timeoutMs;
     const client: OpenAI = createClient(deployment, clientOptions);
     const body = {
@@ -176,7 +180,9 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   if (choice?.toolCalls.length) record.toolCalls = choice.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
   if (replayOf) record.replayOf = replayOf;
   if (retries > 0) record.retries = retries;
-  const cost = runCostUsd(record.usage, deployment.prices);
+  // The built-in table prices real calls; a replay costs nothing unless the deployment names its own prices.
+  const prices = deployment.prices ?? (replayOf ? undefined : builtInPrices(record.model) ?? builtInPrices(deployment.model));
+  const cost = runCostUsd(record.usage, prices);
   if (cost !== undefined) record.costUsd = cost;
 
   const outcome: RunOutcome = { record };

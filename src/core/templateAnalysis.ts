@@ -226,7 +226,11 @@ const BLOCK_TAGS: Readonly<Record<string, string>> = {
 
 /** For an error at the end of the template: the opening tag left open ({{, {%, or a block tag without its end tag). */
 function unclosedOpening(source: string): { start: number; end: number } | undefined {
-  const stack: { tag: string; start: number; end: number }[] = [];
+  type Open = { tag: string; start: number; end: number; depth: number };
+  const stack: Open[] = [];
+  // The open tags by the end tag that closes them, so an end tag finds its opener without scanning the stack
+  // (entries above a closed tag stay in these lists until they are reached, and are skipped then).
+  const byCloser = new Map<string, Open[]>();
   const re = /\{\{|\{%-?\s*(\w+)?|\{#/g;
   let m: RegExpExecArray | null;
   while ((m = re.exec(source))) {
@@ -237,10 +241,16 @@ function unclosedOpening(source: string): { start: number; end: number } | undef
     const tag = m[1];
     if (opener === '{%' && tag) {
       const setBlock = tag === 'set' && !source.slice(re.lastIndex, closeAt).includes('=');
-      if (BLOCK_TAGS[tag] || setBlock) stack.push({ tag, start: m.index, end: closeAt + 2 });
-      else if (tag.startsWith('end')) {
-        const i = stack.map((s) => BLOCK_TAGS[s.tag] ?? 'endset').lastIndexOf(tag);
-        if (i !== -1) stack.splice(i);
+      if (BLOCK_TAGS[tag] || setBlock) {
+        const open: Open = { tag, start: m.index, end: closeAt + 2, depth: stack.length };
+        stack.push(open);
+        const closer = BLOCK_TAGS[tag] ?? 'endset';
+        byCloser.set(closer, [...(byCloser.get(closer) ?? []), open].length ? (byCloser.get(closer) ?? []).concat(open) : [open]);
+      } else if (tag.startsWith('end')) {
+        const candidates = byCloser.get(tag) ?? [];
+        let open = candidates.pop();
+        while (open && stack[open.depth] !== open) open = candidates.pop();
+        if (open) stack.length = open.depth;
       }
     }
     re.lastIndex = closeAt + 2;

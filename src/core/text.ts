@@ -25,3 +25,36 @@ export function positionAt(text: string, offset: number): Position {
   }
   return { line, character: end - lineStart };
 }
+
+/**
+ * {@link positionAt} for many offsets of one text: the line breaks are found once, then each position is a binary
+ * search (positionAt walks the text from the start each time, which is quadratic over many offsets).
+ */
+export function positionFinder(text: string): (offset: number) => Position {
+  // breaks[i]: offset just after the \r or \n that ends line i (for \r\n, the \n itself); starts[i]: where line i + 1 starts.
+  const breaks: number[] = [];
+  const starts: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 /* \n */) {
+      breaks.push(i + 1);
+      starts.push(i + 1);
+    } else if (c === 13 /* \r */) {
+      const crlf = text.charCodeAt(i + 1) === 10;
+      breaks.push(i + 1);
+      starts.push(crlf ? i + 2 : i + 1);
+      if (crlf) i++;
+    }
+  }
+  return (offset) => {
+    const end = Math.max(0, Math.min(offset, text.length));
+    let lo = 0;
+    let hi = breaks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((breaks[mid] as number) <= end) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? { line: 0, character: end } : { line: lo, character: Math.max(0, end - (starts[lo - 1] as number)) };
+  };
+}

@@ -1,0 +1,271 @@
+/**
+ * Reading the run log back: every `*.jsonl` file of the log folder, streamed line by line, each run joined with its
+ * newest rating. This is what the history tree paints first, so it keeps little per run:
+ *
+ * - `HistoryEntry.run` is a `RunSummary`: the run's line without its bulky fields (`inputs`, `messages`, `parameters`,
+ *   `output`, `reasoning`, `toolCalls`), plus the first `PREVIEW_CHARS` characters of the output and its length.
+ *   100,000 runs take some tens of MB this way (see bench/history.ts).
+ * - `file`, `line` (1-based) and `offset` (byte offset of the line) say where the full record is: `loadRun(entry)`
+ *   reads just that line back. `readHistory(dir, { full: true })` keeps whole records instead (small logs, export).
+ *
+ * A line that is not JSON (a corrupt line, or the last line of a file that another window is still writing) is
+ * skipped with a warning naming the file and the line; lines of unknown events are skipped silently, so the format
+ * can grow.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { supersedes } from './ratings';
+import type { RatingRecord, RunRecord } from './runLog';
+
+/** Characters of the output kept in a `RunSummary`. */
+export const PREVIEW_CHARS = 120;
+
+/** Fields of a run left out of its summary: load them with `loadRun`. */
+export type HeavyRunField = 'inputs' | 'messages' | 'parameters' | 'output' | 'reasoning' | 'toolCalls';
+
+/** A run without its bulky fields, as the history tree needs it. */
+export type RunSummary = Omit<RunRecord, HeavyRunField> & {
+  /** The output's first `PREVIEW_CHARS` characters. */
+  outputPreview: string;
+  /** Length of the whole output, in characters. */
+  outputChars: number;
+};
+
+/** One run of the history, where it is in the log, and its newest rating. */
+export interface HistoryEntry<R extends RunSummary | RunRecord = RunSummary> {
+  run: R;
+  /** The newest rating of the run (by `at`, then by file order), when it has one. */
+  rating?: RatingRecord;
+  /** Absolute path of the log file. */
+  file: string;
+  /** 1-based line number in `file`. */
+  line: number;
+  /** Byte offset of the line in `file` (lines end with "\n"), so `loadRun` reads only that line. */
+  offset: number;
+}
+
+/** The history as read: runs newest first by `timing.startedAt`, and the same entries grouped by prompt. */
+export interface RunHistory<R extends RunSummary | RunRecord = RunSummary> {
+  runs: HistoryEntry<R>[];
+  /** Prompt path → its runs, newest first. */
+  byPrompt: Map<string, HistoryEntry<R>[]>;
+  /** Ratings whose run is not in the log (e.g. its day file was deleted). */
+  orphanRatings: number;
+}
+
+/** Which runs to keep. Every given criterion must hold. */
+export interface HistoryFilter {
+  /** Prompt path, exactly. */
+  prompt?: string;
+  /** Deployment key, exactly. */
+  deployment?: string;
+  status?: RunRecord['status'];
+  /** By the newest rating: its thumb ("up", "down"), whether there is one at all ("rated", "unrated"). */
+  rating?: 'up' | 'down' | 'unrated' | 'rated';
+}
+
+export interface ReadHistoryOptions {
+  /** Called once per skipped line, with a sentence naming the file and line. */
+  onWarning?(message: string): void;
+  filter?: HistoryFilter;
+  /** Keep whole run records instead of summaries. */
+  full?: boolean;
+}
+
+/**
+ * Read every `*.jsonl` file of `logDir` (in name order, i.e. by date) and join each run with its newest rating.
+ * A missing folder is an empty history.
+ * @throws the file system's error when the folder or a file cannot be read.
+ */
+export async function readHistory(logDir: string, options: ReadHistoryOptions & { full: true }): Promise<RunHistory<RunRecord>>;
+export async function readHistory(logDir: string, options?: ReadHistoryOptions): Promise<RunHistory>;
+export async function readHistory(logDir: string, options: ReadHistoryOptions = {}): Promise<RunHistory<RunSummary | RunRecord>> {
+  let names: string[];
+  try {
+    names = (await fs.promises.readdir(logDir)).filter((n) => n.endsWith('.jsonl')).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], byPrompt: new Map(), orphanRatings: 0 };
+    throw err;
+  }
+  const warn = options.onWarning ?? (() => undefined);
+  const interned = new Map<string, string>();
+  const intern = (s: string): string => {
+    const known = interned.get(s);
+    if (known !== undefined) return known;
+    interned.set(s, s);
+    return s;
+  };
+  const runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[] = [];
+  const ratings = new Map<string, RatingRecord>();
+
+  for (const name of names) {
+    const file = path.join(logDir, name);
+    let line = 0;
+    let offset = 0;
+    const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
+    for await (const text of lines) {
+      line++;
+      const at = offset;
+      offset += Buffer.byteLength(text, 'utf8') + 1;
+      if (text.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        warn(`${file}:${line}: skipped a line that is not complete JSON (corrupt, or still being written).`);
+        continue;
+      }
+      const event = (value as { event?: unknown } | null)?.event;
+      if (event === 'run') {
+        const run = value as RunRecord;
+        const time = isRun(run) ? Date.parse(run.timing.startedAt) : NaN;
+        if (Number.isNaN(time)) {
+          warn(`${file}:${line}: skipped a run line without id, prompt or a valid timing.startedAt.`);
+          continue;
+        }
+        runs.push({ entry: { run: options.full ? run : summarize(run, intern), file, line, offset: at }, time });
+      } else if (event === 'rating') {
+        const rating = value as RatingRecord;
+        if (!isRating(rating)) {
+          warn(`${file}:${line}: skipped a rating line without runId, a valid at, or with a score outside 0..1.`);
+          continue;
+        }
+        const previous = ratings.get(rating.runId);
+        if (previous === undefined || supersedes(rating, previous)) ratings.set(rating.runId, rating);
+      }
+    }
+  }
+
+  runs.sort((a, b) => b.time - a.time);
+  const byId = new Set<string>();
+  const all: HistoryEntry<RunSummary | RunRecord>[] = [];
+  for (const { entry } of runs) {
+    const rating = ratings.get(entry.run.id);
+    if (rating) entry.rating = rating;
+    byId.add(entry.run.id);
+    all.push(entry);
+  }
+  let orphanRatings = 0;
+  for (const runId of ratings.keys()) if (!byId.has(runId)) orphanRatings++;
+  const kept = options.filter ? filterRuns(all, options.filter) : all;
+  return { runs: kept, byPrompt: groupByPrompt(kept), orphanRatings };
+}
+
+/** The entries that meet every criterion of `filter`, in their order. */
+export function filterRuns<E extends HistoryEntry<RunSummary | RunRecord>>(entries: readonly E[], filter: HistoryFilter): E[] {
+  return entries.filter((e) => {
+    if (filter.prompt !== undefined && e.run.prompt !== filter.prompt) return false;
+    if (filter.deployment !== undefined && e.run.deployment !== filter.deployment) return false;
+    if (filter.status !== undefined && e.run.status !== filter.status) return false;
+    switch (filter.rating) {
+      case undefined: return true;
+      case 'rated': return e.rating !== undefined;
+      case 'unrated': return e.rating === undefined;
+      default: return e.rating?.thumb === filter.rating;
+    }
+  });
+}
+
+/** Entries grouped by prompt path, each group in the entries' order. */
+export function groupByPrompt<E extends HistoryEntry<RunSummary | RunRecord>>(entries: readonly E[]): Map<string, E[]> {
+  const groups = new Map<string, E[]>();
+  for (const e of entries) {
+    const group = groups.get(e.run.prompt);
+    if (group) group.push(e);
+    else groups.set(e.run.prompt, [e]);
+  }
+  return groups;
+}
+
+/**
+ * The full record of an entry's run, read back from its file: at `offset` when it still points at the run's line,
+ * else by counting lines up to `line` (a file edited by hand, or with "\r\n" endings).
+ * @throws Error when the line is no longer that run; the file system's error when the file cannot be read.
+ */
+export async function loadRun(entry: Pick<HistoryEntry, 'file' | 'line' | 'offset'> & { run: { id: string } }): Promise<RunRecord> {
+  const atOffset = await readLineAt(entry.file, entry.offset).catch(() => undefined);
+  const fromOffset = atOffset === undefined ? undefined : parseRun(atOffset);
+  if (fromOffset?.id === entry.run.id) return fromOffset;
+  const lines = readline.createInterface({ input: fs.createReadStream(entry.file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let n = 0;
+  for await (const text of lines) {
+    if (++n !== entry.line) continue;
+    lines.close();
+    const run = parseRun(text);
+    if (run?.id === entry.run.id) return run;
+    break;
+  }
+  throw new Error(`${entry.file}:${entry.line} is no longer the run ${entry.run.id}: the log file changed.`);
+}
+
+/** Full records for `entries`, one at a time (for an export of many runs without holding them all). */
+export async function* loadRuns(entries: Iterable<HistoryEntry<RunSummary | RunRecord>>): AsyncGenerator<HistoryEntry<RunRecord>> {
+  for (const entry of entries) {
+    const run = isFull(entry.run) ? entry.run : await loadRun(entry);
+    yield { ...entry, run };
+  }
+}
+
+function isFull(run: RunSummary | RunRecord): run is RunRecord {
+  return 'output' in run;
+}
+
+async function readLineAt(file: string, offset: number): Promise<string> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const parts: Buffer[] = [];
+    let position = offset;
+    for (;;) {
+      const buffer = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
+      parts.push(buffer.subarray(0, end < 0 ? bytesRead : end));
+      if (end >= 0) break;
+      position += bytesRead;
+    }
+    return Buffer.concat(parts).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseRun(text: string): RunRecord | undefined {
+  try {
+    const value = JSON.parse(text) as RunRecord;
+    return value?.event === 'run' && isRun(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRun(run: RunRecord): boolean {
+  return typeof run.id === 'string' && typeof run.prompt === 'string' && typeof run.timing?.startedAt === 'string';
+}
+
+function isRating(rating: RatingRecord): boolean {
+  if (typeof rating.runId !== 'string' || typeof rating.at !== 'string' || Number.isNaN(Date.parse(rating.at))) return false;
+  return rating.score === undefined || (typeof rating.score === 'number' && rating.score >= 0 && rating.score <= 1);
+}
+
+const HEAVY_FIELDS: ReadonlySet<string> = new Set<HeavyRunField>(['inputs', 'messages', 'parameters', 'output', 'reasoning', 'toolCalls']);
+const INTERNED_FIELDS: ReadonlySet<string> = new Set(['prompt', 'deployment', 'provider', 'model', 'finishReason', 'status']);
+
+/**
+ * The run without its heavy fields (every other field kept as it is, including ones added to the format later);
+ * repeated short strings (prompt, deployment…) shared through `intern`.
+ */
+function summarize(run: RunRecord, intern: (s: string) => string): RunSummary {
+  const summary: Record<string, unknown> = {};
+  for (const key in run) {
+    if (HEAVY_FIELDS.has(key)) continue;
+    const value = (run as unknown as Record<string, unknown>)[key];
+    summary[key] = INTERNED_FIELDS.has(key) && typeof value === 'string' ? intern(value) : value;
+  }
+  const output = typeof run.output === 'string' ? run.output : '';
+  // Copied so that the summary does not keep the whole output alive as the parent of a sliced string.
+  summary.outputPreview = output.length > PREVIEW_CHARS ? Buffer.from(output.slice(0, PREVIEW_CHARS), 'utf8').toString('utf8') : output;
+  summary.outputChars = output.length;
+  return summary as RunSummary;
+}
