@@ -126,6 +126,7 @@ export function describeError(err: unknown, deployment?: Pick<ResolvedDeployment
       return out;
     };
     if (status === undefined) return view(`The server reported an error during the stream${where}: ${sentence(text)}`, 'retry', 'Run Again');
+    if (err.code === 'content_filter') return view(`The content filter blocked the prompt (${status})${where}: ${sentence(text)} Change the prompt or its inputs.`, 'openPrompt', 'Open Prompt');
     if (status === 401 || status === 403) return view(`The server rejected the API key (${status})${where}: ${sentence(text)} Set a valid key.`, 'setApiKey', 'Set API Key');
     if (status === 404) return view(`Model or deployment not found (404)${where}: ${sentence(text)} Check "model" or "deployment" in the settings.`, 'openSettings', 'Open Settings');
     if (status === 429) return view(`Rate limited (429)${where}: ${sentence(text)} Wait a moment and run again.`, 'retry', 'Run Again');

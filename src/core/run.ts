@@ -15,6 +15,7 @@ import type { PromptFile } from './promptFile';
 import { appendRunRecord, type RunRecord } from './runLog';
 import { StreamAssembler } from './streamAssembly';
 import { isRetryable, retryDelayMs, sleep } from './retry';
+import { checkStructuredOutput, responseSchema } from './structured';
 import { renderMessages, type ChatMessage } from './template';
 
 /** Everything a run needs. */
@@ -37,6 +38,10 @@ export interface RunRequest {
   logDir?: string;
   /** Request timeout in ms when the deployment sets none. */
   timeoutMs?: number;
+  /** Messages sent after the rendered ones (a re-ask after an output failed its schema). */
+  followUp?: ChatMessage[];
+  /** Attempt number of a re-asked structured output (1 = first), written to the log. */
+  attempt?: number;
 }
 
 /** Callbacks as the run progresses. All optional; called synchronously from the stream loop. */
@@ -91,7 +96,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   let retries = 0;
 
   try {
-    messages = renderMessages(request.prompt, request.inputs);
+    messages = [...renderMessages(request.prompt, request.inputs), ...(request.followUp ?? [])];
     observer.onStarted?.({ startedAt, model: deployment.model, messages, parameters });
     const clientOptions: ClientOptions = { apiKey: request.apiKey };
     if (request.azureADTokenProvider) clientOptions.azureADTokenProvider = request.azureADTokenProvider;
@@ -180,6 +185,14 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   if (choice?.toolCalls.length) record.toolCalls = choice.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
   if (replayOf) record.replayOf = replayOf;
   if (retries > 0) record.retries = retries;
+  if (choice?.refusal) record.refusal = choice.refusal;
+  const others = assembler.choices.filter((c) => c.index !== 0);
+  if (others.length) record.otherChoices = others.map((c) => ({ index: c.index, output: c.content, finishReason: c.finishReason }));
+  const filtered = assembler.contentFilter;
+  if (filtered.prompt.length || filtered.output.length) record.contentFilter = filtered;
+  if (request.attempt !== undefined) record.attempt = request.attempt;
+  const schema = responseSchema(parameters);
+  if (schema && record.status === 'ok') record.schemaValid = checkStructuredOutput(record.output, schema).valid;
   // The built-in table prices real calls; a replay costs nothing unless the deployment names its own prices.
   const prices = deployment.prices ?? (replayOf ? undefined : builtInPrices(record.model) ?? builtInPrices(deployment.model));
   const cost = runCostUsd(record.usage, prices);

@@ -60,6 +60,16 @@ export interface RunRecord {
   source?: 'command' | 'playground';
   /** Requests sent again after a 429, a 5xx or a failed connection (absent when the first attempt answered). */
   retries?: number;
+  /** The model's refusal text (choice 0), when it refused. */
+  refusal?: string;
+  /** Other choices when `n` > 1: their text and finish_reason. */
+  otherChoices?: { index: number; output: string; finishReason: string | null }[];
+  /** Azure content filter categories that filtered the prompt or the output, e.g. "hate (high)". */
+  contentFilter?: { prompt: string[]; output: string[] };
+  /** For a structured output asked again after it failed its schema: this attempt's number (1 = first). */
+  attempt?: number;
+  /** Whether the output matched the prompt's JSON schema (response_format json_schema), when it has one. */
+  schemaValid?: boolean;
 }
 
 /**

@@ -46,6 +46,15 @@ type Chunk = Record<string, unknown>;
 
 const NOTHING: ChunkDelta = { text: '', generated: false };
 
+/** Azure's `content_filter_results`: { category: { filtered, severity } }; adds "category (severity)" for each filtered one. */
+function addFiltered(into: Set<string>, results: unknown): void {
+  if (!results || typeof results !== 'object') return;
+  for (const [category, verdict] of Object.entries(results as Record<string, unknown>)) {
+    const v = verdict as { filtered?: unknown; severity?: unknown } | null;
+    if (v && v.filtered === true) into.add(typeof v.severity === 'string' ? `${category} (${v.severity})` : category);
+  }
+}
+
 function readUsage(value: unknown): TokenUsage | null {
   if (!value || typeof value !== 'object') return null;
   const u = value as Record<string, unknown>;
@@ -65,6 +74,7 @@ export class StreamAssembler {
   private modelValue = '';
   private idValue = '';
   private chunkCount = 0;
+  private readonly filtered = { prompt: new Set<string>(), output: new Set<string>() };
 
   /** Add one parsed chunk (the SDK's `ChatCompletionChunk`, or any provider's variant of it). */
   push(chunk: Chunk): ChunkDelta {
@@ -74,6 +84,9 @@ export class StreamAssembler {
     if (chunk.usage) this.usageValue = readUsage(chunk.usage) ?? this.usageValue;
     else if (chunk.x_groq && typeof chunk.x_groq === 'object') this.usageValue = readUsage((chunk.x_groq as Chunk).usage) ?? this.usageValue;
 
+    if (Array.isArray(chunk.prompt_filter_results)) {
+      for (const r of chunk.prompt_filter_results as Chunk[]) addFiltered(this.filtered.prompt, r?.content_filter_results);
+    }
     const choices = chunk.choices;
     if (!Array.isArray(choices) || choices.length === 0) return NOTHING;
     let text = '';
@@ -82,6 +95,7 @@ export class StreamAssembler {
       const index = typeof raw.index === 'number' ? raw.index : 0;
       const choice = this.choice(index);
       if (typeof raw.finish_reason === 'string' && raw.finish_reason) choice.finishReason = raw.finish_reason;
+      if (raw.content_filter_results) addFiltered(this.filtered.output, raw.content_filter_results);
       const delta = (raw.delta ?? raw.message) as Chunk | undefined;
       if (!delta || typeof delta !== 'object') continue;
       const added = this.applyDelta(choice, delta);
@@ -182,6 +196,15 @@ export class StreamAssembler {
   /** Completion id the server reported, or ''. */
   get id(): string {
     return this.idValue;
+  }
+  /**
+   * Azure content filter categories that filtered something (e.g. "hate (high)"), in the prompt or the output.
+   * A finish_reason "content_filter" without details counts as "output".
+   */
+  get contentFilter(): { prompt: string[]; output: string[] } {
+    const output = [...this.filtered.output];
+    if (output.length === 0 && this.choiceList.some((c) => c?.finishReason === 'content_filter')) output.push('content_filter');
+    return { prompt: [...this.filtered.prompt], output };
   }
   /** Number of chunks pushed. */
   get chunks(): number {

@@ -245,7 +245,9 @@ function unclosedOpening(source: string): { start: number; end: number } | undef
         const open: Open = { tag, start: m.index, end: closeAt + 2, depth: stack.length };
         stack.push(open);
         const closer = BLOCK_TAGS[tag] ?? 'endset';
-        byCloser.set(closer, [...(byCloser.get(closer) ?? []), open].length ? (byCloser.get(closer) ?? []).concat(open) : [open]);
+        const list = byCloser.get(closer);
+        if (list) list.push(open);
+        else byCloser.set(closer, [open]);
       } else if (tag.startsWith('end')) {
         const candidates = byCloser.get(tag) ?? [];
         let open = candidates.pop();
@@ -261,6 +263,8 @@ function unclosedOpening(source: string): { start: number; end: number } | undef
 
 function toSyntaxError(err: unknown, source: string): TemplateSyntaxError {
   const e = err as { message?: string; lineno?: number; colno?: number };
+  // A stack overflow in Nunjucks' recursive parser: thousands of nested tags or brackets.
+  if (err instanceof RangeError) return { message: 'the template is nested too deeply to check', start: 0, end: Math.min(source.length, 2) };
   const message = String(e?.message ?? err).replace(/^\(.*?\)\s*(\[Line \d+, Column \d+\])?\s*/s, '').trim();
   if (typeof e?.lineno === 'number' && typeof e?.colno === 'number') {
     const starts = lineStarts(source);

@@ -30,7 +30,8 @@ test('every recorded error body becomes one sentence with the server\'s message 
     }
     const described = describeError(caught, { key: 'dep', baseURL: server.baseURL, model: 'm' });
     assert.equal(described.httpStatus, status, file);
-    assert.equal(described.action, ACTION_BY_STATUS[status] ?? 'showLog', file);
+    assert.equal(described.action, file.includes('content-filter') ? 'openPrompt' : ACTION_BY_STATUS[status] ?? 'showLog', file);
+    if (file.includes('content-filter')) assert.match(described.message, /^The content filter blocked the prompt \(400\)/);
     assert.ok(described.message.includes(`(${status})`), `${file}: ${described.message}`);
     assert.ok(described.message.includes('deployment "dep"'), file);
     if (serverText) assert.ok(described.message.includes(serverText.trim().slice(0, 40)), `${file}: ${described.message}`);

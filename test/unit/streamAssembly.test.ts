@@ -97,3 +97,15 @@ test('Groq usage under x_groq is read', () => {
   const a = assemble('groq/vercel-stream-tool-call-x_groq-usage.sse');
   assert.deepEqual(a.usage, { promptTokens: 210, completionTokens: 15, totalTokens: 225 });
 });
+
+test('Azure content filter results: nothing filtered in the recordings; filtered categories are reported', () => {
+  assert.deepEqual(assemble('azure/vercel-model-router-stream-usage.sse').contentFilter, { prompt: [], output: [] });
+  const a = new StreamAssembler();
+  a.push({ choices: [], prompt_filter_results: [{ prompt_index: 0, content_filter_results: { hate: { filtered: false, severity: 'safe' }, violence: { filtered: true, severity: 'medium' } } }] });
+  a.push({ choices: [{ index: 0, delta: { content: 'partial' }, finish_reason: null, content_filter_results: { self_harm: { filtered: true, severity: 'high' } } }] });
+  a.push({ choices: [{ index: 0, delta: {}, finish_reason: 'content_filter' }] });
+  assert.deepEqual(a.contentFilter, { prompt: ['violence (medium)'], output: ['self_harm (high)'] });
+  const bare = new StreamAssembler();
+  bare.push({ choices: [{ index: 0, delta: {}, finish_reason: 'content_filter' }] });
+  assert.deepEqual(bare.contentFilter, { prompt: [], output: ['content_filter'] });
+});
