@@ -4,7 +4,12 @@
  */
 import * as vscode from 'vscode';
 import { ApiKeyStore } from './vscode/apiKeys';
+import { PromptCodeActions } from './vscode/codeActions';
+import { PromptCodeLenses } from './vscode/codeLens';
+import { COMPLETION_TRIGGERS, PromptCompletions } from './vscode/completion';
 import { PromptDiagnostics } from './vscode/diagnostics';
+import { PromptHovers } from './vscode/hover';
+import { PREVIEW_SCHEME, PromptPreview } from './vscode/preview';
 import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
 import { setApiKey } from './vscode/setApiKey';
@@ -19,18 +24,32 @@ export interface PromptLabApi {
   onDidRefreshDiagnostics: vscode.Event<vscode.Uri>;
 }
 
+/** The documents Prompt Lab's language features apply to. */
+const PROMPT_FILES: vscode.DocumentSelector = [
+  { language: 'jsonc', scheme: 'file', pattern: '**/*.prompt.json' },
+  { language: 'jsonc', scheme: 'untitled', pattern: '**/*.prompt.json' },
+];
+
 export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const log = vscode.window.createOutputChannel('Prompt Lab', { log: true });
   const keys = new ApiKeyStore(context.secrets);
   const runs = new RunController(context.extensionUri, keys, log);
   const diagnostics = new PromptDiagnostics();
+  const preview = new PromptPreview(diagnostics);
   context.subscriptions.push(
     log,
     runs,
     diagnostics,
+    preview,
+    vscode.languages.registerCodeActionsProvider(PROMPT_FILES, new PromptCodeActions(diagnostics), PromptCodeActions.metadata),
+    vscode.languages.registerCompletionItemProvider(PROMPT_FILES, new PromptCompletions(diagnostics), ...COMPLETION_TRIGGERS),
+    vscode.languages.registerHoverProvider(PROMPT_FILES, new PromptHovers(diagnostics)),
+    vscode.languages.registerCodeLensProvider(PROMPT_FILES, new PromptCodeLenses(diagnostics)),
+    vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, preview),
     vscode.commands.registerCommand('promptLab.runPrompt', (uri?: vscode.Uri) => runs.run(uri)),
     vscode.commands.registerCommand('promptLab.setApiKey', (deploymentKey?: string, value?: string) => setApiKey(keys, deploymentKey, value)),
     vscode.commands.registerCommand('promptLab.showLog', () => log.show()),
+    vscode.commands.registerCommand('promptLab.previewPrompt', (uri?: vscode.Uri) => preview.open(uri)),
   );
   return { onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh };
 }

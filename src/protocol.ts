@@ -44,6 +44,12 @@ export interface RunStartedParams {
   baseURL: string;
   /** ISO 8601, UTC. */
   startedAt: string;
+  /** The deployment variant the routing context chose ("default" when none matched). */
+  variant?: string;
+  /** A warning to show on the run, e.g. that most of the budget is spent. */
+  notice?: string;
+  /** For a structured output asked again after it failed its schema: this attempt and the most allowed. */
+  attempt?: { number: number; of: number };
 }
 
 /** The server answered (headers arrived). */
@@ -63,6 +69,35 @@ export interface RunDeltaParams {
   text: string;
 }
 
+/** A request failed before any output and is sent again after a wait: "retrying in 4 s (2/5)". */
+export interface RunRetryingParams {
+  runId: string;
+  /** Retry number, 1-based. */
+  attempt: number;
+  maxRetries: number;
+  /** Wait before the retry, in ms. */
+  delayMs: number;
+  /** Why: the error's sentence. */
+  reason: string;
+}
+
+/** A tool call as the panel shows it: arguments pretty-printed when they are valid JSON, marked otherwise. */
+export interface ToolCallView {
+  id: string;
+  name: string;
+  arguments: string;
+  valid: boolean;
+}
+
+/** The output checked against the prompt's JSON schema (response_format json_schema). */
+export interface StructuredView {
+  valid: boolean;
+  /** The output pretty-printed, when it parses as JSON. */
+  formatted?: string;
+  /** What does not match: JSON pointer ("" for the root) and sentence. */
+  problems: { path: string; message: string }[];
+}
+
 /** The end of a run, whatever its outcome. */
 export interface RunFinishedParams {
   runId: string;
@@ -80,6 +115,18 @@ export interface RunFinishedParams {
   /** Cost of the run in USD, when the deployment carries prices. */
   costUsd?: number;
   error?: RunErrorView;
+  /** Reasoning/thinking text, shown apart from the answer. */
+  reasoning?: string;
+  /** The model's refusal, shown instead of an answer. */
+  refusal?: string;
+  toolCalls?: ToolCallView[];
+  /** Choices other than the first when `n` > 1. */
+  otherChoices?: { index: number; output: string; finishReason: string | null }[];
+  /** Azure content filter: what was filtered, e.g. "output: hate (high)". */
+  contentFilter?: string;
+  structured?: StructuredView;
+  /** Requests sent again before the answer came. */
+  retries?: number;
 }
 
 /** Host → webview. */
@@ -87,6 +134,7 @@ export type HostMessage =
   | { method: 'run/started'; params: RunStartedParams }
   | { method: 'run/responded'; params: RunRespondedParams }
   | { method: 'run/delta'; params: RunDeltaParams }
+  | { method: 'run/retrying'; params: RunRetryingParams }
   | { method: 'run/finished'; params: RunFinishedParams };
 
 /** Webview → host. */
@@ -137,6 +185,8 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return typeof p.runId === 'string';
     case 'run/delta':
       return typeof p.runId === 'string' && typeof p.text === 'string';
+    case 'run/retrying':
+      return typeof p.runId === 'string' && typeof p.delayMs === 'number';
     case 'run/finished':
       return typeof p.runId === 'string' && typeof p.status === 'string';
     default:

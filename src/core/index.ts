@@ -9,3 +9,7 @@ export { executeRun, requestParameters } from './run';
 export { InputValueError, TemplateError, renderMessages, resolveInputs } from './template';
 export * as analyze from './analyze';
 export * as edits from './edits';
+export { checkBudget, spending } from './budget';
+export { checkStructuredOutput, formatArguments, reaskMessages, responseSchema } from './structured';
+export { finishedView } from './runView';
+export { selectVariant } from './deployments';

@@ -68,6 +68,8 @@ export interface PromptFile {
   inputs: Map<string, PromptInput>;
   messages: PromptMessage[];
   tags: string[];
+  /** With a json_schema response_format: how many times to ask again when the output does not match (0–5). */
+  retries?: number;
 }
 
 /** A problem found while parsing, with its position (line and character are 0-based). */
@@ -165,6 +167,8 @@ export function parsePromptFile(text: string): ParsedPromptFile {
     else problems.push(problem(locate, 'prompt-structure', '"parameters" must be an object, e.g. { "temperature": 0.2 }.', parametersNode.offset, parametersNode.length));
   }
 
+  const retriesNode = findNodeAtLocation(tree, ['retries']);
+  if (retriesNode?.type === 'number' && Number.isInteger(retriesNode.value) && (retriesNode.value as number) >= 0) prompt.retries = retriesNode.value as number;
   const tagsNode = findNodeAtLocation(tree, ['tags']);
   if (tagsNode?.type === 'array') prompt.tags = (getNodeValue(tagsNode) as unknown[]).filter((t): t is string => typeof t === 'string');
 

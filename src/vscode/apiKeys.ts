@@ -1,26 +1,65 @@
 /**
  * API keys: in VS Code's SecretStorage (one secret per deployment key), or in an environment variable a
- * deployment names in `apiKeyEnv`. Nothing here logs a key or passes it anywhere but to the caller.
+ * deployment names in `apiKeyEnv`. A stored key is bound to the origin (scheme, host, port) it was first used
+ * with: when a deployment's URL moves to another host, the key is not sent there until the person confirms.
+ * Nothing here logs a key or passes it anywhere but to the caller.
  */
 import type * as vscode from 'vscode';
 import type { ResolvedDeployment } from '../core/deployments';
 
 const SECRET_PREFIX = 'promptLab.apiKey.';
 
+/** A key and where it came from. `origin` is the origin a stored key is bound to (null: not bound yet). */
+export interface FoundKey {
+  key: string;
+  source: 'secret' | 'env';
+  origin: string | null;
+}
+
+interface StoredKey {
+  key: string;
+  origin: string | null;
+}
+
+function parseStored(raw: string): StoredKey {
+  try {
+    const value = JSON.parse(raw) as Partial<StoredKey>;
+    if (value && typeof value.key === 'string') return { key: value.key, origin: typeof value.origin === 'string' ? value.origin : null };
+  } catch {
+    // a key stored as plain text (before origins were kept): not bound yet
+  }
+  return { key: raw, origin: null };
+}
+
+/** The origin ("https://host:port") of a URL, or null when it is not one. */
+export function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 export class ApiKeyStore {
   constructor(private readonly secrets: vscode.SecretStorage, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
   /** The key for `deployment`: SecretStorage first, then `apiKeyEnv`; undefined when neither has one. */
-  async get(deployment: Pick<ResolvedDeployment, 'key' | 'apiKeyEnv'>): Promise<string | undefined> {
-    const stored = await this.secrets.get(SECRET_PREFIX + deployment.key);
-    if (stored) return stored;
+  async find(deployment: Pick<ResolvedDeployment, 'key' | 'apiKeyEnv'>): Promise<FoundKey | undefined> {
+    const raw = await this.secrets.get(SECRET_PREFIX + deployment.key);
+    if (raw) return { ...parseStored(raw), source: 'secret' };
     const fromEnv = deployment.apiKeyEnv ? this.env[deployment.apiKeyEnv] : undefined;
-    return fromEnv || undefined;
+    return fromEnv ? { key: fromEnv, source: 'env', origin: null } : undefined;
   }
 
-  /** Store `key` for the deployment named `deploymentKey`. */
-  async set(deploymentKey: string, key: string): Promise<void> {
-    await this.secrets.store(SECRET_PREFIX + deploymentKey, key);
+  /** Store `key` for the deployment named `deploymentKey`, bound to `origin` (null: bound at its first use). */
+  async set(deploymentKey: string, key: string, origin: string | null): Promise<void> {
+    await this.secrets.store(SECRET_PREFIX + deploymentKey, JSON.stringify({ key, origin } satisfies StoredKey));
+  }
+
+  /** Bind the stored key of `deploymentKey` to `origin` (after the person agreed to send it there). */
+  async bind(deploymentKey: string, origin: string): Promise<void> {
+    const raw = await this.secrets.get(SECRET_PREFIX + deploymentKey);
+    if (raw) await this.set(deploymentKey, parseStored(raw).key, origin);
   }
 
   /** Forget the stored key of `deploymentKey`. */

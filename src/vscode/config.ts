@@ -3,7 +3,8 @@
  * default live in package.json and in this one file.
  */
 import * as vscode from 'vscode';
-import type { DeploymentConfig } from '../core/deployments';
+import type { BudgetSettings } from '../core/budget';
+import type { DeploymentConfig, RoutingContext } from '../core/deployments';
 
 export const SECTION = 'promptLab';
 
@@ -14,6 +15,9 @@ export interface PromptLabSettings {
   logDirectory: string;
   /** Request timeout (ms) for deployments that set none. */
   requestTimeoutMs: number;
+  /** The routing context that picks deployment variants. */
+  context: RoutingContext;
+  budget: BudgetSettings | undefined;
 }
 
 /** Read the settings for `scope` (a prompt file's Uri). */
@@ -24,7 +28,15 @@ export function readSettings(scope?: vscode.Uri): PromptLabSettings {
     deployments: typeof deployments === 'object' && deployments !== null ? deployments : {},
     logDirectory: config.get<string>('log.directory') || '.promptlab/runs',
     requestTimeoutMs: config.get<number>('requestTimeoutMs') ?? 600_000,
+    context: stringValues(config.get<Record<string, unknown>>('context')),
+    budget: config.get<BudgetSettings>('budget') ?? undefined,
   };
+}
+
+function stringValues(value: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value ?? {})) if (typeof v === 'string') out[k] = v;
+  return out;
 }
 
 /** True when a configuration change touches Prompt Lab's settings. */

@@ -11,11 +11,35 @@ import type { ResolvedDeployment } from '../core/deployments';
 import type { DescribedError } from '../core/errors';
 import type { PromptFile, PromptInput } from '../core/promptFile';
 import type { RunOutcome } from '../core/run';
-import type { ErrorAction, RunFinishedParams } from '../protocol';
-import type { ApiKeyStore } from './apiKeys';
+import type { ErrorAction } from '../protocol';
+import type { ChatMessage } from '../core/template';
+import { type ApiKeyStore, type FoundKey, originOf } from './apiKeys';
 import { readSettings } from './config';
 import { loadCore } from './core';
 import { RunPanelManager } from './runPanel';
+
+/** One request of a run, with everything the panel and the log need. */
+interface Attempt {
+  uri: vscode.Uri;
+  prompt: PromptFile;
+  promptName: string;
+  promptPath: string;
+  deployment: ResolvedDeployment;
+  inputs: Record<string, unknown>;
+  apiKey: string | undefined;
+  logDir: string;
+  timeoutMs: number;
+  notice?: string;
+  attempt: number;
+  maxAttempts: number;
+  followUp?: ChatMessage[];
+}
+
+/** A Microsoft Entra ID token for Azure OpenAI, from VS Code's own `microsoft` authentication provider. */
+async function entraToken(): Promise<string> {
+  const session = await vscode.authentication.getSession('microsoft', ['https://cognitiveservices.azure.com/.default'], { createIfNone: true });
+  return session.accessToken;
+}
 
 /** Reported after every run that reached the request stage, once its log line is written. */
 export interface RunFinishedEvent extends RunOutcome {
@@ -61,7 +85,7 @@ export class RunController implements vscode.Disposable {
     }
 
     const core = loadCore();
-    const { parsePromptFile, resolveDeployment, describeError, MissingApiKeyError, PromptFileError, executeRun } = core;
+    const { parsePromptFile, resolveDeployment, describeError, MissingApiKeyError, PromptFileError } = core;
     const document = await vscode.workspace.openTextDocument(uri);
     const parsed = parsePromptFile(document.getText());
     const title = path.basename(uri.path, '.prompt.json');
@@ -71,58 +95,106 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
     const prompt = parsed.prompt;
+    const promptName = prompt.name ?? title;
     const settings = readSettings(uri);
     let deployment: ResolvedDeployment;
     try {
-      deployment = resolveDeployment(prompt.deployment, settings.deployments);
+      deployment = resolveDeployment(prompt.deployment, settings.deployments, settings.context);
     } catch (err) {
-      this.showSetupError(describeError(err), uri, prompt.name ?? title, prompt.deployment);
+      this.showSetupError(describeError(err), uri, promptName, prompt.deployment);
       return undefined;
     }
-    const apiKey = await this.keys.get(deployment);
-    if (deployment.needsKey && !apiKey) {
-      this.showSetupError(describeError(new MissingApiKeyError(deployment.key)), uri, prompt.name ?? title, deployment.key, deployment);
+    const key = await this.keyFor(deployment);
+    if (key === 'declined') return undefined;
+    if (deployment.needsKey && !key) {
+      this.showSetupError(describeError(new MissingApiKeyError(deployment.key)), uri, promptName, deployment.key, deployment);
       return undefined;
     }
 
-    const inputs = await this.askMissingInputs(prompt, title, core.resolveInputs);
+    const inputs = await askMissingInputs(prompt, title, core.resolveInputs);
     if (!inputs) return undefined;
 
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
-    const promptPath = path.relative(root, uri.fsPath).split(path.sep).join('/');
+    const logDir = path.resolve(root, settings.logDirectory);
+    const budget = core.checkBudget(settings.budget, await core.spending(logDir));
+    if (budget.level === 'over') {
+      const go = await vscode.window.showWarningMessage(`${budget.message} Run "${promptName}" anyway?`, { modal: true }, 'Run Anyway');
+      if (go !== 'Run Anyway') return undefined;
+    }
+
+    const base: Omit<Attempt, 'attempt' | 'maxAttempts' | 'followUp'> = {
+      uri, prompt, promptName, deployment, inputs, apiKey: key?.key, logDir, timeoutMs: settings.requestTimeoutMs,
+      promptPath: path.relative(root, uri.fsPath).split(path.sep).join('/'),
+      ...(budget.level === 'warn' && budget.message ? { notice: budget.message } : {}),
+    };
+    // A structured output that fails its schema is asked again, up to the prompt's "retries"; each attempt is a run.
+    const schema = core.responseSchema(core.requestParameters(prompt, deployment));
+    const maxAttempts = schema ? 1 + Math.max(0, Math.min(5, prompt.retries ?? 0)) : 1;
+    let outcome = await this.attempt({ ...base, attempt: 1, maxAttempts });
+    for (let n = 2; n <= maxAttempts && schema && outcome.record.status === 'ok'; n++) {
+      const check = core.checkStructuredOutput(outcome.record.output, schema);
+      if (check.valid) break;
+      outcome = await this.attempt({ ...base, attempt: n, maxAttempts, followUp: core.reaskMessages(outcome.record.output, check) });
+    }
+    return outcome;
+  }
+
+  /** The key for a deployment, after confirming a stored key may go to a host other than the one it was bound to. */
+  private async keyFor(deployment: ResolvedDeployment): Promise<FoundKey | undefined | 'declined'> {
+    const found = await this.keys.find(deployment);
+    if (!found || found.source !== 'secret') return found;
+    const origin = originOf(deployment.baseURL);
+    if (!origin || found.origin === origin) return found;
+    if (found.origin !== null) {
+      const send = await vscode.window.showWarningMessage(
+        `The API key of "${deployment.key}" was used with ${found.origin}; this deployment now sends requests to ${origin}. Send the key there?`,
+        { modal: true, detail: 'Workspace settings decide where a deployment sends requests. Send the key only to a host you trust.' },
+        'Send Key',
+      );
+      if (send !== 'Send Key') return 'declined';
+    }
+    await this.keys.bind(deployment.key, origin);
+    return { ...found, origin };
+  }
+
+  /** One request of a run: the panel, the log, the notification. */
+  private async attempt(a: Attempt): Promise<RunOutcome> {
+    const core = loadCore();
     const runId = randomUUID();
+    const { uri, deployment } = a;
     this.lastDeployment.set(uri.toString(), deployment.key);
-    const panel = this.panels.panelFor(uri, prompt.name ?? title);
+    const panel = this.panels.panelFor(uri, a.promptName);
     const controller = new AbortController();
     this.running.set(runId, controller);
-    this.log.info(`[run] ${runId} ${promptPath} → ${deployment.key} (${deployment.provider}, ${deployment.model}) at ${deployment.baseURL}`);
-
+    this.log.info(`[run] ${runId} ${a.promptPath} → ${deployment.key}${deployment.variant !== 'default' ? ` [${deployment.variant}]` : ''} (${deployment.provider}, ${deployment.model}) at ${deployment.baseURL}${a.maxAttempts > 1 ? `, attempt ${a.attempt} of ${a.maxAttempts}` : ''}`);
+    const started = (startedAt: string, model: string) => panel.started({
+      runId, promptName: a.promptName, promptPath: a.promptPath, deployment: deployment.key, provider: deployment.provider, model, baseURL: deployment.baseURL, startedAt,
+      ...(deployment.variant !== 'default' ? { variant: deployment.variant } : {}),
+      ...(a.notice ? { notice: a.notice } : {}),
+      ...(a.maxAttempts > 1 ? { attempt: { number: a.attempt, of: a.maxAttempts } } : {}),
+    });
+    const request: Parameters<typeof core.executeRun>[0] = {
+      runId, promptPath: a.promptPath, prompt: a.prompt, inputs: a.inputs, deployment, apiKey: a.apiKey,
+      signal: controller.signal, logDir: a.logDir, timeoutMs: a.timeoutMs,
+    };
+    if (a.followUp) request.followUp = a.followUp;
+    if (a.maxAttempts > 1) request.attempt = a.attempt;
+    if (deployment.entra) request.azureADTokenProvider = entraToken;
     let outcome: RunOutcome;
     try {
-      outcome = await executeRun({
-        runId, promptPath, prompt, inputs, deployment, apiKey,
-        signal: controller.signal,
-        logDir: path.resolve(root, settings.logDirectory),
-        timeoutMs: settings.requestTimeoutMs,
-      }, {
-        onStarted: ({ startedAt, model }) => panel.started({
-          runId, promptName: prompt.name ?? title, promptPath, deployment: deployment.key, provider: deployment.provider, model, baseURL: deployment.baseURL, startedAt,
-        }),
+      outcome = await core.executeRun(request, {
+        onStarted: ({ startedAt, model }) => started(startedAt, model),
         onResponded: (replayOf) => panel.responded(runId, replayOf),
         onText: (text) => panel.text(runId, text),
+        onRetry: (retry) => {
+          this.log.warn(`[run] ${runId} retry ${retry.attempt}/${retry.maxRetries} in ${retry.delayMs} ms: ${retry.reason}`);
+          panel.retrying({ runId, ...retry });
+        },
         onEnded: ({ record, error }) => {
-          if (record.messages.length === 0) {
-            // Rendering failed before the request: the panel has not seen this run yet.
-            panel.started({ runId, promptName: prompt.name ?? title, promptPath, deployment: deployment.key, provider: deployment.provider, model: deployment.model, baseURL: deployment.baseURL, startedAt: record.timing.startedAt });
-          }
-          const finished: RunFinishedParams = {
-            runId, status: record.status, model: record.model, finishReason: record.finishReason, usage: record.usage,
-            ttftMs: record.timing.ttftMs, latencyMs: record.timing.latencyMs, outputLength: record.output.length,
-          };
-          if (error) finished.error = error;
-          if (record.costUsd !== undefined) finished.costUsd = record.costUsd;
-          panel.finished(finished);
+          // Rendering failed before the request: the panel has not seen this run yet.
+          if (record.messages.length === 0) started(record.timing.startedAt, deployment.model);
+          panel.finished(core.finishedView(record, error));
         },
       });
     } finally {
@@ -138,24 +210,6 @@ export class RunController implements vscode.Disposable {
     }
     this.finishedEmitter.fire({ ...outcome, promptUri: uri });
     return outcome;
-  }
-
-  /** Ask for each required input with no value; undefined when the person pressed Escape. */
-  private async askMissingInputs(prompt: PromptFile, title: string, resolveInputs: typeof Core.resolveInputs): Promise<Record<string, unknown> | undefined> {
-    const { values, missing } = resolveInputs(prompt);
-    for (const name of missing) {
-      const input = prompt.inputs.get(name) as PromptInput;
-      const structured = input.type === 'array' || input.type === 'object' || input.type === 'chat_history';
-      const answer = await vscode.window.showInputBox({
-        title: `${title}: input "${name}"`,
-        prompt: input.description ?? `Value of the required input "${name}"${structured ? ' (JSON)' : ''}`,
-        ignoreFocusOut: true,
-        validateInput: (text) => validateInputText(input, text),
-      });
-      if (answer === undefined) return undefined;
-      values[name] = parseInputText(input, answer);
-    }
-    return values;
   }
 
   /**
@@ -210,6 +264,24 @@ export class RunController implements vscode.Disposable {
     this.panels.dispose();
     this.finishedEmitter.dispose();
   }
+}
+
+/** Ask for each required input with no value; undefined when the person pressed Escape. */
+async function askMissingInputs(prompt: PromptFile, title: string, resolveInputs: typeof Core.resolveInputs): Promise<Record<string, unknown> | undefined> {
+  const { values, missing } = resolveInputs(prompt);
+  for (const name of missing) {
+    const input = prompt.inputs.get(name) as PromptInput;
+    const structured = input.type === 'array' || input.type === 'object' || input.type === 'chat_history';
+    const answer = await vscode.window.showInputBox({
+      title: `${title}: input "${name}"`,
+      prompt: input.description ?? `Value of the required input "${name}"${structured ? ' (JSON)' : ''}`,
+      ignoreFocusOut: true,
+      validateInput: (text) => validateInputText(input, text),
+    });
+    if (answer === undefined) return undefined;
+    values[name] = parseInputText(input, answer);
+  }
+  return values;
 }
 
 function validateInputText(input: PromptInput, text: string): string | undefined {

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { TextBatcher } from '../core/textBatcher';
 import {
-  type ErrorAction, type HostMessage, type RunFinishedParams, type RunStartedParams, isWebviewMessage,
+  type ErrorAction, type HostMessage, type RunFinishedParams, type RunRetryingParams, type RunStartedParams, isWebviewMessage,
 } from '../protocol';
 
 /** What the panel asks of its owner. */
@@ -74,6 +74,11 @@ export class RunPanel implements vscode.Disposable {
 
   responded(runId: string, replayOf: string | null): void {
     this.post({ method: 'run/responded', params: { runId, replayOf } });
+  }
+
+  retrying(params: RunRetryingParams): void {
+    this.batchers.get(params.runId)?.flush();
+    this.post({ method: 'run/retrying', params });
   }
 
   text(runId: string, text: string): void {

@@ -47,7 +47,8 @@ export async function setApiKey(keys: ApiKeyStore, deploymentKey?: string, value
     void vscode.window.showInformationMessage(`Removed the stored API key of "${deployment}".`);
     return false;
   }
-  await keys.set(deployment, answer.trim());
+  // Bound to the endpoint of the first run that uses it (see ApiKeyStore).
+  await keys.set(deployment, answer.trim(), null);
   void vscode.window.showInformationMessage(`API key of "${deployment}" stored.`);
   return true;
 }

@@ -1,0 +1,145 @@
+/**
+ * "Prompt Lab: Preview Rendered Prompt": a read-only Markdown document beside the editor with the messages as
+ * Run Prompt would send them (rendered with the inputs' defaults) and the deployment they would go to. It never
+ * reads an API key, and it renders nothing in an untrusted workspace. It follows the prompt document's edits.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ResolvedDeployment } from '../core/deployments';
+import type { PromptFile } from '../core/promptFile';
+import type { ChatMessage } from '../core/template';
+import { readSettings } from './config';
+import { loadCore } from './core';
+import type { PromptDiagnostics } from './diagnostics';
+
+export const PREVIEW_SCHEME = 'promptlab-preview';
+
+/** The preview document of prompt file `source` (its path ends in .md, so it opens as Markdown). */
+export function previewUri(source: vscode.Uri): vscode.Uri {
+  const base = source.path.startsWith('/') ? source.path : `/${source.path}`;
+  return vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `${base}.preview.md`, query: source.toString() });
+}
+
+export class PromptPreview implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[];
+  /** Open previews that are not shown and whose prompt changed: refreshed when they are shown again. */
+  private readonly stale = new Set<string>();
+
+  constructor(diagnostics: PromptDiagnostics) {
+    this.disposables = [
+      this.changed,
+      diagnostics.onDidRefresh((source) => this.refresh(previewUri(source))),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        for (const d of vscode.workspace.textDocuments) if (d.uri.scheme === PREVIEW_SCHEME) this.refresh(d.uri);
+      }),
+      vscode.window.onDidChangeVisibleTextEditors((editors) => {
+        for (const editor of editors) {
+          const uri = editor.document.uri;
+          if (this.stale.delete(uri.toString())) this.changed.fire(uri);
+        }
+      }),
+      vscode.workspace.onDidCloseTextDocument((d) => this.stale.delete(d.uri.toString())),
+    ];
+  }
+
+  /** Re-render a preview now if it is shown, else when it is shown again. */
+  private refresh(preview: vscode.Uri): void {
+    const key = preview.toString();
+    if (vscode.window.visibleTextEditors.some((e) => e.document.uri.toString() === key)) this.changed.fire(preview);
+    else if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) this.stale.add(key);
+  }
+
+  /** Open the preview of `target` (else the active editor's prompt file) beside the editor; returns its Uri. */
+  async open(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+    const source = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+    if (!source || !source.path.endsWith('.prompt.json')) {
+      void vscode.window.showWarningMessage('Open a .prompt.json file to preview it.');
+      return undefined;
+    }
+    const uri = previewUri(source);
+    const document = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true, preview: true });
+    return uri;
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const source = vscode.Uri.parse(uri.query, true);
+    const file = path.posix.basename(source.path);
+    let text: string;
+    try {
+      text = (await vscode.workspace.openTextDocument(source)).getText();
+    } catch (err) {
+      return `# ${file}\n\nThe prompt file cannot be read: ${err instanceof Error ? err.message : String(err)}\n`;
+    }
+    return previewMarkdown(file, text, source, vscode.workspace.isTrusted);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** The preview's Markdown for prompt file `file` with text `text`. */
+function previewMarkdown(file: string, text: string, source: vscode.Uri, trusted: boolean): string {
+  const core = loadCore();
+  const parsed = core.parsePromptFile(text);
+  const prompt = parsed.prompt;
+  const out: string[] = [`# ${prompt?.name ?? file}`, ''];
+  if (!prompt) {
+    out.push(`\`${file}\` cannot be previewed yet:`, '', ...parsed.problems.map((p) => `- ${p.message}`), '');
+    return out.join('\n');
+  }
+  if (!trusted) {
+    out.push('This workspace is not trusted, so Prompt Lab does not render its templates. Trust the workspace (**Manage Workspace Trust**) to see the preview.', '');
+    return out.join('\n');
+  }
+  out.push(`The messages of \`${file}\` as **Run Prompt** would send them, rendered with the inputs' default values. This preview is read-only and follows your edits.`, '');
+
+  out.push('## Deployment', '');
+  let deployment: ResolvedDeployment | undefined;
+  try {
+    deployment = core.resolveDeployment(prompt.deployment, readSettings(source).deployments);
+  } catch (err) {
+    out.push(err instanceof Error ? err.message : String(err), '');
+  }
+  if (deployment) out.push(...deploymentLines(prompt, deployment, core.requestParameters), '');
+
+  out.push('## Messages', '');
+  const { values, missing } = core.resolveInputs(prompt);
+  if (missing.length > 0) {
+    out.push(`Required input${missing.length > 1 ? 's' : ''} without a default (Run Prompt asks for ${missing.length > 1 ? 'them' : 'it'}), shown as a placeholder: ${missing.map((m) => `\`${m}\``).join(', ')}.`, '');
+    for (const name of missing) values[name] = `‹${name}›`;
+  }
+  let messages: ChatMessage[];
+  try {
+    messages = core.renderMessages(prompt, values);
+  } catch (err) {
+    out.push('The messages cannot be rendered:', '', fenced(err instanceof Error ? err.message : String(err), 'text'), '');
+    return out.join('\n');
+  }
+  messages.forEach((m, i) => out.push(`### ${i + 1}. ${m.role}${m.name ? ` (${m.name})` : ''}`, '', fenced(m.content, 'text'), ''));
+  return out.join('\n');
+}
+
+/** What the run would use of the deployment: never a key, nor headers (which may carry one against advice). */
+function deploymentLines(prompt: PromptFile, deployment: ResolvedDeployment, requestParameters: (p: PromptFile, d: ResolvedDeployment) => Record<string, unknown>): string[] {
+  const lines = [
+    `- **Deployment:** \`${deployment.key}\``,
+    `- **Provider:** ${deployment.provider}`,
+    `- **Model:** ${deployment.model ? `\`${deployment.model}\`` : '(chosen by the deployment)'}`,
+    `- **Base URL:** ${deployment.baseURL || '(none)'}`,
+  ];
+  if (deployment.azure) lines.push(`- **Azure deployment:** \`${deployment.azure.deployment}\`, api-version ${deployment.azure.apiVersion}`);
+  const parameters = requestParameters(prompt, deployment);
+  if (Object.keys(parameters).length > 0) lines.push(`- **Parameters:** \`${JSON.stringify(parameters)}\``);
+  return lines;
+}
+
+/** `content` in a fenced code block whose fence no line of it can close. */
+function fenced(content: string, language: string): string {
+  const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${language}\n${content}\n${fence}`;
+}
