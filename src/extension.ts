@@ -13,6 +13,7 @@ import { PREVIEW_SCHEME, PromptPreview } from './vscode/preview';
 import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
 import { setApiKey } from './vscode/setApiKey';
+import { DeploymentStatusBar } from './vscode/statusBar';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -22,6 +23,8 @@ export interface PromptLabApi {
   onDidRenderRun: vscode.Event<RunRenderedEvent>;
   /** A prompt document's diagnostics were refreshed. */
   onDidRefreshDiagnostics: vscode.Event<vscode.Uri>;
+  /** The deployment status bar item (text and tooltip), for tests. */
+  deploymentStatus: vscode.StatusBarItem;
 }
 
 /** The documents Prompt Lab's language features apply to. */
@@ -36,7 +39,9 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const runs = new RunController(context.extensionUri, keys, log);
   const diagnostics = new PromptDiagnostics();
   const preview = new PromptPreview(diagnostics);
+  const statusBar = new DeploymentStatusBar(diagnostics);
   context.subscriptions.push(
+    statusBar,
     log,
     runs,
     diagnostics,
@@ -51,7 +56,10 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.showLog', () => log.show()),
     vscode.commands.registerCommand('promptLab.previewPrompt', (uri?: vscode.Uri) => preview.open(uri)),
   );
-  return { onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh };
+  return {
+    onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
+    deploymentStatus: statusBar.item,
+  };
 }
 
 export function deactivate(): void {

@@ -48,7 +48,10 @@ export class PromptDiagnostics implements vscode.Disposable {
         if (affectsPromptLab(e)) for (const d of vscode.workspace.textDocuments) this.refresh(d);
       }),
     );
-    for (const document of vscode.workspace.textDocuments) this.refresh(document);
+    // After activation returns: checking loads the core bundle, which activation does not wait for.
+    setImmediate(() => {
+      for (const document of vscode.workspace.textDocuments) this.refresh(document);
+    });
   }
 
   /** The analysis of `document` at its current version, computed now if needed. */

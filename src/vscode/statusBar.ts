@@ -1,0 +1,136 @@
+/**
+ * The status bar item that says which deployment, and which variant of it, the active prompt file will use
+ * (routing by `promptLab.context`). Clicking it switches the context or the prompt's deployment.
+ */
+import * as vscode from 'vscode';
+import type { DeploymentConfig } from '../core/deployments';
+import { SECTION, affectsPromptLab, readSettings } from './config';
+import { loadCore } from './core';
+import { type PromptDiagnostics, isPromptDocument } from './diagnostics';
+
+export const SWITCH_COMMAND = 'promptLab.switchDeployment';
+
+export class DeploymentStatusBar implements vscode.Disposable {
+  readonly item = vscode.window.createStatusBarItem('promptLab.deployment', vscode.StatusBarAlignment.Right, 100);
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly diagnostics: PromptDiagnostics) {
+    this.item.name = 'Prompt Lab Deployment';
+    this.item.command = SWITCH_COMMAND;
+    this.disposables.push(
+      this.item,
+      vscode.window.onDidChangeActiveTextEditor(() => this.update()),
+      diagnostics.onDidRefresh((uri) => {
+        if (uri.toString() === vscode.window.activeTextEditor?.document.uri.toString()) this.update();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsPromptLab(e)) this.update();
+      }),
+      vscode.commands.registerCommand(SWITCH_COMMAND, () => this.pick()),
+    );
+    setImmediate(() => this.update());
+  }
+
+  /** Show what the active prompt file resolves to, or hide the item when no prompt file is active. */
+  update(): void {
+    const document = vscode.window.activeTextEditor?.document;
+    if (!document || !isPromptDocument(document)) {
+      this.item.hide();
+      return;
+    }
+    const key = this.diagnostics.analysis(document).prompt?.deployment;
+    const settings = readSettings(document.uri);
+    const contextText = Object.entries(settings.context).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
+    if (!key) {
+      this.item.text = '$(server) no deployment';
+      this.item.tooltip = 'This prompt names no deployment. Click to pick one.';
+    } else {
+      try {
+        const d = loadCore().resolveDeployment(key, settings.deployments, settings.context);
+        this.item.text = `$(server) ${key}${d.variant !== 'default' ? ` · ${d.variant}` : ''}`;
+        const tooltip = new vscode.MarkdownString();
+        tooltip.appendMarkdown(`**${key}** (variant: ${d.variant})\n\n`);
+        tooltip.appendMarkdown(`Provider: ${d.provider}  \nModel: ${d.model}  \nURL: ${d.baseURL}  \nContext: ${contextText}\n\n`);
+        tooltip.appendMarkdown('Click to switch the context or the deployment.');
+        this.item.tooltip = tooltip;
+      } catch (err) {
+        this.item.text = `$(warning) ${key}`;
+        this.item.tooltip = `${(err as Error).message} Click to pick a deployment.`;
+      }
+    }
+    this.item.show();
+  }
+
+  /** Quick pick: set a context value, or switch the active prompt's deployment. */
+  private async pick(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const document = editor?.document;
+    if (!document || !isPromptDocument(document)) return;
+    const settings = readSettings(document.uri);
+    type Item = vscode.QuickPickItem & { run?: () => Promise<void> };
+    const items: Item[] = [{ label: 'Context', kind: vscode.QuickPickItemKind.Separator }];
+    for (const [name, values] of contextChoices(settings.deployments)) {
+      items.push({
+        label: `$(symbol-key) ${name}: ${settings.context[name] ?? '(unset)'}`, description: `switch ${name}`,
+        run: () => this.pickContextValue(document.uri, name, values, settings.context),
+      });
+    }
+    items.push({ label: 'Deployment', kind: vscode.QuickPickItemKind.Separator });
+    const current = this.diagnostics.analysis(document).prompt?.deployment;
+    for (const key of Object.keys(settings.deployments)) {
+      items.push({
+        label: `${key === current ? '$(check)' : '$(server)'} ${key}`, description: settings.deployments[key]?.model ?? settings.deployments[key]?.deployment ?? '',
+        run: () => this.useDeployment(document, key),
+      });
+    }
+    const picked = await vscode.window.showQuickPick(items, { title: 'Prompt Lab: context and deployment', placeHolder: 'Switch a context value, or the deployment of this prompt' });
+    await picked?.run?.();
+  }
+
+  private async pickContextValue(scope: vscode.Uri, name: string, values: Set<string>, context: Readonly<Record<string, string>>): Promise<void> {
+    const items = [...values].map((v) => ({ label: v, description: v === context[name] ? 'current' : '' }));
+    items.push({ label: '(unset)', description: `remove "${name}" from the context` });
+    const picked = await vscode.window.showQuickPick(items, { title: `Context: ${name}` });
+    if (!picked) return;
+    const next: Record<string, string> = { ...context };
+    if (picked.label === '(unset)') delete next[name];
+    else next[name] = picked.label;
+    const target = vscode.workspace.getWorkspaceFolder(scope) ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await vscode.workspace.getConfiguration(SECTION, scope).update('context', next, target);
+  }
+
+  private async useDeployment(document: vscode.TextDocument, key: string): Promise<void> {
+    const { analyze, edits } = loadCore();
+    const text = document.getText();
+    const tree = analyze.analyzePromptFile(text).tree;
+    const node = tree?.children?.find((p) => p.children?.[0]?.value === 'deployment')?.children?.[1];
+    const edit = new vscode.WorkspaceEdit();
+    if (node && node.type === 'string') {
+      const e = edits.replaceStringEdit(node.offset, node.offset + node.length, key);
+      edit.replace(document.uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.content);
+    } else {
+      const open = text.indexOf('{');
+      edit.insert(document.uri, document.positionAt(open + 1), `\n  "deployment": ${JSON.stringify(key)},`);
+    }
+    await vscode.workspace.applyEdit(edit);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** Context keys the deployments' variants test, each with the values they name. */
+export function contextChoices(deployments: Readonly<Record<string, DeploymentConfig>>): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const config of Object.values(deployments)) {
+    for (const variant of config?.variants ?? []) {
+      for (const [k, v] of Object.entries(variant?.when ?? {})) {
+        const set = out.get(k) ?? new Set<string>();
+        for (const value of Array.isArray(v) ? v : [v]) if (typeof value === 'string') set.add(value);
+        out.set(k, set);
+      }
+    }
+  }
+  return out;
+}
