@@ -24,6 +24,8 @@ const builds = [
   {
     entryPoints: { extension: 'src/extension.ts' },
     plugins: [coreAsSeparateBundle],
+    // The first statement of the bundle: activation time is measured from here (see PromptLabApi.activationMs).
+    banner: { js: 'globalThis.__promptLabLoadStart = globalThis.performance.now();' },
     outdir: 'dist',
     bundle: true,
     platform: 'node',

@@ -19,10 +19,13 @@ const CHUNKS = 20000;
 export async function run(): Promise<void> {
   const ext = vscode.extensions.getExtension<PromptLabApi>('prompt-lab.prompt-lab');
   if (!ext) throw new Error('Prompt Lab is not installed in this host');
-  if (ext.isActive) throw new Error('Prompt Lab is already active: run the benchmark on a workspace without prompt files');
+  // The workbench may have activated Prompt Lab already (onLanguage:jsonc); the extension measures itself from the
+  // first statement of its bundle to the end of activate(). When it is not active yet, the outside view is printed too.
+  const wasActive = ext.isActive;
   const t0 = performance.now();
   const api = await ext.activate();
-  console.log(`bench: activation ${(performance.now() - t0).toFixed(1)} ms`);
+  if (!wasActive) console.log(`bench: activate() call as seen by the caller ${(performance.now() - t0).toFixed(1)} ms`);
+  console.log(`bench: activation ${api.activationMs.toFixed(1)} ms`);
 
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('no workspace folder');

@@ -2,6 +2,7 @@
  * Prompt Lab's activation: creates the pieces, registers the commands, and pushes every disposable into
  * `context.subscriptions`. Nothing runs at import time.
  */
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { ApiKeyStore } from './vscode/apiKeys';
 import { PromptCodeActions } from './vscode/codeActions';
@@ -25,6 +26,8 @@ export interface PromptLabApi {
   onDidRefreshDiagnostics: vscode.Event<vscode.Uri>;
   /** The deployment status bar item (text and tooltip), for tests. */
   deploymentStatus: vscode.StatusBarItem;
+  /** ms from the first statement of dist/extension.js to the end of `activate` (module evaluation + activation). */
+  activationMs: number;
 }
 
 /** The documents Prompt Lab's language features apply to. */
@@ -56,7 +59,9 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.showLog', () => log.show()),
     vscode.commands.registerCommand('promptLab.previewPrompt', (uri?: vscode.Uri) => preview.open(uri)),
   );
+  const loadStart = (globalThis as { __promptLabLoadStart?: number }).__promptLabLoadStart;
   return {
+    activationMs: loadStart === undefined ? Number.NaN : performance.now() - loadStart,
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
     deploymentStatus: statusBar.item,
   };

@@ -132,7 +132,11 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
 
   const inputs = prompt?.inputs ?? new Map();
   const used = new Set<string>();
+  /** A template that does not parse may use any input, so none is reported unused while one is broken. */
+  let unreadableTemplate = false;
   const messagesNode = findNodeAtLocation(tree, ['messages']);
+  const templateMessages = new Map<number, TemplateMessage>();
+  for (const m of prompt?.messages ?? []) if (m.kind === 'template') templateMessages.set(m.index, m);
 
   // Messages: templates, chat history slots, roles.
   (messagesNode?.type === 'array' ? messagesNode.children ?? [] : []).forEach((node, index) => {
@@ -161,7 +165,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
       }
       return;
     }
-    const message = prompt?.messages.find((m): m is TemplateMessage => m.kind === 'template' && m.index === index);
+    const message = templateMessages.get(index);
     if (!message) return;
     const analysis = analyzeCached(message.content);
     let map: JsonStringMap | undefined;
@@ -169,6 +173,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
     messages.push(analyzed);
     const span = (start: number, end: number) => ({ start: analyzed.map().toDocument(start), end: analyzed.map().toDocument(end) });
     if (analysis.error) {
+      unreadableTemplate = true;
       diagnostics.push({ code: 'template-syntax', severity: 'error', ...span(analysis.error.start, Math.max(analysis.error.end, analysis.error.start + 1)), message: `Template syntax error in message ${index + 1}: ${analysis.error.message}` });
       return;
     }
@@ -193,7 +198,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
   // Inputs: unused, required without a value.
   for (const input of inputs.values()) {
     const at = { start: input.span.offset, end: input.span.offset + input.span.length };
-    if (!used.has(input.name)) {
+    if (!used.has(input.name) && !unreadableTemplate) {
       diagnostics.push({ code: 'unused-input', severity: 'warning', ...at, data: { name: input.name }, message: `Input "${input.name}" is declared but no message uses it.` });
     }
     if (input.required && !input.hasDefault) {

@@ -17,26 +17,18 @@ export class JsonStringMap {
    */
   constructor(document: string, literalOffset: number, literalLength: number) {
     const end = literalOffset + literalLength - 1; // the closing quote (or the end of an unterminated literal)
-    const offsets: number[] = [];
+    // At most one code unit per document character, plus the closing quote.
+    const offsets = new Int32Array(Math.max(1, literalLength));
+    let n = 0;
     let i = literalOffset + 1;
     while (i < end) {
-      const c = document.charCodeAt(i);
-      if (c !== 92 /* \ */) {
-        offsets.push(i);
-        i++;
-        continue;
-      }
-      const next = document[i + 1];
-      if (next === 'u') {
-        offsets.push(i); // one code unit per \uXXXX, so a surrogate pair gives two entries
-        i += 6;
-      } else {
-        offsets.push(i);
-        i += 2;
-      }
+      offsets[n++] = i;
+      if (document.charCodeAt(i) !== 92 /* \ */) i++;
+      else if (document.charCodeAt(i + 1) === 117 /* u */) i += 6; // one code unit per \uXXXX, so a surrogate pair gives two entries
+      else i += 2;
     }
-    offsets.push(Math.min(i, end));
-    this.offsets = Int32Array.from(offsets);
+    offsets[n++] = Math.min(i, end);
+    this.offsets = offsets.slice(0, n);
   }
 
   /** Number of UTF-16 code units of the decoded value. */

@@ -224,8 +224,11 @@ const BLOCK_TAGS: Readonly<Record<string, string>> = {
   if: 'endif', for: 'endfor', macro: 'endmacro', call: 'endcall', filter: 'endfilter', raw: 'endraw', verbatim: 'endverbatim', block: 'endblock',
 };
 
-/** For an error at the end of the template: the opening tag left open ({{, {%, or a block tag without its end tag). */
-function unclosedOpening(source: string): { start: number; end: number } | undefined {
+/**
+ * For an error at the end of the template: the opening tag left open ({{, {%, or a block tag without its end tag).
+ * Exported for tests.
+ */
+export function unclosedOpening(source: string): { start: number; end: number } | undefined {
   type Open = { tag: string; start: number; end: number; depth: number };
   const stack: Open[] = [];
   // The open tags by the end tag that closes them, so an end tag finds its opener without scanning the stack

@@ -9,7 +9,7 @@ import { readSettings, affectsPromptLab } from './config';
 import { loadCore } from './core';
 
 /** Debounce between an edit and the refresh of its diagnostics, in ms. */
-export const DIAGNOSTICS_DEBOUNCE_MS = 120;
+export const DIAGNOSTICS_DEBOUNCE_MS = 50;
 
 export function isPromptDocument(document: vscode.TextDocument): boolean {
   return document.uri.path.endsWith('.prompt.json');
