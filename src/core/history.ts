@@ -3,7 +3,8 @@
  * newest rating. This is what the history tree paints first, so it keeps little per run:
  *
  * - `HistoryEntry.run` is a `RunSummary`: the run's line without its bulky fields (`inputs`, `messages`, `parameters`,
- *   `output`, `reasoning`, `toolCalls`), plus the first `PREVIEW_CHARS` characters of the output and its length.
+ *   `output`, `reasoning`, `toolCalls`), plus the first `PREVIEW_CHARS` characters of the output. The line is read
+ *   without decoding or parsing those fields at all (./lineScan).
  *   100,000 runs take some tens of MB this way (see bench/history.ts).
  * - `file`, `line` (1-based) and `offset` (byte offset of the line) say where the full record is: `loadRun(entry)`
  *   reads just that line back. `readHistory(dir, { full: true })` keeps whole records instead (small logs, export).
@@ -14,6 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { scanLine } from './lineScan';
 import { supersedes } from './ratings';
 import type { RatingRecord, RunRecord } from './runLog';
 
@@ -27,8 +29,6 @@ export type HeavyRunField = 'inputs' | 'messages' | 'parameters' | 'output' | 'r
 export type RunSummary = Omit<RunRecord, HeavyRunField> & {
   /** The output's first `PREVIEW_CHARS` characters. */
   outputPreview: string;
-  /** Length of the whole output, in characters. */
-  outputChars: number;
 };
 
 /** One run of the history, where it is in the log, and its newest rating. */
@@ -100,13 +100,20 @@ export async function readHistory(logDir: string, options: ReadHistoryOptions = 
 
   for (const name of names) {
     const file = path.join(logDir, name);
-    await forEachLine(file, (text, line, offset) => {
+    await forEachLine(file, (bytes, line, offset) => {
       let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch {
-        warn(`${file}:${line}: skipped a line that is not complete JSON (corrupt, or still being written).`);
-        return;
+      let preview: string | undefined;
+      const scanned = options.full ? undefined : scanLine(bytes, HEAVY_FIELDS, 'output', PREVIEW_CHARS);
+      if (scanned) {
+        value = scanned.value;
+        preview = scanned.preview ?? '';
+      } else {
+        try {
+          value = JSON.parse(bytes.toString('utf8'));
+        } catch {
+          warn(`${file}:${line}: skipped a line that is not complete JSON (corrupt, or still being written).`);
+          return;
+        }
       }
       const event = (value as { event?: unknown } | null)?.event;
       if (event === 'run') {
@@ -116,7 +123,7 @@ export async function readHistory(logDir: string, options: ReadHistoryOptions = 
           warn(`${file}:${line}: skipped a run line without id, prompt or a valid timing.startedAt.`);
           return;
         }
-        runs.push({ entry: { run: options.full ? run : summarize(run, intern), file, line, offset }, time });
+        runs.push({ entry: { run: options.full ? run : summarize(run, intern, preview), file, line, offset }, time });
       } else if (event === 'rating') {
         const rating = value as RatingRecord;
         if (!isRating(rating)) {
@@ -180,8 +187,8 @@ export async function loadRun(entry: Pick<HistoryEntry, 'file' | 'line' | 'offse
   const fromOffset = atOffset === undefined ? undefined : parseRun(atOffset);
   if (fromOffset?.id === entry.run.id) return fromOffset;
   let found: RunRecord | undefined;
-  await forEachLine(entry.file, (text, line) => {
-    if (line === entry.line) found = parseRun(text);
+  await forEachLine(entry.file, (bytes, line) => {
+    if (line === entry.line) found = parseRun(bytes.toString('utf8'));
   });
   if (found?.id === entry.run.id) return found;
   throw new Error(`${entry.file}:${entry.line} is no longer the run ${entry.run.id}: the log file changed.`);
@@ -196,12 +203,12 @@ export async function* loadRuns(entries: Iterable<HistoryEntry<RunSummary | RunR
 }
 
 /**
- * Call `onLine` for every non-blank line of `file`, streamed in 1 MB chunks (never the whole file in one string), with
- * its 1-based number and byte offset; a "\r" before the "\n" is dropped, and a last line without "\n" is passed too.
+ * Call `onLine` with the bytes of every non-blank line of `file` (valid only during the call), read in 1 MB chunks
+ * into one reused buffer (never the whole file in memory, nor in one string), with its 1-based number and byte offset; a "\r" before the "\n" is dropped, and a last line without "\n" is passed too.
  * Splitting bytes on "\n" ourselves is 3× faster than node:readline (which decodes, then scans for "\r" and "\n"
  * separately) and gives exact byte offsets; "\n" never occurs inside a multi-byte UTF-8 character.
  */
-export async function forEachLine(file: string, onLine: (text: string, line: number, offset: number) => void): Promise<void> {
+export async function forEachLine(file: string, onLine: (bytes: Buffer, line: number, offset: number) => void): Promise<void> {
   let pending: Buffer[] = [];
   let line = 0;
   let lineStart = 0;
@@ -211,26 +218,37 @@ export async function forEachLine(file: string, onLine: (text: string, line: num
     if (end > start && bytes[end - 1] === 0x0d) end--;
     let blank = true;
     for (let i = start; i < end && blank; i++) blank = bytes[i] === 0x20 || bytes[i] === 0x09;
-    if (!blank) onLine(bytes.toString('utf8', start, end), line, lineStart);
+    if (!blank) onLine(bytes.subarray(start, end), line, lineStart);
   };
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    let start = 0;
-    let newline = chunk.indexOf(0x0a);
-    while (newline >= 0) {
-      if (pending.length > 0) {
-        pending.push(chunk.subarray(0, newline));
-        const joined = Buffer.concat(pending);
-        pending = [];
-        emit(joined, 0, joined.length);
-      } else {
-        emit(chunk, start, newline);
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    // One buffer, reused for every chunk: fresh 1 MB buffers per chunk would cost more in garbage collection than the parsing.
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      let start = 0;
+      let newline = chunk.indexOf(0x0a);
+      while (newline >= 0) {
+        if (pending.length > 0) {
+          pending.push(chunk.subarray(0, newline));
+          const joined = Buffer.concat(pending);
+          pending = [];
+          emit(joined, 0, joined.length);
+        } else {
+          emit(chunk, start, newline);
+        }
+        lineStart = position + newline + 1;
+        start = newline + 1;
+        newline = chunk.indexOf(0x0a, start);
       }
-      lineStart = position + newline + 1;
-      start = newline + 1;
-      newline = chunk.indexOf(0x0a, start);
+      // The rest of a line continues in the next chunk: copy it, the buffer is about to be overwritten.
+      if (start < chunk.length) pending.push(Buffer.from(chunk.subarray(start)));
+      position += bytesRead;
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start));
-    position += chunk.length;
+  } finally {
+    await handle.close();
   }
   if (pending.length > 0) {
     const joined = Buffer.concat(pending);
@@ -285,18 +303,21 @@ const INTERNED_FIELDS: ReadonlySet<string> = new Set(['prompt', 'deployment', 'p
 
 /**
  * The run without its heavy fields (every other field kept as it is, including ones added to the format later);
- * repeated short strings (prompt, deployment…) shared through `intern`.
+ * repeated short strings (prompt, deployment…) shared through `intern`. `preview` is the output's start when the
+ * line was scanned without its output (see ./lineScan), else it is taken from `run.output`.
  */
-function summarize(run: RunRecord, intern: (s: string) => string): RunSummary {
+function summarize(run: RunRecord, intern: (s: string) => string, preview: string | undefined): RunSummary {
   const summary: Record<string, unknown> = {};
   for (const key in run) {
     if (HEAVY_FIELDS.has(key)) continue;
     const value = (run as unknown as Record<string, unknown>)[key];
     summary[key] = INTERNED_FIELDS.has(key) && typeof value === 'string' ? intern(value) : value;
   }
-  const output = typeof run.output === 'string' ? run.output : '';
-  // Copied so that the summary does not keep the whole output alive as the parent of a sliced string.
-  summary.outputPreview = output.length > PREVIEW_CHARS ? Buffer.from(output.slice(0, PREVIEW_CHARS), 'utf8').toString('utf8') : output;
-  summary.outputChars = output.length;
+  if (preview === undefined) {
+    const output = typeof run.output === 'string' ? run.output : '';
+    // Copied so that the summary does not keep the whole output alive as the parent of a sliced string.
+    preview = output.length > PREVIEW_CHARS ? Buffer.from(output.slice(0, PREVIEW_CHARS), 'utf8').toString('utf8') : output;
+  }
+  summary.outputPreview = preview;
   return summary as RunSummary;
 }

@@ -49,11 +49,11 @@ const KEY_PATTERNS: RegExp[] = [
 ];
 const AUTH_SCHEME = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/-]{12,}=*/gi;
 const HEX = /(?<![A-Za-z0-9_-])[0-9a-fA-F]{32,}(?![A-Za-z0-9_-])/g;
-const BASE64ISH = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/_=-])/g;
+const BASE64ISH = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{32,}={0,2}(?![A-Za-z0-9+/_=-])/g;
 const EMAIL = /(?<![\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b/g;
 const CARD = /(?<![\d-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?:\1\d{3})?|\d{4}([ -])\d{6}\2\d{4,5}|\d{13,19})(?![\d-])/g;
 const IPV4 = /(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g;
-const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?:%[\w.]+)?(?![\w:])/g;
+const IPV6 = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{0,4})(?:%[\w.]+)?(?![\w:]|\.\d)/g;
 const PHONE_INTL = /(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,6}(?![\w])/g;
 const PHONE_NANP = /(?<![\w+(-])(?:\(\d{3}\)[ .-]?|\d{3}([ .-]))\d{3}([ .-])\d{4}(?![\w-])/g;
 const PHONE_PAIRS = /(?<![\w.-])0[1-9](?:([ .-])\d{2})(?:\1\d{2}){3}(?![\w.-])/g;
@@ -67,8 +67,9 @@ export function redactText(text: string): string {
   out = out.replace(BASE64ISH, (m) => (looksRandom(m) ? '[KEY]' : m));
   out = out.replace(EMAIL, '[EMAIL]');
   out = out.replace(CARD, (m) => (isCardNumber(m.replace(/[ -]/g, '')) ? '[CARD]' : m));
-  out = out.replace(IPV4, '[IP]');
+  // IPv6 first: it may end in a dotted IPv4 (::ffff:192.0.2.128).
   out = out.replace(IPV6, (m) => (isIPv6(m.replace(/%.*$/, '')) && /[0-9A-Fa-f]{2}/.test(m) ? '[IP]' : m));
+  out = out.replace(IPV4, '[IP]');
   out = out.replace(PHONE_INTL, (m) => (digitCount(m, 8, 15) ? '[PHONE]' : m));
   out = out.replace(PHONE_NANP, '[PHONE]');
   out = out.replace(PHONE_PAIRS, '[PHONE]');

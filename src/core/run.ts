@@ -12,6 +12,7 @@ import { runCostUsd } from './cost';
 import { builtInPrices } from './prices';
 import { IncompleteStreamError, StreamTimeoutError, describeError, isCancellation, type DescribedError } from './errors';
 import type { PromptFile } from './promptFile';
+import { redact } from './redact';
 import { appendRunRecord, type RunRecord } from './runLog';
 import { StreamAssembler } from './streamAssembly';
 import { isRetryable, retryDelayMs, sleep } from './retry';
@@ -38,6 +39,16 @@ export interface RunRequest {
   logDir?: string;
   /** Request timeout in ms when the deployment sets none. */
   timeoutMs?: number;
+  /**
+   * Mask personal data and secrets (see ./redact) in the inputs, messages, output, reasoning and tool call arguments
+   * of the logged line (`promptLab.log.redactPII`). The outcome's `record`, which the panel shows, stays unmasked.
+   */
+  redactPII?: boolean;
+  /** Copied to the record: see `RunRecord`. */
+  chainId?: string;
+  chatId?: string;
+  tags?: string[];
+  source?: 'command' | 'playground';
   /** Messages sent after the rendered ones (a re-ask after an output failed its schema). */
   followUp?: ChatMessage[];
   /** Attempt number of a re-asked structured output (1 = first), written to the log. */
@@ -197,18 +208,30 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   const prices = deployment.prices ?? (replayOf ? undefined : builtInPrices(record.model) ?? builtInPrices(deployment.model));
   const cost = runCostUsd(record.usage, prices);
   if (cost !== undefined) record.costUsd = cost;
+  if (request.chainId !== undefined) record.chainId = request.chainId;
+  if (request.chatId !== undefined) record.chatId = request.chatId;
+  if (request.tags !== undefined) record.tags = [...request.tags];
+  if (request.source !== undefined) record.source = request.source;
 
   const outcome: RunOutcome = { record };
   if (described) outcome.error = described;
   observer.onEnded?.(outcome);
   if (request.logDir) {
     try {
-      outcome.logFile = await appendRunRecord(request.logDir, record);
+      outcome.logFile = await appendRunRecord(request.logDir, request.redactPII ? redactRecord(record) : record);
     } catch (err) {
       outcome.logError = err instanceof Error ? err : new Error(String(err));
     }
   }
   return outcome;
+}
+
+/** A copy of `record` with personal data and secrets masked in what the prompt and the model said. */
+export function redactRecord(record: RunRecord): RunRecord {
+  const masked: RunRecord = { ...record, inputs: redact(record.inputs), messages: redact(record.messages), output: redact(record.output) };
+  if (record.reasoning !== undefined) masked.reasoning = redact(record.reasoning);
+  if (record.toolCalls !== undefined) masked.toolCalls = record.toolCalls.map((c) => ({ ...c, arguments: redact(c.arguments) }));
+  return masked;
 }
 
 function round(ms: number): number {

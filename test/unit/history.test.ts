@@ -1,0 +1,255 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PREVIEW_CHARS, filterRuns, forEachLine, loadRun, loadRuns, readHistory, type HistoryEntry } from '../../src/core/history';
+import { scanLine } from '../../src/core/lineScan';
+import { appendRating } from '../../src/core/ratings';
+import { appendRunRecord, type RatingRecord, type RunRecord } from '../../src/core/runLog';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-history-'));
+}
+
+function run(id: string, startedAt: string, more: Partial<RunRecord> = {}): RunRecord {
+  return {
+    event: 'run', id, prompt: 'a.prompt.json', deployment: 'd', provider: 'openai', model: 'm', inputs: { city: 'Paris' },
+    messages: [{ role: 'user', content: 'Weather in Paris?' }], parameters: { temperature: 0 }, output: `output of ${id}`,
+    finishReason: 'stop', usage: { promptTokens: 1, completionTokens: 2, totalTokens: 3 }, timing: { startedAt, ttftMs: 1, latencyMs: 2 },
+    status: 'ok', ...more,
+  };
+}
+
+const rating = (runId: string, at: string, more: Partial<RatingRecord> = {}): RatingRecord => ({ event: 'rating', runId, at, thumb: 'up', ...more });
+
+function write(dir: string, name: string, values: unknown[], tail = ''): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('\n') + (values.length ? '\n' : '') + tail);
+  return file;
+}
+
+/** What a summary should be: the record without its heavy fields, plus the output's start. */
+function expectedSummary(record: RunRecord): Record<string, unknown> {
+  const { inputs: _i, messages: _m, parameters: _p, output, reasoning: _r, toolCalls: _t, ...rest } = record;
+  return { ...rest, outputPreview: Buffer.from(output.slice(0, PREVIEW_CHARS), 'utf8').toString('utf8') };
+}
+
+test('a missing log folder is an empty history', async () => {
+  const history = await readHistory(path.join(tempDir(), 'nope'));
+  assert.deepEqual(history.runs, []);
+  assert.equal(history.byPrompt.size, 0);
+});
+
+test('runs come newest first across files, grouped by prompt, each with its newest rating', async () => {
+  const dir = tempDir();
+  write(dir, '2026-11-20.jsonl', [
+    run('r1', '2026-11-20T09:00:00.000Z'),
+    run('r2', '2026-11-20T11:00:00.000Z', { prompt: 'b.prompt.json' }),
+    rating('r1', '2026-11-20T12:00:00.000Z', { thumb: 'down' }),
+  ]);
+  write(dir, '2026-11-21.jsonl', [
+    run('r3', '2026-11-21T08:00:00.000Z'),
+    // Two windows whose clocks disagree: the line written later is older by `at`, so it loses.
+    rating('r1', '2026-11-21T10:00:00.000Z', { thumb: 'up', comment: 'newest' }),
+    rating('r1', '2026-11-21T09:00:00.000Z', { thumb: 'down', comment: 'older, written later' }),
+    // Same `at`: the later line wins.
+    rating('r3', '2026-11-21T10:00:00.000Z', { score: 0.1 }),
+    rating('r3', '2026-11-21T10:00:00.000Z', { score: 0.9 }),
+    rating('gone', '2026-11-21T10:00:00.000Z'),
+    { event: 'property', runId: 'r3', name: 'x' },
+  ]);
+  const warnings: string[] = [];
+  const history = await readHistory(dir, { onWarning: (m) => warnings.push(m) });
+  assert.deepEqual(warnings, []);
+  assert.deepEqual(history.runs.map((e) => e.run.id), ['r3', 'r2', 'r1']);
+  assert.equal(history.runs[2]?.rating?.comment, 'newest');
+  assert.equal(history.runs[0]?.rating?.score, 0.9);
+  assert.equal(history.runs[1]?.rating, undefined);
+  assert.equal(history.orphanRatings, 1);
+  assert.deepEqual([...history.byPrompt.keys()], ['a.prompt.json', 'b.prompt.json']);
+  assert.deepEqual(history.byPrompt.get('a.prompt.json')?.map((e) => e.run.id), ['r3', 'r1']);
+  assert.deepEqual(history.runs.map((e) => [path.basename(e.file), e.line]), [['2026-11-21.jsonl', 1], ['2026-11-20.jsonl', 2], ['2026-11-20.jsonl', 1]]);
+});
+
+test('a corrupt line and a half-written last line are skipped with a warning naming file and line', async () => {
+  const dir = tempDir();
+  const good = run('ok', '2026-11-21T08:00:00.000Z');
+  const half = JSON.stringify(run('half', '2026-11-21T09:00:00.000Z')).slice(0, 150);
+  const file = write(dir, '2026-11-21.jsonl', [good, '{"event":"run","id":', '', '   ', '{"event":"run","id":"no-time"}', rating('ok', 'yesterday')], half);
+  const warnings: string[] = [];
+  const history = await readHistory(dir, { onWarning: (m) => warnings.push(m) });
+  assert.deepEqual(history.runs.map((e) => e.run.id), ['ok']);
+  assert.equal(warnings.length, 4);
+  assert.match(warnings[0] as string, new RegExp(`^${escape(file)}:2: skipped a line that is not complete JSON`));
+  assert.match(warnings[1] as string, new RegExp(`^${escape(file)}:5: skipped a run line`));
+  assert.match(warnings[2] as string, new RegExp(`^${escape(file)}:6: skipped a rating line`));
+  assert.match(warnings[3] as string, new RegExp(`^${escape(file)}:7: skipped a line that is not complete JSON`));
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+test('summaries leave out the heavy fields but keep every other field, whatever the key order or spacing', async () => {
+  const dir = tempDir();
+  const long = `${'é✓ "quoted" \\ back\nslash 😀 '.repeat(20)}`;
+  const records = [
+    run('plain', '2026-11-21T01:00:00.000Z', { costUsd: 0.0012, chainId: 'c1', chatId: 'chat', tags: ['baseline'], source: 'playground' }),
+    // Inputs whose keys are the names of top-level fields, and strings that contain the JSON of other fields.
+    run('tricky', '2026-11-21T02:00:00.000Z', {
+      inputs: { output: 'not the output', finishReason: { nested: '"}' }, '"quoted key"': ',"status":"error"' },
+      messages: [{ role: 'user', content: '{"event":"rating"} [ ] { \\' }], output: long, reasoning: 'thinking', toolCalls: [{ id: 't', name: 'f', arguments: '{"a":[1,{"b":"}"}]}' }],
+      error: { message: 'boom', httpStatus: 500 }, status: 'error',
+    }),
+    run('empty-output', '2026-11-21T03:00:00.000Z', { output: '', finishReason: null, usage: null }),
+  ];
+  const reordered = { status: 'ok', output: 'x'.repeat(500), timing: { startedAt: '2026-11-21T04:00:00.000Z', ttftMs: null, latencyMs: 3 }, id: 'reordered', event: 'run', prompt: 'p', deployment: 'd', provider: 'o', model: 'm', inputs: {}, messages: [], parameters: {}, finishReason: 'length', usage: null, futureField: { any: ['thing'] } };
+  write(dir, '2026-11-21.jsonl', [...records, JSON.stringify(reordered, null, 0), ` ${JSON.stringify(run('spaced', '2026-11-21T05:00:00.000Z')).replace(/,"/g, ' , "').replace(/":/g, '" : ')} `]);
+  const history = await readHistory(dir);
+  const byId = new Map(history.runs.map((e) => [e.run.id, e.run]));
+  for (const record of [...records, reordered as unknown as RunRecord, run('spaced', '2026-11-21T05:00:00.000Z')]) {
+    assert.deepEqual(byId.get(record.id), expectedSummary(record), record.id);
+  }
+  const full = await readHistory(dir, { full: true });
+  assert.deepEqual(full.runs.find((e) => e.run.id === 'tricky')?.run, records[1]);
+});
+
+test('the output preview is cut right wherever escapes and multi-byte characters fall', async () => {
+  const dir = tempDir();
+  const pieces = ['a', 'é', '✓', '😀', '"', '\\', '\n', '\u0001', '\u2028'];
+  const records: RunRecord[] = [];
+  for (let i = 0; i < 60; i++) {
+    let output = 'x'.repeat(i);
+    for (let k = 0; output.length < 400; k++) output += pieces[(i + k) % pieces.length];
+    records.push(run(`p${i}`, `2026-11-21T00:00:${String(i).padStart(2, '0')}.000Z`, { output }));
+  }
+  write(dir, '2026-11-21.jsonl', records);
+  const history = await readHistory(dir);
+  for (const record of records) {
+    const entry = history.runs.find((e) => e.run.id === record.id);
+    assert.equal(entry?.run.outputPreview, expectedSummary(record).outputPreview, record.id);
+  }
+});
+
+test('loadRun reads the full record back by offset, and by line when the offset no longer fits', async () => {
+  const dir = tempDir();
+  const records = [run('a', '2026-11-21T01:00:00.000Z', { output: 'ü'.repeat(70_000) }), run('b', '2026-11-21T02:00:00.000Z'), run('c', '2026-11-21T03:00:00.000Z')];
+  for (const r of records) await appendRunRecord(dir, r);
+  const history = await readHistory(dir);
+  for (const entry of history.runs) assert.deepEqual(await loadRun(entry), records.find((r) => r.id === entry.run.id));
+  const b = history.runs.find((e) => e.run.id === 'b') as HistoryEntry;
+  assert.deepEqual(await loadRun({ ...b, offset: 3 }), records[1]);
+  const loaded = [];
+  for await (const entry of loadRuns(history.runs)) loaded.push(entry.run.id);
+  assert.deepEqual(loaded, ['c', 'b', 'a']);
+  // The file was rewritten by hand: the line no longer holds that run.
+  fs.writeFileSync(b.file, `${JSON.stringify(records[2])}\n${JSON.stringify(records[2])}\n`);
+  await assert.rejects(loadRun(b), /is no longer the run b/);
+});
+
+test('CRLF line endings (a file edited on Windows) are read, with exact offsets', async () => {
+  const dir = tempDir();
+  const records = [run('a', '2026-11-21T01:00:00.000Z'), run('b', '2026-11-21T02:00:00.000Z')];
+  fs.writeFileSync(path.join(dir, '2026-11-21.jsonl'), records.map((r) => `${JSON.stringify(r)}\r\n`).join(''));
+  const history = await readHistory(dir);
+  assert.deepEqual(history.runs.map((e) => [e.run.id, e.line]), [['b', 2], ['a', 1]]);
+  assert.deepEqual(await loadRun(history.runs[0] as HistoryEntry), records[1]);
+});
+
+test('forEachLine splits lines across chunk boundaries and passes a last line without a newline', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'x.jsonl');
+  const lines = ['short', 'y'.repeat(3 * 1024 * 1024), '', 'last ✓'];
+  fs.writeFileSync(file, lines.join('\n'));
+  const seen: [string, number, number][] = [];
+  await forEachLine(file, (bytes, line, offset) => seen.push([bytes.toString('utf8'), line, offset]));
+  assert.deepEqual(seen.map(([text, line, offset]) => [text.length, line, offset]), [[5, 1, 0], [3 * 1024 * 1024, 2, 6], [6, 4, 6 + 3 * 1024 * 1024 + 2]]);
+});
+
+test('filterRuns keeps the entries that meet every criterion', async () => {
+  const dir = tempDir();
+  write(dir, '2026-11-21.jsonl', [
+    run('1', '2026-11-21T01:00:00.000Z', { prompt: 'a', deployment: 'x' }),
+    run('2', '2026-11-21T02:00:00.000Z', { prompt: 'a', deployment: 'y', status: 'error' }),
+    run('3', '2026-11-21T03:00:00.000Z', { prompt: 'b', deployment: 'x' }),
+    run('4', '2026-11-21T04:00:00.000Z', { prompt: 'b', deployment: 'x', status: 'cancelled' }),
+    rating('1', '2026-11-21T05:00:00.000Z', { thumb: 'up' }),
+    rating('2', '2026-11-21T05:00:00.000Z', { thumb: 'down' }),
+    { event: 'rating', runId: '3', at: '2026-11-21T05:00:00.000Z', score: 0.5 },
+  ]);
+  const { runs } = await readHistory(dir);
+  const ids = (filter: Parameters<typeof filterRuns>[1]) => filterRuns(runs, filter).map((e) => e.run.id);
+  assert.deepEqual(ids({}), ['4', '3', '2', '1']);
+  assert.deepEqual(ids({ prompt: 'a' }), ['2', '1']);
+  assert.deepEqual(ids({ deployment: 'x' }), ['4', '3', '1']);
+  assert.deepEqual(ids({ status: 'error' }), ['2']);
+  assert.deepEqual(ids({ rating: 'up' }), ['1']);
+  assert.deepEqual(ids({ rating: 'down' }), ['2']);
+  assert.deepEqual(ids({ rating: 'rated' }), ['3', '2', '1']);
+  assert.deepEqual(ids({ rating: 'unrated' }), ['4']);
+  assert.deepEqual(ids({ prompt: 'b', deployment: 'x', rating: 'unrated' }), ['4']);
+  const filtered = await readHistory(dir, { filter: { prompt: 'b' } });
+  assert.deepEqual(filtered.runs.map((e) => e.run.id), ['4', '3']);
+  assert.deepEqual([...filtered.byPrompt.keys()], ['b']);
+});
+
+test('two processes appending runs and ratings at once lose and interleave no line, and the history joins them', async () => {
+  const dir = tempDir();
+  const perWriter = 150;
+  const runLog = require.resolve('../../src/core/runLog');
+  const ratings = require.resolve('../../src/core/ratings');
+  // Each writer appends runs of different sizes (up to ~200 KB) and rates every other one of them right away.
+  const script = `
+    const { appendRunRecord } = require(${JSON.stringify(runLog)});
+    const { appendRating } = require(${JSON.stringify(ratings)});
+    const [dir, writer, count] = process.argv.slice(1);
+    (async () => {
+      for (let i = 0; i < Number(count); i++) {
+        const id = writer + '-' + i;
+        await appendRunRecord(dir, { event: 'run', id, prompt: writer + '.prompt.json', deployment: 'd', provider: 'openai', model: 'm',
+          inputs: {}, messages: [], parameters: {}, output: writer.repeat((i % 7) * 33000 + 10), finishReason: 'stop', usage: null,
+          timing: { startedAt: '2026-11-21T12:00:' + String(i % 60).padStart(2, '0') + '.' + String(i).padStart(3, '0') + 'Z', ttftMs: 1, latencyMs: 1 }, status: 'ok' });
+        if (i % 2 === 0) await appendRating(dir, { runId: id, thumb: 'up', betterResponse: writer.repeat((i % 5) * 40000), at: '2026-11-21T13:00:00.000Z' });
+        if (i % 4 === 0) await appendRating(dir, { runId: id, thumb: 'down', score: 0.25, at: '2026-11-21T13:00:01.000Z' });
+      }
+    })();`;
+  const start = (writer: string) => new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', script, dir, writer, String(perWriter)], { stdio: 'inherit' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer ${writer} exited ${code}`))));
+  });
+  await Promise.all([start('a'), start('b')]);
+  const warnings: string[] = [];
+  const history = await readHistory(dir, { onWarning: (m) => warnings.push(m) });
+  assert.deepEqual(warnings, []);
+  assert.equal(history.runs.length, perWriter * 2);
+  assert.equal(new Set(history.runs.map((e) => e.run.id)).size, perWriter * 2);
+  for (const entry of history.runs) {
+    const [writer, n] = entry.run.id.split('-') as [string, string];
+    const i = Number(n);
+    assert.equal(entry.run.prompt, `${writer}.prompt.json`);
+    assert.equal(entry.run.outputPreview, writer.repeat(Math.min(PREVIEW_CHARS, (i % 7) * 33000 + 10)));
+    if (i % 4 === 0) assert.deepEqual([entry.rating?.thumb, entry.rating?.score], ['down', 0.25], entry.run.id);
+    else if (i % 2 === 0) assert.equal(entry.rating?.betterResponse, writer.repeat((i % 5) * 40000), entry.run.id);
+    else assert.equal(entry.rating, undefined);
+  }
+  const full = await readHistory(dir, { full: true });
+  for (const entry of full.runs) {
+    const [writer, n] = entry.run.id.split('-') as [string, string];
+    assert.equal(entry.run.output, writer.repeat((Number(n) % 7) * 33000 + 10));
+  }
+  assert.equal((await appendRating(dir, { runId: 'a-1', comment: 'later', at: '2026-11-21T14:00:00.000Z' })).record.comment, 'later');
+});
+
+test('the line scanner reads our own lines without falling back, and refuses a truncated one', () => {
+  const skip = new Set(['inputs', 'messages', 'parameters', 'output', 'reasoning', 'toolCalls']);
+  const record = run('s', '2026-11-21T01:00:00.000Z', { output: 'ünïcode "and" \\ escapes\n'.repeat(20) });
+  const line = Buffer.from(JSON.stringify(record));
+  const scanned = scanLine(line, skip, 'output', PREVIEW_CHARS);
+  assert.deepEqual(scanned && { ...scanned.value, outputPreview: scanned.preview }, expectedSummary(record));
+  for (const cut of [1, 40, line.length - 200, line.length - 1]) assert.equal(scanLine(line.subarray(0, cut), skip), undefined, String(cut));
+  assert.equal(scanLine(Buffer.from('{"a":1}{"b":2}'), skip), undefined);
+  assert.equal(scanLine(Buffer.from('[1,2]'), skip), undefined);
+  assert.deepEqual(scanLine(Buffer.from(' { } '), skip)?.value, {});
+});
