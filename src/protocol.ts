@@ -129,13 +129,29 @@ export interface RunFinishedParams {
   retries?: number;
 }
 
+/** A rating as the panel shows and sends it (the log's `rating` event without `event`/`runId`). */
+export interface RatingView {
+  thumb?: 'up' | 'down';
+  /** 0..1 */
+  score?: number;
+  betterResponse?: string;
+  comment?: string;
+  /** ISO 8601 UTC, set by the host when saved. */
+  at?: string;
+}
+
 /** Host → webview. */
 export type HostMessage =
   | { method: 'run/started'; params: RunStartedParams }
   | { method: 'run/responded'; params: RunRespondedParams }
   | { method: 'run/delta'; params: RunDeltaParams }
   | { method: 'run/retrying'; params: RunRetryingParams }
-  | { method: 'run/finished'; params: RunFinishedParams };
+  | { method: 'run/finished'; params: RunFinishedParams }
+  /** The newest rating of a run (after a save, or when a logged run is reopened). */
+  | { method: 'rating/show'; params: { runId: string; rating: RatingView } }
+  /** The reply to `rating/submit` with the same `requestId`: saved (with the rating as logged) or not (with why). */
+  | { method: 'rating/saved'; params: { requestId: string; runId: string; rating: RatingView } }
+  | { method: 'rating/failed'; params: { requestId: string; runId: string; message: string } };
 
 /** Webview → host. */
 export type WebviewMessage =
@@ -147,7 +163,9 @@ export type WebviewMessage =
   /** The panel has applied `run/finished` and shows `outputLength` characters of output. */
   | { method: 'run/rendered'; params: { runId: string; outputLength: number } }
   /** A click on an error's action button. */
-  | { method: 'error/action'; params: { action: ErrorAction } };
+  | { method: 'error/action'; params: { action: ErrorAction } }
+  /** Rate a finished run; the host appends a rating line to the log and answers rating/saved or rating/failed. */
+  | { method: 'rating/submit'; params: { requestId: string; runId: string; rating: RatingView } };
 
 const ERROR_ACTIONS: readonly ErrorAction[] = ['openSettings', 'setApiKey', 'showLog', 'openPrompt', 'retry'];
 
@@ -169,6 +187,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof p.runId === 'string' && typeof p.outputLength === 'number';
     case 'error/action':
       return typeof p.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(p.action);
+    case 'rating/submit':
+      return typeof p.requestId === 'string' && typeof p.runId === 'string' && isRecord(p.rating);
     default:
       return false;
   }
@@ -189,6 +209,11 @@ export function isHostMessage(value: unknown): value is HostMessage {
       return typeof p.runId === 'string' && typeof p.delayMs === 'number';
     case 'run/finished':
       return typeof p.runId === 'string' && typeof p.status === 'string';
+    case 'rating/show':
+      return typeof p.runId === 'string' && isRecord(p.rating);
+    case 'rating/saved':
+    case 'rating/failed':
+      return typeof p.requestId === 'string' && typeof p.runId === 'string';
     default:
       return false;
   }

@@ -13,3 +13,4 @@ export { checkBudget, spending } from './budget';
 export { checkStructuredOutput, formatArguments, reaskMessages, responseSchema } from './structured';
 export { finishedView } from './runView';
 export { selectVariant } from './deployments';
+export { appendRating } from './ratings';

@@ -18,6 +18,8 @@ export interface PromptLabSettings {
   /** The routing context that picks deployment variants. */
   context: RoutingContext;
   budget: BudgetSettings | undefined;
+  /** Mask personal data and keys in what is logged (`promptLab.log.redactPII`). */
+  redactPII: boolean;
 }
 
 /** Read the settings for `scope` (a prompt file's Uri). */
@@ -30,6 +32,7 @@ export function readSettings(scope?: vscode.Uri): PromptLabSettings {
     requestTimeoutMs: config.get<number>('requestTimeoutMs') ?? 600_000,
     context: stringValues(config.get<Record<string, unknown>>('context')),
     budget: config.get<BudgetSettings>('budget') ?? undefined,
+    redactPII: config.get<boolean>('log.redactPII') === true,
   };
 }
 

@@ -11,7 +11,7 @@ import type { ResolvedDeployment } from '../core/deployments';
 import type { DescribedError } from '../core/errors';
 import type { PromptFile, PromptInput } from '../core/promptFile';
 import type { RunOutcome } from '../core/run';
-import type { ErrorAction } from '../protocol';
+import type { ErrorAction, RatingView } from '../protocol';
 import type { ChatMessage } from '../core/template';
 import { type ApiKeyStore, type FoundKey, originOf } from './apiKeys';
 import { readSettings } from './config';
@@ -29,6 +29,7 @@ interface Attempt {
   apiKey: string | undefined;
   logDir: string;
   timeoutMs: number;
+  redactPII: boolean;
   notice?: string;
   attempt: number;
   maxAttempts: number;
@@ -51,6 +52,9 @@ export class RunController implements vscode.Disposable {
   /** Deployment key of each prompt file's latest run, for the panel's "Set API Key" button. */
   private readonly lastDeployment = new Map<string, string>();
   private readonly finishedEmitter = new vscode.EventEmitter<RunFinishedEvent>();
+  private readonly ratedEmitter = new vscode.EventEmitter<{ runId: string; promptUri: vscode.Uri; rating: RatingView }>();
+  /** Fires after a rating line was appended to the log. */
+  readonly onDidRate = this.ratedEmitter.event;
   /** Fires when a run ends (ok, error or cancelled), after it is logged. */
   readonly onDidFinishRun = this.finishedEmitter.event;
   readonly panels: RunPanelManager;
@@ -60,7 +64,23 @@ export class RunController implements vscode.Disposable {
       stop: (runId) => this.stop(runId),
       rerun: (uri) => void this.run(uri),
       errorAction: (action, uri) => void this.performAction(action, uri),
+      rate: (uri, runId, rating) => this.rate(uri, runId, rating),
     });
+  }
+
+  /**
+   * Append a rating of run `runId` (of the prompt file `uri`) to the workspace's run log, as its own line.
+   * @returns the rating as logged; rejects with a sentence when it is not valid or cannot be written.
+   */
+  async rate(uri: vscode.Uri, runId: string, rating: RatingView): Promise<RatingView> {
+    const settings = readSettings(uri);
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const logDir = path.resolve(folder?.uri.fsPath ?? path.dirname(uri.fsPath), settings.logDirectory);
+    const { record } = await loadCore().appendRating(logDir, { runId, ...rating }, { redactPII: settings.redactPII });
+    const { event: _event, runId: _runId, ...saved } = record;
+    this.log.info(`[rating] ${runId}: ${JSON.stringify({ thumb: saved.thumb, score: saved.score })}`);
+    this.ratedEmitter.fire({ runId, promptUri: uri, rating: saved });
+    return saved;
   }
 
   /** Cancel a running run; its partial output is kept and logged as `cancelled`. */
@@ -124,7 +144,7 @@ export class RunController implements vscode.Disposable {
     }
 
     const base: Omit<Attempt, 'attempt' | 'maxAttempts' | 'followUp'> = {
-      uri, prompt, promptName, deployment, inputs, apiKey: key?.key, logDir, timeoutMs: settings.requestTimeoutMs,
+      uri, prompt, promptName, deployment, inputs, apiKey: key?.key, logDir, timeoutMs: settings.requestTimeoutMs, redactPII: settings.redactPII,
       promptPath: path.relative(root, uri.fsPath).split(path.sep).join('/'),
       ...(budget.level === 'warn' && budget.message ? { notice: budget.message } : {}),
     };
@@ -176,7 +196,7 @@ export class RunController implements vscode.Disposable {
     });
     const request: Parameters<typeof core.executeRun>[0] = {
       runId, promptPath: a.promptPath, prompt: a.prompt, inputs: a.inputs, deployment, apiKey: a.apiKey,
-      signal: controller.signal, logDir: a.logDir, timeoutMs: a.timeoutMs,
+      signal: controller.signal, logDir: a.logDir, timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: 'command',
     };
     if (a.followUp) request.followUp = a.followUp;
     if (a.maxAttempts > 1) request.attempt = a.attempt;
@@ -263,6 +283,7 @@ export class RunController implements vscode.Disposable {
     this.running.clear();
     this.panels.dispose();
     this.finishedEmitter.dispose();
+    this.ratedEmitter.dispose();
   }
 }
 

@@ -6,14 +6,17 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import type { RunRecord } from '../core/runLog';
 import { TextBatcher } from '../core/textBatcher';
 import {
-  type ErrorAction, type HostMessage, type RunFinishedParams, type RunRetryingParams, type RunStartedParams, isWebviewMessage,
+  type ErrorAction, type HostMessage, type RatingView, type RunFinishedParams, type RunRetryingParams, type RunStartedParams, isWebviewMessage,
 } from '../protocol';
 
 /** What the panel asks of its owner. */
 export interface RunPanelHandlers {
   stop(runId: string): void;
+  /** Append a rating of `runId` to the log; resolves with the rating as saved, rejects with a sentence. */
+  rate(promptUri: vscode.Uri, runId: string, rating: RatingView): Promise<RatingView>;
   rerun(promptUri: vscode.Uri): void;
   errorAction(action: ErrorAction, promptUri: vscode.Uri): void;
 }
@@ -95,6 +98,24 @@ export class RunPanel implements vscode.Disposable {
     this.post({ method: 'run/finished', params });
   }
 
+  /** Show the newest rating of a run (after a save elsewhere, e.g. Rate Last Run). */
+  rating(runId: string, rating: RatingView): void {
+    this.post({ method: 'rating/show', params: { runId, rating } });
+  }
+
+  /** Show a logged run again (from the Runs view): its output, metrics and newest rating. */
+  showRecord(record: RunRecord, finished: RunFinishedParams, rating?: RatingView): void {
+    const promptName = this.panel.title.replace(/^Run: /, '');
+    this.post({ method: 'run/started', params: {
+      runId: record.id, promptName, promptPath: record.prompt, deployment: record.deployment, provider: record.provider, model: record.model,
+      baseURL: '', startedAt: record.timing.startedAt,
+    } });
+    if (record.replayOf) this.post({ method: 'run/responded', params: { runId: record.id, replayOf: record.replayOf } });
+    if (record.output) this.post({ method: 'run/delta', params: { runId: record.id, text: record.output } });
+    this.post({ method: 'run/finished', params: finished });
+    if (rating) this.rating(record.id, rating);
+  }
+
   private post(message: HostMessage): void {
     if (!this.ready) {
       this.queue.push(message);
@@ -130,6 +151,14 @@ export class RunPanel implements vscode.Disposable {
       case 'error/action':
         this.handlers.errorAction(message.params.action, this.promptUri);
         break;
+      case 'rating/submit': {
+        const { requestId, runId, rating } = message.params;
+        this.handlers.rate(this.promptUri, runId, rating).then(
+          (saved) => this.post({ method: 'rating/saved', params: { requestId, runId, rating: saved } }),
+          (err: unknown) => this.post({ method: 'rating/failed', params: { requestId, runId, message: err instanceof Error ? err.message : String(err) } }),
+        );
+        break;
+      }
     }
   }
 

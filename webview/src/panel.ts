@@ -61,7 +61,7 @@ export class Panel {
         this.runs.unshift(view);
         this.list.prepend(view.root);
         for (const dropped of this.runs.splice(MAX_RUNS)) {
-          dropped.flush();
+          dropped.dispose();
           dropped.root.remove();
         }
         this.updateChrome();
@@ -70,6 +70,10 @@ export class Panel {
       }
       case 'run/responded':
         this.find(message.params.runId)?.responded(message.params.replayOf);
+        this.save();
+        return;
+      case 'run/retrying':
+        this.find(message.params.runId)?.retrying(message.params);
         this.save();
         return;
       case 'run/delta':

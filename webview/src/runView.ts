@@ -1,11 +1,22 @@
 /**
- * One run in the panel: a header that expands and collapses it (prompt, deployment, provider,
- * model, start time, status, Stop) and a body (replay notice, output, error, metrics).
+ * One run in the panel: a header that expands and collapses it (prompt, deployment, variant,
+ * provider, model, start time, attempt, status, Stop) and a body (notices, retry countdown, output,
+ * error, the finished-run sections of details.ts, metrics).
  */
-import type { ErrorAction, RunFinishedParams, RunStartedParams } from '../../src/protocol';
+import type { ErrorAction, RunFinishedParams, RunRetryingParams, RunStartedParams } from '../../src/protocol';
+import {
+  choicesSection,
+  contentFilterNote,
+  lengthNote,
+  reasoningSection,
+  refusalSection,
+  structuredSection,
+  toolCallsSection,
+} from './details';
 import { button, formatCost, formatNumber, formatTime, h, text } from './dom';
 import { OutputView } from './output';
-import { capOutput, MAX_STORED_OUTPUT, type StoredRun } from './state';
+import { RetryNotice } from './retry';
+import { capFinished, capOutput, MAX_STORED_OUTPUT, type StoredRun } from './state';
 
 export type ViewStatus = 'running' | 'ok' | 'error' | 'cancelled';
 
@@ -33,6 +44,13 @@ const ACTION_LABEL: Record<ErrorAction, string> = {
 
 let nextId = 0;
 
+/** "attempt 2 of 3", or '' when the run is not a re-ask. */
+function attemptLabel(attempt: unknown): string {
+  const a = attempt as RunStartedParams['attempt'];
+  if (typeof a?.number !== 'number' || typeof a.of !== 'number') return '';
+  return `attempt ${a.number} of ${a.of}`;
+}
+
 export class RunView {
   readonly root: HTMLElement;
   readonly runId: string;
@@ -44,6 +62,7 @@ export class RunView {
   private readonly model: HTMLElement;
   private readonly output: OutputView;
   private readonly notes: HTMLElement;
+  private readonly retry: RetryNotice;
   private replayOf: string | null = null;
   private finishedParams: RunFinishedParams | null = null;
   private truncated: boolean;
@@ -59,6 +78,7 @@ export class RunView {
     const id = `run-${++nextId}`;
     const promptName = text(started.promptName) || text(started.promptPath) || 'Prompt';
     const time = formatTime(text(started.startedAt));
+    const attempt = attemptLabel(started.attempt);
 
     this.toggle = h(
       'button',
@@ -67,7 +87,7 @@ export class RunView {
         id: `${id}-title`,
         'aria-controls': `${id}-body`,
         'aria-expanded': 'true',
-        'aria-label': `${promptName}, started ${time}`,
+        'aria-label': `${promptName}, ${attempt ? `${attempt}, ` : ''}started ${time}`,
         'data-testid': 'run-toggle',
         title: text(started.promptPath),
       },
@@ -84,15 +104,20 @@ export class RunView {
       'div',
       { class: 'run-details' },
       h('span', { 'data-testid': 'run-deployment', title: 'Deployment' }, text(started.deployment)),
+      text(started.variant) ? h('span', { 'data-testid': 'run-variant', title: 'Variant' }, text(started.variant)) : null,
       h('span', { 'data-testid': 'run-provider', title: 'Provider' }, text(started.provider)),
       this.model,
       h('time', { datetime: text(started.startedAt), 'data-testid': 'run-time' }, time),
+      attempt ? h('span', { class: 'run-attempt', 'data-testid': 'run-attempt', title: 'Structured output asked again' }, attempt) : null,
     );
     this.statusBox = h('span', { class: 'run-status-box', role: 'status' });
     this.actions = h('span', { class: 'run-actions' });
 
     this.output = new OutputView(`Output of ${promptName}`, restored?.output ?? '');
     this.notes = h('div', { class: 'run-notes' });
+    const notice = text(started.notice);
+    if (notice) this.notes.append(h('p', { class: 'run-warning', 'data-testid': 'run-notice', role: 'note' }, notice));
+    this.retry = new RetryNotice(this.notes, restored?.retried ?? 0);
     this.body = h('div', { class: 'run-body', id: `${id}-body`, role: 'region', 'aria-labelledby': `${id}-title` });
     this.body.append(this.notes, this.output.element);
 
@@ -145,12 +170,25 @@ export class RunView {
   }
 
   append(delta: string): void {
+    if (!this.isRunning) return;
+    if (this.retry.isWaiting) this.retry.settle();
     // A restored, truncated output shows only its beginning; more text would not follow it.
-    if (this.isRunning && !this.truncated) this.output.append(delta);
+    if (!this.truncated) this.output.append(delta);
+  }
+
+  /** The request failed and is sent again after a wait. */
+  retrying(params: RunRetryingParams): void {
+    if (this.isRunning) this.retry.retrying(params);
   }
 
   flush(): void {
     this.output.flush();
+  }
+
+  /** Stops timers; the run is leaving the panel. */
+  dispose(): void {
+    this.output.flush();
+    this.retry.dispose();
   }
 
   finish(params: RunFinishedParams): void {
@@ -161,7 +199,23 @@ export class RunView {
     if (text(params.model)) this.model.textContent = params.model;
     this.setStatus(status);
     if (status === 'error') this.showError(params);
-    this.body.append(this.metrics(params));
+    this.retry.settle(typeof params.retries === 'number' ? params.retries : 0);
+    const filter = contentFilterNote(params.contentFilter);
+    if (filter) this.notes.append(filter);
+    const refusal = refusalSection(params.refusal);
+    const toolCalls = toolCallsSection(params.toolCalls);
+    // A refusal or tool calls are the answer: no "No output." box for an empty text.
+    this.root.classList.toggle('answered-otherwise', refusal !== null || toolCalls !== null);
+    const output = structuredSection(params.structured, this.output.element) ?? this.output.element;
+    const sections = [
+      refusal,
+      reasoningSection(params.reasoning),
+      output,
+      lengthNote(params.finishReason),
+      toolCalls,
+      choicesSection(params.otherChoices),
+    ];
+    this.body.replaceChildren(this.notes, ...sections.filter((n): n is HTMLElement => n !== null), this.metrics(params));
     const expected = params.outputLength;
     if (!this.truncated && typeof expected === 'number' && expected > this.output.shownLength) {
       this.notes.append(
@@ -182,8 +236,9 @@ export class RunView {
       replayOf: this.replayOf,
       output: capped.output,
       truncated: this.truncated || capped.truncated,
-      finished: this.finishedParams,
+      finished: capFinished(this.finishedParams),
       expanded: this.expanded,
+      retried: this.retry.retried,
     };
   }
 

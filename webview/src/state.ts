@@ -17,6 +17,8 @@ export interface StoredRun {
   truncated: boolean;
   finished: RunFinishedParams | null;
   expanded: boolean;
+  /** Retries seen through run/retrying (older states have none). */
+  retried?: number;
 }
 
 export interface PanelState {
@@ -33,6 +35,31 @@ export function capOutput(output: string): { output: string; truncated: boolean 
   const last = output.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return { output: output.slice(0, end), truncated: true };
+}
+
+/**
+ * A finished run's texts capped for storage like the output: reasoning, refusal, tool call arguments
+ * and other choices keep their first MAX_STORED_OUTPUT characters; a longer formatted JSON is dropped
+ * (the panel then shows the raw output).
+ */
+export function capFinished(finished: RunFinishedParams | null): RunFinishedParams | null {
+  if (!finished) return finished;
+  const cap = (value: string) => capOutput(value).output;
+  const capped: RunFinishedParams = { ...finished };
+  if (typeof capped.reasoning === 'string') capped.reasoning = cap(capped.reasoning);
+  if (typeof capped.refusal === 'string') capped.refusal = cap(capped.refusal);
+  if (Array.isArray(capped.toolCalls)) {
+    capped.toolCalls = capped.toolCalls.map((c) => (typeof c.arguments === 'string' ? { ...c, arguments: cap(c.arguments) } : c));
+  }
+  if (Array.isArray(capped.otherChoices)) {
+    capped.otherChoices = capped.otherChoices.map((c) => (typeof c.output === 'string' ? { ...c, output: cap(c.output) } : c));
+  }
+  const structured = capped.structured;
+  if (structured && typeof structured.formatted === 'string' && structured.formatted.length > MAX_STORED_OUTPUT) {
+    const { formatted: _dropped, ...rest } = structured;
+    capped.structured = rest;
+  }
+  return capped;
 }
 
 function isStoredRun(value: unknown): value is StoredRun {
