@@ -1,11 +1,11 @@
 /**
  * The whole panel: a toolbar with Run Again, an empty state, and the runs, newest on top.
- * Applies host messages and keeps the runs in webview state.
+ * Applies host messages (runs and their ratings), posts rating/submit, and keeps the runs in webview state.
  */
 import type { HostMessage, RunFinishedParams } from '../../src/protocol';
 import { button, h } from './dom';
 import { RunView, type RunViewHost } from './runView';
-import { MAX_RUNS, type PanelState } from './state';
+import { MAX_RUNS, readRating, type PanelState } from './state';
 import type { VsCodeApi } from './vscodeApi';
 
 /** While output streams, state is saved at most this often. */
@@ -29,6 +29,9 @@ export class Panel {
       stop: (runId) => this.api.postMessage({ method: 'run/stop', params: { runId } }),
       errorAction: (action) => this.api.postMessage({ method: 'error/action', params: { action } }),
       changed: () => this.save(),
+      changedSoon: () => this.saveSoon(),
+      submitRating: (runId, requestId, rating) =>
+        this.api.postMessage({ method: 'rating/submit', params: { requestId, runId, rating } }),
     };
     this.runAgain = button('Run Again', { 'data-testid': 'run-again', title: 'Run this prompt again' }, () =>
       this.api.postMessage({ method: 'run/rerun', params: {} }),
@@ -83,6 +86,18 @@ export class Panel {
       case 'run/finished':
         this.finish(message.params);
         return;
+      case 'rating/show':
+        this.find(message.params.runId)?.showRating(readRating(message.params.rating) ?? {});
+        this.save();
+        return;
+      case 'rating/saved':
+        if (this.find(message.params.runId)?.ratingReply(message.params.requestId, { rating: readRating(message.params.rating) ?? {} })) this.save();
+        return;
+      case 'rating/failed': {
+        const reason = typeof message.params.message === 'string' ? message.params.message : '';
+        this.find(message.params.runId)?.ratingReply(message.params.requestId, { message: reason });
+        return;
+      }
     }
   }
 

@@ -1,9 +1,9 @@
 /**
  * One run in the panel: a header that expands and collapses it (prompt, deployment, variant,
  * provider, model, start time, attempt, status, Stop) and a body (notices, retry countdown, output,
- * error, the finished-run sections of details.ts, metrics).
+ * error, the finished-run sections of details.ts, metrics, and the rating controls of rating.ts).
  */
-import type { ErrorAction, RunFinishedParams, RunRetryingParams, RunStartedParams } from '../../src/protocol';
+import type { ErrorAction, RatingView, RunFinishedParams, RunRetryingParams, RunStartedParams } from '../../src/protocol';
 import {
   choicesSection,
   contentFilterNote,
@@ -15,8 +15,9 @@ import {
 } from './details';
 import { button, formatCost, formatNumber, formatTime, h, text } from './dom';
 import { OutputView } from './output';
+import { RatingControls } from './rating';
 import { RetryNotice } from './retry';
-import { capFinished, capOutput, MAX_STORED_OUTPUT, type StoredRun } from './state';
+import { capFinished, capOutput, capStoredRating, MAX_STORED_OUTPUT, type StoredRating, type StoredRun } from './state';
 
 export type ViewStatus = 'running' | 'ok' | 'error' | 'cancelled';
 
@@ -25,6 +26,9 @@ export interface RunViewHost {
   errorAction(action: ErrorAction): void;
   /** Something worth saving changed (expanded/collapsed). */
   changed(): void;
+  /** Something worth saving changed that may change again at once (typing): save a little later. */
+  changedSoon(): void;
+  submitRating(runId: string, requestId: string, rating: RatingView): void;
 }
 
 const STATUS_LABEL: Record<ViewStatus, string> = {
@@ -66,6 +70,10 @@ export class RunView {
   private replayOf: string | null = null;
   private finishedParams: RunFinishedParams | null = null;
   private truncated: boolean;
+  /** The rating controls, under a finished output. */
+  private rating: RatingControls | null = null;
+  /** A rating restored or shown before the controls exist. */
+  private ratingStore: StoredRating | undefined;
 
   constructor(
     started: RunStartedParams,
@@ -75,6 +83,7 @@ export class RunView {
     this.started = started;
     this.runId = started.runId;
     this.truncated = restored?.truncated ?? false;
+    this.ratingStore = restored?.rating;
     const id = `run-${++nextId}`;
     const promptName = text(started.promptName) || text(started.promptPath) || 'Prompt';
     const time = formatTime(text(started.startedAt));
@@ -215,7 +224,22 @@ export class RunView {
       toolCalls,
       choicesSection(params.otherChoices),
     ];
-    this.body.replaceChildren(this.notes, ...sections.filter((n): n is HTMLElement => n !== null), this.metrics(params));
+    // Rated: an answer, or an error/stopped run that has output.
+    if (status === 'ok' || this.output.text().length > 0) {
+      const runId = this.runId;
+      this.rating = new RatingControls(
+        () => this.output.text(),
+        {
+          submit: (requestId, rating) => this.host.submitRating(runId, requestId, rating),
+          edited: () => this.host.changedSoon(),
+        },
+        this.ratingStore,
+      );
+      sections.push(this.metrics(params), this.rating.element);
+    } else {
+      sections.push(this.metrics(params));
+    }
+    this.body.replaceChildren(this.notes, ...sections.filter((n): n is HTMLElement => n !== null));
     const expected = params.outputLength;
     if (!this.truncated && typeof expected === 'number' && expected > this.output.shownLength) {
       this.notes.append(
@@ -228,10 +252,23 @@ export class RunView {
     }
   }
 
+  /** `rating/show`: the newest rating of this run. */
+  showRating(rating: RatingView): void {
+    if (this.rating) this.rating.show(rating);
+    else this.ratingStore = { saved: rating, draft: rating, editing: rating.betterResponse !== undefined };
+  }
+
+  /** The host's reply to a rating/submit of this run; false when the request is not the pending one. */
+  ratingReply(requestId: string, result: { rating: RatingView } | { message: string }): boolean {
+    return this.rating?.reply(requestId, result) ?? false;
+  }
+
   /** What to keep in webview state. */
   toStored(): StoredRun {
     const capped = capOutput(this.output.text());
+    const rating = capStoredRating(this.rating?.toStored() ?? this.ratingStore);
     return {
+      ...(rating ? { rating } : {}),
       started: this.started,
       replayOf: this.replayOf,
       output: capped.output,

@@ -3,7 +3,7 @@
  * restores the runs. Bounded: the last MAX_RUNS runs, at most MAX_STORED_OUTPUT characters of
  * output each (the full output is in the run log).
  */
-import { isHostMessage, type RunFinishedParams, type RunStartedParams } from '../../src/protocol';
+import { isHostMessage, type RatingView, type RunFinishedParams, type RunStartedParams } from '../../src/protocol';
 
 export const MAX_RUNS = 20;
 export const MAX_STORED_OUTPUT = 200_000;
@@ -19,6 +19,18 @@ export interface StoredRun {
   expanded: boolean;
   /** Retries seen through run/retrying (older states have none). */
   retried?: number;
+  /** The run's rating: saved and being edited (older states have none). */
+  rating?: StoredRating;
+}
+
+/** A run's rating as kept in state. */
+export interface StoredRating {
+  /** The newest rating the host logged (rating/saved or rating/show), with its `at`. */
+  saved: RatingView | null;
+  /** What the controls show, saved or not; `betterResponse` is the editor's text while it is open. */
+  draft: RatingView;
+  /** Whether the "Better response" editor is open. */
+  editing: boolean;
 }
 
 export interface PanelState {
@@ -62,6 +74,43 @@ export function capFinished(finished: RunFinishedParams | null): RunFinishedPara
   return capped;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A rating read defensively (messages and state are checked only loosely): unknown or wrong fields are dropped. */
+export function readRating(value: unknown): RatingView | null {
+  if (!isRecord(value)) return null;
+  const rating: RatingView = {};
+  if (value.thumb === 'up' || value.thumb === 'down') rating.thumb = value.thumb;
+  if (typeof value.score === 'number' && Number.isFinite(value.score)) rating.score = Math.min(1, Math.max(0, value.score));
+  if (typeof value.betterResponse === 'string') rating.betterResponse = value.betterResponse;
+  if (typeof value.comment === 'string') rating.comment = value.comment;
+  if (typeof value.at === 'string') rating.at = value.at;
+  return rating;
+}
+
+/** A rating capped for storage like the output. */
+function capRating(rating: RatingView): RatingView {
+  const capped = { ...rating };
+  if (capped.betterResponse !== undefined) capped.betterResponse = capOutput(capped.betterResponse).output;
+  if (capped.comment !== undefined) capped.comment = capOutput(capped.comment).output;
+  return capped;
+}
+
+export function capStoredRating(rating: StoredRating | undefined): StoredRating | undefined {
+  if (!rating) return undefined;
+  return { saved: rating.saved && capRating(rating.saved), draft: capRating(rating.draft), editing: rating.editing };
+}
+
+/** A stored rating from an earlier page, or undefined when there is none or it is not one. */
+export function readStoredRating(value: unknown): StoredRating | undefined {
+  if (!isRecord(value)) return undefined;
+  const draft = readRating(value.draft);
+  if (!draft) return undefined;
+  return { saved: readRating(value.saved), draft, editing: value.editing === true };
+}
+
 function isStoredRun(value: unknown): value is StoredRun {
   if (typeof value !== 'object' || value === null) return false;
   const run = value as Partial<StoredRun>;
@@ -80,5 +129,13 @@ export function readState(saved: unknown): PanelState {
   if (typeof saved !== 'object' || saved === null) return { version: 1, runs: [] };
   const state = saved as Partial<PanelState>;
   if (state.version !== 1 || !Array.isArray(state.runs)) return { version: 1, runs: [] };
-  return { version: 1, runs: state.runs.filter(isStoredRun).slice(0, MAX_RUNS) };
+  const runs = state.runs.filter(isStoredRun).slice(0, MAX_RUNS);
+  return {
+    version: 1,
+    runs: runs.map((stored) => {
+      const { rating: raw, ...run } = stored;
+      const rating = readStoredRating(raw);
+      return rating ? { ...run, rating } : run;
+    }),
+  };
 }
