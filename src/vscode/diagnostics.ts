@@ -44,6 +44,9 @@ export class PromptDiagnostics implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        for (const d of vscode.workspace.textDocuments) this.refresh(d);
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (affectsPromptLab(e)) for (const d of vscode.workspace.textDocuments) this.refresh(d);
       }),
@@ -75,8 +78,10 @@ export class PromptDiagnostics implements vscode.Disposable {
   refresh(document: vscode.TextDocument): Analyze.PromptAnalysis | undefined {
     if (!isPromptDocument(document) || document.isClosed) return undefined;
     const { analyzePromptFile } = loadAnalyzer();
-    const deployments = Object.keys(readSettings(document.uri).deployments);
-    const analysis = analyzePromptFile(document.getText(), { deployments });
+    // In an untrusted workspace VS Code withholds the workspace's deployments (restrictedConfigurations), so
+    // "no such deployment" would be wrong: the check waits for trust.
+    const context = vscode.workspace.isTrusted ? { deployments: Object.keys(readSettings(document.uri).deployments) } : {};
+    const analysis = analyzePromptFile(document.getText(), context);
     this.analyses.set(document.uri.toString(), { version: document.version, analysis });
     this.collection.set(document.uri, analysis.diagnostics.map((d) => toDiagnostic(document, d)));
     this.changed.fire(document.uri);
