@@ -1,0 +1,190 @@
+// Helpers for the end-to-end tests (test/e2e/*.e2e.mjs): a real VS Code
+// (code-server, see test/rig/) with Prompt Lab linked from this repo, driven
+// through headless Chromium with playwright-core.
+//
+//   import { e2eMain, openFile, runPaletteCommand, webviewFrame } from './helpers.mjs';
+//   await e2eMain({ name: 'myTest', workspace: 'examples' }, [
+//     ['opens a prompt', async ({ page }) => { await openFile(page, 'hello.prompt.json'); }],
+//   ]);
+//
+// or, lower level, withVSCode({ workspace, env }, async ({ page, server, workspaceDir, artifacts }) => ...).
+// Requires `npm run build` (dist/extension.js) and `bash test/rig/setup.sh`.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  REPO_ROOT, rigPaths, defaultCache, startCodeServer, launchBrowser, openWorkbench, installExtension,
+  copyWorkspace, makeClock, findPaletteCommand, runPaletteCommand as rigRunPaletteCommand, webviewContent,
+} from '../rig/vscode.mjs';
+
+export { REPO_ROOT, findPaletteCommand, makeClock };
+
+/** Name of the running e2e script: test/e2e/runPrompt.e2e.mjs -> runPrompt */
+export function scriptName() {
+  return path.basename(process.argv[1] || 'e2e').replace(/\.e2e\.mjs$|\.mjs$/, '');
+}
+
+/**
+ * Start code-server with Prompt Lab installed (a link to this repo), open
+ * Chromium on the workbench for a temporary copy of `workspace` (a folder,
+ * relative paths are relative to the repo; default examples/), and call
+ * fn({ page, context, server, workspaceDir, artifacts, clock }).
+ * Saves final.png (fn resolved) or failure.png (fn threw) and code-server.log
+ * into .test-artifacts/e2e/<name>/, and always stops Chromium and
+ * code-server and deletes the temporary folder. Resolves with fn's result or
+ * rejects with its error.
+ *
+ * Options: env (extra environment for code-server and so the extension
+ * host), name (artifact folder; default the script name), workspaceTrust
+ * (default false: trust switched off), settings (more user settings),
+ * timeoutMs (whole session, default 300000), cache (rig folder), extension
+ * (folder to install; default $PROMPT_LAB_E2E_EXTENSION or this repo).
+ */
+export async function withVSCode(options, fn) {
+  const {
+    workspace = 'examples', env = {}, name = scriptName(), workspaceTrust = false, settings = {},
+    timeoutMs = 300000, cache = defaultCache(), extension = process.env.PROMPT_LAB_E2E_EXTENSION || REPO_ROOT,
+  } = options || {};
+  const clock = makeClock(`[${name}] `);
+  const rig = rigPaths(cache);
+  const main = JSON.parse(fs.readFileSync(path.join(extension, 'package.json'), 'utf8')).main || 'extension.js';
+  if (!fs.existsSync(path.resolve(extension, main))) {
+    throw new Error(`${path.resolve(extension, main)} missing: run npm run build first`);
+  }
+  const artifacts = path.join(REPO_ROOT, '.test-artifacts', 'e2e', name);
+  fs.rmSync(artifacts, { recursive: true, force: true });
+  fs.mkdirSync(artifacts, { recursive: true });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `prompt-lab-e2e-${name}-`));
+  const stateDir = path.join(tmp, 'state');
+  const extensionsDir = path.join(stateDir, 'extensions');
+  const workspaceDir = copyWorkspace(path.resolve(REPO_ROOT, workspace), path.join(tmp, 'workspace'));
+
+  let server; let context; let page;
+  let cleaned = false;
+  const cleanup = async (failed) => {
+    if (cleaned) return;
+    cleaned = true;
+    if (page) await page.screenshot({ path: path.join(artifacts, failed ? 'failure.png' : 'final.png') }).catch(() => {});
+    if (context) await context.close().catch(() => {});
+    if (server) {
+      await server.stop().catch(() => {});
+      try { fs.copyFileSync(server.logFile, path.join(artifacts, 'code-server.log')); } catch { /* none */ }
+    }
+    fs.rmSync(tmp, { recursive: true, force: true });
+  };
+  const onSignal = (sig) => {
+    console.error(`[${name}] ${sig}: stopping`);
+    cleanup(true).finally(() => process.exit(1));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let timer;
+  try {
+    const id = installExtension(extension, extensionsDir);
+    server = await startCodeServer({ entry: rig.entry, stateDir, extensionsDir, env, workspaceTrust, settings });
+    clock.lap(`code-server ready at ${server.url} with ${id}`);
+    context = await launchBrowser({ ...rig, userDataDir: path.join(stateDir, 'chromium') });
+    page = await openWorkbench(context, server.url, workspaceDir);
+    clock.lap(`workbench open on ${workspaceDir}`);
+    const timeout = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`e2e session timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    const result = await Promise.race([fn({ page, context, server, workspaceDir, artifacts, clock }), timeout]);
+    await cleanup(false);
+    return result;
+  } catch (err) {
+    await cleanup(true);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    console.log(`[${name}] artifacts: ${artifacts}`);
+  }
+}
+
+/**
+ * Run named tests one after the other in one VS Code session (withVSCode),
+ * print `ok`/`FAIL` per test and the closing line `e2e: N passed, N failed`,
+ * and exit the process: 0 if all passed, 1 otherwise. A failed test saves
+ * failure-<n>.png and the later tests still run (a rig failure counts as one
+ * more failed test). tests: [[title, async (session) => ...], ...]
+ */
+export async function e2eMain(options, tests) {
+  let passed = 0; let failed = 0;
+  try {
+    await withVSCode(options, async (session) => {
+      for (const [i, [title, fn]] of tests.entries()) {
+        try {
+          await fn(session);
+          passed++;
+          console.log(`  ok   ${title}`);
+        } catch (err) {
+          failed++;
+          console.log(`  FAIL ${title}\n       ${String((err && err.stack) || err).split('\n').join('\n       ')}`);
+          await session.page.screenshot({ path: path.join(session.artifacts, `failure-${i + 1}.png`) }).catch(() => {});
+          await session.page.keyboard.press('Escape').catch(() => {});
+        }
+      }
+      if (failed) throw new Error(`${failed} test(s) failed`);
+    });
+  } catch (err) {
+    if (!failed) { failed++; console.log(`  FAIL e2e session: ${(err && err.stack) || err}`); }
+  }
+  console.log(`e2e: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+/**
+ * Open a workspace file via Quick Open (Ctrl+P, type the path, Enter) and wait
+ * until its editor tab is active. File search starts indexing when the
+ * workbench opens, so this retries until the file shows in the list.
+ */
+export async function openFile(page, relativePath, timeoutMs = 60000) {
+  const base = path.posix.basename(relativePath.replace(/\\/g, '/'));
+  const input = page.locator('.quick-input-widget input.input');
+  const row = page.locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: base }) }).first();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout: 10000 });
+    await input.fill(relativePath);
+    try {
+      await row.waitFor({ state: 'visible', timeout: 3000 });
+      await row.click();
+      break;
+    } catch {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`Quick Open never listed ${relativePath}`);
+      await page.waitForTimeout(1000);
+    }
+  }
+  await activeTab(page, base).waitFor({ state: 'visible', timeout: 20000 });
+}
+
+/** The active editor tab whose label is `label` (a Locator). */
+export function activeTab(page, label) {
+  return page.locator('.tabs-container .tab.active', { has: page.locator('.label-name', { hasText: label }) }).first();
+}
+
+/** Run a command by its palette title, e.g. 'Prompt Lab: Run Prompt'. */
+export function runPaletteCommand(page, title, timeoutMs = 60000) {
+  return rigRunPaletteCommand(page, title, timeoutMs);
+}
+
+/** The newest webview's content frame (a FrameLocator). */
+export function webviewFrame(page) {
+  return webviewContent(page);
+}
+
+/** Poll `check` (sync or async, truthy = done) until it passes or timeoutMs. */
+export async function waitFor(check, timeoutMs = 20000, what = 'condition') {
+  for (const deadline = Date.now() + timeoutMs; ;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
