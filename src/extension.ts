@@ -4,15 +4,20 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
+import type { HistoryFilter } from './core/history';
 import { ApiKeyStore } from './vscode/apiKeys';
 import { PromptCodeActions } from './vscode/codeActions';
 import { PromptCodeLenses } from './vscode/codeLens';
 import { COMPLETION_TRIGGERS, PromptCompletions } from './vscode/completion';
 import { PromptDiagnostics } from './vscode/diagnostics';
 import { PromptHovers } from './vscode/hover';
+import { PLAYGROUND_VIEW_ID, PlaygroundViewProvider } from './vscode/playground';
 import { PREVIEW_SCHEME, PromptPreview } from './vscode/preview';
 import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
+import { RUN_SCHEME, RunDocuments } from './vscode/runDocuments';
+import { type ExportArgs, type RateArgs, RunsCommands } from './vscode/runsCommands';
+import { type RunNode, RunsView } from './vscode/runsView';
 import { setApiKey } from './vscode/setApiKey';
 import { DeploymentStatusBar } from './vscode/statusBar';
 
@@ -24,8 +29,14 @@ export interface PromptLabApi {
   onDidRenderRun: vscode.Event<RunRenderedEvent>;
   /** A prompt document's diagnostics were refreshed. */
   onDidRefreshDiagnostics: vscode.Event<vscode.Uri>;
+  /** A rating was appended to the log (from the panel or Rate Last Run). */
+  onDidRate: RunController['onDidRate'];
+  /** The Runs view's tree data provider (roots, children, items, filter, refresh events), for tests and benchmarks. */
+  runsView: RunsView;
   /** The deployment status bar item (text and tooltip), for tests. */
   deploymentStatus: vscode.StatusBarItem;
+  /** The Playground view's provider: `run(state)` as its Run button, `onDidRender` when a column shows its finished run. */
+  playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender'>;
   /** ms from the first statement of dist/extension.js to the end of `activate` (module evaluation + activation). */
   activationMs: number;
 }
@@ -43,6 +54,9 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const diagnostics = new PromptDiagnostics();
   const preview = new PromptPreview(diagnostics);
   const statusBar = new DeploymentStatusBar(diagnostics);
+  const runsView = new RunsView(runs, log);
+  const runsCommands = new RunsCommands(runs, runsView, log);
+  const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, runs, log);
   context.subscriptions.push(
     statusBar,
     log,
@@ -58,12 +72,26 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.setApiKey', (deploymentKey?: string, value?: string) => setApiKey(keys, deploymentKey, value)),
     vscode.commands.registerCommand('promptLab.showLog', () => log.show()),
     vscode.commands.registerCommand('promptLab.previewPrompt', (uri?: vscode.Uri) => preview.open(uri)),
+    runsView,
+    runsCommands,
+    vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, new RunDocuments()),
+    vscode.commands.registerCommand('promptLab.openRun', (node?: RunNode) => runsCommands.openRun(node)),
+    vscode.commands.registerCommand('promptLab.refreshRuns', () => runsView.reloadNow()),
+    vscode.commands.registerCommand('promptLab.filterRuns', (filter?: HistoryFilter) => runsCommands.filter(filter)),
+    vscode.commands.registerCommand('promptLab.clearRunsFilter', () => runsCommands.clearFilter()),
+    vscode.commands.registerCommand('promptLab.compareRun', (node?: RunNode, other?: RunNode | RunNode[]) => runsCommands.compare(node, other)),
+    vscode.commands.registerCommand('promptLab.rerunWithInputs', (node?: RunNode) => runsCommands.rerun(node)),
+    vscode.commands.registerCommand('promptLab.exportRuns', (args?: ExportArgs) => runsCommands.exportRuns(args)),
+    vscode.commands.registerCommand('promptLab.rateLastRun', (args?: RateArgs) => runsCommands.rateLastRun(args)),
+    playground,
+    vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
+    vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
   );
   const loadStart = (globalThis as { __promptLabLoadStart?: number }).__promptLabLoadStart;
   return {
     activationMs: loadStart === undefined ? Number.NaN : performance.now() - loadStart,
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
-    deploymentStatus: statusBar.item,
+    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, runsView, playground,
   };
 }
 

@@ -68,6 +68,10 @@ export interface PromptFile {
   inputs: Map<string, PromptInput>;
   messages: PromptMessage[];
   tags: string[];
+  /** From `"metadata": { "chainId" }`: groups the runs of one multi-step workflow (copied to the run log). */
+  chainId?: string;
+  /** From `"metadata": { "chatId" }`: groups the turns of one conversation (copied to the run log). */
+  chatId?: string;
   /** With a json_schema response_format: how many times to ask again when the output does not match (0–5). */
   retries?: number;
 }
@@ -171,6 +175,10 @@ export function parsePromptFile(text: string): ParsedPromptFile {
   if (retriesNode?.type === 'number' && Number.isInteger(retriesNode.value) && (retriesNode.value as number) >= 0) prompt.retries = retriesNode.value as number;
   const tagsNode = findNodeAtLocation(tree, ['tags']);
   if (tagsNode?.type === 'array') prompt.tags = (getNodeValue(tagsNode) as unknown[]).filter((t): t is string => typeof t === 'string');
+  for (const key of ['chainId', 'chatId'] as const) {
+    const idNode = findNodeAtLocation(tree, ['metadata', key]);
+    if (idNode?.type === 'string' && idNode.value !== '') prompt[key] = idNode.value as string;
+  }
 
   readInputs(locate, tree, prompt, problems);
   const usable = readMessages(locate, tree, prompt, problems);

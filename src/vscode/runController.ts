@@ -16,7 +16,7 @@ import type { ChatMessage } from '../core/template';
 import { type ApiKeyStore, type FoundKey, originOf } from './apiKeys';
 import { readSettings } from './config';
 import { loadCore } from './core';
-import { RunPanelManager } from './runPanel';
+import { type RunPanel, RunPanelManager } from './runPanel';
 
 /** One request of a run, with everything the panel and the log need. */
 interface Attempt {
@@ -34,7 +34,16 @@ interface Attempt {
   attempt: number;
   maxAttempts: number;
   followUp?: ChatMessage[];
+  /** Logged as the run's `source`; "command" when absent. */
+  source?: 'command' | 'playground';
+  /** Where the run's events go instead of the prompt's panel (the playground's columns). */
+  sink?: RunSink;
+  /** Aborting it stops the run, like the panel's Stop. */
+  signal?: AbortSignal;
 }
+
+/** What shows a run as it goes: a RunPanel, or a column of the playground. */
+export type RunSink = Pick<RunPanel, 'started' | 'responded' | 'text' | 'retrying' | 'finished'>;
 
 /** A Microsoft Entra ID token for Azure OpenAI, from VS Code's own `microsoft` authentication provider. */
 async function entraToken(): Promise<string> {
@@ -90,9 +99,10 @@ export class RunController implements vscode.Disposable {
 
   /**
    * Run the prompt file `target` (a Uri from the explorer or editor title), else the active editor's file.
+   * `options.inputs` replace the resolved input values (Re-run with these inputs); inputs it gives are not asked for.
    * @returns the outcome, or undefined when nothing ran (no prompt file, the person cancelled an input).
    */
-  async run(target?: vscode.Uri): Promise<RunOutcome | undefined> {
+  async run(target?: vscode.Uri, options?: { inputs?: Record<string, unknown> }): Promise<RunOutcome | undefined> {
     const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
     if (!uri || !uri.path.endsWith('.prompt.json')) {
       void vscode.window.showWarningMessage('Open a .prompt.json file to run it, or pick one in the Explorer.');
@@ -131,7 +141,7 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
 
-    const inputs = await askMissingInputs(prompt, title, core.resolveInputs);
+    const inputs = await askMissingInputs(prompt, title, core.resolveInputs, options?.inputs);
     if (!inputs) return undefined;
 
     const folder = vscode.workspace.getWorkspaceFolder(uri);
@@ -160,6 +170,51 @@ export class RunController implements vscode.Disposable {
     return outcome;
   }
 
+  /**
+   * Run a prompt that is not a file as it is on disk, e.g. the playground's, on the deployment `deploymentKey`:
+   * the same preparation as `run` (deployment with the routing context, the key bound to its origin, the budget),
+   * the same log line and error notifications, but with the inputs given (no input boxes), one attempt, and the
+   * events going to `sink` instead of a panel. `promptUri` is where the run belongs: its workspace folder holds
+   * the log, and ratings of the run go through `rate(promptUri, …)`.
+   * @returns the outcome, or undefined when nothing ran (untrusted workspace, a setup error shown through `sink`,
+   * a key or budget the person declined).
+   */
+  async runTemplate(options: {
+    prompt: PromptFile; promptName: string; promptPath: string; promptUri: vscode.Uri; deploymentKey: string;
+    inputs: Record<string, unknown>; source: 'playground'; sink: RunSink; signal?: AbortSignal;
+  }): Promise<RunOutcome | undefined> {
+    const { prompt, promptName, promptUri: uri, deploymentKey, sink } = options;
+    if (!vscode.workspace.isTrusted) return undefined;
+    const core = loadCore();
+    const settings = readSettings(uri);
+    let deployment: ResolvedDeployment;
+    try {
+      deployment = core.resolveDeployment(deploymentKey, settings.deployments, settings.context);
+    } catch (err) {
+      this.showSetupError(core.describeError(err), uri, promptName, deploymentKey, undefined, sink);
+      return undefined;
+    }
+    const key = await this.keyFor(deployment);
+    if (key === 'declined') return undefined;
+    if (deployment.needsKey && !key) {
+      this.showSetupError(core.describeError(new core.MissingApiKeyError(deployment.key)), uri, promptName, deployment.key, deployment, sink);
+      return undefined;
+    }
+    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    const logDir = path.resolve(root, settings.logDirectory);
+    const budget = core.checkBudget(settings.budget, await core.spending(logDir));
+    if (budget.level === 'over') {
+      const go = await vscode.window.showWarningMessage(`${budget.message} Run "${promptName}" on ${deployment.key} anyway?`, { modal: true }, 'Run Anyway');
+      if (go !== 'Run Anyway') return undefined;
+    }
+    return this.attempt({
+      uri, prompt, promptName, promptPath: options.promptPath, deployment, inputs: options.inputs, apiKey: key?.key, logDir,
+      timeoutMs: settings.requestTimeoutMs, redactPII: settings.redactPII, attempt: 1, maxAttempts: 1, source: options.source, sink,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(budget.level === 'warn' && budget.message ? { notice: budget.message } : {}),
+    });
+  }
+
   /** The key for a deployment, after confirming a stored key may go to a host other than the one it was bound to. */
   private async keyFor(deployment: ResolvedDeployment): Promise<FoundKey | undefined | 'declined'> {
     const found = await this.keys.find(deployment);
@@ -184,8 +239,10 @@ export class RunController implements vscode.Disposable {
     const runId = randomUUID();
     const { uri, deployment } = a;
     this.lastDeployment.set(uri.toString(), deployment.key);
-    const panel = this.panels.panelFor(uri, a.promptName);
+    const panel = a.sink ?? this.panels.panelFor(uri, a.promptName);
     const controller = new AbortController();
+    if (a.signal?.aborted) controller.abort();
+    a.signal?.addEventListener('abort', () => controller.abort(), { once: true });
     this.running.set(runId, controller);
     this.log.info(`[run] ${runId} ${a.promptPath} → ${deployment.key}${deployment.variant !== 'default' ? ` [${deployment.variant}]` : ''} (${deployment.provider}, ${deployment.model}) at ${deployment.baseURL}${a.maxAttempts > 1 ? `, attempt ${a.attempt} of ${a.maxAttempts}` : ''}`);
     const started = (startedAt: string, model: string) => panel.started({
@@ -196,8 +253,11 @@ export class RunController implements vscode.Disposable {
     });
     const request: Parameters<typeof core.executeRun>[0] = {
       runId, promptPath: a.promptPath, prompt: a.prompt, inputs: a.inputs, deployment, apiKey: a.apiKey,
-      signal: controller.signal, logDir: a.logDir, timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: 'command',
+      signal: controller.signal, logDir: a.logDir, timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: a.source ?? 'command',
     };
+    if (a.prompt.chainId !== undefined) request.chainId = a.prompt.chainId;
+    if (a.prompt.chatId !== undefined) request.chatId = a.prompt.chatId;
+    if (a.prompt.tags.length > 0) request.tags = a.prompt.tags;
     if (a.followUp) request.followUp = a.followUp;
     if (a.maxAttempts > 1) request.attempt = a.attempt;
     if (deployment.entra) request.azureADTokenProvider = entraToken;
@@ -236,8 +296,8 @@ export class RunController implements vscode.Disposable {
    * An error before any request (the prompt file, its deployment, a key): shown in the prompt's panel and as a
    * notification, each with its fix. Nothing ran, so nothing is logged.
    */
-  private showSetupError(error: DescribedError, promptUri: vscode.Uri, promptName: string, deploymentKey?: string, deployment?: ResolvedDeployment): void {
-    const panel = this.panels.panelFor(promptUri, promptName);
+  private showSetupError(error: DescribedError, promptUri: vscode.Uri, promptName: string, deploymentKey?: string, deployment?: ResolvedDeployment, sink?: RunSink): void {
+    const panel = sink ?? this.panels.panelFor(promptUri, promptName);
     const runId = randomUUID();
     if (deploymentKey) this.lastDeployment.set(promptUri.toString(), deploymentKey);
     panel.started({
@@ -287,9 +347,9 @@ export class RunController implements vscode.Disposable {
   }
 }
 
-/** Ask for each required input with no value; undefined when the person pressed Escape. */
-async function askMissingInputs(prompt: PromptFile, title: string, resolveInputs: typeof Core.resolveInputs): Promise<Record<string, unknown> | undefined> {
-  const { values, missing } = resolveInputs(prompt);
+/** Ask for each required input with no value (after `overrides`); undefined when the person pressed Escape. */
+async function askMissingInputs(prompt: PromptFile, title: string, resolveInputs: typeof Core.resolveInputs, overrides?: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
+  const { values, missing } = resolveInputs(prompt, overrides);
   for (const name of missing) {
     const input = prompt.inputs.get(name) as PromptInput;
     const structured = input.type === 'array' || input.type === 'object' || input.type === 'chat_history';

@@ -198,6 +198,11 @@ export class RunPanelManager implements vscode.Disposable {
     return panel;
   }
 
+  /** The open panel of `promptUri`, if there is one (neither created nor revealed). */
+  existing(promptUri: vscode.Uri): RunPanel | undefined {
+    return this.panels.get(promptUri.toString());
+  }
+
   dispose(): void {
     for (const panel of this.panels.values()) panel.dispose();
     this.panels.clear();
@@ -205,11 +210,14 @@ export class RunPanelManager implements vscode.Disposable {
   }
 }
 
-/** The panel's HTML: a strict CSP, the script with a nonce from crypto.randomBytes, styles from the extension. */
-function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+/**
+ * A webview's HTML: a strict CSP, the script dist/webview/<entry>.js with a nonce from crypto.randomBytes, the
+ * style media/<entry>.css. The run panel's, and the playground's (entry "playground").
+ */
+export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry = 'runPanel', title = 'Prompt Lab run'): string {
   const nonce = randomBytes(16).toString('base64');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'runPanel.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'runPanel.css'));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
   const csp = [
     "default-src 'none'",
     `img-src ${webview.cspSource} data:`,
@@ -224,7 +232,7 @@ function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="${style.toString()}">
-<title>Prompt Lab run</title>
+<title>${title}</title>
 </head>
 <body>
 <div id="app"></div>

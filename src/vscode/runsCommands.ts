@@ -1,0 +1,349 @@
+/**
+ * The commands of the Runs view: open a logged run in the panel, filter, compare two outputs, re-run with a run's
+ * inputs, export, and rate the last run. Each takes plain arguments too (for scripts and tests) and then asks nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { finished } from 'node:stream/promises';
+import * as vscode from 'vscode';
+import type { DescribedError } from '../core/errors';
+import type { ExportFormat } from '../core/exportRuns';
+import type { HistoryEntry, HistoryFilter } from '../core/history';
+import type { RunOutcome } from '../core/run';
+import type { RunRecord } from '../core/runLog';
+import type { RatingView } from '../protocol';
+import { loadCore } from './core';
+import type { RunController } from './runController';
+import { runOutputUri } from './runDocuments';
+import { type RunNode, type RunsView, localTime, promptTitle, promptUriOf, ratingView, runDescription } from './runsView';
+
+/** Arguments of `promptLab.exportRuns` that skip its questions. */
+export interface ExportArgs {
+  format?: ExportFormat;
+  /** All runs, or those the view's filter keeps. Default: the filter's when one is active. */
+  scope?: 'all' | 'filter';
+  /** Where to write; without it a save dialog asks. */
+  uri?: vscode.Uri;
+}
+
+/** Arguments of `promptLab.rateLastRun` that skip its questions: the rating itself, and optionally which run. */
+export type RateArgs = RatingView & { runId?: string };
+
+interface Target {
+  runId: string;
+  promptUri: vscode.Uri;
+}
+
+const STATUSES: readonly RunRecord['status'][] = ['ok', 'error', 'cancelled'];
+const RATINGS: readonly NonNullable<HistoryFilter['rating']>[] = ['up', 'down', 'rated', 'unrated'];
+const RATING_LABELS: Record<NonNullable<HistoryFilter['rating']>, string> = { up: '👍 Thumbs up', down: '👎 Thumbs down', rated: 'Rated', unrated: 'Not rated' };
+
+export class RunsCommands implements vscode.Disposable {
+  /** The newest run of this window, for Rate Last Run. */
+  private last: Target | undefined;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly runs: RunController, private readonly view: RunsView, private readonly log: vscode.LogOutputChannel) {
+    this.subscription = runs.onDidFinishRun((e) => {
+      this.last = { runId: e.record.id, promptUri: e.promptUri };
+    });
+  }
+
+  /** Show a logged run in its prompt's panel: output, metrics and newest rating. */
+  async openRun(node?: RunNode): Promise<void> {
+    const target = node ?? this.selectedRun();
+    if (!target) return;
+    const core = loadCore();
+    let record: RunRecord;
+    try {
+      record = await core.loadRun(target.entry);
+    } catch (err) {
+      this.fail('could not read the run from the log', err);
+      return;
+    }
+    const panel = this.runs.panels.panelFor(promptUriOf(target.folder, record.prompt), promptTitle(record.prompt));
+    panel.showRecord(record, core.finishedView(record, loggedError(record)), ratingView(target.entry.rating));
+  }
+
+  /** Set the filter: from `filter` as given, or by asking what to filter by and which value. */
+  async filter(filter?: HistoryFilter): Promise<HistoryFilter | undefined> {
+    if (isFilter(filter)) {
+      this.view.setFilter(filter);
+      return this.view.filter;
+    }
+    const current = this.view.filter;
+    type Field = keyof HistoryFilter | 'clear';
+    const kinds: (vscode.QuickPickItem & { field: Field })[] = [
+      { field: 'prompt', label: '$(file) Prompt', description: current.prompt ?? 'any' },
+      { field: 'deployment', label: '$(server) Deployment', description: current.deployment ?? 'any' },
+      { field: 'status', label: '$(pass) Status', description: current.status ?? 'any' },
+      { field: 'rating', label: '$(thumbsup) Rating', description: current.rating ? RATING_LABELS[current.rating] : 'any' },
+    ];
+    if (Object.keys(current).length > 0) kinds.push({ field: 'clear', label: '$(clear-all) Clear Filter' });
+    const kind = await vscode.window.showQuickPick(kinds, { title: 'Filter Runs', placeHolder: 'Filter the runs by…' });
+    if (!kind) return undefined;
+    if (kind.field === 'clear') return this.clearFilter();
+    const field = kind.field;
+
+    const entries = (await this.view.entries(false)).map((e) => e.entry);
+    const counts = new Map<string, number>();
+    const add = (value: string) => counts.set(value, (counts.get(value) ?? 0) + 1);
+    for (const { run, rating } of entries) {
+      if (field === 'rating') {
+        add(rating ? 'rated' : 'unrated');
+        if (rating?.thumb) add(rating.thumb);
+      } else {
+        add(run[field]);
+      }
+    }
+    const order = field === 'rating' ? RATINGS : field === 'status' ? STATUSES : [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0));
+    const values: (vscode.QuickPickItem & { value: string | undefined })[] = [{ label: 'Any', value: undefined, picked: current[field] === undefined }];
+    for (const value of order) {
+      const count = counts.get(value) ?? 0;
+      if (count === 0 && current[field] !== value) continue;
+      values.push({ label: field === 'rating' ? RATING_LABELS[value as keyof typeof RATING_LABELS] : value, description: `${count} ${count === 1 ? 'run' : 'runs'}`, value });
+    }
+    const picked = await vscode.window.showQuickPick(values, { title: `Filter Runs by ${kind.label.replace(/^\$\([^)]*\) /, '')}`, matchOnDescription: true });
+    if (!picked) return undefined;
+    const next: Record<string, string> = { ...current };
+    if (picked.value === undefined) delete next[field];
+    else next[field] = picked.value;
+    this.view.setFilter(next as HistoryFilter);
+    void vscode.commands.executeCommand('promptLab.runs.focus');
+    return this.view.filter;
+  }
+
+  clearFilter(): HistoryFilter {
+    this.view.setFilter({});
+    return {};
+  }
+
+  /**
+   * Open VS Code's diff editor on the outputs of two runs, the older on the left: `node` and `other` (or the second
+   * of the view's selection), else one picked from a list of the same prompt's runs first, then all others.
+   * @returns the two uris shown, left then right.
+   */
+  async compare(node?: RunNode, other?: RunNode | readonly RunNode[]): Promise<[vscode.Uri, vscode.Uri] | undefined> {
+    const first = node ?? this.selectedRun();
+    if (!first) return undefined;
+    let second: HistoryEntry | undefined = Array.isArray(other) ? (other as readonly RunNode[]).find((n) => n.kind === 'run' && n.id !== first.id)?.entry : (other as RunNode | undefined)?.entry;
+    second ??= await this.pickRun(first);
+    if (!second) return undefined;
+    const [older, newer] = Date.parse(first.entry.run.timing.startedAt) <= Date.parse(second.run.timing.startedAt) ? [first.entry, second] : [second, first.entry];
+    const left = runOutputUri(older);
+    const right = runOutputUri(newer);
+    const name = (e: HistoryEntry) => `${promptTitle(e.run.prompt)} ${localTime(e.run.timing.startedAt)}`;
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${name(older)} ↔ ${name(newer)}`, { preview: true });
+    return [left, right];
+  }
+
+  /** Run the run's prompt file again with the run's logged inputs. */
+  async rerun(node?: RunNode): Promise<RunOutcome | undefined> {
+    const target = node ?? this.selectedRun();
+    if (!target) return undefined;
+    let record: RunRecord;
+    try {
+      record = await loadCore().loadRun(target.entry);
+    } catch (err) {
+      this.fail('could not read the run from the log', err);
+      return undefined;
+    }
+    const uri = promptUriOf(target.folder, record.prompt);
+    try {
+      await vscode.workspace.fs.stat(uri);
+    } catch {
+      void vscode.window.showWarningMessage(`${record.prompt} is no longer in the workspace, so its run cannot be repeated.`);
+      return undefined;
+    }
+    return this.runs.run(uri, { inputs: record.inputs });
+  }
+
+  /**
+   * Write runs with their newest ratings to a CSV or JSON Lines file: which format, which runs and where are asked
+   * unless given. Streams: one full record is in memory at a time.
+   * @returns where it was written and how many runs, or undefined when cancelled.
+   */
+  async exportRuns(args?: ExportArgs): Promise<{ uri: vscode.Uri; runs: number } | undefined> {
+    const given = args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {};
+    const format = given.format ?? (await vscode.window.showQuickPick(
+      [{ label: 'CSV', description: 'one row per run, for a spreadsheet', format: 'csv' as const }, { label: 'JSON Lines', description: 'whole records, one per line', format: 'jsonl' as const }],
+      { title: 'Export Runs', placeHolder: 'Format' },
+    ))?.format;
+    if (!format) return undefined;
+    const filtered = Object.keys(this.view.filter).length > 0;
+    let scope = given.scope ?? (filtered ? undefined : 'all');
+    if (!scope) {
+      const [all, kept] = await Promise.all([this.view.entries(false), this.view.entries(true)]);
+      scope = (await vscode.window.showQuickPick(
+        [{ label: 'Runs matching the filter', description: `${kept.length} runs · ${this.view.treeView.description ?? ''}`, scope: 'filter' as const }, { label: 'All runs', description: `${all.length} runs`, scope: 'all' as const }],
+        { title: 'Export Runs', placeHolder: 'Which runs' },
+      ))?.scope;
+      if (!scope) return undefined;
+    }
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const target = given.uri ?? await vscode.window.showSaveDialog({
+      title: 'Export Runs',
+      saveLabel: 'Export',
+      filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder.uri, `prompt-lab-runs-${new Date().toISOString().slice(0, 10)}.${format}`) } : {}),
+    });
+    if (!target) return undefined;
+    if (target.scheme !== 'file') {
+      void vscode.window.showErrorMessage('Prompt Lab can export runs only to a file on this machine.');
+      return undefined;
+    }
+    const entries = (await this.view.entries(scope === 'filter')).map((e) => e.entry);
+    const core = loadCore();
+    try {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${entries.length} runs…` }, async () => {
+        const out = fs.createWriteStream(target.fsPath);
+        try {
+          await core.writeRunsExport(core.loadRuns(entries), format, out);
+        } catch (err) {
+          out.destroy();
+          throw err;
+        }
+        out.end();
+        await finished(out);
+      });
+    } catch (err) {
+      this.fail(`could not export the runs to ${target.fsPath}`, err);
+      if (args) throw err;
+      return undefined;
+    }
+    this.log.info(`[export] ${entries.length} runs as ${format} to ${target.fsPath}`);
+    void vscode.window.showInformationMessage(`Exported ${entries.length} ${entries.length === 1 ? 'run' : 'runs'} to ${path.basename(target.fsPath)}.`, 'Open File')
+      .then((choice) => choice && vscode.window.showTextDocument(target));
+    return { uri: target, runs: entries.length };
+  }
+
+  /**
+   * Rate the newest run of this window (else the newest in the log): 👍, 👎 or a score, asked unless `args` carries a
+   * rating. Appends a rating line (RunController.rate fires onDidRate) and shows it in the open panel.
+   * @returns the rating as logged, or undefined when there is no run or the person cancelled.
+   */
+  async rateLastRun(args?: RateArgs): Promise<RatingView | undefined> {
+    const scripted = args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : undefined;
+    const target = scripted?.runId ? await this.findRun(scripted.runId) : this.last ?? await this.newestLogged();
+    if (!target) {
+      const message = scripted?.runId ? `There is no run ${scripted.runId} in the log.` : 'There is no run to rate yet: run a prompt first.';
+      if (scripted) throw new Error(message);
+      void vscode.window.showInformationMessage(message);
+      return undefined;
+    }
+    let rating: RatingView | undefined;
+    if (scripted) {
+      const { runId: _runId, ...given } = scripted;
+      rating = given;
+    } else {
+      rating = await askRating(path.basename(target.promptUri.path, '.prompt.json'));
+    }
+    if (!rating) return undefined;
+    let saved: RatingView;
+    try {
+      saved = await this.runs.rate(target.promptUri, target.runId, rating);
+    } catch (err) {
+      if (scripted) throw err;
+      this.fail('could not save the rating', err);
+      return undefined;
+    }
+    this.runs.panels.existing(target.promptUri)?.rating(target.runId, saved);
+    vscode.window.setStatusBarMessage('$(check) Prompt Lab: rating saved', 3000);
+    return saved;
+  }
+
+  private selectedRun(): RunNode | undefined {
+    const run = this.view.treeView.selection.find((n): n is RunNode => n.kind === 'run');
+    if (!run) void vscode.window.showInformationMessage('Select a run in the Prompt Lab Runs view first.');
+    return run;
+  }
+
+  /** Ask for the other run of a comparison: the same prompt's runs first, then the newest of the others. */
+  private async pickRun(first: RunNode): Promise<HistoryEntry | undefined> {
+    const all = await this.view.entries(false);
+    const same = all.filter((e) => e.folder === first.folder && e.entry.run.prompt === first.entry.run.prompt && e.entry.run.id !== first.entry.run.id);
+    const others = all.filter((e) => e.entry.run.prompt !== first.entry.run.prompt || e.folder !== first.folder).slice(0, 2000);
+    type Item = vscode.QuickPickItem & { entry?: HistoryEntry };
+    const item = ({ entry }: { entry: HistoryEntry }, withPrompt: boolean): Item => ({
+      label: localTime(entry.run.timing.startedAt),
+      description: `${withPrompt ? `${entry.run.prompt} · ` : ''}${runDescription(entry)}`,
+      detail: entry.run.outputPreview.replace(/\s+/g, ' '),
+      entry,
+    });
+    const items: Item[] = [
+      { label: `Runs of ${first.entry.run.prompt}`, kind: vscode.QuickPickItemKind.Separator }, ...same.map((e) => item(e, false)),
+      { label: 'Other prompts', kind: vscode.QuickPickItemKind.Separator }, ...others.map((e) => item(e, true)),
+    ];
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Compare the run of ${localTime(first.entry.run.timing.startedAt)} with…`, matchOnDescription: true, matchOnDetail: true,
+    });
+    return picked?.entry;
+  }
+
+  private async findRun(runId: string): Promise<Target | undefined> {
+    for (const { folder, runs } of await this.view.history()) {
+      const entry = runs.find((e) => e.run.id === runId);
+      if (entry) return { runId, promptUri: promptUriOf(folder, entry.run.prompt) };
+    }
+    return undefined;
+  }
+
+  private async newestLogged(): Promise<Target | undefined> {
+    let newest: Target & { time: number } | undefined;
+    for (const { folder, runs } of await this.view.history()) {
+      const entry = runs[0];
+      const time = entry ? Date.parse(entry.run.timing.startedAt) : NaN;
+      if (entry && (!newest || time > newest.time)) newest = { runId: entry.run.id, promptUri: promptUriOf(folder, entry.run.prompt), time };
+    }
+    return newest && { runId: newest.runId, promptUri: newest.promptUri };
+  }
+
+  private fail(what: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.error(`[runs] ${what}: ${err instanceof Error ? err.stack ?? message : message}`);
+    void vscode.window.showErrorMessage(`Prompt Lab ${what}: ${message}`, 'Show Log').then((choice) => choice && this.log.show());
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+}
+
+/** 👍, 👎 or a score from 0 to 1; undefined when cancelled. */
+async function askRating(promptName: string): Promise<RatingView | undefined> {
+  const picked = await vscode.window.showQuickPick(
+    [{ label: '👍', description: 'Thumbs up', rating: { thumb: 'up' as const } }, { label: '👎', description: 'Thumbs down', rating: { thumb: 'down' as const } }, { label: 'Score…', description: 'from 0 to 1', rating: undefined }],
+    { title: `Rate the last run of ${promptName}` },
+  );
+  if (!picked) return undefined;
+  if (picked.rating) return picked.rating;
+  const text = await vscode.window.showInputBox({
+    title: `Score the last run of ${promptName}`,
+    prompt: 'A score from 0 (completely wrong) to 1 (right), e.g. 0.8',
+    validateInput: (value) => (scoreOf(value) === undefined ? 'Type a number from 0 to 1, e.g. 0.8.' : undefined),
+  });
+  const score = text === undefined ? undefined : scoreOf(text);
+  return score === undefined ? undefined : { score };
+}
+
+function scoreOf(text: string): number | undefined {
+  if (text.trim() === '') return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) && n >= 0 && n <= 1 ? n : undefined;
+}
+
+function isFilter(value: unknown): value is HistoryFilter {
+  if (typeof value !== 'object' || value === null || value instanceof vscode.Uri || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  if ('kind' in v) return false; // a tree node, not a filter
+  return Object.entries(v).every(([key, field]) => field === undefined
+    || (key === 'prompt' || key === 'deployment' ? typeof field === 'string'
+      : key === 'status' ? (STATUSES as readonly unknown[]).includes(field)
+        : key === 'rating' ? (RATINGS as readonly unknown[]).includes(field) : false));
+}
+
+/** A logged error as the panel shows it (the log keeps the sentence and the HTTP status, not the fix). */
+function loggedError(record: RunRecord): DescribedError | undefined {
+  if (!record.error) return undefined;
+  return { message: record.error.message, detail: '', ...(record.error.httpStatus !== undefined ? { httpStatus: record.error.httpStatus } : {}) };
+}

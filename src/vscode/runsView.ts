@@ -1,0 +1,361 @@
+/**
+ * The Runs view (`promptLab.runs` in the Prompt Lab view container): prompt files → their logged runs, newest first,
+ * each with its newest rating. The history is the core's `readHistory` (summaries, streamed) of every workspace
+ * folder's log directory, read when the view first asks and again, debounced, when a log file changes (a run or a
+ * rating in this window, another window, a `git pull`). A filter (prompt, deployment, status, rating) narrows it.
+ */
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as vscode from 'vscode';
+import type { HistoryEntry, HistoryFilter } from '../core/history';
+import type { RatingRecord } from '../core/runLog';
+import type { RatingView } from '../protocol';
+import { readSettings } from './config';
+import { loadCore } from './core';
+import type { RunController } from './runController';
+
+export const RUNS_VIEW_ID = 'promptLab.runs';
+/** Context key: a filter is active (shows "Clear Filter" and the "no match" welcome). */
+const FILTERED_CONTEXT = 'promptLab.runsFiltered';
+/** Log file changes closer together than this are read once. */
+const REFRESH_DEBOUNCE_MS = 200;
+
+/** One workspace folder's history. */
+export interface FolderHistory {
+  folder: vscode.WorkspaceFolder;
+  logDir: string;
+  /** Newest first. */
+  runs: HistoryEntry[];
+}
+
+export interface PromptNode {
+  kind: 'prompt';
+  id: string;
+  folder: vscode.WorkspaceFolder;
+  /** Workspace-relative path of the prompt file, as logged. */
+  prompt: string;
+  runs: RunNode[];
+}
+
+export interface RunNode {
+  kind: 'run';
+  id: string;
+  folder: vscode.WorkspaceFolder;
+  entry: HistoryEntry;
+  parent: PromptNode;
+}
+
+export type RunsNode = PromptNode | RunNode;
+
+/** Reported each time the view hands VS Code its root elements: the first paint's figures. */
+export interface RootsReturnedEvent {
+  /** From the getChildren call to its result, ms (reading the log included when it was not read yet). */
+  ms: number;
+  roots: number;
+  runs: number;
+}
+
+export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  readonly treeView: vscode.TreeView<RunsNode>;
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly refreshed = new vscode.EventEmitter<void>();
+  /** Fires after the log was read again because it changed and the tree was told. */
+  readonly onDidRefresh = this.refreshed.event;
+  private readonly rootsReturned = new vscode.EventEmitter<RootsReturnedEvent>();
+  readonly onDidReturnRoots = this.rootsReturned.event;
+
+  private snapshot: Promise<FolderHistory[]> | undefined;
+  private roots: Promise<PromptNode[]> | undefined;
+  private currentFilter: HistoryFilter = {};
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** A change arrived while the view was hidden: read again when it shows. */
+  private stale = false;
+  private watchers: vscode.Disposable[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Warnings of the last read (lines skipped); each distinct one is logged once. */
+  warnings: string[] = [];
+  private readonly logged = new Set<string>();
+
+  constructor(runs: RunController, private readonly log: vscode.LogOutputChannel) {
+    this.treeView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: this, canSelectMany: true, showCollapseAll: true });
+    this.disposables.push(
+      this.treeView,
+      runs.onDidFinishRun(() => this.refresh()),
+      runs.onDidRate(() => this.refresh()),
+      this.treeView.onDidChangeVisibility(({ visible }) => {
+        if (visible && this.stale) this.refresh();
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('promptLab.log.directory')) this.watch();
+      }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.watch()),
+    );
+    this.watch();
+  }
+
+  /** The active filter (a copy). */
+  get filter(): HistoryFilter {
+    return { ...this.currentFilter };
+  }
+
+  /** Replace the filter; `{}` clears it. The view's description says what it keeps. */
+  setFilter(filter: HistoryFilter): void {
+    const kept: HistoryFilter = {};
+    if (filter.prompt !== undefined) kept.prompt = filter.prompt;
+    if (filter.deployment !== undefined) kept.deployment = filter.deployment;
+    if (filter.status !== undefined) kept.status = filter.status;
+    if (filter.rating !== undefined) kept.rating = filter.rating;
+    this.currentFilter = kept;
+    const active = Object.keys(kept).length > 0;
+    this.treeView.description = active ? describeFilter(kept) : '';
+    void vscode.commands.executeCommand('setContext', FILTERED_CONTEXT, active);
+    this.roots = undefined;
+    this.changed.fire(undefined);
+  }
+
+  /** Every folder's history as last read (read now when it was not yet, or is stale). */
+  history(): Promise<FolderHistory[]> {
+    if (this.snapshot && !this.stale) return this.snapshot;
+    return this.reload(this.snapshot !== undefined);
+  }
+
+  /** The runs to show or export: all of them, or those the filter keeps; newest first within each folder. */
+  async entries(filtered: boolean): Promise<{ folder: vscode.WorkspaceFolder; entry: HistoryEntry }[]> {
+    const core = loadCore();
+    return (await this.history()).flatMap(({ folder, runs }) =>
+      (filtered ? core.filterRuns(runs, this.currentFilter) : runs).map((entry) => ({ folder, entry })));
+  }
+
+  /** Read the log again after `REFRESH_DEBOUNCE_MS`; while the view is hidden, only remember to. */
+  refresh(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.snapshot && !this.stale) return; // nobody has looked yet: the first look reads it
+      if (this.treeView.visible) void this.reload(true);
+      else this.stale = true;
+    }, REFRESH_DEBOUNCE_MS);
+  }
+
+  /** Read the log again now (the view's Refresh button); resolves once the tree was told. */
+  async reloadNow(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.reload(true);
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    return node.kind === 'prompt' ? promptItem(node, (vscode.workspace.workspaceFolders?.length ?? 0) > 1) : runItem(node);
+  }
+
+  getChildren(node?: RunsNode): vscode.ProviderResult<RunsNode[]> {
+    if (node) return node.kind === 'prompt' ? node.runs : [];
+    const t0 = performance.now();
+    this.roots ??= this.buildRoots();
+    return this.roots.then((roots) => {
+      this.rootsReturned.fire({ ms: performance.now() - t0, roots: roots.length, runs: roots.reduce((n, r) => n + r.runs.length, 0) });
+      return roots;
+    }, (err: unknown) => {
+      this.log.error(`[runs] could not read the run log: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      void vscode.window.showErrorMessage(`Prompt Lab could not read the run log: ${err instanceof Error ? err.message : String(err)}`, 'Show Log')
+        .then((choice) => choice && this.log.show());
+      return [];
+    });
+  }
+
+  getParent(node: RunsNode): RunsNode | undefined {
+    return node.kind === 'run' ? node.parent : undefined;
+  }
+
+  private async buildRoots(): Promise<PromptNode[]> {
+    const core = loadCore();
+    const roots: PromptNode[] = [];
+    const ids = new Set<string>();
+    for (const { folder, runs } of await this.history()) {
+      const kept = Object.keys(this.currentFilter).length > 0 ? core.filterRuns(runs, this.currentFilter) : runs;
+      for (const [prompt, entries] of core.groupByPrompt(kept)) {
+        const parent: PromptNode = { kind: 'prompt', id: `prompt:${folder.uri.toString()}:${prompt}`, folder, prompt, runs: [] };
+        for (const entry of entries) {
+          // A line copied twice (a merge, a restored file) must not give two tree items one id.
+          let id = `run:${entry.run.id}`;
+          if (ids.has(id)) id = `${id}@${entry.file}:${entry.line}`;
+          ids.add(id);
+          parent.runs.push({ kind: 'run', id, folder, entry, parent });
+        }
+        roots.push(parent);
+      }
+    }
+    return roots;
+  }
+
+  /**
+   * Start reading every folder's log; the result becomes the snapshot. With `notify`, once it is read (and no newer
+   * read started meanwhile) the tree is told and `onDidRefresh` fires.
+   */
+  private reload(notify: boolean): Promise<FolderHistory[]> {
+    this.stale = false;
+    this.roots = undefined;
+    const next = this.read();
+    this.snapshot = next;
+    // A large log takes a second or two: the view shows its progress bar meanwhile.
+    void vscode.window.withProgress({ location: { viewId: RUNS_VIEW_ID } }, () => next.catch(() => undefined));
+    if (notify) {
+      next.then(() => {
+        if (this.snapshot !== next) return;
+        this.changed.fire(undefined);
+        this.refreshed.fire();
+      }, () => undefined);
+    }
+    return next;
+  }
+
+  private async read(): Promise<FolderHistory[]> {
+    const core = loadCore();
+    const warnings: string[] = [];
+    const folders = await Promise.all((vscode.workspace.workspaceFolders ?? []).map(async (folder) => {
+      const logDir = logDirOf(folder);
+      const history = await core.readHistory(logDir, { onWarning: (message) => warnings.push(message) });
+      return { folder, logDir, runs: history.runs };
+    }));
+    this.warnings = warnings;
+    for (const message of warnings) {
+      if (this.logged.has(message)) continue;
+      this.logged.add(message);
+      this.log.warn(`[runs] ${message}`);
+    }
+    return folders;
+  }
+
+  /** One watcher per workspace folder on `<log dir>/*.jsonl`; called again when the folders or the setting change. */
+  private watch(): void {
+    for (const d of this.watchers.splice(0)) d.dispose();
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      const logDir = logDirOf(folder);
+      const relative = path.relative(folder.uri.fsPath, logDir);
+      const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+      const pattern = inside
+        ? new vscode.RelativePattern(folder, `${relative.split(path.sep).join('/')}/*.jsonl`)
+        : new vscode.RelativePattern(vscode.Uri.file(logDir), '*.jsonl');
+      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
+      this.watchers.push(watcher, watcher.onDidCreate(() => this.refresh()), watcher.onDidChange(() => this.refresh()), watcher.onDidDelete(() => this.refresh()));
+    }
+    if (this.snapshot) this.refresh();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of [...this.watchers.splice(0), ...this.disposables.splice(0)]) d.dispose();
+    this.changed.dispose();
+    this.refreshed.dispose();
+    this.rootsReturned.dispose();
+  }
+}
+
+/** Absolute log directory of a workspace folder (`promptLab.log.directory`). */
+export function logDirOf(folder: vscode.WorkspaceFolder): string {
+  return path.resolve(folder.uri.fsPath, readSettings(folder.uri).logDirectory);
+}
+
+/** The prompt file a logged run ran. */
+export function promptUriOf(folder: vscode.WorkspaceFolder, prompt: string): vscode.Uri {
+  return vscode.Uri.joinPath(folder.uri, ...prompt.split('/'));
+}
+
+/** The prompt's name for titles: the file name without `.prompt.json`. */
+export function promptTitle(prompt: string): string {
+  return path.posix.basename(prompt).replace(/\.prompt\.json$/, '');
+}
+
+/** A run's start in local time, `YYYY-MM-DD HH:MM:SS`: the label of a run. */
+export function localTime(iso: string): string {
+  const d = new Date(iso);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** A rating as the description shows it: 👍 / 👎 and the score, or 💬 for a comment only. */
+export function ratingText(rating: RatingRecord | undefined): string {
+  if (!rating) return '';
+  const parts: string[] = [];
+  if (rating.thumb) parts.push(rating.thumb === 'up' ? '👍' : '👎');
+  if (rating.score !== undefined) parts.push(`score ${rating.score}`);
+  if (parts.length === 0) parts.push('💬');
+  return parts.join(' ');
+}
+
+/** A cost in USD: cents for a cent or more, else two significant digits. */
+export function costText(usd: number): string {
+  return usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${Number(usd.toPrecision(2))}`;
+}
+
+/** The description of a run: deployment · status · rating · tokens · cost (absent parts left out). */
+export function runDescription(entry: HistoryEntry): string {
+  const { run } = entry;
+  return [
+    run.deployment, run.status, ratingText(entry.rating),
+    run.usage ? `${run.usage.totalTokens} tokens` : '', run.costUsd !== undefined ? costText(run.costUsd) : '',
+  ].filter((p) => p !== '').join(' · ');
+}
+
+/** The rating as the panel takes it. */
+export function ratingView(rating: RatingRecord | undefined): RatingView | undefined {
+  if (!rating) return undefined;
+  const { event: _event, runId: _runId, ...view } = rating;
+  return view;
+}
+
+function describeFilter(filter: HistoryFilter): string {
+  const parts: string[] = [];
+  if (filter.prompt !== undefined) parts.push(promptTitle(filter.prompt));
+  if (filter.deployment !== undefined) parts.push(filter.deployment);
+  if (filter.status !== undefined) parts.push(filter.status);
+  if (filter.rating !== undefined) parts.push({ up: '👍', down: '👎', rated: 'rated', unrated: 'unrated' }[filter.rating]);
+  return `Filter: ${parts.join(', ')}`;
+}
+
+function promptItem(node: PromptNode, multiRoot: boolean): vscode.TreeItem {
+  const item = new vscode.TreeItem(node.prompt, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = node.id;
+  item.resourceUri = promptUriOf(node.folder, node.prompt);
+  item.iconPath = vscode.ThemeIcon.File;
+  item.description = `${node.runs.length} ${node.runs.length === 1 ? 'run' : 'runs'}${multiRoot ? ` · ${node.folder.name}` : ''}`;
+  item.contextValue = 'promptLab.prompt';
+  item.tooltip = `${node.prompt}: ${item.description}`;
+  return item;
+}
+
+const STATUS_ICONS: Record<string, vscode.ThemeIcon> = {
+  ok: new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed')),
+  error: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
+  cancelled: new vscode.ThemeIcon('circle-slash'),
+};
+
+function runItem(node: RunNode): vscode.TreeItem {
+  const { run, rating } = node.entry;
+  const item = new vscode.TreeItem(localTime(run.timing.startedAt), vscode.TreeItemCollapsibleState.None);
+  item.id = node.id;
+  item.description = runDescription(node.entry);
+  item.iconPath = STATUS_ICONS[run.status] ?? new vscode.ThemeIcon('circle-outline');
+  item.contextValue = 'promptLab.run';
+  item.command = { command: 'promptLab.openRun', title: 'Open Run', arguments: [node] };
+  const tooltip = new vscode.MarkdownString();
+  tooltip.appendMarkdown('**').appendText(`${run.prompt} · ${run.status}`).appendMarkdown('**\n\n');
+  const facts: [string, string | undefined][] = [
+    ['Started', new Date(run.timing.startedAt).toLocaleString()],
+    ['Deployment', `${run.deployment} (${run.provider}, ${run.model})`],
+    ['Tokens', run.usage ? `${run.usage.promptTokens} prompt + ${run.usage.completionTokens} completion` : undefined],
+    ['Latency', `${Math.round(run.timing.latencyMs)} ms${run.timing.ttftMs !== null ? `, first token ${Math.round(run.timing.ttftMs)} ms` : ''}`],
+    ['Cost', run.costUsd !== undefined ? costText(run.costUsd) : undefined],
+    ['Rating', rating ? `${ratingText(rating)}${rating.comment ? `: ${rating.comment}` : ''}` : undefined],
+    ['Tags', run.tags?.length ? run.tags.join(', ') : undefined],
+    ['Chain', run.chainId],
+    ['Chat', run.chatId],
+    ['Error', run.error?.message],
+    ['Run id', run.id],
+  ];
+  for (const [name, value] of facts) if (value !== undefined) tooltip.appendMarkdown(`${name}: `).appendText(value).appendMarkdown('  \n');
+  if (node.entry.run.outputPreview) tooltip.appendCodeblock(node.entry.run.outputPreview, 'text');
+  item.tooltip = tooltip;
+  return item;
+}
