@@ -40,14 +40,28 @@ export async function run(): Promise<void> {
   const api = await ext.activate();
   const before = memory();
 
+  // The view paints the newest days first (HistoryReader's partial history) and repaints when the whole log is read.
   const t0 = performance.now();
-  const roots = new Promise<RootsReturnedEvent>((resolve) => {
-    const sub = api.runsView.onDidReturnRoots((e) => { sub.dispose(); resolve(e); });
+  let firstMs = 0;
+  let firstEvent: RootsReturnedEvent | undefined;
+  const complete = new Promise<RootsReturnedEvent>((resolve) => {
+    const sub = api.runsView.onDidReturnRoots((e) => {
+      if (!firstEvent) {
+        firstEvent = e;
+        firstMs = performance.now() - t0;
+      }
+      if (!expected || e.runs === expected) {
+        sub.dispose();
+        resolve(e);
+      }
+    });
   });
   await vscode.commands.executeCommand('workbench.view.extension.promptLab');
-  const first = await roots;
+  const whole = await complete;
   const ms = performance.now() - t0;
-  if (expected && first.runs !== expected) throw new Error(`the view shows ${first.runs} runs, the log has ${expected}`);
+  const first = firstEvent as RootsReturnedEvent;
+  console.log(`bench: runs-view first paint ${firstMs.toFixed(0)} ms from opening the container (${first.runs} runs of the newest days, ${first.roots} prompts) — target < 1000 ms`);
+  console.log(`bench: runs-view whole log painted ${ms.toFixed(0)} ms from opening the container (${whole.runs} runs, ${whole.roots} prompts)`);
   const after = memory();
   console.log(`bench: runs-view first paint ${ms.toFixed(0)} ms from opening the container; getChildren to roots ${first.ms.toFixed(0)} ms (${first.runs} runs, ${first.roots} prompts) — target < 1000 ms`);
   console.log(`bench: runs-view memory rss ${mb(after.rss)} (+${mb(after.rss - before.rss)}), heapUsed ${mb(after.heapUsed)} (+${mb(after.heapUsed - before.heapUsed)}) after a forced gc — target < 200 MB`);

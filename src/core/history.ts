@@ -74,81 +74,178 @@ export interface ReadHistoryOptions {
 
 /**
  * Read every `*.jsonl` file of `logDir` (in name order, i.e. by date) and join each run with its newest rating.
- * A missing folder is an empty history.
+ * A missing folder is an empty history. For a view that reads the same log again and again, keep a
+ * {@link HistoryReader}: it reads only what was appended since.
  * @throws the file system's error when the folder or a file cannot be read.
  */
 export async function readHistory(logDir: string, options: ReadHistoryOptions & { full: true }): Promise<RunHistory<RunRecord>>;
 export async function readHistory(logDir: string, options?: ReadHistoryOptions): Promise<RunHistory>;
 export async function readHistory(logDir: string, options: ReadHistoryOptions = {}): Promise<RunHistory<RunSummary | RunRecord>> {
-  let names: string[];
-  try {
-    names = (await fs.promises.readdir(logDir)).filter((n) => n.endsWith('.jsonl')).sort();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], byPrompt: new Map(), orphanRatings: 0 };
-    throw err;
+  return new HistoryReader(logDir, options).read();
+}
+
+/** What was read of one log file: where reading stopped, and the runs and ratings found before that. */
+interface FileState {
+  /** Bytes consumed: up to the end of the last complete line. */
+  consumed: number;
+  /** Lines consumed (the next line is `lines + 1`). */
+  lines: number;
+  runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[];
+  ratings: RatingRecord[];
+}
+
+/** Runs a first partial history is reported after (see {@link HistoryReader.read}). */
+export const PARTIAL_AFTER_RUNS = 2000;
+
+/**
+ * Reads a log folder and remembers what it read: the log is append-only, so reading again reads only new files and
+ * the bytes appended to known ones (a file that shrank or was replaced, e.g. by a `git checkout`, is read again
+ * whole). A line still being written at the end of a file is read again next time.
+ */
+export class HistoryReader {
+  private readonly files = new Map<string, FileState>();
+  private readonly interned = new Map<string, string>();
+
+  constructor(private readonly logDir: string, private readonly options: Omit<ReadHistoryOptions, 'filter'> & { filter?: HistoryFilter } = {}) {}
+
+  /**
+   * The whole history as the log is now. `onPartial` (optional) is called once, early, with the runs of the newest
+   * files read so far (at least {@link PARTIAL_AFTER_RUNS} runs, or everything), so a view can paint before the whole
+   * log is read; files are read newest first for that.
+   */
+  read(onPartial?: (partial: RunHistory<RunSummary | RunRecord>) => void): Promise<RunHistory<RunSummary | RunRecord>> {
+    // One read at a time: two interleaved reads of the same file would take its appended lines twice.
+    const next = this.queue.then(() => this.readNow(onPartial));
+    this.queue = next.catch(() => undefined);
+    return next;
   }
-  const warn = options.onWarning ?? (() => undefined);
-  const interned = new Map<string, string>();
-  const intern = (s: string): string => {
-    const known = interned.get(s);
+
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private async readNow(onPartial?: (partial: RunHistory<RunSummary | RunRecord>) => void): Promise<RunHistory<RunSummary | RunRecord>> {
+    let names: string[];
+    try {
+      names = (await fs.promises.readdir(this.logDir)).filter((n) => n.endsWith('.jsonl')).sort().reverse();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.files.clear();
+        return { runs: [], byPrompt: new Map(), orphanRatings: 0 };
+      }
+      throw err;
+    }
+    const present = new Set(names.map((n) => path.join(this.logDir, n)));
+    for (const file of this.files.keys()) if (!present.has(file)) this.files.delete(file);
+    let partialSent = !onPartial;
+    let counted = 0;
+    for (const name of names) {
+      const file = path.join(this.logDir, name);
+      await this.update(file);
+      counted += this.files.get(file)?.runs.length ?? 0;
+      if (!partialSent && counted >= PARTIAL_AFTER_RUNS && name !== names.at(-1)) {
+        partialSent = true;
+        onPartial?.(this.assemble());
+      }
+    }
+    return this.assemble();
+  }
+
+  /** Bring `file`'s state up to date: read from where the last read stopped, or from the start if it shrank. */
+  private async update(file: string): Promise<void> {
+    const size = (await fs.promises.stat(file)).size;
+    let state = this.files.get(file);
+    if (!state || size < state.consumed) {
+      state = { consumed: 0, lines: 0, runs: [], ratings: [] };
+      this.files.set(file, state);
+    }
+    if (size === state.consumed) return;
+    const current = state;
+    const warn = this.options.onWarning ?? (() => undefined);
+    const { consumed } = await forEachLine(file, (bytes, line, offset) => {
+      const found = this.parse(file, bytes, line, offset, warn);
+      if (found === 'incomplete') return false;
+      if (found?.kind === 'run') current.runs.push(found.value);
+      else if (found?.kind === 'rating') current.ratings.push(found.value);
+      return true;
+    }, current.consumed, current.lines);
+    current.consumed = consumed.bytes;
+    current.lines = consumed.lines;
+  }
+
+  /** One line: a run, a rating, nothing (another event, or skipped with a warning), or 'incomplete' (a last line still being written). */
+  private parse(file: string, bytes: Buffer, line: number, offset: number, warn: (message: string) => void):
+    { kind: 'run'; value: { entry: HistoryEntry<RunSummary | RunRecord>; time: number } } | { kind: 'rating'; value: RatingRecord } | undefined | 'incomplete' {
+    const full = this.options.full === true;
+    let value: unknown;
+    let preview: string | undefined;
+    const scanned = full ? undefined : scanLine(bytes, HEAVY_FIELDS, 'output', PREVIEW_CHARS);
+    if (scanned) {
+      value = scanned.value;
+      preview = scanned.preview ?? '';
+    } else {
+      try {
+        value = JSON.parse(bytes.toString('utf8'));
+      } catch {
+        warn(`${file}:${line}: skipped a line that is not complete JSON (corrupt, or still being written).`);
+        // Only a last line without its newline may still be completed; that one is read again next time.
+        return 'incomplete';
+      }
+    }
+    const event = (value as { event?: unknown } | null)?.event;
+    if (event === 'run') {
+      const run = value as RunRecord;
+      const time = isRun(run) ? Date.parse(run.timing.startedAt) : NaN;
+      if (Number.isNaN(time)) {
+        warn(`${file}:${line}: skipped a run line without id, prompt or a valid timing.startedAt.`);
+        return undefined;
+      }
+      return { kind: 'run', value: { entry: { run: full ? run : summarize(run, this.intern, preview), file, line, offset }, time } };
+    }
+    if (event === 'rating') {
+      const rating = value as RatingRecord;
+      if (!isRating(rating)) {
+        warn(`${file}:${line}: skipped a rating line without runId, a valid at, or with a score outside 0..1.`);
+        return undefined;
+      }
+      return { kind: 'rating', value: rating };
+    }
+    return undefined;
+  }
+
+  private readonly intern = (s: string): string => {
+    const known = this.interned.get(s);
     if (known !== undefined) return known;
-    interned.set(s, s);
+    this.interned.set(s, s);
     return s;
   };
-  const runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[] = [];
-  const ratings = new Map<string, RatingRecord>();
 
-  for (const name of names) {
-    const file = path.join(logDir, name);
-    await forEachLine(file, (bytes, line, offset) => {
-      let value: unknown;
-      let preview: string | undefined;
-      const scanned = options.full ? undefined : scanLine(bytes, HEAVY_FIELDS, 'output', PREVIEW_CHARS);
-      if (scanned) {
-        value = scanned.value;
-        preview = scanned.preview ?? '';
-      } else {
-        try {
-          value = JSON.parse(bytes.toString('utf8'));
-        } catch {
-          warn(`${file}:${line}: skipped a line that is not complete JSON (corrupt, or still being written).`);
-          return;
-        }
-      }
-      const event = (value as { event?: unknown } | null)?.event;
-      if (event === 'run') {
-        const run = value as RunRecord;
-        const time = isRun(run) ? Date.parse(run.timing.startedAt) : NaN;
-        if (Number.isNaN(time)) {
-          warn(`${file}:${line}: skipped a run line without id, prompt or a valid timing.startedAt.`);
-          return;
-        }
-        runs.push({ entry: { run: options.full ? run : summarize(run, intern, preview), file, line, offset }, time });
-      } else if (event === 'rating') {
-        const rating = value as RatingRecord;
-        if (!isRating(rating)) {
-          warn(`${file}:${line}: skipped a rating line without runId, a valid at, or with a score outside 0..1.`);
-          return;
-        }
+  /** Join, sort and group what has been read so far. */
+  private assemble(): RunHistory<RunSummary | RunRecord> {
+    const ratings = new Map<string, RatingRecord>();
+    const runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[] = [];
+    // Oldest file first, so that among equal `at` the later line wins (see supersedes).
+    for (const file of [...this.files.keys()].sort()) {
+      const state = this.files.get(file) as FileState;
+      for (const rating of state.ratings) {
         const previous = ratings.get(rating.runId);
         if (previous === undefined || supersedes(rating, previous)) ratings.set(rating.runId, rating);
       }
-    });
+      for (const run of state.runs) runs.push(run);
+    }
+    runs.sort((a, b) => b.time - a.time);
+    const byId = new Set<string>();
+    const all: HistoryEntry<RunSummary | RunRecord>[] = [];
+    for (const { entry } of runs) {
+      const rating = ratings.get(entry.run.id);
+      const joined = rating ? { ...entry, rating } : { ...entry };
+      if (!rating) delete joined.rating;
+      byId.add(entry.run.id);
+      all.push(joined);
+    }
+    let orphanRatings = 0;
+    for (const runId of ratings.keys()) if (!byId.has(runId)) orphanRatings++;
+    const kept = this.options.filter ? filterRuns(all, this.options.filter) : all;
+    return { runs: kept, byPrompt: groupByPrompt(kept), orphanRatings };
   }
-
-  runs.sort((a, b) => b.time - a.time);
-  const byId = new Set<string>();
-  const all: HistoryEntry<RunSummary | RunRecord>[] = [];
-  for (const { entry } of runs) {
-    const rating = ratings.get(entry.run.id);
-    if (rating) entry.rating = rating;
-    byId.add(entry.run.id);
-    all.push(entry);
-  }
-  let orphanRatings = 0;
-  for (const runId of ratings.keys()) if (!byId.has(runId)) orphanRatings++;
-  const kept = options.filter ? filterRuns(all, options.filter) : all;
-  return { runs: kept, byPrompt: groupByPrompt(kept), orphanRatings };
 }
 
 /** The entries that meet every criterion of `filter`, in their order. */
@@ -203,22 +300,30 @@ export async function* loadRuns(entries: Iterable<HistoryEntry<RunSummary | RunR
 }
 
 /**
- * Call `onLine` with the bytes of every non-blank line of `file` (valid only during the call), read in 1 MB chunks
- * into one reused buffer (never the whole file in memory, nor in one string), with its 1-based number and byte offset; a "\r" before the "\n" is dropped, and a last line without "\n" is passed too.
+ * Call `onLine` with the bytes of every non-blank line of `file` from byte `from` (valid only during the call), read
+ * in 1 MB chunks into one reused buffer (never the whole file in memory, nor in one string), with its 1-based number
+ * and byte offset; a "\r" before the "\n" is dropped. A last line without "\n" is passed with `complete` false; when
+ * `onLine` returns false for it, it is not counted as consumed (it may still be being written).
  * Splitting bytes on "\n" ourselves is 3× faster than node:readline (which decodes, then scans for "\r" and "\n"
  * separately) and gives exact byte offsets; "\n" never occurs inside a multi-byte UTF-8 character.
+ * @returns how far reading got: bytes and lines consumed (to resume from).
  */
-export async function forEachLine(file: string, onLine: (bytes: Buffer, line: number, offset: number) => void): Promise<void> {
+export async function forEachLine(
+  file: string,
+  onLine: (bytes: Buffer, line: number, offset: number, complete: boolean) => boolean | void,
+  from = 0,
+  linesBefore = 0,
+): Promise<{ consumed: { bytes: number; lines: number } }> {
   let pending: Buffer[] = [];
-  let line = 0;
-  let lineStart = 0;
-  let position = 0;
-  const emit = (bytes: Buffer, start: number, end: number): void => {
-    line++;
+  let line = linesBefore;
+  let lineStart = from;
+  let position = from;
+  const emit = (bytes: Buffer, start: number, end: number, complete: boolean): boolean => {
     if (end > start && bytes[end - 1] === 0x0d) end--;
     let blank = true;
     for (let i = start; i < end && blank; i++) blank = bytes[i] === 0x20 || bytes[i] === 0x09;
-    if (!blank) onLine(bytes.subarray(start, end), line, lineStart);
+    if (blank) return true;
+    return onLine(bytes.subarray(start, end), line + 1, lineStart, complete) !== false;
   };
   const handle = await fs.promises.open(file, 'r');
   try {
@@ -235,10 +340,11 @@ export async function forEachLine(file: string, onLine: (bytes: Buffer, line: nu
           pending.push(chunk.subarray(0, newline));
           const joined = Buffer.concat(pending);
           pending = [];
-          emit(joined, 0, joined.length);
+          emit(joined, 0, joined.length, true);
         } else {
-          emit(chunk, start, newline);
+          emit(chunk, start, newline, true);
         }
+        line++;
         lineStart = position + newline + 1;
         start = newline + 1;
         newline = chunk.indexOf(0x0a, start);
@@ -252,8 +358,9 @@ export async function forEachLine(file: string, onLine: (bytes: Buffer, line: nu
   }
   if (pending.length > 0) {
     const joined = Buffer.concat(pending);
-    emit(joined, 0, joined.length);
+    if (emit(joined, 0, joined.length, false)) return { consumed: { bytes: position, lines: line + 1 } };
   }
+  return { consumed: { bytes: lineStart, lines: line } };
 }
 
 function isFull(run: RunSummary | RunRecord): run is RunRecord {

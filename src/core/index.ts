@@ -14,6 +14,6 @@ export { checkStructuredOutput, formatArguments, reaskMessages, responseSchema }
 export { finishedView } from './runView';
 export { selectVariant } from './deployments';
 export { appendRating } from './ratings';
-export { filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './history';
+export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './history';
 export { writeRunsExport } from './exportRuns';
 export * as playground from './playground';

@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { HistoryEntry, HistoryFilter } from '../core/history';
+import type { HistoryEntry, HistoryFilter, HistoryReader } from '../core/history';
 import type { RatingRecord } from '../core/runLog';
 import type { RatingView } from '../protocol';
 import { readSettings } from './config';
@@ -66,7 +66,12 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly onDidReturnRoots = this.rootsReturned.event;
 
   private snapshot: Promise<FolderHistory[]> | undefined;
+  /** The first part of a large log, newest files first, while the rest is read (see HistoryReader.read). */
+  private partial: Promise<FolderHistory[] | undefined> | undefined;
   private roots: Promise<PromptNode[]> | undefined;
+  /** One reader per log folder: a read after a change reads only what was appended. */
+  private readonly readers = new Map<string, HistoryReader>();
+  private readWarnings: string[] = [];
   private currentFilter: HistoryFilter = {};
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** A change arrived while the view was hidden: read again when it shows. */
@@ -152,7 +157,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   getChildren(node?: RunsNode): vscode.ProviderResult<RunsNode[]> {
     if (node) return node.kind === 'prompt' ? node.runs : [];
     const t0 = performance.now();
-    this.roots ??= this.buildRoots();
+    this.roots ??= this.buildRoots(this.firstAvailable());
     return this.roots.then((roots) => {
       this.rootsReturned.fire({ ms: performance.now() - t0, roots: roots.length, runs: roots.reduce((n, r) => n + r.runs.length, 0) });
       return roots;
@@ -168,11 +173,33 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return node.kind === 'run' ? node.parent : undefined;
   }
 
-  private async buildRoots(): Promise<PromptNode[]> {
+  /**
+   * What the tree can show first: the partial history of a large log when it comes before the whole (the tree is
+   * told again when the whole is read), else the whole.
+   */
+  private firstAvailable(): Promise<FolderHistory[]> {
+    const whole = this.history();
+    const partial = this.partial;
+    if (!partial) return whole;
+    return Promise.race([whole, partial.then((p) => p ?? whole)]).then((first) => {
+      if (first !== undefined && this.snapshot) {
+        const snapshot = this.snapshot;
+        void snapshot.then((all) => {
+          if (all !== first && this.snapshot === snapshot) {
+            this.roots = undefined;
+            this.changed.fire(undefined);
+          }
+        }, () => undefined);
+      }
+      return first;
+    });
+  }
+
+  private async buildRoots(source: Promise<FolderHistory[]>): Promise<PromptNode[]> {
     const core = loadCore();
     const roots: PromptNode[] = [];
     const ids = new Set<string>();
-    for (const { folder, runs } of await this.history()) {
+    for (const { folder, runs } of await source) {
       const kept = Object.keys(this.currentFilter).length > 0 ? core.filterRuns(runs, this.currentFilter) : runs;
       for (const [prompt, entries] of core.groupByPrompt(kept)) {
         const parent: PromptNode = { kind: 'prompt', id: `prompt:${folder.uri.toString()}:${prompt}`, folder, prompt, runs: [] };
@@ -196,7 +223,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private reload(notify: boolean): Promise<FolderHistory[]> {
     this.stale = false;
     this.roots = undefined;
-    const next = this.read();
+    let resolvePartial: (p: FolderHistory[] | undefined) => void = () => undefined;
+    this.partial = new Promise((resolve) => { resolvePartial = resolve; });
+    const next = this.read(resolvePartial);
+    void next.then(() => resolvePartial(undefined), () => resolvePartial(undefined));
     this.snapshot = next;
     // A large log takes a second or two: the view shows its progress bar meanwhile.
     void vscode.window.withProgress({ location: { viewId: RUNS_VIEW_ID } }, () => next.catch(() => undefined));
@@ -210,14 +240,27 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return next;
   }
 
-  private async read(): Promise<FolderHistory[]> {
+  /** Read every folder's log (only what changed since the last read); `onPartial` gets a single folder's first part. */
+  private async read(onPartial?: (partial: FolderHistory[]) => void): Promise<FolderHistory[]> {
     const core = loadCore();
-    const warnings: string[] = [];
-    const folders = await Promise.all((vscode.workspace.workspaceFolders ?? []).map(async (folder) => {
+    this.readWarnings = [];
+    const workspaceFolders = vscode.workspace.workspaceFolders ?? [];
+    const logDirs = new Set(workspaceFolders.map(logDirOf));
+    for (const dir of this.readers.keys()) if (!logDirs.has(dir)) this.readers.delete(dir);
+    const folders = await Promise.all(workspaceFolders.map(async (folder) => {
       const logDir = logDirOf(folder);
-      const history = await core.readHistory(logDir, { onWarning: (message) => warnings.push(message) });
-      return { folder, logDir, runs: history.runs };
+      let reader = this.readers.get(logDir);
+      if (!reader) {
+        reader = new core.HistoryReader(logDir, { onWarning: (message) => this.readWarnings.push(message) });
+        this.readers.set(logDir, reader);
+      }
+      const partial = workspaceFolders.length === 1 && onPartial
+        ? (p: { runs: HistoryEntry[] }) => onPartial([{ folder, logDir, runs: p.runs }])
+        : undefined;
+      const history = await reader.read(partial as Parameters<HistoryReader['read']>[0]);
+      return { folder, logDir, runs: history.runs as HistoryEntry[] };
     }));
+    const warnings = this.readWarnings;
     this.warnings = warnings;
     for (const message of warnings) {
       if (this.logged.has(message)) continue;

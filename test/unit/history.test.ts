@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PREVIEW_CHARS, filterRuns, forEachLine, loadRun, loadRuns, readHistory, type HistoryEntry } from '../../src/core/history';
+import { HistoryReader, PARTIAL_AFTER_RUNS, PREVIEW_CHARS, filterRuns, forEachLine, loadRun, loadRuns, readHistory, type HistoryEntry } from '../../src/core/history';
 import { scanLine } from '../../src/core/lineScan';
 import { appendRating } from '../../src/core/ratings';
 import { appendRunRecord, type RatingRecord, type RunRecord } from '../../src/core/runLog';
@@ -164,7 +164,7 @@ test('forEachLine splits lines across chunk boundaries and passes a last line wi
   const lines = ['short', 'y'.repeat(3 * 1024 * 1024), '', 'last ✓'];
   fs.writeFileSync(file, lines.join('\n'));
   const seen: [string, number, number][] = [];
-  await forEachLine(file, (bytes, line, offset) => seen.push([bytes.toString('utf8'), line, offset]));
+  await forEachLine(file, (bytes, line, offset) => { seen.push([bytes.toString('utf8'), line, offset]); });
   assert.deepEqual(seen.map(([text, line, offset]) => [text.length, line, offset]), [[5, 1, 0], [3 * 1024 * 1024, 2, 6], [6, 4, 6 + 3 * 1024 * 1024 + 2]]);
 });
 
@@ -252,4 +252,61 @@ test('the line scanner reads our own lines without falling back, and refuses a t
   assert.equal(scanLine(Buffer.from('{"a":1}{"b":2}'), skip), undefined);
   assert.equal(scanLine(Buffer.from('[1,2]'), skip), undefined);
   assert.deepEqual(scanLine(Buffer.from(' { } '), skip)?.value, {});
+});
+
+test('HistoryReader reads only what was appended, finishes a half-written line later, and starts over when a file shrinks', async () => {
+  const dir = tempDir();
+  const file = write(dir, '2026-11-20.jsonl', [run('a', '2026-11-20T10:00:00.000Z')]);
+  const reader = new HistoryReader(dir);
+  assert.deepEqual((await reader.read()).runs.map((e) => e.run.id), ['a']);
+  // Another window appends a run, and the start of the next line (no newline yet).
+  const half = JSON.stringify(run('c', '2026-11-20T12:00:00.000Z'));
+  fs.appendFileSync(file, `${JSON.stringify(run('b', '2026-11-20T11:00:00.000Z'))}\n${half.slice(0, 40)}`);
+  assert.deepEqual((await reader.read()).runs.map((e) => e.run.id), ['b', 'a']);
+  fs.appendFileSync(file, `${half.slice(40)}\n`);
+  fs.appendFileSync(path.join(dir, '2026-11-21.jsonl'), `${JSON.stringify(rating('a', '2026-11-21T09:00:00.000Z', { thumb: 'down' }))}\n`);
+  const third = await reader.read();
+  assert.deepEqual(third.runs.map((e) => [e.run.id, e.line, e.rating?.thumb]), [['c', 3, undefined], ['b', 2, undefined], ['a', 1, 'down']]);
+  // Proof that only appended bytes are read: bytes already read are overwritten (same length) with junk; the reader
+  // does not see it, a fresh read does.
+  const text = fs.readFileSync(file, 'utf8');
+  const firstLine = text.slice(0, text.indexOf('\n'));
+  fs.writeFileSync(file, 'x'.repeat(firstLine.length) + text.slice(firstLine.length));
+  assert.deepEqual((await reader.read()).runs.map((e) => e.run.id), ['c', 'b', 'a']);
+  const warnings: string[] = [];
+  assert.deepEqual((await readHistory(dir, { onWarning: (m) => warnings.push(m) })).runs.map((e) => e.run.id), ['c', 'b']);
+  assert.equal(warnings.length, 1);
+  fs.writeFileSync(file, text);
+  // Same answer as a fresh read of the whole folder.
+  assert.deepEqual((await readHistory(dir)).runs.map((e) => [e.run.id, e.line, e.offset]), (await reader.read()).runs.map((e) => [e.run.id, e.line, e.offset]));
+  // A checkout replaces the file with a shorter one: read again from the start.
+  write(dir, '2026-11-20.jsonl', [run('z', '2026-11-20T09:00:00.000Z')]);
+  assert.deepEqual((await reader.read()).runs.map((e) => e.run.id), ['z']);
+  fs.rmSync(path.join(dir, '2026-11-21.jsonl'));
+  assert.equal((await reader.read()).runs[0]?.rating, undefined);
+});
+
+test('HistoryReader reports a first partial history from the newest files, then the whole', async () => {
+  const dir = tempDir();
+  const perDay = Math.ceil(PARTIAL_AFTER_RUNS / 2) + 1;
+  for (const day of ['01', '02', '03', '04']) {
+    write(dir, `2026-11-${day}.jsonl`, Array.from({ length: perDay }, (_, i) => run(`${day}-${i}`, `2026-11-${day}T10:00:${String(i % 60).padStart(2, '0')}.000Z`)));
+  }
+  const partials: number[] = [];
+  let newestInPartial = '';
+  const whole = await new HistoryReader(dir).read((partial) => {
+    partials.push(partial.runs.length);
+    newestInPartial = partial.runs[0]?.run.id.slice(0, 2) ?? '';
+  });
+  assert.deepEqual(partials, [perDay * 2], 'one partial, after the two newest days');
+  assert.equal(newestInPartial, '04');
+  assert.equal(whole.runs.length, perDay * 4);
+});
+
+test('HistoryReader: reads asked for at once do not take appended lines twice', async () => {
+  const dir = tempDir();
+  write(dir, '2026-11-20.jsonl', Array.from({ length: 50 }, (_, i) => run(`r${i}`, `2026-11-20T10:00:${String(i).padStart(2, '0')}.000Z`)));
+  const reader = new HistoryReader(dir);
+  const results = await Promise.all([reader.read(), reader.read(), reader.read()]);
+  for (const r of results) assert.equal(r.runs.length, 50);
 });
