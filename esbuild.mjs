@@ -52,7 +52,7 @@ const builds = [
     logLevel: 'info',
   },
   {
-    entryPoints: { runPanel: 'webview/src/runPanel.ts' },
+    entryPoints: { runPanel: 'webview/src/runPanel.ts', playground: 'webview/src/playground/main.ts' },
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',

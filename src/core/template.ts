@@ -50,7 +50,6 @@ const BLOCKED_KEYS = new Set([
   '__lookupGetter__', '__lookupSetter__', 'caller', 'callee', 'arguments',
 ]);
 
-/* eslint-disable @typescript-eslint/no-empty-function -- only used to reach the constructors */
 const FORBIDDEN_VALUES = new Set<unknown>([
   Function,
   Object.getPrototypeOf(async function () {}).constructor,
@@ -61,7 +60,6 @@ const FORBIDDEN_VALUES = new Set<unknown>([
   typeof process === 'undefined' ? undefined : process,
   typeof require === 'undefined' ? undefined : require,
 ].filter((v) => v !== undefined));
-/* eslint-enable @typescript-eslint/no-empty-function */
 
 function isSafeValue(value: unknown): boolean {
   return !FORBIDDEN_VALUES.has(value);

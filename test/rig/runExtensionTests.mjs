@@ -13,8 +13,9 @@
 // --env: environment for the tests (set on code-server; the extension host
 //   inherits it). Repeatable.
 // --trust false: enable workspace trust so the folder opens untrusted
-//   (default true = trust switched off, everything allowed). Note that VS Code
-//   itself treats a window running extension tests as trusted.
+//   (default true = trust switched off, everything allowed). Checked: with
+//   --trust false the tests see vscode.workspace.isTrusted === false (the web
+//   workbench does not auto-trust a test window).
 // --artifacts: where code-server.log, the renderer logs and a timeout
 //   screenshot go (default .test-artifacts/integration).
 //

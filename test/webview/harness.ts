@@ -29,11 +29,15 @@ function findRepoRoot(from: string): string {
 export const repoRoot = findRepoRoot(__dirname);
 export const screenshotDir = path.join(repoRoot, '.test-artifacts', 'webview');
 
+/** The webviews the harness can load: the run panel, the playground view. */
+export type WebviewEntry = 'runPanel' | 'playground';
+const ENTRY_SOURCES: Record<WebviewEntry, string[]> = { runPanel: ['runPanel.ts'], playground: ['playground', 'main.ts'] };
+
 /** Builds the webview bundle exactly as esbuild.mjs does, into a temporary directory. */
-async function buildBundle(outDir: string): Promise<string> {
-  const outfile = path.join(outDir, 'runPanel.js');
+async function buildBundle(outDir: string, entry: WebviewEntry): Promise<string> {
+  const outfile = path.join(outDir, `${entry}.js`);
   await esbuild.build({
-    entryPoints: [path.join(repoRoot, 'webview', 'src', 'runPanel.ts')],
+    entryPoints: [path.join(repoRoot, 'webview', 'src', ...ENTRY_SOURCES[entry])],
     outfile,
     bundle: true,
     platform: 'browser',
@@ -75,7 +79,7 @@ const STUB = `
 })();
 `;
 
-function pageHtml(origin: string, nonce: string): string {
+function pageHtml(origin: string, nonce: string, entry: WebviewEntry): string {
   // The same policy as src/vscode/runPanel.ts, with the server's origin as cspSource. The
   // toolkit (FAST) needs 'unsafe-inline' styles: it probes :focus-visible with a <style> element
   // and vscode-progress-ring has a style attribute; without it, those are blocked (and logged).
@@ -93,13 +97,13 @@ function pageHtml(origin: string, nonce: string): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${origin}/harness/dark-plus.css">
-<link rel="stylesheet" href="${origin}/media/runPanel.css">
+<link rel="stylesheet" href="${origin}/media/${entry}.css">
 <title>Run Prompt</title>
 <script nonce="${nonce}">${STUB}</script>
 </head>
 <body class="vscode-dark">
 <div id="app"></div>
-<script nonce="${nonce}" src="${origin}/dist/webview/runPanel.js"></script>
+<script nonce="${nonce}" src="${origin}/dist/webview/${entry}.js"></script>
 </body>
 </html>`;
 }
@@ -127,12 +131,12 @@ export class Harness {
     readonly origin: string,
   ) {}
 
-  static async start(): Promise<Harness> {
+  static async start(entry: WebviewEntry = 'runPanel'): Promise<Harness> {
     const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-webview-'));
-    const bundle = await buildBundle(tempDir);
+    const bundle = await buildBundle(tempDir, entry);
     const files: Record<string, [string, string]> = {
-      '/dist/webview/runPanel.js': [bundle, 'text/javascript'],
-      '/media/runPanel.css': [path.join(repoRoot, 'media', 'runPanel.css'), 'text/css'],
+      [`/dist/webview/${entry}.js`]: [bundle, 'text/javascript'],
+      [`/media/${entry}.css`]: [path.join(repoRoot, 'media', `${entry}.css`), 'text/css'],
       '/harness/dark-plus.css': [path.join(repoRoot, 'test', 'webview', 'harness', 'dark-plus.css'), 'text/css'],
     };
     let origin = '';
@@ -141,7 +145,7 @@ export class Harness {
       if (url.pathname === '/') {
         const nonce = randomBytes(16).toString('base64');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(pageHtml(origin, nonce));
+        res.end(pageHtml(origin, nonce, entry));
         return;
       }
       const file = files[url.pathname];

@@ -2,7 +2,10 @@
  * The streamed output of one run: a <pre> that only ever grows by text nodes.
  *
  * Deltas are buffered and written at most once per animation frame (with a timer as a fallback,
- * because a hidden webview gets no frames). Text goes into a Text node with `appendData`; once
+ * because a hidden webview gets no frames). Every view of the page flushes in the same frame callback,
+ * all writes first and then the scrolling, so several streams side by side (the playground's columns)
+ * cost one layout per frame, not one per stream; whether a view follows its end is tracked from scroll
+ * events rather than measured at each flush. Text goes into a Text node with `appendData`; once
  * that node holds CHUNK characters a new one is started, so a long stream never recopies
  * everything it has shown. The element's textContent is exactly the concatenation of the deltas.
  */
@@ -10,14 +13,48 @@ import { h } from './dom';
 
 const CHUNK = 64 * 1024;
 const FALLBACK_FLUSH_MS = 100;
+/**
+ * Past this many characters a view is written at most every LARGE_FLUSH_MS instead of every frame: laying out a
+ * long wrapped text costs more with every write, and a fast stream would otherwise keep the page busy with layout
+ * (the last text is still written at once when the run finishes: see flush()).
+ */
+const LARGE_CHARS = 32 * 1024;
+const LARGE_FLUSH_MS = 250;
+
+/** Views with buffered text, flushed together. */
+const dirty = new Set<OutputView>();
+let frame: number | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+function schedule(view: OutputView): void {
+  dirty.add(view);
+  if (view.shownLength > LARGE_CHARS) {
+    timer ??= setTimeout(flushAll, LARGE_FLUSH_MS);
+    return;
+  }
+  frame ??= requestAnimationFrame(flushAll);
+  timer ??= setTimeout(flushAll, FALLBACK_FLUSH_MS);
+}
+
+/** Write every dirty view's text, then scroll the ones that follow their end: one layout for all. */
+function flushAll(): void {
+  if (frame !== undefined) cancelAnimationFrame(frame);
+  if (timer !== undefined) clearTimeout(timer);
+  frame = undefined;
+  timer = undefined;
+  const views = [...dirty];
+  dirty.clear();
+  const written = views.filter((v) => v.writePending());
+  for (const v of written) v.scrollIfFollowing();
+}
 
 export class OutputView {
   readonly element: HTMLPreElement;
   private pending: string[] = [];
   private current: Text | null = null;
   private shown = 0;
-  private frame: number | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the view shows its end (the person has not scrolled up), kept from scroll events. */
+  private following = true;
 
   constructor(label: string, initial: string) {
     this.element = h('pre', {
@@ -29,6 +66,10 @@ export class OutputView {
       tabindex: '0',
     });
     if (initial) this.write(initial);
+    this.element.addEventListener('scroll', () => {
+      const pre = this.element;
+      this.following = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
+    }, { passive: true });
   }
 
   /** Number of UTF-16 code units now in the DOM. */
@@ -44,23 +85,27 @@ export class OutputView {
   append(text: string): void {
     if (!text) return;
     this.pending.push(text);
-    if (this.frame === undefined) this.frame = requestAnimationFrame(() => this.flush());
-    if (this.timer === undefined) this.timer = setTimeout(() => this.flush(), FALLBACK_FLUSH_MS);
+    schedule(this);
   }
 
-  /** Writes any buffered text to the DOM now. */
+  /** Writes any buffered text to the DOM now (and that of every other view waiting for the next frame). */
   flush(): void {
-    if (this.frame !== undefined) cancelAnimationFrame(this.frame);
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.frame = undefined;
-    this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const text = this.pending.join('');
+    if (this.pending.length > 0) dirty.add(this);
+    flushAll();
+  }
+
+  /** Write the buffered text; false when there was none. */
+  writePending(): boolean {
+    if (this.pending.length === 0) return false;
+    const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('');
     this.pending = [];
-    const pre = this.element;
-    const following = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
     this.write(text);
-    if (following) pre.scrollTop = pre.scrollHeight;
+    return true;
+  }
+
+  /** Keep the end in view, unless the person scrolled up. */
+  scrollIfFollowing(): void {
+    if (this.following) this.element.scrollTop = this.element.scrollHeight;
   }
 
   private write(text: string): void {

@@ -1,0 +1,270 @@
+/**
+ * The Playground view (`promptLab.playground`), host side: a WebviewView in the Prompt Lab view container where
+ * a person edits messages, variables and parameters, runs them on up to four deployments side by side, rates
+ * the outputs and saves what works as a .prompt.json. The model is the core's (src/core/playground.ts, loaded
+ * lazily with the rest of the core); runs go through RunController.runTemplate, so they are prepared, logged
+ * (`source: "playground"`) and reported like Run Prompt's. Messages are typed in src/playgroundProtocol.ts;
+ * the webview is webview/src/playground/.
+ *
+ * Runs of a playground that was not loaded from a file are logged with the prompt path "playground" (a virtual
+ * name: no such file exists) in the first workspace folder; after "Load from the active editor" or "Save as",
+ * with that file's workspace-relative path.
+ */
+import { performance } from 'node:perf_hooks';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  type PlaygroundColumn, type PlaygroundHostMessage, type PlaygroundState, MAX_PLAYGROUND_DEPLOYMENTS, isPlaygroundState, isPlaygroundWebviewMessage,
+} from '../playgroundProtocol';
+import { affectsPromptLab, readSettings } from './config';
+import { loadCore } from './core';
+import { PlaygroundColumnRun } from './playgroundColumn';
+import type { RunController } from './runController';
+import { renderHtml } from './runPanel';
+
+export const PLAYGROUND_VIEW_ID = 'promptLab.playground';
+const STATE_KEY = 'promptLab.playground.state';
+
+/** A column confirmed it shows its finished run (run/rendered): what the playground benchmark reads. */
+export interface PlaygroundRenderedEvent {
+  runId: string;
+  column: number;
+  deployment: string;
+  outputLength: number;
+  /** performance.now() in the extension host of the column's last text delta, and of the confirmation. */
+  lastTextAt: number;
+  renderedAt: number;
+}
+
+export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  private ready = false;
+  private readonly queue: PlaygroundHostMessage[] = [];
+  private columns: PlaygroundColumnRun[] = [];
+  /** Where each run of this session belongs, for ratings. */
+  private readonly runUris = new Map<string, vscode.Uri>();
+  private lastRun: PlaygroundState | undefined;
+  private lastPromptUri: vscode.Uri | undefined;
+  private readyWaiters: (() => void)[] = [];
+  private readonly viewDisposables: vscode.Disposable[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly renderedEmitter = new vscode.EventEmitter<PlaygroundRenderedEvent>();
+  /** Fires when a column confirms its finished run. */
+  readonly onDidRender = this.renderedEmitter.event;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly workspaceState: vscode.Memento,
+    private readonly runs: RunController,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      this.renderedEmitter,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (affectsPromptLab(e)) this.post({ method: 'playground/deployments', params: { deployments: deploymentKeys() } });
+      }),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    for (const d of this.viewDisposables.splice(0)) d.dispose();
+    this.view = view;
+    this.ready = false;
+    view.webview.options = {
+      enableScripts: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    };
+    view.webview.html = renderHtml(view.webview, this.extensionUri, 'playground', 'Prompt Lab playground');
+    this.viewDisposables.push(
+      view.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
+      view.onDidDispose(() => {
+        if (this.view === view) {
+          this.view = undefined;
+          this.ready = false;
+        }
+      }),
+    );
+  }
+
+  /** Resolves once the view is shown and its webview said `ready`. */
+  whenReady(): Promise<void> {
+    return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Run `state` on its deployments, as the view's Run button does. @returns the columns, or why nothing ran. */
+  async run(state: PlaygroundState): Promise<PlaygroundColumn[] | string> {
+    if (state.deployments.length === 0) return 'Pick a deployment to run on.';
+    if (!vscode.workspace.isTrusted) return 'Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.';
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return 'Open a folder first: runs are logged in the workspace.';
+    const core = loadCore();
+    const problems = core.playground.problemsOf(state, deploymentKeys());
+    if (problems.length > 0) return problems.join(' ');
+    const sourceUri = state.sourcePath ? vscode.Uri.joinPath(folder.uri, state.sourcePath) : undefined;
+    const promptUri = sourceUri ?? vscode.Uri.joinPath(folder.uri, core.playground.PLAYGROUND_PROMPT_PATH);
+    const promptPath = state.sourcePath ?? core.playground.PLAYGROUND_PROMPT_PATH;
+    for (const column of this.columns) column.dispose();
+    this.lastRun = state;
+    const inputs = core.playground.inputValues(state);
+    this.lastPromptUri = promptUri;
+    const post = (m: PlaygroundHostMessage): void => {
+      if (m.method === 'run/started') this.runUris.set(m.params.runId, promptUri);
+      this.post(m);
+    };
+    this.columns = state.deployments.slice(0, MAX_PLAYGROUND_DEPLOYMENTS).map((deployment, i) => new PlaygroundColumnRun(i, deployment, post));
+    this.log.info(`[playground] run on ${this.columns.map((c) => c.deployment).join(', ')}`);
+    const columns = this.columns.map((c) => ({ column: c.column, deployment: c.deployment }));
+    this.post({ method: 'playground/columns', params: { columns } });
+    for (const column of this.columns) {
+      const prompt = core.playground.toPromptFile(state, column.deployment);
+      this.runs.runTemplate({
+        prompt, promptName: state.name, promptPath, promptUri, deploymentKey: column.deployment, inputs, source: 'playground', sink: column, signal: column.controller.signal,
+      }).then(
+        (outcome) => {
+          if (!outcome) column.notRun(state.name, 'Not run.');
+        },
+        (err: unknown) => {
+          this.log.error(`[playground] ${column.deployment}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          column.notRun(state.name, `Could not run: ${err instanceof Error ? err.message : String(err)}`);
+        },
+      );
+    }
+    return columns;
+  }
+
+  private post(message: PlaygroundHostMessage): void {
+    if (!this.ready || !this.view) {
+      this.queue.push(message);
+      return;
+    }
+    void this.view.webview.postMessage(message);
+  }
+
+  private async receive(message: unknown): Promise<void> {
+    if (!isPlaygroundWebviewMessage(message)) return;
+    switch (message.method) {
+      case 'ready': {
+        this.ready = true;
+        const saved = this.workspaceState.get<unknown>(STATE_KEY);
+        void this.view?.webview.postMessage({ method: 'playground/init', params: { state: isPlaygroundState(saved) ? saved : null, deployments: deploymentKeys() } } satisfies PlaygroundHostMessage);
+        for (const queued of this.queue.splice(0)) void this.view?.webview.postMessage(queued);
+        for (const resolve of this.readyWaiters.splice(0)) resolve();
+        return;
+      }
+      case 'playground/state':
+        await this.workspaceState.update(STATE_KEY, message.params.state);
+        return;
+      case 'playground/analyze': {
+        const { requestId, messages, parameters } = message.params;
+        this.post({ method: 'playground/analyzed', params: { requestId, analysis: loadCore().playground.analyzePlayground(messages, parameters) } });
+        return;
+      }
+      case 'playground/load': {
+        const { requestId } = message.params;
+        const result = await this.load();
+        this.post(typeof result === 'string'
+          ? { method: 'playground/failed', params: { requestId, message: result } }
+          : { method: 'playground/loaded', params: { requestId, state: result } });
+        return;
+      }
+      case 'playground/save': {
+        const { requestId, state } = message.params;
+        const result = await this.save(state).catch((err: unknown): { message: string; cancelled?: boolean } => ({ message: `Could not save: ${err instanceof Error ? err.message : String(err)}` }));
+        this.post('path' in result
+          ? { method: 'playground/saved', params: { requestId, path: result.path } }
+          : { method: 'playground/failed', params: { requestId, message: result.message, ...(result.cancelled ? { cancelled: true } : {}) } });
+        return;
+      }
+      case 'playground/run': {
+        const { requestId, state } = message.params;
+        const result = await this.run(state);
+        this.post(typeof result === 'string'
+          ? { method: 'playground/failed', params: { requestId, message: result } }
+          : { method: 'playground/runStarted', params: { requestId, columns: result } });
+        return;
+      }
+      case 'run/stop':
+        this.columns.find((c) => c.column === message.params.column)?.stop();
+        return;
+      case 'run/stopAll':
+        for (const column of this.columns) column.stop();
+        return;
+      case 'run/rendered': {
+        const column = this.columns.find((c) => c.runId === message.params.runId);
+        if (column) {
+          this.renderedEmitter.fire({
+            runId: message.params.runId, column: column.column, deployment: column.deployment, outputLength: message.params.outputLength,
+            lastTextAt: column.lastTextAt, renderedAt: performance.now(),
+          });
+        }
+        return;
+      }
+      case 'error/action': {
+        const { action, deployment } = message.params;
+        if (action === 'retry' && this.lastRun) await this.run(this.lastRun);
+        else if (action !== 'retry' && action !== 'openPrompt') await this.runs.performAction(action, this.lastPromptUri ?? this.extensionUri, deployment);
+        return;
+      }
+      case 'rating/submit': {
+        const { requestId, runId, rating } = message.params;
+        const uri = this.runUris.get(runId);
+        if (!uri) {
+          this.post({ method: 'rating/failed', params: { requestId, runId, message: 'This run is not in the log yet; rate it once it has finished.' } });
+          return;
+        }
+        await this.runs.rate(uri, runId, rating).then(
+          (saved) => this.post({ method: 'rating/saved', params: { requestId, runId, rating: saved } }),
+          (err: unknown) => this.post({ method: 'rating/failed', params: { requestId, runId, message: err instanceof Error ? err.message : String(err) } }),
+        );
+        return;
+      }
+    }
+  }
+
+  /** The playground of the active editor's .prompt.json, or why there is none. */
+  private async load(): Promise<PlaygroundState | string> {
+    const document = vscode.window.activeTextEditor?.document
+      ?? vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith('.prompt.json'))?.document;
+    if (!document || !document.uri.path.endsWith('.prompt.json')) return 'Open a .prompt.json file in the editor first.';
+    const core = loadCore();
+    const parsed = core.parsePromptFile(document.getText());
+    if (!parsed.prompt) return `${path.basename(document.uri.path)} cannot be read: ${parsed.problems[0]?.message ?? 'it is not a prompt file'}`;
+    const sourcePath = vscode.workspace.getWorkspaceFolder(document.uri) ? vscode.workspace.asRelativePath(document.uri, false) : undefined;
+    const state = core.playground.stateFromPromptFile(parsed.prompt, sourcePath ?? '', path.basename(document.uri.path, '.prompt.json'));
+    if (!sourcePath) delete state.sourcePath;
+    const known = new Set(deploymentKeys());
+    const unknown = state.deployments.filter((d) => !known.has(d));
+    if (unknown.length > 0) state.notes.push(`The deployment "${unknown.join('", "')}" is not in promptLab.deployments.`);
+    state.deployments = state.deployments.filter((d) => known.has(d));
+    return state;
+  }
+
+  /** Save `state` as a .prompt.json chosen in a save dialog and open it. */
+  private async save(state: PlaygroundState): Promise<{ path: string } | { message: string; cancelled?: boolean }> {
+    const core = loadCore();
+    const problems = core.playground.problemsOf(state, deploymentKeys());
+    if (problems.length > 0) return { message: `Not saved: ${problems.join(' ')}` };
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const slug = state.name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'playground';
+    const suggested = state.sourcePath && folder ? vscode.Uri.joinPath(folder.uri, state.sourcePath) : folder ? vscode.Uri.joinPath(folder.uri, `${slug}.prompt.json`) : undefined;
+    const chosen = await vscode.window.showSaveDialog({
+      title: 'Save the playground as a prompt file', saveLabel: 'Save Prompt', filters: { 'Prompt files': ['json'] }, ...(suggested ? { defaultUri: suggested } : {}),
+    });
+    if (!chosen) return { message: 'Not saved.', cancelled: true };
+    const target = chosen.path.endsWith('.prompt.json') ? chosen : chosen.with({ path: `${chosen.path.replace(/\.json$/, '')}.prompt.json` });
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(core.playground.promptFileText(state)));
+    await vscode.window.showTextDocument(target, { preview: false });
+    this.log.info(`[playground] saved ${target.toString()}`);
+    return { path: vscode.workspace.asRelativePath(target, false) };
+  }
+
+  dispose(): void {
+    for (const column of this.columns) column.dispose();
+    for (const d of [...this.viewDisposables.splice(0), ...this.disposables.splice(0)]) d.dispose();
+  }
+}
+
+/** The keys of promptLab.deployments (first workspace folder's scope). */
+function deploymentKeys(): string[] {
+  return Object.keys(readSettings(vscode.workspace.workspaceFolders?.[0]?.uri).deployments);
+}
