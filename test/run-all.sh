@@ -24,7 +24,8 @@ stage() {
   local log="$LOGS/$name.log" start end status p f
   start=$(date +%s)
   printf '\n=== %s: %s\n' "$name" "$*"
-  "$@" 2>&1 | tee "$log"
+  # A stage that hangs is stopped after STAGE_TIMEOUT seconds (a bounded CI run beats a hung one).
+  timeout --kill-after=30 "${STAGE_TIMEOUT:-1200}" "$@" 2>&1 | tee "$log"
   status=${PIPESTATUS[0]}
   end=$(date +%s)
   # Test counts: node --test's spec reporter ("ℹ pass N"), and our runners' "<word>: N passed, N failed".

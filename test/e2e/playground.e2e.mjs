@@ -98,7 +98,10 @@ try {
       const input = page.locator('.quick-input-widget input.input');
       await input.waitFor({ state: 'visible', timeout: 20000 });
       const target = path.join(workspaceDir, 'greeting.prompt.json');
+      // The save dialog fills in its default name after it shows: wait for it, or it overwrites what is typed.
+      await waitFor(async () => (await input.inputValue()).endsWith('.prompt.json'), 20000, 'the save dialog\'s default name');
       await input.fill(target);
+      await waitFor(async () => (await input.inputValue()) === target, 5000, 'the typed path');
       await page.keyboard.press('Enter');
       await activeTab(page, 'greeting.prompt.json').waitFor({ timeout: 20000 });
       const saved = JSON.parse(fs.readFileSync(target, 'utf8'));
