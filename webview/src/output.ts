@@ -7,7 +7,8 @@
  * cost one layout per frame, not one per stream; whether a view follows its end is tracked from scroll
  * events rather than measured at each flush. Text goes into a Text node with `appendData`; once
  * that node holds CHUNK characters a new one is started, so a long stream never recopies
- * everything it has shown. The element's textContent is exactly the concatenation of the deltas.
+ * everything it has shown (or, for the playground's columns, into blocks: see the constructor). The element's
+ * textContent is exactly the concatenation of the deltas.
  */
 import { h } from './dom';
 
@@ -55,8 +56,17 @@ export class OutputView {
   private shown = 0;
   /** Whether the view shows its end (the person has not scrolled up), kept from scroll events. */
   private following = true;
+  /** The current block ended at a break: the next text starts a new one. */
+  private blockFull = false;
 
-  constructor(label: string, initial: string) {
+  /**
+   * @param blockChars with a positive value the text goes into blocks (`<span class="run-output-block">`, shown
+   * as blocks) of about that many characters instead of bare text nodes: appending then lays out only the last
+   * block, not the whole output, which is what keeps several long outputs side by side cheap (the playground). A
+   * block ends after a line break where the text has one, otherwise after a space (a line then wraps a little
+   * early), so the blocks read as one text; the element's textContent is the same either way.
+   */
+  constructor(label: string, initial: string, private readonly blockChars = 0) {
     this.element = h('pre', {
       class: 'run-output',
       'data-testid': 'run-output',
@@ -109,12 +119,42 @@ export class OutputView {
   }
 
   private write(text: string): void {
+    this.shown += text.length;
+    if (this.blockChars > 0) {
+      this.writeBlocks(text);
+      return;
+    }
     if (this.current && this.current.length < CHUNK) {
       this.current.appendData(text);
     } else {
       this.current = document.createTextNode(text);
       this.element.append(this.current);
     }
-    this.shown += text.length;
+  }
+
+  private writeBlocks(text: string): void {
+    let rest = text;
+    while (rest) {
+      if (!this.current || this.blockFull) {
+        this.blockFull = false;
+        this.current = document.createTextNode('');
+        this.element.append(h('span', { class: 'run-output-block' }, this.current));
+      }
+      const room = this.blockChars - this.current.length;
+      if (rest.length <= room) {
+        this.current.appendData(rest);
+        return;
+      }
+      // The block is (about to be) full: end it at the last line break of the text, or else at its last space.
+      const newline = rest.lastIndexOf('\n');
+      const cut = (newline >= 0 ? newline : rest.lastIndexOf(' ')) + 1;
+      if (cut === 0) {
+        this.current.appendData(rest);
+        return;
+      }
+      this.current.appendData(rest.slice(0, cut));
+      this.blockFull = true;
+      rest = rest.slice(cut);
+    }
   }
 }
