@@ -52,6 +52,8 @@ stage contributions npm run --silent check:contributions
 stage build-tests npm run --silent build:tests
 stage unit node --test --test-reporter=spec --test-timeout=300000 out/test/unit/ out/test/webview/
 stage integration node test/rig/runExtensionTests.mjs --extension . --tests out/test/integration/index.js --timeout 600
+stage integration-restricted node test/rig/runExtensionTests.mjs --extension . --tests out/test/integration/index.js --timeout 600 \
+  --trust false --env "MOCHA_GREP=Restricted mode"
 for e2e in test/e2e/*.e2e.mjs; do
   stage "e2e-$(basename "$e2e" .e2e.mjs)" node "$e2e"
 done

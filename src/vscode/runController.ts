@@ -109,8 +109,9 @@ export class RunController implements vscode.Disposable {
       return undefined;
     }
     if (!vscode.workspace.isTrusted) {
-      const choice = await vscode.window.showWarningMessage('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.', 'Manage Workspace Trust');
-      if (choice) void vscode.commands.executeCommand('workbench.trust.manage');
+      // Not awaited: the command ends now, the notification stays until the person answers or closes it.
+      void vscode.window.showWarningMessage('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.', 'Manage Workspace Trust')
+        .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
       return undefined;
     }
 
