@@ -1,9 +1,10 @@
 /**
  * Hover over a variable in a message's template: the input's description and default value, or that the
- * variable is not declared.
+ * variable is not declared. Hover over the `deployment` value: the deployment and variant a run would use.
  */
 import * as vscode from 'vscode';
 import { inputDocumentation } from './completion';
+import { readSettings } from './config';
 import { loadCore } from './core';
 import type { PromptDiagnostics } from './diagnostics';
 
@@ -14,7 +15,7 @@ export class PromptHovers implements vscode.HoverProvider {
     const analysis = this.diagnostics.analysis(document);
     const offset = document.offsetAt(position);
     const message = loadCore().analyze.messageAt(analysis, offset);
-    if (!message) return undefined;
+    if (!message) return this.deploymentHover(document, analysis, offset);
     const map = message.map();
     const index = map.fromDocument(offset);
     const use = message.analysis.uses.find((u) => index >= u.start && index <= u.start + u.name.length);
@@ -28,6 +29,25 @@ export class PromptHovers implements vscode.HoverProvider {
     }
     const md = new vscode.MarkdownString().appendMarkdown(`**Input** \`${use.name}\`${input.type ? ` (${input.type})` : ''}\n\n`);
     md.appendMarkdown(inputDocumentation(input).value);
+    return new vscode.Hover(md, range);
+  }
+
+  /** Over the value of `"deployment"`: which variant the routing context picks, and where it sends. Never the key. */
+  private deploymentHover(document: vscode.TextDocument, analysis: ReturnType<PromptDiagnostics['analysis']>, offset: number): vscode.Hover | undefined {
+    const node = analysis.tree?.children?.find((p) => p.children?.[0]?.value === 'deployment')?.children?.[1];
+    if (!node || node.type !== 'string' || offset < node.offset || offset > node.offset + node.length) return undefined;
+    const range = new vscode.Range(document.positionAt(node.offset), document.positionAt(node.offset + node.length));
+    const settings = readSettings(document.uri);
+    const context = Object.entries(settings.context).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
+    const md = new vscode.MarkdownString();
+    md.isTrusted = false;
+    try {
+      const d = loadCore().resolveDeployment(String(node.value), settings.deployments, settings.context);
+      md.appendMarkdown(`**Deployment** \`${d.key}\`, variant **${d.variant}** (context: ${context})\n\n`);
+      md.appendMarkdown(`Provider: ${d.provider}  \nModel: ${d.model}  \nURL: ${d.baseURL}`);
+    } catch (err) {
+      md.appendText((err as Error).message);
+    }
     return new vscode.Hover(md, range);
   }
 }

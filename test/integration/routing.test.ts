@@ -114,3 +114,34 @@ describe('Routing and the deployment status bar', function () {
     assert.equal(outcome?.record.id, runs[1]?.id);
   });
 });
+
+describe('Hover over the deployment', function () {
+  this.timeout(60000);
+  let server: ReplayServer;
+  const config = () => vscode.workspace.getConfiguration('promptLab');
+
+  before(async () => {
+    server = await startReplayServer();
+    await config().update('deployments', {
+      chat: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage', variants: [{ name: 'staging', when: { environment: 'staging' }, model: 'replay/mistral/vercel-stream-text' }] },
+    }, vscode.ConfigurationTarget.Workspace);
+    await config().update('context', { environment: 'staging' }, vscode.ConfigurationTarget.Workspace);
+  });
+
+  after(async () => {
+    await config().update('deployments', undefined, vscode.ConfigurationTarget.Workspace);
+    await config().update('context', undefined, vscode.ConfigurationTarget.Workspace);
+    await server?.close();
+  });
+
+  it('shows the variant the context picks, with its model and URL', async () => {
+    const text = '{\n  "deployment": "chat",\n  "messages": [{ "role": "user", "content": "hi" }]\n}\n';
+    const uri = await writePromptText('hover-deployment.prompt.json', text);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(1, 19));
+    const contents = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : (c as vscode.MarkdownString).value))).join('\n');
+    assert.match(contents, /\*\*Deployment\*\* `chat`, variant \*\*staging\*\* \(context: environment=staging\)/);
+    assert.match(contents, /Model: replay\/mistral\/vercel-stream-text/);
+    assert.ok(contents.includes(`URL: ${server.baseURL}`));
+  });
+});
