@@ -44,7 +44,7 @@ export function createClient(deployment: ResolvedDeployment, options: ClientOpti
 
 function newClient(deployment: ResolvedDeployment, options: ClientOptions): OpenAI {
   const headers: Record<string, string | null> = { ...deployment.headers };
-  if (options.apiKey === undefined) {
+  if (options.apiKey === undefined && !options.azureADTokenProvider) {
     // The SDK insists on a key; for a server that needs none, send no credential header at all.
     headers.Authorization = null;
     headers['api-key'] = null;
@@ -58,7 +58,7 @@ function newClient(deployment: ResolvedDeployment, options: ClientOptions): Open
   if (deployment.azure && options.azureADTokenProvider) {
     const { apiKey: _key, defaultHeaders, ...rest } = common;
     return new AzureOpenAI({
-      ...rest, defaultHeaders: { ...defaultHeaders, 'api-key': null }, azureADTokenProvider: options.azureADTokenProvider,
+      ...rest, defaultHeaders, azureADTokenProvider: options.azureADTokenProvider,
       endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion,
     });
   }

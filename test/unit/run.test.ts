@@ -204,3 +204,15 @@ test('a stream that ends without a finish_reason is an error that keeps its part
   assert.equal(received, syntheticText(10));
   assert.equal(logged(cut.record.id)[0]?.output, syntheticText(10));
 });
+
+test('Azure with Entra ID: the token provider\'s token is sent as a bearer token, and no api-key', async () => {
+  const d = deployment({ provider: 'azure', endpoint: server.url, deployment: 'replay/azure/vercel-model-router-stream-usage', apiVersion: '2024-10-21', auth: 'entra' });
+  assert.equal(d.needsKey, false);
+  let asked = 0;
+  const { record } = await executeRun(request(d, { azureADTokenProvider: async () => { asked++; return 'entra-token-123'; } }));
+  assert.equal(record.status, 'ok', record.error?.message);
+  const sent = server.requests.at(-1);
+  assert.equal(sent?.headers.authorization, 'Bearer entra-token-123');
+  assert.equal(sent?.headers['api-key'], undefined);
+  assert.equal(asked, 1);
+});
