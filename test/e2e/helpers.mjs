@@ -38,12 +38,15 @@ export function scriptName() {
  * host), name (artifact folder; default the script name), workspaceTrust
  * (default false: trust switched off), settings (more user settings),
  * timeoutMs (whole session, default 300000), cache (rig folder), extension
- * (folder to install; default $PROMPT_LAB_E2E_EXTENSION or this repo).
+ * (folder to install; default $PROMPT_LAB_E2E_EXTENSION or this repo),
+ * extraExtensions (more extension folders, relative to the repo, to link
+ * into the session's extensions dir, e.g. test-only ones), extraArgs (more code-server arguments).
  */
 export async function withVSCode(options, fn) {
   const {
     workspace = 'examples', env = {}, name = scriptName(), workspaceTrust = false, settings = {},
     timeoutMs = 300000, cache = defaultCache(), extension = process.env.PROMPT_LAB_E2E_EXTENSION || REPO_ROOT,
+    extraExtensions = [], extraArgs = [],
   } = options || {};
   const clock = makeClock(`[${name}] `);
   const rig = rigPaths(cache);
@@ -81,9 +84,10 @@ export async function withVSCode(options, fn) {
 
   let timer;
   try {
-    const id = installExtension(extension, extensionsDir);
-    server = await startCodeServer({ entry: rig.entry, stateDir, extensionsDir, env, workspaceTrust, settings });
-    clock.lap(`code-server ready at ${server.url} with ${id}`);
+    const ids = [installExtension(extension, extensionsDir),
+      ...extraExtensions.map((dir) => installExtension(path.resolve(REPO_ROOT, dir), extensionsDir))];
+    server = await startCodeServer({ entry: rig.entry, stateDir, extensionsDir, env, workspaceTrust, settings, extraArgs });
+    clock.lap(`code-server ready at ${server.url} with ${ids.join(', ')}`);
     context = await launchBrowser({ ...rig, userDataDir: path.join(stateDir, 'chromium') });
     page = await openWorkbench(context, server.url, workspaceDir);
     clock.lap(`workbench open on ${workspaceDir}`);

@@ -141,10 +141,13 @@ export const DEFAULT_SETTINGS = Object.freeze({
  *  - settings: more user settings. With a long-lived stateDir, settings a
  *    person changed are kept; only `settings` and the trust switch override them.
  *  - log: 'file' (default, into stateDir/code-server.log) or 'inherit'
+ *  - extraArgs: more code-server arguments, appended as given. Only options
+ *    code-server itself knows (`--help`); it exits on others, e.g. 4.100.3
+ *    has no `--disable-extension`.
  */
 export async function startCodeServer({
   entry, stateDir, extensionsDir, env = {}, port = 0, host = '127.0.0.1',
-  workspaceTrust = false, settings = {}, timeoutMs = 60000, log = 'file',
+  workspaceTrust = false, settings = {}, timeoutMs = 60000, log = 'file', extraArgs = [],
 }) {
   stateDir = path.resolve(stateDir);
   extensionsDir = path.resolve(extensionsDir || path.join(stateDir, 'extensions'));
@@ -169,6 +172,7 @@ export async function startCodeServer({
     '--disable-telemetry', '--disable-update-check',
     '--disable-getting-started-override', '--disable-proxy', '--ignore-last-opened'];
   if (!workspaceTrust) args.push('--disable-workspace-trust');
+  args.push(...extraArgs);
   const child = spawn(process.execPath, args, {
     detached: true, // own process group: stop() ends the server and its extension/pty hosts together
     stdio: ['ignore', 'pipe', 'pipe'],
