@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT } from './helpers.mjs';
+import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startReplayServer } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
@@ -46,11 +46,6 @@ prompt('keyed', 'keyed');
 prompt('switch', 'limited');
 process.on('exit', () => fs.rmSync(workspace, { recursive: true, force: true }));
 
-function logLines(dir) {
-  const runs = path.join(dir, '.promptlab', 'runs');
-  if (!fs.existsSync(runs)) return [];
-  return fs.readdirSync(runs).flatMap((f) => fs.readFileSync(path.join(runs, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
-}
 
 /** The modal dialog of the workbench, and a click on its button labelled `label`. */
 async function answerDialog(page, text, label) {

@@ -192,3 +192,10 @@ export async function waitFor(check, timeoutMs = 20000, what = 'condition') {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Every line of the run log under `dir` (a workspace folder), day files in date order. */
+export function logLines(dir) {
+  const runs = path.join(dir, '.promptlab', 'runs');
+  if (!fs.existsSync(runs)) return [];
+  return fs.readdirSync(runs).sort().flatMap((f) => fs.readFileSync(path.join(runs, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+}

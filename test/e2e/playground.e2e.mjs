@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { activeTab, e2eMain, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT } from './helpers.mjs';
+import { activeTab, e2eMain, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startReplayServer, syntheticText } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
@@ -27,11 +27,6 @@ fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), settingsText
     "slow": { "provider": "openai-compatible", "baseURL": "${server.baseURL}", "model": "synthetic/slow?chunks=400&delayMs=50" },`));
 process.on('exit', () => fs.rmSync(workspace, { recursive: true, force: true }));
 
-function logLines(dir) {
-  const runs = path.join(dir, '.promptlab', 'runs');
-  if (!fs.existsSync(runs)) return [];
-  return fs.readdirSync(runs).flatMap((f) => fs.readFileSync(path.join(runs, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
-}
 
 try {
   await e2eMain({ name: 'playground', workspace }, [

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT } from './helpers.mjs';
+import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startReplayServer } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
@@ -23,11 +23,6 @@ const settings = path.join(workspace, '.vscode', 'settings.json');
 fs.writeFileSync(settings, fs.readFileSync(settings, 'utf8').replaceAll('http://127.0.0.1:18931', server.url));
 process.on('exit', () => fs.rmSync(workspace, { recursive: true, force: true }));
 
-function logLines(dir) {
-  const runs = path.join(dir, '.promptlab', 'runs');
-  if (!fs.existsSync(runs)) return [];
-  return fs.readdirSync(runs).sort().flatMap((f) => fs.readFileSync(path.join(runs, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
-}
 
 /** The newest rating line of run `id` in the log (the last line written wins a tie of `at`). */
 function newestRating(dir, id) {

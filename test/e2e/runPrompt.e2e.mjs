@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT } from './helpers.mjs';
+import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startReplayServer, syntheticText } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
@@ -45,11 +45,6 @@ fs.writeFileSync(path.join(workspace, 'slow.prompt.json'), JSON.stringify({
 }, null, 2));
 process.on('exit', () => fs.rmSync(workspace, { recursive: true, force: true }));
 
-function logLines(dir) {
-  const runs = path.join(dir, '.promptlab', 'runs');
-  if (!fs.existsSync(runs)) return [];
-  return fs.readdirSync(runs).flatMap((f) => fs.readFileSync(path.join(runs, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
-}
 
 try {
   await e2eMain({ name: 'runPrompt', workspace }, [

@@ -6,6 +6,8 @@
  * reload behaves like VS Code hiding and showing the panel. Host messages are delivered with
  * `window.postMessage`, as MessageEvent data, the way VS Code delivers them.
  */
+import assert from 'node:assert/strict';
+import { after, afterEach, before } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -264,3 +266,34 @@ export class PanelPage {
 }
 
 export type { PageGlobals };
+
+/**
+ * Register the hooks every run-panel test file needs (node:test): one Harness for the file, and after each test a
+ * check that the page it opened had no page errors, no CSP violations and no request off the machine.
+ * @returns `open(viewport?)`: a new page of the panel, checked after the test.
+ */
+export function useRunPanelHarness(): (viewport?: { width: number; height: number }) => Promise<PanelPage> {
+  let harness: Harness | undefined;
+  let current: PanelPage | undefined;
+  before(async () => {
+    harness = await Harness.start();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+  afterEach(async () => {
+    if (!current) return;
+    const panel = current;
+    current = undefined;
+    const violations = await panel.violations();
+    await panel.page.context().close();
+    assert.deepEqual(panel.errors, [], 'page errors');
+    assert.deepEqual(violations, [], 'CSP violations');
+    assert.deepEqual(panel.blocked, [], 'requests to non-loopback hosts');
+  });
+  return async (viewport) => {
+    if (!harness) throw new Error('the harness is not started');
+    current = await harness.open(viewport);
+    return current;
+  };
+}

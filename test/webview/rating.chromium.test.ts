@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RatingView, RunFinishedParams, RunStartedParams, WebviewMessage } from '../../src/protocol';
-import { Harness, type PanelPage, screenshotDir } from './harness';
+import { type PanelPage, screenshotDir, useRunPanelHarness } from './harness';
 
 type Submit = Extract<WebviewMessage, { method: 'rating/submit' }>;
 
@@ -17,32 +17,8 @@ interface InPage {
   sessionStorage: { getItem(key: string): string | null; setItem(key: string, value: string): void };
 }
 
-let harness: Harness;
-let current: PanelPage | undefined;
-
-before(async () => {
-  harness = await Harness.start();
-});
-
-after(async () => {
-  await harness?.close();
-});
-
-afterEach(async () => {
-  if (!current) return;
-  const panel = current;
-  current = undefined;
-  const violations = await panel.violations();
-  await panel.page.context().close();
-  assert.deepEqual(panel.errors, [], 'page errors');
-  assert.deepEqual(violations, [], 'CSP violations');
-  assert.deepEqual(panel.blocked, [], 'requests to non-loopback hosts');
-});
-
-async function open(viewport?: { width: number; height: number }): Promise<PanelPage> {
-  current = await harness.open(viewport);
-  return current;
-}
+/** A new page of the panel; each test's page is checked for errors, CSP violations and off-machine requests. */
+const open = useRunPanelHarness();
 
 const OUTPUT = 'Summary: the customer cannot sign in after the 2.3 update.\nNext step: ship the 2.3.1 hotfix.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

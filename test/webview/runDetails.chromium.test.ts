@@ -7,38 +7,14 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RunFinishedParams, RunStartedParams, ToolCallView } from '../../src/protocol';
 import { StreamAssembler } from '../../src/core/streamAssembly';
 import { checkStructuredOutput, formatArguments } from '../../src/core/structured';
-import { Harness, type PanelPage, repoRoot, screenshotDir } from './harness';
+import { type PanelPage, repoRoot, screenshotDir, useRunPanelHarness } from './harness';
 
-let harness: Harness;
-let current: PanelPage | undefined;
-
-before(async () => {
-  harness = await Harness.start();
-});
-
-after(async () => {
-  await harness?.close();
-});
-
-afterEach(async () => {
-  if (!current) return;
-  const panel = current;
-  current = undefined;
-  const violations = await panel.violations();
-  await panel.page.context().close();
-  assert.deepEqual(panel.errors, [], 'page errors');
-  assert.deepEqual(violations, [], 'CSP violations');
-  assert.deepEqual(panel.blocked, [], 'requests to non-loopback hosts');
-});
-
-async function open(viewport?: { width: number; height: number }): Promise<PanelPage> {
-  current = await harness.open(viewport);
-  return current;
-}
+/** A new page of the panel; each test's page is checked for errors, CSP violations and off-machine requests. */
+const open = useRunPanelHarness();
 
 /** What the in-page callbacks use (the test tsconfig has no DOM lib): cast `globalThis` to it inside each callback. */
 interface InPage {

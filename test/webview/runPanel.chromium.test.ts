@@ -6,37 +6,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { RunFinishedParams, RunStartedParams } from '../../src/protocol';
-import { Harness, type PageGlobals, type PanelPage, screenshotDir } from './harness';
+import { type PageGlobals, screenshotDir, useRunPanelHarness } from './harness';
 
-let harness: Harness;
-let current: PanelPage | undefined;
-
-before(async () => {
-  harness = await Harness.start();
-});
-
-after(async () => {
-  await harness?.close();
-});
-
-/** Every test ends with no page errors, no CSP violations and no request off the machine. */
-afterEach(async () => {
-  if (!current) return;
-  const panel = current;
-  current = undefined;
-  const violations = await panel.violations();
-  await panel.page.context().close();
-  assert.deepEqual(panel.errors, [], 'page errors');
-  assert.deepEqual(violations, [], 'CSP violations');
-  assert.deepEqual(panel.blocked, [], 'requests to non-loopback hosts');
-});
-
-async function open(viewport?: { width: number; height: number }): Promise<PanelPage> {
-  current = await harness.open(viewport);
-  return current;
-}
+/** A new page of the panel; each test's page is checked for errors, CSP violations and off-machine requests. */
+const open = useRunPanelHarness();
 
 function started(runId: string, overrides: Partial<RunStartedParams> = {}): RunStartedParams {
   return {
