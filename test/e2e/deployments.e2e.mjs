@@ -32,7 +32,10 @@ function writeSettings(dir, moved = false) {
         provider: 'openai', baseURL: server.baseURL, model: 'replay/mistral/vercel-stream-text', apiKeyEnv: 'PROMPT_LAB_E2E_UNSET_KEY',
         ...(moved ? { variants: [{ name: 'moved', when: {}, baseURL: localhostBase }] } : {}),
       },
-      other: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/vllm/crusoe-vllm-0.24-stream-usage' },
+      other: {
+        provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/vllm/crusoe-vllm-0.24-stream-usage',
+        variants: [{ name: 'staging', when: { environment: 'staging' }, model: 'replay/mistral/vercel-stream-text' }],
+      },
     },
     // One pricey run costs $44 (14 + 30 tokens at $1 per token): the second warns (88%), the third is over.
     'promptLab.budget': { dailyUsd: 50 },
@@ -108,7 +111,7 @@ try {
       if (sent.headers.host !== `localhost:${server.port}` || sent.headers.authorization !== 'Bearer sk-e2e-origin-bound') throw new Error(`sent to ${sent.headers.host} with ${sent.headers.authorization}`);
       if (logLines(workspaceDir).some((r) => JSON.stringify(r).includes('sk-e2e-origin-bound'))) throw new Error('the key is in the log');
     }],
-    ['the status bar shows the deployment; clicking it switches the prompt\'s deployment', async ({ page, workspaceDir, artifacts }) => {
+    ['the status bar shows the deployment; clicking it switches the prompt\'s deployment, then the context', async ({ page, workspaceDir, artifacts }) => {
       await openFile(page, 'switch.prompt.json');
       const item = page.locator('.statusbar-item', { hasText: 'limited' }).first();
       await item.waitFor({ timeout: 20000 });
@@ -119,6 +122,15 @@ try {
       await page.locator('.statusbar-item', { hasText: 'other' }).first().waitFor({ timeout: 20000 });
       await page.keyboard.press('Control+S');
       await waitFor(() => JSON.parse(fs.readFileSync(path.join(workspaceDir, 'switch.prompt.json'), 'utf8')).deployment === 'other', 10000, 'the file to name "other"');
+      // And the context: pick "environment" then "staging"; the status bar shows the variant, the setting holds it.
+      await page.locator('.statusbar-item', { hasText: 'other' }).first().click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'environment' }).first().click();
+      await page.locator('.quick-input-widget', { hasText: 'Context: environment' }).waitFor({ timeout: 10000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'staging' }).first().click();
+      await page.locator('.statusbar-item', { hasText: 'other · staging' }).first().waitFor({ timeout: 20000 });
+      const settings = fs.readFileSync(path.join(workspaceDir, '.vscode', 'settings.json'), 'utf8');
+      if (!/"promptLab\.context":\s*\{\s*"environment":\s*"staging"/.test(settings)) throw new Error(`settings after the switch: ${settings.slice(0, 400)}`);
+      await page.screenshot({ path: path.join(artifacts, 'status-bar-variant.png') });
     }],
     ['the budget: a warning past 80% of the daily limit, then a question before running past it', async ({ page, workspaceDir, artifacts }) => {
       const pricey = () => logLines(workspaceDir).filter((r) => r.prompt === 'pricey.prompt.json');

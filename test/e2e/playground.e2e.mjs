@@ -110,6 +110,18 @@ try {
       const rows = await page.locator('.markers-panel .monaco-tl-row', { hasText: 'greeting.prompt.json' }).count();
       if (rows !== 0) throw new Error(`${rows} problem rows for greeting.prompt.json`);
     }],
+    ['the playground survives reloading the window', async ({ page }) => {
+      await runPaletteCommand(page, 'Developer: Reload Window');
+      await page.waitForTimeout(1000);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+      await runPaletteCommand(page, 'Prompt Lab: Open Playground');
+      const web = webviewFrame(page);
+      const message = web.locator('[data-testid="message"]').nth(1).locator('[data-testid="message-content"] textarea');
+      await message.waitFor({ timeout: 60000 });
+      await waitFor(async () => (await message.inputValue()) === 'Say hello to {{ name }}.', 20000, 'the message typed before the reload');
+      const value = await web.locator('[data-testid="variable"][data-variable="name"] input').inputValue();
+      if (value !== 'Ada') throw new Error(`the variable's value after the reload: "${value}"`);
+    }],
   ]);
 } finally {
   await server.close();
