@@ -122,11 +122,19 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     } as ChatCompletionCreateParamsStreaming;
     // A stream that goes silent for the timeout is abandoned as an error (the SDK's own timeout ends at the headers).
     const idleMs = deployment.timeoutMs ?? request.timeoutMs ?? 600_000;
+    // One timer that, when it fires, checks the last activity and sleeps again for what is left: a chunk only
+    // records the time, it never re-arms a timer (20,000 chunks would mean 20,000 timers).
     const silence = new AbortController();
+    let lastActivity = 0;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
+    const check = (): void => {
+      const quiet = performance.now() - lastActivity;
+      if (quiet >= idleMs) silence.abort();
+      else idleTimer = setTimeout(check, idleMs - quiet);
+    };
     const watch = (): void => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => silence.abort(), idleMs);
+      lastActivity = performance.now();
+      idleTimer ??= setTimeout(check, idleMs);
     };
     const signal = request.signal ? AbortSignal.any([request.signal, silence.signal]) : silence.signal;
     const requestOptions = { signal };
@@ -138,7 +146,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
         replayOf = response.headers.get(REPLAY_HEADER);
         observer.onResponded?.(replayOf);
         for await (const chunk of stream) {
-          watch();
+          lastActivity = performance.now();
           const delta = assembler.push(chunk as unknown as Record<string, unknown>);
           if (delta.generated && ttftMs === null) ttftMs = performance.now() - t0;
           if (delta.text) observer.onText?.(delta.text);
@@ -146,6 +154,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
         break;
       } catch (err) {
         clearTimeout(idleTimer);
+        idleTimer = undefined;
         if (silence.signal.aborted) break;
         // Only what failed before any output is asked again: text already shown is never repeated.
         if (assembler.chunks > 0 || retries >= policy.maxRetries || !isRetryable(err) || request.signal?.aborted) throw err;
