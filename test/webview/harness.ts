@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
+import type { RunFinishedParams, RunStartedParams } from '../../src/protocol';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -295,5 +296,35 @@ export function useRunPanelHarness(): (viewport?: { width: number; height: numbe
     if (!harness) throw new Error('the harness is not started');
     current = await harness.open(viewport);
     return current;
+  };
+}
+
+/** A `run/started` message for the panel tests, `overrides` on top. */
+export function startedParams(runId: string, overrides: Partial<RunStartedParams> = {}): RunStartedParams {
+  return {
+    runId,
+    promptName: 'summarize-ticket',
+    promptPath: 'prompts/summarize-ticket.prompt.json',
+    deployment: 'replay-openai',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    baseURL: 'http://127.0.0.1:4100/v1',
+    startedAt: '2025-05-01T09:30:12.000Z',
+    ...overrides,
+  };
+}
+
+/** A `run/finished` message (status ok) for the panel tests, `overrides` on top. */
+export function finishedParams(runId: string, outputLength: number, overrides: Partial<RunFinishedParams> = {}): RunFinishedParams {
+  return {
+    runId,
+    status: 'ok',
+    model: 'gpt-4o-mini-2024-07-18',
+    finishReason: 'stop',
+    usage: { promptTokens: 31, completionTokens: 87, totalTokens: 118 },
+    ttftMs: 212,
+    latencyMs: 1843,
+    outputLength,
+    ...overrides,
   };
 }

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { RatingView, RunFinishedParams, RunStartedParams, WebviewMessage } from '../../src/protocol';
-import { type PanelPage, screenshotDir, useRunPanelHarness } from './harness';
+import type { RatingView, RunFinishedParams, WebviewMessage } from '../../src/protocol';
+import { type PanelPage, screenshotDir, useRunPanelHarness, startedParams, finishedParams } from './harness';
 
 type Submit = Extract<WebviewMessage, { method: 'rating/submit' }>;
 
@@ -23,33 +23,9 @@ const open = useRunPanelHarness();
 const OUTPUT = 'Summary: the customer cannot sign in after the 2.3 update.\nNext step: ship the 2.3.1 hotfix.';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function started(runId: string, overrides: Partial<RunStartedParams> = {}): RunStartedParams {
-  return {
-    runId,
-    promptName: 'summarize-ticket',
-    promptPath: 'prompts/summarize-ticket.prompt.json',
-    deployment: 'replay-openai',
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    baseURL: 'http://127.0.0.1:4100/v1',
-    startedAt: '2025-05-01T09:30:12.000Z',
-    ...overrides,
-  };
-}
+const started = startedParams;
+const finished = finishedParams;
 
-function finished(runId: string, outputLength: number, overrides: Partial<RunFinishedParams> = {}): RunFinishedParams {
-  return {
-    runId,
-    status: 'ok',
-    model: 'gpt-4o-mini-2024-07-18',
-    finishReason: 'stop',
-    usage: { promptTokens: 31, completionTokens: 87, totalTokens: 118 },
-    ttftMs: 212,
-    latencyMs: 1843,
-    outputLength,
-    ...overrides,
-  };
-}
 
 /** A whole run: started, its output in one delta, finished; waits until the panel rendered it. */
 async function playRun(panel: PanelPage, runId: string, output = OUTPUT, overrides: Partial<RunFinishedParams> = {}): Promise<void> {

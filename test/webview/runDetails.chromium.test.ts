@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import type { RunFinishedParams, RunStartedParams, ToolCallView } from '../../src/protocol';
 import { StreamAssembler } from '../../src/core/streamAssembly';
 import { checkStructuredOutput, formatArguments } from '../../src/core/structured';
-import { type PanelPage, repoRoot, screenshotDir, useRunPanelHarness } from './harness';
+import { type PanelPage, repoRoot, screenshotDir, useRunPanelHarness, startedParams } from './harness';
 
 /** A new page of the panel; each test's page is checked for errors, CSP violations and off-machine requests. */
 const open = useRunPanelHarness();
@@ -41,19 +41,8 @@ function replay(file: string): { deltas: string[]; assembler: StreamAssembler } 
   return { deltas, assembler };
 }
 
-function started(runId: string, overrides: Partial<RunStartedParams> = {}): RunStartedParams {
-  return {
-    runId,
-    promptName: 'weather',
-    promptPath: 'prompts/weather.prompt.json',
-    deployment: 'replay-openai',
-    provider: 'openai',
-    model: 'gpt-4o',
-    baseURL: 'http://127.0.0.1:4100/v1',
-    startedAt: '2025-05-01T09:30:12.000Z',
-    ...overrides,
-  };
-}
+const started = (runId: string, overrides: Partial<RunStartedParams> = {}): RunStartedParams =>
+  startedParams(runId, { promptName: 'weather', promptPath: 'prompts/weather.prompt.json', model: 'gpt-4o', ...overrides });
 
 /** run/finished for an assembled stream, with `extra` fields on top. */
 function finishedFrom(runId: string, assembler: StreamAssembler, extra: Partial<RunFinishedParams> = {}): RunFinishedParams {

@@ -7,40 +7,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { RunFinishedParams, RunStartedParams } from '../../src/protocol';
-import { type PageGlobals, screenshotDir, useRunPanelHarness } from './harness';
+import type { RunFinishedParams } from '../../src/protocol';
+import { type PageGlobals, screenshotDir, useRunPanelHarness, startedParams, finishedParams } from './harness';
 
 /** A new page of the panel; each test's page is checked for errors, CSP violations and off-machine requests. */
 const open = useRunPanelHarness();
 
-function started(runId: string, overrides: Partial<RunStartedParams> = {}): RunStartedParams {
-  return {
-    runId,
-    promptName: 'summarize-ticket',
-    promptPath: 'prompts/summarize-ticket.prompt.json',
-    deployment: 'replay-openai',
-    provider: 'openai',
-    model: 'gpt-4o-mini',
-    baseURL: 'http://127.0.0.1:4100/v1',
-    startedAt: '2025-05-01T09:30:12.000Z',
-    ...overrides,
-  };
-}
+const started = startedParams;
 
-function finished(runId: string, outputLength: number, overrides: Partial<RunFinishedParams> = {}): RunFinishedParams {
-  return {
-    runId,
-    status: 'ok',
-    model: 'gpt-4o-mini-2024-07-18',
-    finishReason: 'stop',
-    usage: { promptTokens: 31, completionTokens: 87, totalTokens: 118 },
-    ttftMs: 212,
-    latencyMs: 1843,
-    outputLength,
-    costUsd: 0.0000567,
-    ...overrides,
-  };
-}
+/** The panel tests' runs carry a cost. */
+const finished = (runId: string, outputLength: number, overrides: Partial<RunFinishedParams> = {}): RunFinishedParams =>
+  finishedParams(runId, outputLength, { costUsd: 0.0000567, ...overrides });
 
 test('posts ready first, shows the empty state, Run Again waits for a run', async () => {
   const panel = await open();
