@@ -6,6 +6,7 @@
  */
 import * as nunjucks from 'nunjucks';
 import { lineStarts } from './jsonString';
+import { lex } from './templateLexer';
 
 /** A variable read by the template; `path` is the attribute path after it (`user.name` → ["name"]). */
 export interface VariableUse {
@@ -48,7 +49,14 @@ interface NjNode {
 }
 
 const { nodes } = nunjucks as unknown as { nodes: { Node: new () => NjNode } };
-const parser = (nunjucks as unknown as { parser: { parse(src: string, extensions: unknown[], opts: unknown): NjNode } }).parser;
+const { Parser } = (nunjucks as unknown as { parser: { Parser: new (tokens: unknown) => { extensions: unknown[]; parseAsRoot(): NjNode } } }).parser;
+
+/** Nunjucks' parser over the bulk tokenizer: the same tree as `nunjucks.parser.parse(source, [], {})`. */
+function parse(source: string): NjNode {
+  const parser = new Parser(lex(source, {}));
+  parser.extensions = [];
+  return parser.parseAsRoot();
+}
 
 function isNode(value: unknown): value is NjNode {
   return value instanceof nodes.Node;
@@ -285,7 +293,7 @@ function toSyntaxError(err: unknown, source: string): TemplateSyntaxError {
 export function analyzeTemplate(source: string): TemplateAnalysis {
   let root: NjNode;
   try {
-    root = parser.parse(source, [], {});
+    root = parse(source);
   } catch (err) {
     return { uses: [], filters: [], error: toSyntaxError(err, source) };
   }
