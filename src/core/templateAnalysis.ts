@@ -62,24 +62,40 @@ function isNode(value: unknown): value is NjNode {
   return value instanceof nodes.Node;
 }
 
-/** Lexical scopes: names a block defines are visible in it and in its children. */
+/**
+ * Lexical scopes: names a block defines are visible in it and in its children. Loop variables, macro parameters
+ * and imports are visible from where they are defined; `{% set %}` targets and macro names are visible in their
+ * whole scope (the template, a loop body or a macro body), before the tag too, as in other branches.
+ */
 class Scope {
   private readonly names = new Set<string>();
+  private readonly sets = new Set<string>();
   constructor(private readonly parent?: Scope) {}
   define(name: string): void {
     this.names.add(name);
   }
+  /** A `{% set %}` target or macro name: visible in the whole scope. */
+  hoist(name: string): void {
+    this.sets.add(name);
+  }
   has(name: string): boolean {
-    return this.names.has(name) || (this.parent?.has(name) ?? false);
+    return this.names.has(name) || this.sets.has(name) || (this.parent?.has(name) ?? false);
+  }
+  hoisted(name: string): boolean {
+    return this.sets.has(name) || (this.parent?.hoisted(name) ?? false);
   }
   child(): Scope {
     return new Scope(this);
   }
 }
 
+/**
+ * One walk over the tree. A name not defined where it is read may still be set later in its scope, so it is
+ * kept with its scope and judged when the walk is over.
+ */
 class Analyzer {
-  readonly uses: VariableUse[] = [];
   readonly filters: FilterUse[] = [];
+  private readonly reads: { use: VariableUse; scope: Scope }[] = [];
   private readonly starts: number[];
 
   constructor(source: string) {
@@ -90,35 +106,27 @@ class Analyzer {
     return (this.starts[node.lineno] ?? 0) + node.colno;
   }
 
-  /** Names a target expression defines (`x`, `x, y`, `[a, b]`). */
-  private defineTargets(target: unknown, scope: Scope): void {
-    if (!isNode(target)) return;
-    if (target.typename === 'Symbol') scope.define(String(target.value));
-    else if (target.typename === 'Array' || target.typename === 'NodeList') for (const child of (target.children as unknown[]) ?? []) this.defineTargets(child, scope);
-  }
-
-  /** Names a block sets anywhere inside it (`{% set %}` is visible to the rest of its scope, also before it in the source order of other branches). */
-  private hoistSets(node: unknown, scope: Scope): void {
-    if (!isNode(node)) return;
-    if (node.typename === 'Set') for (const t of (node.targets as unknown[]) ?? []) this.defineTargets(t, scope);
-    if (node.typename === 'Macro') {
-      this.defineTargets(node.name, scope);
-      return; // a macro's body has its own scope
-    }
-    if (node.typename === 'For' || node.typename === 'AsyncEach' || node.typename === 'AsyncAll') return;
-    for (const field of node.fields) {
-      const v = node[field];
-      if (Array.isArray(v)) for (const c of v) this.hoistSets(c, scope);
-      else this.hoistSets(v, scope);
+  /** Names a target expression defines (`x`, `x, y`, `[a, b]`); `hoisted` for set targets and macro names. */
+  private defineTargets(target: unknown, scope: Scope | undefined, hoisted = false): void {
+    if (!scope || !isNode(target)) return;
+    if (target.typename === 'Symbol') {
+      if (hoisted) scope.hoist(String(target.value));
+      else scope.define(String(target.value));
+    } else if (target.typename === 'Array' || target.typename === 'NodeList') {
+      for (const child of (target.children as unknown[]) ?? []) this.defineTargets(child, scope, hoisted);
     }
   }
 
-  walk(node: unknown, scope: Scope): void {
+  /**
+   * Walks `node` in `scope`. `sets` is the scope `{% set %}` and macro names go to: the template's, a loop
+   * body's or a macro body's (none in a loop's `{% else %}`, whose sets Nunjucks keeps to that branch).
+   */
+  walk(node: unknown, scope: Scope, sets: Scope | undefined): void {
     if (!isNode(node)) return;
     switch (node.typename) {
       case 'Symbol': {
         const name = String(node.value);
-        if (!scope.has(name) && !TEMPLATE_GLOBALS.has(name)) this.uses.push({ name, start: this.index(node), path: [] });
+        if (!scope.has(name) && !TEMPLATE_GLOBALS.has(name)) this.reads.push({ use: { name, start: this.index(node), path: [] }, scope });
         return;
       }
       case 'LookupVal': {
@@ -130,77 +138,73 @@ class Analyzer {
           if (isNode(val) && val.typename === 'Literal' && typeof val.value === 'string') path.unshift(val.value);
           else {
             path.length = 0;
-            this.walk(val, scope);
+            this.walk(val, scope, sets);
           }
           target = target.target;
         }
-        const before = this.uses.length;
-        this.walk(target, scope);
-        const root = this.uses[before];
-        if (root && this.uses.length === before + 1 && isNode(target) && target.typename === 'Symbol') root.path = path;
+        const before = this.reads.length;
+        this.walk(target, scope, sets);
+        const root = this.reads[before];
+        if (root && this.reads.length === before + 1 && isNode(target) && target.typename === 'Symbol') root.use.path = path;
         return;
       }
       case 'For':
       case 'AsyncEach':
       case 'AsyncAll': {
-        this.walk(node.arr, scope);
+        this.walk(node.arr, scope, sets);
         const inner = scope.child();
         this.defineTargets(node.name, inner);
         inner.define('loop');
-        this.hoistSets(node.body, inner);
-        this.walk(node.body, inner);
-        this.walk(node.else_, scope);
+        this.walk(node.body, inner, inner);
+        this.walk(node.else_, scope, undefined);
         return;
       }
       case 'Set': {
-        this.walk(node.value, scope);
-        this.walk(node.body, scope);
+        for (const target of (node.targets as unknown[]) ?? []) this.defineTargets(target, sets, true);
+        this.walk(node.value, scope, sets);
+        this.walk(node.body, scope, sets);
         return;
       }
       case 'Macro':
       case 'Caller': {
+        if (node.typename === 'Macro') this.defineTargets(node.name, sets, true);
         const inner = scope.child();
         const args = node.args as NjNode | undefined;
         for (const arg of (args?.children as unknown[]) ?? []) {
           if (isNode(arg) && arg.typename === 'KeywordArgs') {
             for (const pair of (arg.children as NjNode[]) ?? []) {
               this.defineTargets(pair.key, inner);
-              this.walk(pair.value, scope);
+              this.walk(pair.value, scope, sets);
             }
           } else this.defineTargets(arg, inner);
         }
         inner.define('caller');
-        this.hoistSets(node.body, inner);
-        this.walk(node.body, inner);
+        // A macro's body is a scope of its own; a caller's body sets names in the enclosing scope.
+        this.walk(node.body, inner, node.typename === 'Macro' ? inner : sets);
         return;
       }
       case 'KeywordArgs': {
         // name=value in a call: the name is not a variable
-        for (const pair of (node.children as NjNode[]) ?? []) this.walk(pair.value, scope);
+        for (const pair of (node.children as NjNode[]) ?? []) this.walk(pair.value, scope, sets);
         return;
       }
-      case 'Filter': {
-        const name = node.name as NjNode | undefined;
-        if (name) this.filters.push({ name: String(name.value), start: this.index(name) });
-        this.walk(node.args, scope);
-        return;
-      }
+      case 'Filter':
       case 'FilterAsync': {
         const name = node.name as NjNode | undefined;
         if (name) this.filters.push({ name: String(name.value), start: this.index(name) });
-        this.walk(node.args, scope);
+        this.walk(node.args, scope, sets);
         return;
       }
       case 'Is': {
         // `x is defined`: the right side names a test, not a variable
-        this.walk(node.left, scope);
+        this.walk(node.left, scope, sets);
         const right = node.right as NjNode | undefined;
-        if (right && right.typename !== 'Symbol') this.walk(right, scope);
+        if (right && right.typename !== 'Symbol') this.walk(right, scope, sets);
         return;
       }
       case 'FunCall': {
-        this.walk(node.name, scope);
-        this.walk(node.args, scope);
+        this.walk(node.name, scope, sets);
+        this.walk(node.args, scope, sets);
         return;
       }
       case 'Import':
@@ -215,16 +219,17 @@ class Analyzer {
       default:
         for (const field of node.fields) {
           const v = node[field];
-          if (Array.isArray(v)) for (const c of v) this.walk(c, scope);
-          else this.walk(v, scope);
+          if (Array.isArray(v)) for (const c of v) this.walk(c, scope, sets);
+          else this.walk(v, scope, sets);
         }
     }
   }
 
-  run(root: NjNode): void {
+  /** The variables `root` reads that it does not define. */
+  run(root: NjNode): VariableUse[] {
     const scope = new Scope();
-    this.hoistSets(root, scope);
-    this.walk(root, scope);
+    this.walk(root, scope, scope);
+    return this.reads.filter((r) => !r.scope.hoisted(r.use.name)).map((r) => r.use);
   }
 }
 
@@ -299,11 +304,11 @@ export function analyzeTemplate(source: string): TemplateAnalysis {
   }
   const analyzer = new Analyzer(source);
   try {
-    analyzer.run(root);
+    const uses = analyzer.run(root);
+    return { uses, filters: analyzer.filters };
   } catch (err) {
     return { uses: [], filters: [], error: { message: `Could not analyse the template: ${String((err as Error)?.message ?? err)}`, start: 0, end: 0 } };
   }
-  return { uses: analyzer.uses, filters: analyzer.filters };
 }
 
 /** The filters a template may call: Nunjucks' built-in filters as registered in an environment. */
