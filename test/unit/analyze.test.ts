@@ -41,6 +41,23 @@ test('loop variables, set names and macro parameters are locals, not inputs', ()
   assert.deepEqual(found(text).map(([, t]) => t), ['pairs', 'c', 'q', 'a']);
 });
 
+test('scopes: a set name counts in its whole scope, a loop variable or import only from where it appears', () => {
+  const uses = (template: string) => found(`{ "inputs": {}, "messages": [ { "role": "user", "content": ${JSON.stringify(template)} } ] }`).map(([, t]) => t);
+  // Set later in the same scope, or in a branch: defined.
+  assert.deepEqual(uses('{{ y }}{% set y = 1 %}'), []);
+  assert.deepEqual(uses('{% if a %}{% set b = 1 %}{% endif %}{{ b }}'), ['a']);
+  assert.deepEqual(uses('{{ m(1) }}{% macro m(p) %}{{ p }}{{ q }}{% endmacro %}'), ['q']);
+  // A set inside a loop body or a macro body stays there.
+  assert.deepEqual(uses('{% for x in xs %}{% set z = x %}{{ z }}{% endfor %}{{ z }}{{ x }}'), ['xs', 'z', 'x']);
+  assert.deepEqual(uses('{% macro m() %}{% set w = 1 %}{% endmacro %}{{ w }}'), ['w']);
+  // A caller body's set reaches the enclosing scope, as before.
+  assert.deepEqual(uses('{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}{% set c = 1 %}{% endcall %}{{ c }}'), []);
+  // A loop's else branch sets nothing outside it.
+  assert.deepEqual(uses('{% for x in xs %}{% else %}{% set e = 1 %}{% endfor %}{{ e }}'), ['xs', 'e']);
+  // Imports count from where they appear.
+  assert.deepEqual(uses('{{ h }}{% from "x" import h %}{{ h }}'), ['h']);
+});
+
 test('template syntax errors sit at the failing token or the unclosed tag', () => {
   const cases: [string, string][] = [
     ['Hello {{ name', '{{'],
