@@ -39,9 +39,14 @@ export interface PromptDiagnostic {
   data?: { name?: string; suggestion?: string; known?: string[] };
 }
 
-/** What the analysis knows beyond the file: the `promptLab.deployments` keys (undefined: do not check). */
+/**
+ * What the analysis knows beyond the file: the `promptLab.deployments` keys (undefined: do not check), and the
+ * analysis of an earlier version of the same document, whose template analyses are reused for messages whose
+ * content is unchanged (at the same index, or one before or after, for an inserted or removed message).
+ */
 export interface AnalysisContext {
   deployments?: readonly string[];
+  previous?: PromptAnalysis;
 }
 
 /** A template message with its analysis and position map, for hover and completion. */
@@ -69,18 +74,28 @@ const PARAMETER_RANGES: Readonly<Record<string, readonly [number, number]>> = {
 };
 const POSITIVE_INTEGER_PARAMETERS = ['max_tokens', 'max_completion_tokens', 'n'];
 
-/** Parsed template analyses by source: an edit re-parses only the messages it touched. */
-const templateCache = new Map<string, TemplateAnalysis>();
-const MAX_CACHED_TEMPLATES = 5000;
-
-function analyzeCached(source: string): TemplateAnalysis {
-  let analysis = templateCache.get(source);
-  if (!analysis) {
-    analysis = analyzeTemplate(source);
-    if (templateCache.size >= MAX_CACHED_TEMPLATES) templateCache.clear();
-    templateCache.set(source, analysis);
+/**
+ * The previous version's analysis of the template at `index`, if its content is `content`. Looks at the same
+ * index and its neighbours, so typing in one message, or adding or removing one, parses only what changed.
+ * Content is compared, not hashed: equal strings cost one memory comparison, different ones usually a few characters.
+ */
+function reusedAnalysis(previous: readonly (AnalyzedMessage | undefined)[] | undefined, index: number, content: string): TemplateAnalysis | undefined {
+  if (!previous) return undefined;
+  for (const at of [index, index - 1, index + 1]) {
+    const candidate = previous[at];
+    if (candidate && candidate.message.content === content) return candidate.analysis;
   }
-  return analysis;
+  return undefined;
+}
+
+/**
+ * A message's analysis with its lazily built position map. Made outside analyzePromptFile so that the map's
+ * closure holds only this document's text, not the analysis' locals (the previous analysis among them, which
+ * would chain every version of the document together).
+ */
+function analyzedMessage(text: string, message: TemplateMessage, analysis: TemplateAnalysis): AnalyzedMessage {
+  let map: JsonStringMap | undefined;
+  return { message, analysis, map: () => (map ??= new JsonStringMap(text, message.contentSpan.offset, message.contentSpan.length)) };
 }
 
 let filterNames: ReadonlySet<string> | undefined;
@@ -137,6 +152,11 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
   const messagesNode = findNodeAtLocation(tree, ['messages']);
   const templateMessages = new Map<number, TemplateMessage>();
   for (const m of prompt?.messages ?? []) if (m.kind === 'template') templateMessages.set(m.index, m);
+  let previous: (AnalyzedMessage | undefined)[] | undefined;
+  if (context.previous) {
+    previous = [];
+    for (const m of context.previous.messages) previous[m.message.index] = m;
+  }
 
   // Messages: templates, chat history slots, roles.
   (messagesNode?.type === 'array' ? messagesNode.children ?? [] : []).forEach((node, index) => {
@@ -167,9 +187,8 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
     }
     const message = templateMessages.get(index);
     if (!message) return;
-    const analysis = analyzeCached(message.content);
-    let map: JsonStringMap | undefined;
-    const analyzed: AnalyzedMessage = { message, analysis, map: () => (map ??= new JsonStringMap(text, message.contentSpan.offset, message.contentSpan.length)) };
+    const analysis = reusedAnalysis(previous, index, message.content) ?? analyzeTemplate(message.content);
+    const analyzed = analyzedMessage(text, message, analysis);
     messages.push(analyzed);
     const span = (start: number, end: number) => ({ start: analyzed.map().toDocument(start), end: analyzed.map().toDocument(end) });
     if (analysis.error) {

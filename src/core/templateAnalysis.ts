@@ -294,8 +294,22 @@ function toSyntaxError(err: unknown, source: string): TemplateSyntaxError {
   return { message, start: Math.max(0, source.length - 1), end: source.length };
 }
 
-/** Analyse one template. Never throws; a syntax error comes back in `error`. */
-export function analyzeTemplate(source: string): TemplateAnalysis {
+/**
+ * A copy of `text` that shares no memory with the string it came from. V8 keeps a substring of 13 or more
+ * characters as a view into its parent, so a template read out of a 1 MB document, and every name sliced from
+ * it, would keep that whole version of the document alive for as long as the analysis lives (analyses are reused
+ * across edits). Concatenating makes a new string that slicing flattens into fresh memory.
+ */
+function detached(text: string): string {
+  return ` ${text}`.slice(1);
+}
+
+/**
+ * Analyse one template. Never throws; a syntax error comes back in `error`. The result holds no reference to
+ * `source`'s memory (names and messages come from a private copy).
+ */
+export function analyzeTemplate(template: string): TemplateAnalysis {
+  const source = detached(template);
   let root: NjNode;
   try {
     root = parse(source);

@@ -80,9 +80,12 @@ export class PromptDiagnostics implements vscode.Disposable {
     const { analyzePromptFile } = loadAnalyzer();
     // In an untrusted workspace VS Code withholds the workspace's deployments (restrictedConfigurations), so
     // "no such deployment" would be wrong: the check waits for trust.
-    const context = vscode.workspace.isTrusted ? { deployments: Object.keys(readSettings(document.uri).deployments) } : {};
-    const analysis = analyzePromptFile(document.getText(), context);
-    this.analyses.set(document.uri.toString(), { version: document.version, analysis });
+    const deployments = vscode.workspace.isTrusted ? Object.keys(readSettings(document.uri).deployments) : undefined;
+    const key = document.uri.toString();
+    // The previous analysis lets an edit re-parse only the templates it changed.
+    const previous = this.analyses.get(key)?.analysis;
+    const analysis = analyzePromptFile(document.getText(), { ...(deployments ? { deployments } : {}), ...(previous ? { previous } : {}) });
+    this.analyses.set(key, { version: document.version, analysis });
     this.collection.set(document.uri, analysis.diagnostics.map((d) => toDiagnostic(document, d)));
     this.changed.fire(document.uri);
     return analysis;
