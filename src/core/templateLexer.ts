@@ -37,9 +37,10 @@ export interface NunjucksTokenizer {
 interface TokenizerState extends NunjucksTokenizer {
   str: string;
   len: number;
-  /** Index of the next '{' / '#' at or after the last text position searched (-1: none left; -2: not searched yet). */
-  nextBrace: number;
-  nextHash: number;
+  /** Where the next '\n', '{' and '#' are: [searched from, found at] (see nextIndexOf). */
+  newlines: Int32Array;
+  braces: Int32Array;
+  hashes: Int32Array;
 }
 
 type TokenizerClass = new (str: string, opts?: unknown) => NunjucksTokenizer;
@@ -64,18 +65,33 @@ function tableFor(chars: string): Uint8Array {
   return table;
 }
 
+/**
+ * The first index of `char` at or after `from` (-1: none), remembered in `cache` (from, at): the tokenizer moves
+ * forward, so each occurrence is searched for once, and a search from before the remembered one starts again.
+ */
+function nextIndexOf(str: string, char: string, from: number, cache: Int32Array): number {
+  if (from >= cache[0]! && (cache[1] === -1 || from <= cache[1]!)) return cache[1]!;
+  cache[0] = from;
+  cache[1] = str.indexOf(char, from);
+  return cache[1]!;
+}
+
 /** Moves a tokenizer to `end` as that many `forward()` calls would: lines by '\n', columns from 0 after one. */
 function advanceTo(t: TokenizerState, end: number): void {
   const start = t.index;
-  const str = t.str;
-  const lastNewline = end > start ? str.lastIndexOf('\n', end - 1) : -1;
-  if (lastNewline >= start) {
-    let lines = 0;
-    for (let at = str.indexOf('\n', start); at !== -1 && at < end; at = str.indexOf('\n', at + 1)) lines++;
-    t.lineno += lines;
-    t.colno = end - lastNewline - 1;
-  } else {
+  let at = nextIndexOf(t.str, '\n', start, t.newlines);
+  if (at === -1 || at >= end) {
     t.colno += end - start;
+  } else {
+    let last = at;
+    let lines = 0;
+    while (at !== -1 && at < end) {
+      lines++;
+      last = at;
+      at = nextIndexOf(t.str, '\n', at + 1, t.newlines);
+    }
+    t.lineno += lines;
+    t.colno = end - last - 1;
   }
   t.index = end;
 }
@@ -87,11 +103,22 @@ function inSet(table: Uint8Array, chars: string, code: number): boolean {
 const WHITESPACE = tableFor(' \n\t\r\xA0');
 const DELIMITERS = tableFor('()[]{}%*-+~/#,:|.<>=!');
 const DIGITS = tableFor('0123456789');
-const COMPLEX_OPERATORS: ReadonlySet<string> = new Set(['==', '===', '!=', '!==', '<=', '>=', '//', '**']);
-const DELIMITER_TYPES: Readonly<Record<string, string>> = {
-  '(': 'left-paren', ')': 'right-paren', '[': 'left-bracket', ']': 'right-bracket', '{': 'left-curly', '}': 'right-curly',
-  ',': 'comma', ':': 'colon', '~': 'tilde', '|': 'pipe',
-};
+/** The token type of a one-character delimiter, as Nunjucks names it. */
+function delimiterType(code: number): string {
+  switch (code) {
+    case 40: return 'left-paren';
+    case 41: return 'right-paren';
+    case 91: return 'left-bracket';
+    case 93: return 'right-bracket';
+    case 123: return 'left-curly';
+    case 125: return 'right-curly';
+    case 44: return 'comma';
+    case 58: return 'colon';
+    case 126: return 'tilde';
+    case 124: return 'pipe';
+    default: return 'operator';
+  }
+}
 const STRING_ESCAPES: Readonly<Record<string, string>> = { n: '\n', t: '\t', r: '\r' };
 
 function token(type: string, value: unknown, lineno: number, colno: number): NunjucksToken {
@@ -113,8 +140,10 @@ class AnalysisTokenizer extends Tokenizer {
   constructor(str: string, opts?: { tags?: unknown; trimBlocks?: boolean; lstripBlocks?: boolean }) {
     super(str, opts);
     this.fast = !opts?.tags && !opts?.trimBlocks && !opts?.lstripBlocks;
-    (this as unknown as TokenizerState).nextBrace = -2;
-    (this as unknown as TokenizerState).nextHash = -2;
+    const state = this as unknown as TokenizerState;
+    state.newlines = Int32Array.of(2 ** 31 - 1, -1);
+    state.braces = Int32Array.of(2 ** 31 - 1, -1);
+    state.hashes = Int32Array.of(2 ** 31 - 1, -1);
   }
 
   forwardN(this: TokenizerState, n: number): void {
@@ -152,48 +181,50 @@ class AnalysisTokenizer extends Tokenizer {
     return t.in_code ? this.codeToken(t, str, len, index, lineno, colno) : this.textToken(t, str, len, index, lineno, colno);
   }
 
-  /** Inside {{ }} or {% %}: Nunjucks' `nextToken` when `in_code`, branch for branch. */
+  /**
+   * Inside {{ }} or {% %}: Nunjucks' `nextToken` when `in_code`, branch for branch, except that whitespace is
+   * skipped instead of returned as a token (the parser drops whitespace tokens unread).
+   */
   private codeToken(t: TokenizerState, str: string, len: number, index: number, lineno: number, colno: number): NunjucksToken | null {
-    const code = str.charCodeAt(index);
-    if (code === 34 /* " */ || code === 39 /* ' */) return token('string', this.stringLiteral(t, str, len, index, code), lineno, colno);
+    let code = str.charCodeAt(index);
     if (code < 256 && WHITESPACE[code] === 1) {
       let end = index + 1;
       while (end < len && WHITESPACE[str.charCodeAt(end)] === 1) end++;
       advanceTo(t, end);
-      return token('whitespace', str.slice(index, end), lineno, colno);
+      if (end >= len) return null;
+      index = end;
+      lineno = t.lineno;
+      colno = t.colno;
+      code = str.charCodeAt(index);
     }
+    if (code === 34 /* " */ || code === 39 /* ' */) return token('string', this.stringLiteral(t, str, len, index, code), lineno, colno);
     // '%}', '-%}', '}}', '-}}', in Nunjucks' order.
     const dash = code === 45 /* - */ ? 1 : 0;
-    const first = str.charCodeAt(index + dash);
+    const first = dash ? str.charCodeAt(index + 1) : code;
     if ((first === 37 /* % */ || first === 125 /* } */) && str.charCodeAt(index + dash + 1) === 125) {
       // At one index at most one of the four matches, so Nunjucks' order does not matter here.
       const tag = str.slice(index, index + dash + 2);
-      t.index += tag.length;
-      t.colno += tag.length;
+      t.index += dash + 2;
+      t.colno += dash + 2;
       t.in_code = false;
       return token(first === 37 ? 'block-end' : 'variable-end', tag, lineno, colno);
     }
     if (code === 114 /* r */ && str.charCodeAt(index + 1) === 47 /* / */) return (Tokenizer.prototype as unknown as Superclass).nextToken.call(this);
     if (code < 256 && DELIMITERS[code] === 1) {
-      let op = str[index] as string;
       let step = 1;
-      const two = str.slice(index, index + 2);
-      if (COMPLEX_OPERATORS.has(two)) {
-        op = two;
+      const second = str.charCodeAt(index + 1);
+      // '==', '!=', '<=', '>=', '//', '**', and '===', '!=='.
+      if ((second === 61 /* = */ && (code === 61 || code === 33 /* ! */ || code === 60 /* < */ || code === 62 /* > */)) || (second === code && (code === 47 /* / */ || code === 42 /* * */))) {
         step = 2;
-        const three = str.slice(index, index + 3);
-        if (COMPLEX_OPERATORS.has(three)) {
-          op = three;
-          step = 3;
-        } else if (index + 2 >= len) {
-          // Nunjucks looks for a third character with `current()`, '' at the end, finds the two-character
-          // operator itself and steps once more, past the end.
-          step = 3;
-        }
+        if (second === 61 && (code === 61 || code === 33) && str.charCodeAt(index + 2) === 61) step = 3;
+        // Nunjucks looks for a third character with `current()`, '' at the end, finds the two-character
+        // operator itself and steps once more, past the end.
+        else if (index + 2 >= len) step = 3;
       }
+      const op = step === 1 ? (str[index] as string) : str.slice(index, index + Math.min(step, len - index));
       t.index += step;
       t.colno += step;
-      return token(DELIMITER_TYPES[op] ?? 'operator', op, lineno, colno);
+      return token(step === 1 ? delimiterType(code) : 'operator', op, lineno, colno);
     }
     // A word: up to whitespace or a delimiter (neither holds a newline but whitespace, so the column just grows).
     let end = index + 1;
@@ -257,11 +288,8 @@ class AnalysisTokenizer extends Tokenizer {
     let pos = inComment ? index + 2 : index;
     let ended = false;
     while (pos < len) {
-      // The next '{' and '#' are remembered between calls: each is searched for once per occurrence.
-      if (t.nextBrace !== -1 && t.nextBrace < pos) t.nextBrace = str.indexOf('{', pos);
-      if (t.nextHash !== -1 && t.nextHash < pos) t.nextHash = str.indexOf('#', pos);
-      const brace = t.nextBrace;
-      const hash = t.nextHash;
+      const brace = nextIndexOf(str, '{', pos, t.braces);
+      const hash = nextIndexOf(str, '#', pos, t.hashes);
       const stop = brace === -1 ? (hash === -1 ? len : hash) : hash === -1 ? brace : Math.min(brace, hash);
       if (stop >= len) {
         // Nunjucks steps once past the end here.

@@ -1,8 +1,9 @@
 /**
  * The analysis tokenizer (src/core/templateLexer.ts) against Nunjucks' own: for the real templates, the example
  * prompts, the benchmark's templates and thousands of generated and mutated templates, both give the same tokens
- * (type, value, line, column), leave the same state after each token, fail with the same error, and the Nunjucks
- * parser builds the same tree (or fails at the same place) from either. Seeded; a failure names its template.
+ * (type, value, line, column; whitespace inside tags, which the parser drops unread, is skipped rather than
+ * returned), leave the same state after each token, fail with the same error, and the Nunjucks parser builds the
+ * same tree (or fails at the same place) from either. Seeded; a failure names its template.
  *   PROMPT_LAB_LEXER_SEED=<n> PROMPT_LAB_LEXER_CASES=<n> node --test out/test/unit/templateLexer.test.js
  */
 import { test } from 'node:test';
@@ -118,8 +119,11 @@ function tree(tokenizer: NunjucksTokenizer): unknown {
   }
 }
 
+const isWhitespace = (step: Step) => 'token' in step && (step.token as { type?: string } | null)?.type === 'whitespace';
+
 function assertSame(source: string, label: string): void {
-  assert.deepEqual(steps(lex(source, {})), steps(nunjucksLex(source, {})), `tokens differ for ${label}: ${JSON.stringify(source)}`);
+  const expected = steps(nunjucksLex(source, {})).filter((step) => !isWhitespace(step));
+  assert.deepEqual(steps(lex(source, {})), expected, `tokens differ for ${label}: ${JSON.stringify(source)}`);
   assert.deepEqual(tree(lex(source, {})), tree(nunjucksLex(source, {})), `parse trees differ for ${label}: ${JSON.stringify(source)}`);
 }
 
