@@ -48,7 +48,7 @@ interface NjNode {
   [field: string]: unknown;
 }
 
-const { nodes } = nunjucks as unknown as { nodes: { Node: new () => NjNode } };
+const { nodes } = nunjucks as unknown as { nodes: { Node: new () => NjNode; NodeList: new () => unknown } };
 const { Parser } = (nunjucks as unknown as { parser: { Parser: new (tokens: unknown) => { extensions: unknown[]; parseAsRoot(): NjNode } } }).parser;
 
 /** Nunjucks' parser over the bulk tokenizer: the same tree as `nunjucks.parser.parse(source, [], {})`. */
@@ -60,6 +60,10 @@ function parse(source: string): NjNode {
 
 function isNode(value: unknown): value is NjNode {
   return value instanceof nodes.Node;
+}
+
+function isNodeList(node: NjNode): boolean {
+  return node instanceof nodes.NodeList;
 }
 
 /**
@@ -217,6 +221,12 @@ class Analyzer {
         return;
       }
       default:
+        // NodeList and its kin (Root, Output, Array, Dict…) have one field, `children`; their `fields` getter
+        // makes a new array on every read.
+        if (isNodeList(node)) {
+          for (const c of node.children as unknown[]) this.walk(c, scope, sets);
+          return;
+        }
         for (const field of node.fields) {
           const v = node[field];
           if (Array.isArray(v)) for (const c of v) this.walk(c, scope, sets);
