@@ -235,9 +235,15 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   return outcome;
 }
 
-/** A copy of `record` with personal data and secrets masked in what the prompt and the model said. */
+/**
+ * A copy of `record` with personal data and secrets masked in what the prompt and the model said; the names of the
+ * inputs that masking changed go to `maskedInputs`.
+ */
 export function redactRecord(record: RunRecord): RunRecord {
-  const masked: RunRecord = { ...record, inputs: redact(record.inputs), messages: redact(record.messages), output: redact(record.output) };
+  const inputs = redact(record.inputs);
+  const maskedInputs = Object.keys(record.inputs).filter((name) => JSON.stringify(inputs[name]) !== JSON.stringify(record.inputs[name]));
+  const masked: RunRecord = { ...record, inputs, messages: redact(record.messages), output: redact(record.output) };
+  if (maskedInputs.length > 0) masked.maskedInputs = maskedInputs;
   if (record.reasoning !== undefined) masked.reasoning = redact(record.reasoning);
   if (record.toolCalls !== undefined) masked.toolCalls = record.toolCalls.map((c) => ({ ...c, arguments: redact(c.arguments) }));
   return masked;

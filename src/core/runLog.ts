@@ -66,6 +66,11 @@ export interface RunRecord {
   otherChoices?: { index: number; output: string; finishReason: string | null }[];
   /** Azure content filter categories that filtered the prompt or the output, e.g. "hate (high)". */
   contentFilter?: { prompt: string[]; output: string[] };
+  /**
+   * Inputs whose logged values `promptLab.log.redactPII` masked (names only): what was sent is not in the log, so a
+   * re-run cannot send it again. Absent when nothing was masked and in lines written before it existed.
+   */
+  maskedInputs?: string[];
   /** For a structured output asked again after it failed its schema: this attempt's number (1 = first). */
   attempt?: number;
   /** Whether the output matched the prompt's JSON schema (response_format json_schema), when it has one. */

@@ -137,7 +137,10 @@ export class RunsCommands implements vscode.Disposable {
     return [left, right];
   }
 
-  /** Run the run's prompt file again with the run's logged inputs. */
+  /**
+   * Run the run's prompt file again with the run's logged inputs. Inputs the log masked (`promptLab.log.redactPII`)
+   * are left out, so they take the prompt's default or are asked for, rather than sending "[EMAIL]" to the model.
+   */
   async rerun(node?: RunNode): Promise<RunOutcome | undefined> {
     const target = node ?? this.selectedRun();
     if (!target) return undefined;
@@ -155,7 +158,13 @@ export class RunsCommands implements vscode.Disposable {
       void vscode.window.showWarningMessage(`${record.prompt} is no longer in the workspace, so its run cannot be repeated.`);
       return undefined;
     }
-    return this.runs.run(uri, { inputs: record.inputs });
+    const masked = new Set(record.maskedInputs ?? []);
+    if (masked.size > 0) {
+      const names = [...masked].map((n) => `"${n}"`).join(', ');
+      void vscode.window.showInformationMessage(`The log masked ${names} (promptLab.log.redactPII), so the re-run uses the prompt's default for ${masked.size === 1 ? 'it' : 'them'} or asks for a value.`);
+    }
+    const inputs = Object.fromEntries(Object.entries(record.inputs).filter(([name]) => !masked.has(name)));
+    return this.runs.run(uri, { inputs });
   }
 
   /**

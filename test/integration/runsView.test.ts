@@ -292,4 +292,22 @@ describe('Runs view', function () {
     await treeAfter(() => undefined, async () => (await runNode(last)).entry.rating?.score === 0.8, 'the new rating');
     assert.match(String(item(await runNode(last)).description), /👍 score 0\.8/);
   });
+
+  it('re-runs a run whose log masked an input with the prompt\'s default for it, not the mask', async () => {
+    await writePromptText('rerun-masked.prompt.json', JSON.stringify({
+      deployment: 'replay', inputs: { city: { required: true }, contact: { default: 'the front desk' } },
+      messages: [{ role: 'user', content: 'Weather in {{ city }}, for {{ contact }}?' }],
+    }));
+    const masked = run('11111111-0000-4000-8000-000000000007', 'rerun-masked.prompt.json', '2025-03-03T13:00:00.000Z', {
+      inputs: { city: 'Lisbon', contact: '[EMAIL]' }, maskedInputs: ['contact'],
+    });
+    await treeAfter(() => fs.appendFileSync(path.join(logDir, '2025-03-03.jsonl'), lines(masked)), async () => (await roots()).some((r) => r.prompt === 'rerun-masked.prompt.json'), 'the masked run');
+    const before = server.requests.length;
+    const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.rerunWithInputs', await runNode(masked.id));
+    assert.ok(outcome);
+    assert.equal(outcome.record.status, 'ok', outcome.error?.message);
+    assert.deepEqual(outcome.record.inputs, { city: 'Lisbon', contact: 'the front desk' });
+    const sent = server.requests.slice(before).find((r) => r.method === 'POST')?.body as { messages: { content: string }[] };
+    assert.equal(sent.messages[0]?.content, 'Weather in Lisbon, for the front desk?');
+  });
 });

@@ -74,13 +74,15 @@ test('redact walks arrays and plain objects, keeps keys and non-strings, and nev
 
 test('redactRecord masks inputs, messages, output, reasoning and tool arguments, and leaves the rest', () => {
   const record: RunRecord = {
-    event: 'run', id: 'r', prompt: 'p', deployment: 'd', provider: 'openai', model: 'm', inputs: { email: 'ana@example.com' },
+    event: 'run', id: 'r', prompt: 'p', deployment: 'd', provider: 'openai', model: 'm', inputs: { email: 'ana@example.com', city: 'Lisbon' },
     messages: [{ role: 'user', content: 'My card is 4111 1111 1111 1111' }], parameters: { user: 'ana@example.com' }, output: 'Call +1 (415) 555-0134',
     finishReason: 'stop', usage: null, timing: { startedAt: '2026-11-21T10:00:00.000Z', ttftMs: 1, latencyMs: 2 }, status: 'ok',
     reasoning: 'the user ana@example.com', toolCalls: [{ id: 't', name: 'send', arguments: '{"to":"ana@example.com"}' }],
   };
   const masked = redactRecord(record);
-  assert.deepEqual(masked.inputs, { email: '[EMAIL]' });
+  assert.deepEqual(masked.inputs, { email: '[EMAIL]', city: 'Lisbon' });
+  assert.deepEqual(masked.maskedInputs, ['email'], 'the names of the inputs masking changed, for Re-run');
+  assert.equal(redactRecord({ ...record, inputs: { city: 'Lisbon' } }).maskedInputs, undefined);
   assert.deepEqual(masked.messages, [{ role: 'user', content: 'My card is [CARD]' }]);
   assert.equal(masked.output, 'Call [PHONE]');
   assert.equal(masked.reasoning, 'the user [EMAIL]');
