@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkBudget, spending } from '../../src/core/budget';
 import { runCostUsd } from '../../src/core/cost';
 import { PRICE_TABLE_DATE, builtInPrices } from '../../src/core/prices';
+import { tempDir } from './tempDir';
 
 test('built-in prices: exact names, dated snapshots, the longest family; unknown models have none', () => {
   assert.deepEqual(builtInPrices('gpt-4o'), { inputPerMillion: 2.5, outputPerMillion: 10 });
@@ -19,7 +19,7 @@ test('built-in prices: exact names, dated snapshots, the longest family; unknown
 });
 
 test('spending sums the cost of this month\'s and today\'s runs from the log, skipping bad lines', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-budget-'));
+  const dir = tempDir('prompt-lab-budget-');
   const line = (startedAt: string, costUsd: number) => JSON.stringify({ event: 'run', id: startedAt, costUsd, timing: { startedAt } });
   fs.writeFileSync(path.join(dir, '2026-11-21.jsonl'), [line('2026-11-21T01:00:00.000Z', 0.5), line('2026-11-21T02:00:00.000Z', 0.25), '{"event":"run","costUsd":9', JSON.stringify({ event: 'rating', costUsd: 3 })].join('\n') + '\n');
   fs.writeFileSync(path.join(dir, '2026-11-02.jsonl'), line('2026-11-02T10:00:00.000Z', 1) + '\n');

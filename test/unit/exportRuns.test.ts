@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS, exportRuns, writeRunsExport, type ExportEntry } from '../../src/core/exportRuns';
 import { loadRuns, readHistory } from '../../src/core/history';
 import { appendRating } from '../../src/core/ratings';
 import { appendRunRecord, type RunRecord } from '../../src/core/runLog';
+import { tempDir } from './tempDir';
 
 function run(id: string, more: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -50,7 +50,7 @@ test('JSONL: each run with its newest rating in `rating`', () => {
 });
 
 test('a streamed export of the history equals the string export', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-export-'));
+  const dir = tempDir('prompt-lab-export-');
   for (const entry of entries) await appendRunRecord(dir, entry.run);
   await appendRating(dir, { runId: '1', thumb: 'down', at: '2026-11-21T10:30:00.000Z' });
   await appendRating(dir, { runId: '1', thumb: 'up', score: 0.9, comment: 'good, "short"', at: '2026-11-21T11:00:00.000Z' });

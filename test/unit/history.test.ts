@@ -2,15 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { HistoryReader, PARTIAL_AFTER_RUNS, PREVIEW_CHARS, filterRuns, forEachLine, loadRun, loadRuns, readHistory, type HistoryEntry } from '../../src/core/history';
 import { scanLine } from '../../src/core/lineScan';
 import { appendRating } from '../../src/core/ratings';
 import { appendRunRecord, type RatingRecord, type RunRecord } from '../../src/core/runLog';
+import { tempDir as newTempDir } from './tempDir';
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-history-'));
+  return newTempDir('prompt-lab-history-');
 }
 
 function run(id: string, startedAt: string, more: Partial<RunRecord> = {}): RunRecord {

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { appendRating, toRatingRecord, type RatingInput } from '../../src/core/ratings';
 import { appendRunRecord, type LogEvent, type RunRecord } from '../../src/core/runLog';
+import { tempDir as newTempDir } from './tempDir';
 
 function tempDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-ratings-'));
+  return newTempDir('prompt-lab-ratings-');
 }
 
 function run(id: string, startedAt: string): RunRecord {

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { appendRunRecord, logFileName, type RunRecord } from '../../src/core/runLog';
+import { tempDir } from './tempDir';
 
 function record(id: string, startedAt: string, output = 'out'): RunRecord {
   return {
@@ -19,7 +19,7 @@ test('the file is named by the UTC date of the run', () => {
 });
 
 test('appends never rewrite earlier lines, and create the folder', async () => {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-log-')), '.promptlab', 'runs');
+  const dir = path.join(tempDir('prompt-lab-log-'), '.promptlab', 'runs');
   const first = await appendRunRecord(dir, record('1', '2026-11-21T10:00:00.000Z', 'line\nbreak "quoted" ✓'));
   const before = fs.readFileSync(first, 'utf8');
   await appendRunRecord(dir, record('2', '2026-11-21T11:00:00.000Z'));
@@ -32,7 +32,7 @@ test('appends never rewrite earlier lines, and create the folder', async () => {
 });
 
 test('two processes appending at once lose no line and interleave none', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-log2-'));
+  const dir = tempDir('prompt-lab-log2-');
   const perWriter = 400;
   const modulePath = require.resolve('../../src/core/runLog');
   // Each writer appends lines of different sizes (up to 200 KB) as fast as it can.
