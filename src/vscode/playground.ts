@@ -115,10 +115,17 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
     this.log.info(`[playground] run on ${this.columns.map((c) => c.deployment).join(', ')}`);
     const columns = this.columns.map((c) => ({ column: c.column, deployment: c.deployment }));
     this.post({ method: 'playground/columns', params: { columns } });
+    // Past the budget, one question for the whole run, not one per column.
+    let overBudget: Promise<boolean> | undefined;
+    const keys = this.columns.map((c) => c.deployment).join(', ');
+    const confirmOverBudget = (message: string) => (overBudget ??= Promise.resolve(
+      vscode.window.showWarningMessage(`${message} Run "${state.name}" on ${keys} anyway?`, { modal: true }, 'Run Anyway'),
+    ).then((go) => go === 'Run Anyway'));
     for (const column of this.columns) {
       const prompt = core.playground.toPromptFile(state, column.deployment);
       this.runs.runTemplate({
         prompt, promptName: state.name, promptPath, promptUri, deploymentKey: column.deployment, inputs, source: 'playground', sink: column, signal: column.controller.signal,
+        confirmOverBudget,
       }).then(
         (outcome) => {
           if (!outcome) column.notRun(state.name, 'Not run.');

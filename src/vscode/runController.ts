@@ -177,12 +177,15 @@ export class RunController implements vscode.Disposable {
    * the same log line and error notifications, but with the inputs given (no input boxes), one attempt, and the
    * events going to `sink` instead of a panel. `promptUri` is where the run belongs: its workspace folder holds
    * the log, and ratings of the run go through `rate(promptUri, …)`.
+   * `confirmOverBudget`, when given, answers the over-budget question instead of a dialog of this run's own: runs
+   * started together (the playground's columns) share one question.
    * @returns the outcome, or undefined when nothing ran (untrusted workspace, a setup error shown through `sink`,
    * a key or budget the person declined).
    */
   async runTemplate(options: {
     prompt: PromptFile; promptName: string; promptPath: string; promptUri: vscode.Uri; deploymentKey: string;
     inputs: Record<string, unknown>; source: 'playground'; sink: RunSink; signal?: AbortSignal;
+    confirmOverBudget?: (message: string) => Promise<boolean>;
   }): Promise<RunOutcome | undefined> {
     const { prompt, promptName, promptUri: uri, deploymentKey, sink } = options;
     if (!vscode.workspace.isTrusted) return undefined;
@@ -205,8 +208,10 @@ export class RunController implements vscode.Disposable {
     const logDir = path.resolve(root, settings.logDirectory);
     const budget = core.checkBudget(settings.budget, await core.spending(logDir));
     if (budget.level === 'over') {
-      const go = await vscode.window.showWarningMessage(`${budget.message} Run "${promptName}" on ${deployment.key} anyway?`, { modal: true }, 'Run Anyway');
-      if (go !== 'Run Anyway') return undefined;
+      const go = options.confirmOverBudget
+        ? await options.confirmOverBudget(budget.message ?? '')
+        : (await vscode.window.showWarningMessage(`${budget.message} Run "${promptName}" on ${deployment.key} anyway?`, { modal: true }, 'Run Anyway')) === 'Run Anyway';
+      if (!go) return undefined;
     }
     return this.attempt({
       uri, prompt, promptName, promptPath: options.promptPath, deployment, inputs: options.inputs, apiKey: key?.key, logDir,

@@ -24,7 +24,8 @@ fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), settingsText
   .replaceAll('http://127.0.0.1:18931', server.url)
   .replace('"promptLab.deployments": {', `"promptLab.deployments": {
     "fast": { "provider": "openai-compatible", "baseURL": "${server.baseURL}", "model": "synthetic/fast?chunks=200" },
-    "slow": { "provider": "openai-compatible", "baseURL": "${server.baseURL}", "model": "synthetic/slow?chunks=400&delayMs=50" },`));
+    "slow": { "provider": "openai-compatible", "baseURL": "${server.baseURL}", "model": "synthetic/slow?chunks=400&delayMs=50" },`)
+  .replace(/\}\s*$/, ',\n  "promptLab.budget": { "dailyUsd": 1000 }\n}\n'));
 process.on('exit', () => fs.rmSync(workspace, { recursive: true, force: true }));
 
 
@@ -121,6 +122,33 @@ try {
       await waitFor(async () => (await message.inputValue()) === 'Say hello to {{ name }}.', 20000, 'the message typed before the reload');
       const value = await web.locator('[data-testid="variable"][data-variable="name"] input').inputValue();
       if (value !== 'Ada') throw new Error(`the variable's value after the reload: "${value}"`);
+    }],
+    ['past the daily budget, the playground asks once for all its columns', async ({ page, workspaceDir }) => {
+      // Today's spending: a logged run that cost more than the $1,000 budget.
+      const now = new Date().toISOString();
+      const logDir = path.join(workspaceDir, '.promptlab', 'runs');
+      fs.mkdirSync(logDir, { recursive: true });
+      fs.appendFileSync(path.join(logDir, `${now.slice(0, 10)}.jsonl`), `${JSON.stringify({
+        event: 'run', id: 'spent', prompt: 'spent.prompt.json', deployment: 'fast', provider: 'openai-compatible', model: 'm', inputs: {}, messages: [],
+        parameters: {}, output: '', finishReason: 'stop', usage: null, timing: { startedAt: now, ttftMs: null, latencyMs: 1 }, status: 'ok', costUsd: 5000,
+      })}\n`);
+      const web = webviewFrame(page);
+      for (const key of ['fast', 'slow']) {
+        const box = web.locator(`[data-testid="deployment"][data-deployment="${key}"]`);
+        if (!(await box.evaluate((el) => el.checked))) await box.click();
+      }
+      const played = () => logLines(workspaceDir).filter((r) => r.source === 'playground').length;
+      const before = played();
+      await web.locator('[data-testid="run"]').click();
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'The daily budget is spent' });
+      await dialog.waitFor({ timeout: 20000 });
+      const question = await dialog.textContent();
+      if (!/on fast, slow anyway\?/.test(question ?? '')) throw new Error(`the question: ${question}`);
+      await dialog.locator('.dialog-buttons .monaco-button', { hasText: 'Run Anyway' }).first().click();
+      await dialog.waitFor({ state: 'detached', timeout: 10000 });
+      await waitFor(() => played() >= before + 2, 30000, 'both columns run and logged');
+      const dialogs = await page.locator('.monaco-dialog-box').count();
+      if (dialogs !== 0) throw new Error(`${dialogs} more budget question(s) after the first`);
     }],
   ]);
 } finally {
