@@ -16,22 +16,12 @@ import { parsePromptFile } from '../../src/core/promptFile';
 import { analyzeTemplate, unclosedOpening } from '../../src/core/templateAnalysis';
 import { positionAt, positionFinder } from '../../src/core/text';
 import { examplePrompts, templateFixtures } from './templateFixtures';
+import { prng } from './prng';
 
 const BASE_SEED = Number(process.env.PROMPT_LAB_FUZZ_SEED ?? 20260421);
 const CASES = Number(process.env.PROMPT_LAB_FUZZ_CASES ?? 4000);
 const MAX_MS = 100;
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rng = () => number;
 const int = (rng: Rng, n: number) => Math.floor(rng() * n);

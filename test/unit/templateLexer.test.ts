@@ -13,21 +13,11 @@ import { parsePromptFile } from '../../src/core/promptFile';
 import { lex, nunjucksLex, type NunjucksTokenizer } from '../../src/core/templateLexer';
 import { bigPromptFile } from '../../bench/analyze';
 import { examplePrompts, templateFixtures } from './templateFixtures';
+import { prng } from './prng';
 
 const SEED = Number(process.env.PROMPT_LAB_LEXER_SEED ?? 20261121);
 const CASES = Number(process.env.PROMPT_LAB_LEXER_CASES ?? 20000);
 
-/** mulberry32, as in fuzz.test.ts. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Pieces of template text: every delimiter, tag, quote, escape, number form and whitespace the tokenizer treats apart. */
 const PIECES = [
