@@ -53,7 +53,7 @@ const { Parser } = (nunjucks as unknown as { parser: { Parser: new (tokens: unkn
 
 /** Nunjucks' parser over the bulk tokenizer: the same tree as `nunjucks.parser.parse(source, [], {})`. */
 function parse(source: string): NjNode {
-  const parser = new Parser(lex(source, {}));
+  const parser = new Parser(lex(source));
   parser.extensions = [];
   return parser.parseAsRoot();
 }

@@ -4,11 +4,14 @@
  * Nunjucks 3.2.4's Tokenizer (node_modules/nunjucks/src/lexer.js) reads text one character at a time: every
  * character of a template goes through `forward()`, `current()`, `previous()` and a `String.indexOf` over the
  * stop characters, and the run of characters is built by string concatenation. For a 1 MB prompt file that is
- * most of the analysis time. This subclass keeps the tokenizer and its token stream exactly as they are (the
- * same token types, values, lines and columns; the same errors) and replaces only the methods that move over
- * runs of characters: `_extractMatching` scans with a lookup table and slices once, `forwardN` and `_matches`
- * jump instead of stepping. Line and column follow `forward()`'s rule: a character after a '\n' starts a new
- * line at column 0.
+ * most of the analysis time. This subclass of Nunjucks' Tokenizer yields the same tokens (types, values, lines
+ * and columns, the same errors, even its steps past the end of the template), but works on runs: `nextToken`
+ * finds the end of a text run or a word with `indexOf` and lookup tables and slices once, and moves line and
+ * column in bulk by `forward()`'s rule (a character after a '\n' starts a new line at column 0). One difference:
+ * whitespace inside tags is skipped instead of returned as a token, because the parser drops such tokens unread.
+ * The rare regex literal `r/…/` runs Nunjucks' own `nextToken`; `_extractMatching`, `forwardN` and `_matches`,
+ * which it calls, are done in bulk as well. Only Nunjucks' default tags are supported, without `trimBlocks` or
+ * `lstripBlocks`: what Prompt Lab renders with.
  *
  * The Nunjucks parser is unchanged; it is handed this tokenizer instead of `lexer.lex(src)`. The unit test
  * `test/unit/templateLexer.test.ts` compares both token streams and both parse trees over the real templates,
@@ -129,17 +132,10 @@ interface Superclass {
   nextToken(this: NunjucksTokenizer): NunjucksToken | null;
 }
 
-/**
- * Nunjucks' Tokenizer, same tokens, bulk moves. With Nunjucks' default tags and without `trimBlocks` or
- * `lstripBlocks` (what the analysis uses), `nextToken` is done here; otherwise, and for the rare regex
- * literal `r/…/`, Nunjucks' own `nextToken` runs.
- */
+/** Nunjucks' Tokenizer, same tokens, bulk moves; Nunjucks' own `nextToken` only for a regex literal `r/…/`. */
 class AnalysisTokenizer extends Tokenizer {
-  private readonly fast: boolean;
-
-  constructor(str: string, opts?: { tags?: unknown; trimBlocks?: boolean; lstripBlocks?: boolean }) {
-    super(str, opts);
-    this.fast = !opts?.tags && !opts?.trimBlocks && !opts?.lstripBlocks;
+  constructor(str: string) {
+    super(str, {});
     const state = this as unknown as TokenizerState;
     state.newlines = Int32Array.of(2 ** 31 - 1, -1);
     state.braces = Int32Array.of(2 ** 31 - 1, -1);
@@ -173,8 +169,7 @@ class AnalysisTokenizer extends Tokenizer {
   }
 
   override nextToken(): NunjucksToken | null {
-    const t = this as unknown as TokenizerState & { fast: boolean };
-    if (!t.fast) return (Tokenizer.prototype as unknown as Superclass).nextToken.call(this);
+    const t = this as unknown as TokenizerState;
     const { str, len, lineno, colno } = t;
     const index = t.index;
     if (index >= len) return null;
@@ -321,12 +316,15 @@ class AnalysisTokenizer extends Tokenizer {
   }
 }
 
-/** A tokenizer over `source` that yields exactly what `nunjucks.lexer.lex(source, opts)` yields. */
-export function lex(source: string, opts?: { tags?: unknown; trimBlocks?: boolean; lstripBlocks?: boolean }): NunjucksTokenizer {
-  return new AnalysisTokenizer(source, opts);
+/**
+ * A tokenizer over `source` (Nunjucks' default tags, no `trimBlocks` or `lstripBlocks`, as the analysis and the
+ * renderer use) that yields what `nunjucks.lexer.lex(source, {})` yields, whitespace tokens left out.
+ */
+export function lex(source: string): NunjucksTokenizer {
+  return new AnalysisTokenizer(source);
 }
 
 /** Nunjucks' tokenizer itself, for comparison in tests. */
-export function nunjucksLex(source: string, opts?: unknown): NunjucksTokenizer {
-  return lexer.lex(source, opts);
+export function nunjucksLex(source: string): NunjucksTokenizer {
+  return lexer.lex(source, {});
 }
