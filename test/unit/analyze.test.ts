@@ -133,3 +133,23 @@ test('closest() only suggests near names', () => {
   assert.equal(closest('usr', ['user', 'system']), 'user');
   assert.equal(closest('zzzzzz', ['user', 'system']), undefined);
 });
+
+test('with the previous analysis, unchanged templates are not parsed again and the diagnostics are those of a fresh analysis', () => {
+  const file = (contents: string[]) => JSON.stringify({ inputs: { name: {}, city: {} }, messages: contents.map((content) => ({ role: 'user', content })) }, null, 2);
+  const base = ['Hi {{ name }}', 'In {{ city }}', '{% for x in items %}{{ x }}{% endfor %}', 'Bye {{ name }}'];
+  const previous = analyzePromptFile(file(base));
+  const versions = [
+    ['Hi {{ name }}', 'In {{ town }}', base[2], base[3]], // one message edited (now undeclared)
+    ['First', ...base], // one inserted before all
+    [base[0], base[2], base[3]], // one removed
+  ] as string[][];
+  for (const contents of versions) {
+    const text = file(contents);
+    const incremental = analyzePromptFile(text, { previous });
+    assert.deepEqual(incremental.diagnostics, analyzePromptFile(text).diagnostics, `diagnostics for ${JSON.stringify(contents)}`);
+    for (const m of incremental.messages) {
+      const before = previous.messages.find((p) => p.message.content === m.message.content);
+      if (before) assert.equal(m.analysis, before.analysis, `"${m.message.content}" was parsed again`);
+    }
+  }
+});
