@@ -2,7 +2,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { APIError } from 'openai';
 import { resolveDeployment, type DeploymentConfig } from '../../src/core/deployments';
@@ -11,16 +10,16 @@ import { retryDelayMs, serverRetryDelayMs, DEFAULT_RETRY_POLICY } from '../../sr
 import { executeRun, type RunOutcome, type RunRequest } from '../../src/core/run';
 import type { RunRecord } from '../../src/core/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
+import { tempDir } from './tempDir';
 
 let server: ReplayServer;
 let logDir: string;
 before(async () => {
   server = await startReplayServer();
-  logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-faults-'));
+  logDir = tempDir('prompt-lab-faults-');
 });
 after(async () => {
   await server.close();
-  fs.rmSync(logDir, { recursive: true, force: true });
 });
 
 const PROMPT = parsePromptFile('{ "messages": [ { "role": "user", "content": "go" } ] }').prompt as PromptFile;

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveDeployment, type DeploymentConfig, type ResolvedDeployment } from '../../src/core/deployments';
 import { parsePromptFile, type PromptFile } from '../../src/core/promptFile';
@@ -11,16 +10,16 @@ import { executeRun, type RunObserver, type RunRequest } from '../../src/core/ru
 import type { RunRecord } from '../../src/core/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
 import { expectedOf, recordedStreams } from './wireOracle';
+import { tempDir } from './tempDir';
 
 let server: ReplayServer;
 let logDir: string;
 before(async () => {
   server = await startReplayServer();
-  logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-run-'));
+  logDir = tempDir('prompt-lab-run-');
 });
 after(async () => {
   await server.close();
-  fs.rmSync(logDir, { recursive: true, force: true });
 });
 
 const PROMPT = parsePromptFile(`{
