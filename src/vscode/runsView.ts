@@ -12,6 +12,7 @@ import type { RatingRecord } from '../core/runLog';
 import type { RatingView } from '../protocol';
 import { readSettings } from './config';
 import { loadCore } from './core';
+import { FolderWatcher } from './folderWatcher';
 import type { RunController } from './runController';
 
 export const RUNS_VIEW_ID = 'promptLab.runs';
@@ -270,7 +271,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return folders;
   }
 
-  /** One watcher per workspace folder on `<log dir>/*.jsonl`; called again when the folders or the setting change. */
+  /**
+   * Two watchers per workspace folder on `<log dir>/*.jsonl`, VS Code's and one on the folder itself; called again
+   * when the folders or the setting change.
+   */
   private watch(): void {
     for (const d of this.watchers.splice(0)) d.dispose();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
@@ -282,6 +286,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         : new vscode.RelativePattern(vscode.Uri.file(logDir), '*.jsonl');
       const watcher = vscode.workspace.createFileSystemWatcher(pattern);
       this.watchers.push(watcher, watcher.onDidCreate(() => this.refresh()), watcher.onDidChange(() => this.refresh()), watcher.onDidDelete(() => this.refresh()));
+      // VS Code's workspace watcher can miss a log folder made or re-made while it runs (see FolderWatcher).
+      const folderWatcher = new FolderWatcher(logDir, () => this.refresh(), (name) => name.endsWith('.jsonl'));
+      this.watchers.push({ dispose: () => folderWatcher.dispose() });
     }
     if (this.snapshot) this.refresh();
   }

@@ -183,6 +183,37 @@ describe('Runs view', function () {
     );
   });
 
+  it('follows a log folder made after it started watching, and the same folder deleted and made again', async () => {
+    // VS Code's workspace watcher can miss files in a folder made by mkdir -p or re-made while it runs.
+    const config = vscode.workspace.getConfiguration('promptLab');
+    const later = path.join(workspaceRoot(), '.promptlab', 'later', 'runs');
+    fs.rmSync(path.join(workspaceRoot(), '.promptlab', 'later'), { recursive: true, force: true });
+    const L1 = run('22222222-0000-4000-8000-000000000001', 'later.prompt.json', '2025-04-01T09:00:00.000Z');
+    const L2 = run('22222222-0000-4000-8000-000000000002', 'later.prompt.json', '2025-04-02T09:00:00.000Z');
+    const laterRuns = async () => (await roots()).find((r) => r.prompt === 'later.prompt.json')?.runs.map((n) => item(n).description).join(' | ');
+    try {
+      await treeAfter(() => config.update('log.directory', '.promptlab/later/runs', vscode.ConfigurationTarget.Workspace),
+        async () => (await roots()).length === 0, 'the empty new log folder');
+      await treeAfter(() => {
+        fs.mkdirSync(later, { recursive: true });
+        fs.writeFileSync(path.join(later, '2025-04-01.jsonl'), lines(L1));
+      }, async () => (await laterRuns()) === 'replay · ok · 30 tokens', 'the run in the folder made after watching started');
+      await treeAfter(() => fs.appendFileSync(path.join(later, '2025-04-01.jsonl'), lines(rating(L1.id, '2025-04-01T09:01:00.000Z', { thumb: 'up' }))),
+        async () => (await laterRuns()) === 'replay · ok · 👍 · 30 tokens', 'the rating appended to it');
+      await treeAfter(() => {
+        fs.rmSync(later, { recursive: true });
+        fs.mkdirSync(later);
+        fs.writeFileSync(path.join(later, '2025-04-02.jsonl'), lines(L2));
+      }, async () => (await laterRuns()) === 'replay · ok · 30 tokens', 'the run in the folder made again');
+      await treeAfter(() => fs.appendFileSync(path.join(later, '2025-04-02.jsonl'), lines(rating(L2.id, '2025-04-02T09:01:00.000Z', { thumb: 'down' }))),
+        async () => (await laterRuns()) === 'replay · ok · 👎 · 30 tokens', 'the rating appended to the folder made again');
+    } finally {
+      await config.update('log.directory', undefined, vscode.ConfigurationTarget.Workspace);
+      await vscode.commands.executeCommand('promptLab.refreshRuns');
+      fs.rmSync(path.join(workspaceRoot(), '.promptlab', 'later'), { recursive: true, force: true });
+    }
+  });
+
   it('filters by status, rating, prompt and deployment, and says so in the view description', async () => {
     await vscode.commands.executeCommand('promptLab.filterRuns', { status: 'ok' });
     let top = await roots();
