@@ -2,7 +2,7 @@
  * Watches one folder on local disk for changes to the files directly in it, with Node's `fs.watch` (inotify on
  * Linux), including a folder that does not exist yet or is deleted and created again.
  *
- * Why, next to VS Code's `createFileSystemWatcher`: inside a workspace folder, VS Code reports extension watchers'
+ * Why not VS Code's `createFileSystemWatcher`: inside a workspace folder, VS Code reports extension watchers'
  * events from its recursive workspace watcher (@parcel/watcher), whose Linux backend can miss the files of a
  * folder created or re-created while it runs (parcel-bundler/watcher#97, "folders created via `mkdir -p` not
  * watched recursively", and #243, "missing file events when created inside a new directory"; both open). The run

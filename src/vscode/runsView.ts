@@ -272,23 +272,14 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   /**
-   * Two watchers per workspace folder on `<log dir>/*.jsonl`, VS Code's and one on the folder itself; called again
-   * when the folders or the setting change.
+   * One watcher per workspace folder on `<log dir>/*.jsonl`; called again when the folders or the setting change.
+   * It watches the folder itself rather than through `createFileSystemWatcher`, which misses a log folder made or
+   * re-made while VS Code runs (see FolderWatcher); the log is on local disk, read with Node's `fs`, either way.
    */
   private watch(): void {
     for (const d of this.watchers.splice(0)) d.dispose();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      const logDir = logDirOf(folder);
-      const relative = path.relative(folder.uri.fsPath, logDir);
-      const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-      const pattern = inside
-        ? new vscode.RelativePattern(folder, `${relative.split(path.sep).join('/')}/*.jsonl`)
-        : new vscode.RelativePattern(vscode.Uri.file(logDir), '*.jsonl');
-      const watcher = vscode.workspace.createFileSystemWatcher(pattern);
-      this.watchers.push(watcher, watcher.onDidCreate(() => this.refresh()), watcher.onDidChange(() => this.refresh()), watcher.onDidDelete(() => this.refresh()));
-      // VS Code's workspace watcher can miss a log folder made or re-made while it runs (see FolderWatcher).
-      const folderWatcher = new FolderWatcher(logDir, () => this.refresh(), (name) => name.endsWith('.jsonl'));
-      this.watchers.push({ dispose: () => folderWatcher.dispose() });
+      this.watchers.push(new FolderWatcher(logDirOf(folder), () => this.refresh(), (name) => name.endsWith('.jsonl')));
     }
     if (this.snapshot) this.refresh();
   }
