@@ -68,11 +68,17 @@ export class FolderWatcher {
     }
     const atFolder = target === this.folder;
     try {
-      this.watcher = fs.watch(target, { persistent: false }, (event, name) => this.changed(atFolder, event, name ?? undefined));
-      // The folder deleted under a watcher, or a watch that could not go on: look again from the top.
-      this.watcher.on('error', () => this.rearm());
+      const watcher = fs.watch(target, { persistent: false }, (event, name) => this.changed(atFolder, event, name ?? undefined));
+      this.watcher = watcher;
+      // A watch that cannot go on: look again from the top if the folder it watched is gone or replaced; else stop
+      // (an error that would come back each time must not loop).
+      watcher.on('error', () => {
+        if (this.watcher !== watcher) return;
+        if (folderIdentity(target) !== identity) this.rearm();
+        else this.stop();
+      });
     } catch {
-      return false; // unreadable: VS Code's own watcher is all there is
+      return false; // unreadable or out of watches: the view's Refresh button is left
     }
     if (atFolder) this.identity = identity;
     return atFolder;
@@ -99,9 +105,14 @@ export class FolderWatcher {
     if (atFolder || wasAtFolder) this.onChange();
   }
 
-  dispose(): void {
-    this.disposed = true;
+  private stop(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    this.identity = undefined;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stop();
   }
 }
