@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { analyzePromptFile, type PromptAnalysis } from '../src/core/analyze';
 import { parsePromptFile } from '../src/core/promptFile';
 import { analyzeTemplate } from '../src/core/templateAnalysis';
+import { median } from './stats';
 
 export const BENCH_MESSAGES = 2000;
 export const BENCH_INPUTS = 50;
@@ -46,12 +47,6 @@ export function bigPromptFile(salt: string): string {
     messages.push({ role: roles[i % roles.length] as string, content: `[${salt}#${i}] ${base}${uses}\n${'Keep the answer short and kind. '.repeat(8)}` });
   }
   return `${JSON.stringify({ name: 'Big prompt', description: 'Benchmark file', deployment: 'bench', parameters: { temperature: 0.2, max_tokens: 500 }, inputs, messages }, null, 2)}\n`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function arg(name: string): string | undefined {

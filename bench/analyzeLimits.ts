@@ -21,6 +21,7 @@ import { bigPromptFile } from './analyze';
 import { parsePromptFile } from '../src/core/promptFile';
 import { analyzeTemplate, type TemplateAnalysis } from '../src/core/templateAnalysis';
 import { lex } from '../src/core/templateLexer';
+import { median } from './stats';
 
 /** Templates a thread takes from the shared counter at a time. */
 const CHUNK = 16;
@@ -72,12 +73,6 @@ function split(pool: Worker, text: string): Promise<number> {
 const EOF = 17;
 
 const { Parser } = (nunjucks as unknown as { parser: { Parser: new (tokens: unknown) => { extensions: unknown[]; parseAsRoot(): unknown } } }).parser;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** Median ms of `step` over `runs` fresh files (each salted, so no template has been seen before). */
 function timed(runs: number, label: string, step: (text: string, templates: string[]) => void): number {

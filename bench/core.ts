@@ -17,12 +17,7 @@ import { executeRun } from '../src/core/run';
 import { StreamAssembler } from '../src/core/streamAssembly';
 import { startReplayServer } from '../test/replay/server';
 import { WIRE_DIR, recordedChunks, recordedStreams } from '../test/unit/wireOracle';
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+import { median } from './stats';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
