@@ -54,7 +54,7 @@ const builds = [
     logLevel: 'info',
   },
   {
-    entryPoints: { runPanel: 'webview/src/runPanel.ts', playground: 'webview/src/playground/main.ts' },
+    entryPoints: { runPanel: 'webview/src/runPanel/main.ts', playground: 'webview/src/playground/main.ts' },
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',

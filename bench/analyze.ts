@@ -11,9 +11,9 @@
  */
 import * as fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { analyzePromptFile, type PromptAnalysis } from '../src/core/analyze';
-import { parsePromptFile } from '../src/core/promptFile';
-import { analyzeTemplate } from '../src/core/templateAnalysis';
+import { analyzePromptFile, type PromptAnalysis } from '../src/core/template/analyze';
+import { parsePromptFile } from '../src/core/format/promptFile';
+import { analyzeTemplate } from '../src/core/template/templateAnalysis';
 import { median } from './stats';
 
 export const BENCH_MESSAGES = 2000;

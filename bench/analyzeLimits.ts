@@ -18,9 +18,9 @@ import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import { createScanner, parseTree } from 'jsonc-parser';
 import * as nunjucks from 'nunjucks';
 import { bigPromptFile } from './analyze';
-import { parsePromptFile } from '../src/core/promptFile';
-import { analyzeTemplate, type TemplateAnalysis } from '../src/core/templateAnalysis';
-import { lex } from '../src/core/templateLexer';
+import { parsePromptFile } from '../src/core/format/promptFile';
+import { analyzeTemplate, type TemplateAnalysis } from '../src/core/template/templateAnalysis';
+import { lex } from '../src/core/template/templateLexer';
 import { median } from './stats';
 
 /** Templates a thread takes from the shared counter at a time. */

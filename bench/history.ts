@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { readHistory } from '../src/core/history';
+import { readHistory } from '../src/core/log/history';
 import { writeHistoryLog } from './historyLog';
 
 function arg(name: string, fallback: number): number {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RatingRecord, RunRecord } from '../src/core/runLog';
+import type { RatingRecord, RunRecord } from '../src/core/log/runLog';
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run of the benchmark reads the same log. */
 function random(seed: number): () => number {

@@ -7,7 +7,7 @@
  */
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
-import type { PlaygroundState } from '../src/playgroundProtocol';
+import type { PlaygroundState } from '../src/protocol/playground';
 import type { PlaygroundRenderedEvent } from '../src/vscode/playground';
 import { startReplayServer, syntheticText } from '../test/replay/server';
 

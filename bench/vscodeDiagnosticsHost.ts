@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
-import { analyzePromptFile } from '../src/core/analyze';
+import { analyzePromptFile } from '../src/core/template/analyze';
 import { bigPromptFile } from './analyze';
 
 const EDITS = Number(process.env.PROMPT_LAB_BENCH_EDITS) || 10;

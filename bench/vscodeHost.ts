@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
-import type { RunOutcome } from '../src/core/run';
+import type { RunOutcome } from '../src/core/run/run';
 import { startReplayServer, syntheticText } from '../test/replay/server';
 
 const CHUNKS = 20000;

@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { HistoryFilter } from './core/history';
+import type { HistoryFilter } from './core/log/history';
 import { ApiKeyStore } from './vscode/apiKeys';
 import { PromptCodeActions } from './vscode/codeActions';
 import { PromptCodeLenses } from './vscode/codeLens';

@@ -2,18 +2,18 @@
  * The core as the extension uses it. The vscode layer loads this module lazily, on the first run, so
  * activation does not pay for the openai SDK, Nunjucks and jsonc-parser.
  */
-export { resolveDeployment } from './deployments';
-export { MissingApiKeyError, PromptFileError, describeError } from './errors';
-export { parsePromptFile } from './promptFile';
-export { executeRun, requestParameters } from './run';
-export { InputValueError, TemplateError, renderMessages, resolveInputs } from './template';
-export * as analyze from './analyze';
-export * as edits from './edits';
-export { checkBudget, spending } from './budget';
-export { checkStructuredOutput, formatArguments, reaskMessages, responseSchema } from './structured';
-export { finishedView } from './runView';
-export { selectVariant } from './deployments';
-export { appendRating } from './ratings';
-export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './history';
-export { writeRunsExport } from './exportRuns';
-export * as playground from './playground';
+export { resolveDeployment } from './providers/deployments';
+export { MissingApiKeyError, PromptFileError, describeError } from './providers/errors';
+export { parsePromptFile } from './format/promptFile';
+export { executeRun, requestParameters } from './run/run';
+export { InputValueError, TemplateError, renderMessages, resolveInputs } from './template/template';
+export * as analyze from './template/analyze';
+export * as edits from './format/edits';
+export { checkBudget, spending } from './run/budget';
+export { checkStructuredOutput, formatArguments, reaskMessages, responseSchema } from './run/structured';
+export { finishedView } from './run/runView';
+export { selectVariant } from './providers/deployments';
+export { appendRating } from './log/ratings';
+export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './log/history';
+export { writeRunsExport } from './log/exportRuns';
+export * as playground from './playground/playground';

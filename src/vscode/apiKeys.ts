@@ -5,7 +5,7 @@
  * Nothing here logs a key or passes it anywhere but to the caller.
  */
 import type * as vscode from 'vscode';
-import type { ResolvedDeployment } from '../core/deployments';
+import type { ResolvedDeployment } from '../core/providers/deployments';
 
 const SECRET_PREFIX = 'promptLab.apiKey.';
 

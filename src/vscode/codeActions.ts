@@ -1,12 +1,12 @@
 /**
  * Quick fixes for Prompt Lab's diagnostics, keyed on `diagnostic.code`. What a fix needs (the variable to
  * declare, the suggested deployment) comes from the core's analysis of the document: the core diagnostic
- * with the same code and range. The edits come from the core too (src/core/edits.ts), so comments and
+ * with the same code and range. The edits come from the core too (src/core/format/edits.ts), so comments and
  * formatting survive.
  */
 import * as vscode from 'vscode';
-import type { PromptDiagnostic } from '../core/analyze';
-import type { TextEdit } from '../core/edits';
+import type { PromptDiagnostic } from '../core/template/analyze';
+import type { TextEdit } from '../core/format/edits';
 import { loadCore } from './core';
 import type { PromptDiagnostics } from './diagnostics';
 

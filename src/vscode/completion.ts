@@ -4,7 +4,7 @@
  * before the cursor, so JSON escapes in the literal do not confuse it.
  */
 import * as vscode from 'vscode';
-import type { PromptInput } from '../core/promptFile';
+import type { PromptInput } from '../core/format/promptFile';
 import { loadCore } from './core';
 import type { PromptDiagnostics } from './diagnostics';
 

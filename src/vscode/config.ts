@@ -3,8 +3,8 @@
  * default live in package.json and in this one file.
  */
 import * as vscode from 'vscode';
-import type { BudgetSettings } from '../core/budget';
-import type { DeploymentConfig, RoutingContext } from '../core/deployments';
+import type { BudgetSettings } from '../core/run/budget';
+import type { DeploymentConfig, RoutingContext } from '../core/providers/deployments';
 
 export const SECTION = 'promptLab';
 

@@ -4,7 +4,7 @@
  * closes. Checking never renders a template, so it runs in untrusted workspaces too.
  */
 import * as vscode from 'vscode';
-import type * as Analyze from '../core/analyze';
+import type * as Analyze from '../core/template/analyze';
 import { readSettings, affectsPromptLab } from './config';
 import { loadCore } from './core';
 

@@ -1,9 +1,9 @@
 /**
  * The Playground view (`promptLab.playground`), host side: a WebviewView in the Prompt Lab view container where
  * a person edits messages, variables and parameters, runs them on up to four deployments side by side, rates
- * the outputs and saves what works as a .prompt.json. The model is the core's (src/core/playground.ts, loaded
+ * the outputs and saves what works as a .prompt.json. The model is the core's (src/core/playground/playground.ts, loaded
  * lazily with the rest of the core); runs go through RunController.runTemplate, so they are prepared, logged
- * (`source: "playground"`) and reported like Run Prompt's. Messages are typed in src/playgroundProtocol.ts;
+ * (`source: "playground"`) and reported like Run Prompt's. Messages are typed in src/protocol/playground.ts;
  * the webview is webview/src/playground/.
  *
  * Runs of a playground that was not loaded from a file are logged with the prompt path "playground" (a virtual
@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   type PlaygroundColumn, type PlaygroundHostMessage, type PlaygroundState, MAX_PLAYGROUND_DEPLOYMENTS, isPlaygroundState, isPlaygroundWebviewMessage,
-} from '../playgroundProtocol';
+} from '../protocol/playground';
 import { affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
 import { PlaygroundColumnRun } from './playgroundColumn';

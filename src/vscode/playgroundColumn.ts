@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { TextBatcher } from '../core/textBatcher';
-import type { PlaygroundHostMessage } from '../playgroundProtocol';
-import type { RunFinishedParams, RunRetryingParams, RunStartedParams } from '../protocol';
+import { TextBatcher } from '../core/run/textBatcher';
+import type { PlaygroundHostMessage } from '../protocol/playground';
+import type { RunFinishedParams, RunRetryingParams, RunStartedParams } from '../protocol/runPanel';
 import type { RunSink } from './runController';
 
 export class PlaygroundColumnRun implements RunSink {

@@ -5,9 +5,9 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ResolvedDeployment } from '../core/deployments';
-import type { PromptFile } from '../core/promptFile';
-import type { ChatMessage } from '../core/template';
+import type { ResolvedDeployment } from '../core/providers/deployments';
+import type { PromptFile } from '../core/format/promptFile';
+import type { ChatMessage } from '../core/template/template';
 import { readSettings } from './config';
 import { loadCore } from './core';
 import type { PromptDiagnostics } from './diagnostics';

@@ -4,7 +4,7 @@
  * the core's `loadRun`, which reads only that line.
  */
 import * as vscode from 'vscode';
-import type { HistoryEntry } from '../core/history';
+import type { HistoryEntry } from '../core/log/history';
 import { loadCore } from './core';
 import { localTime, promptTitle } from './runsView';
 

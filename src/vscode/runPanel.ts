@@ -1,16 +1,16 @@
 /**
  * The Run Prompt panel, host side: one WebviewPanel per prompt file, beside the editor. Messages to the
  * webview are queued until it says `ready`; text deltas are batched (see TextBatcher). The webview code is
- * webview/src/runPanel.ts; the messages are typed in src/protocol.ts.
+ * webview/src/runPanel/main.ts; the messages are typed in src/protocol/runPanel.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../core/runLog';
-import { TextBatcher } from '../core/textBatcher';
+import type { RunRecord } from '../core/log/runLog';
+import { TextBatcher } from '../core/run/textBatcher';
 import {
   type ErrorAction, type HostMessage, type RatingView, type RunFinishedParams, type RunRetryingParams, type RunStartedParams, isWebviewMessage,
-} from '../protocol';
+} from '../protocol/runPanel';
 
 /** What the panel asks of its owner. */
 export interface RunPanelHandlers {

@@ -7,9 +7,9 @@
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
-import type { HistoryEntry, HistoryFilter, HistoryReader } from '../core/history';
-import type { RatingRecord } from '../core/runLog';
-import type { RatingView } from '../protocol';
+import type { HistoryEntry, HistoryFilter, HistoryReader } from '../core/log/history';
+import type { RatingRecord } from '../core/log/runLog';
+import type { RatingView } from '../protocol/runPanel';
 import { readSettings } from './config';
 import { loadCore } from './core';
 import { FolderWatcher } from './folderWatcher';

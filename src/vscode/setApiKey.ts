@@ -3,7 +3,7 @@
  * SecretStorage only. An empty answer removes the stored key.
  */
 import * as vscode from 'vscode';
-import { PROVIDERS, type ProviderId } from '../core/providers';
+import { PROVIDERS, type ProviderId } from '../core/providers/providers';
 import type { ApiKeyStore } from './apiKeys';
 import { readSettings } from './config';
 

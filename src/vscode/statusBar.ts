@@ -3,7 +3,7 @@
  * (routing by `promptLab.context`). Clicking it switches the context or the prompt's deployment.
  */
 import * as vscode from 'vscode';
-import type { DeploymentConfig } from '../core/deployments';
+import type { DeploymentConfig } from '../core/providers/deployments';
 import { SECTION, affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
 import { type PromptDiagnostics, isPromptDocument } from './diagnostics';

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../../src/extension';
-import type { RunOutcome } from '../../src/core/run';
-import type { RunRecord } from '../../src/core/runLog';
+import type { RunOutcome } from '../../src/core/run/run';
+import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { EXTENSION_ID, workspaceRoot, writePromptText } from './promptDocuments';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzePromptFile, closest, type DiagnosticCode } from '../../src/core/analyze';
-import { JsonStringMap } from '../../src/core/jsonString';
-import { positionAt } from '../../src/core/text';
+import { analyzePromptFile, closest, type DiagnosticCode } from '../../src/core/template/analyze';
+import { JsonStringMap } from '../../src/core/format/jsonString';
+import { positionAt } from '../../src/core/format/text';
 
 /** Each diagnostic as [code, text under its range]. */
 function found(text: string, deployments?: string[]): [DiagnosticCode, string][] {

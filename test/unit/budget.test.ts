@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkBudget, spending } from '../../src/core/budget';
-import { runCostUsd } from '../../src/core/cost';
-import { PRICE_TABLE_DATE, builtInPrices } from '../../src/core/prices';
+import { checkBudget, spending } from '../../src/core/run/budget';
+import { runCostUsd } from '../../src/core/providers/cost';
+import { PRICE_TABLE_DATE, builtInPrices } from '../../src/core/providers/prices';
 import { tempDir } from './tempDir';
 
 test('built-in prices: exact names, dated snapshots, the longest family; unknown models have none', () => {

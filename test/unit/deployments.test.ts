@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DeploymentError, isLoopbackHost, resolveDeployment } from '../../src/core/deployments';
+import { DeploymentError, isLoopbackHost, resolveDeployment } from '../../src/core/providers/deployments';
 
 const deployments = {
   local: { provider: 'openai-compatible', baseURL: 'http://127.0.0.1:8000/v1/', model: 'llama' },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, type ParseError } from 'jsonc-parser';
-import { applyTextEdits, declareInputEdits, removeInputEdits, replaceStringEdit, replaceRangeEdit } from '../../src/core/edits';
+import { applyTextEdits, declareInputEdits, removeInputEdits, replaceStringEdit, replaceRangeEdit } from '../../src/core/format/edits';
 
 /** `text` after the edits, checked to be JSONC without errors (no trailing commas either). */
 function after(text: string, edits: ReturnType<typeof declareInputEdits>): string {

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { DeploymentError } from '../../src/core/deployments';
-import { MissingApiKeyError, PromptFileError, describeError } from '../../src/core/errors';
+import { DeploymentError } from '../../src/core/providers/deployments';
+import { MissingApiKeyError, PromptFileError, describeError } from '../../src/core/providers/errors';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { WIRE_DIR } from './wireOracle';
 

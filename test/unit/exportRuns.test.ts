@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { CSV_COLUMNS, exportRuns, writeRunsExport, type ExportEntry } from '../../src/core/exportRuns';
-import { loadRuns, readHistory } from '../../src/core/history';
-import { appendRating } from '../../src/core/ratings';
-import { appendRunRecord, type RunRecord } from '../../src/core/runLog';
+import { CSV_COLUMNS, exportRuns, writeRunsExport, type ExportEntry } from '../../src/core/log/exportRuns';
+import { loadRuns, readHistory } from '../../src/core/log/history';
+import { appendRating } from '../../src/core/log/ratings';
+import { appendRunRecord, type RunRecord } from '../../src/core/log/runLog';
 import { tempDir } from './tempDir';
 
 function run(id: string, more: Partial<RunRecord> = {}): RunRecord {

@@ -11,10 +11,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse as parseJsonc } from 'jsonc-parser';
-import { analyzePromptFile, type AnalysisContext } from '../../src/core/analyze';
-import { parsePromptFile } from '../../src/core/promptFile';
-import { analyzeTemplate, unclosedOpening } from '../../src/core/templateAnalysis';
-import { positionAt, positionFinder } from '../../src/core/text';
+import { analyzePromptFile, type AnalysisContext } from '../../src/core/template/analyze';
+import { parsePromptFile } from '../../src/core/format/promptFile';
+import { analyzeTemplate, unclosedOpening } from '../../src/core/template/templateAnalysis';
+import { positionAt, positionFinder } from '../../src/core/format/text';
 import { examplePrompts, templateFixtures } from './templateFixtures';
 import { prng } from './prng';
 

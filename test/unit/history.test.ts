@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HistoryReader, PARTIAL_AFTER_RUNS, PREVIEW_CHARS, filterRuns, forEachLine, loadRun, loadRuns, readHistory, type HistoryEntry } from '../../src/core/history';
-import { scanLine } from '../../src/core/lineScan';
-import { appendRating } from '../../src/core/ratings';
-import { appendRunRecord, type RatingRecord, type RunRecord } from '../../src/core/runLog';
+import { HistoryReader, PARTIAL_AFTER_RUNS, PREVIEW_CHARS, filterRuns, forEachLine, loadRun, loadRuns, readHistory, type HistoryEntry } from '../../src/core/log/history';
+import { scanLine } from '../../src/core/log/lineScan';
+import { appendRating } from '../../src/core/log/ratings';
+import { appendRunRecord, type RatingRecord, type RunRecord } from '../../src/core/log/runLog';
 import { tempDir as newTempDir } from './tempDir';
 
 function tempDir(): string {
@@ -198,8 +198,8 @@ test('filterRuns keeps the entries that meet every criterion', async () => {
 test('two processes appending runs and ratings at once lose and interleave no line, and the history joins them', async () => {
   const dir = tempDir();
   const perWriter = 150;
-  const runLog = require.resolve('../../src/core/runLog');
-  const ratings = require.resolve('../../src/core/ratings');
+  const runLog = require.resolve('../../src/core/log/runLog');
+  const ratings = require.resolve('../../src/core/log/ratings');
   // Each writer appends runs of different sizes (up to ~200 KB) and rates every other one of them right away.
   const script = `
     const { appendRunRecord } = require(${JSON.stringify(runLog)});

@@ -1,5 +1,5 @@
 /**
- * The playground's model (src/core/playground.ts): the variables as templates change, parameter validation,
+ * The playground's model (src/core/playground/playground.ts): the variables as templates change, parameter validation,
  * loading a prompt file, and the saved file: it parses, has no error diagnostics, and passes the JSON Schema.
  */
 import { test } from 'node:test';
@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
-import { analyzePromptFile } from '../../src/core/analyze';
+import { analyzePromptFile } from '../../src/core/template/analyze';
 import {
   analyzePlayground, emptyState, inputValues, parseValue, problemsOf, promptFileText, stateFromPromptFile, templateVariables, toPromptFile, validateParameters,
-} from '../../src/core/playground';
-import { parsePromptFile } from '../../src/core/promptFile';
-import { renderMessages } from '../../src/core/template';
-import { isPlaygroundState, isPlaygroundWebviewMessage, type PlaygroundState } from '../../src/playgroundProtocol';
+} from '../../src/core/playground/playground';
+import { parsePromptFile } from '../../src/core/format/promptFile';
+import { renderMessages } from '../../src/core/template/template';
+import { isPlaygroundState, isPlaygroundWebviewMessage, type PlaygroundState } from '../../src/protocol/playground';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schemas', 'prompt.schema.json'), 'utf8')) as object;

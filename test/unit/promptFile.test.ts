@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePromptFile } from '../../src/core/promptFile';
-import { positionAt } from '../../src/core/text';
+import { parsePromptFile } from '../../src/core/format/promptFile';
+import { positionAt } from '../../src/core/format/text';
 
 const SAMPLE = `{
   // a comment, as JSONC allows

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appendRating, toRatingRecord, type RatingInput } from '../../src/core/ratings';
-import { appendRunRecord, type LogEvent, type RunRecord } from '../../src/core/runLog';
+import { appendRating, toRatingRecord, type RatingInput } from '../../src/core/log/ratings';
+import { appendRunRecord, type LogEvent, type RunRecord } from '../../src/core/log/runLog';
 import { tempDir as newTempDir } from './tempDir';
 
 function tempDir(): string {

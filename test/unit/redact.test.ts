@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCardNumber, redact, redactText } from '../../src/core/redact';
-import { redactRecord } from '../../src/core/run';
-import type { RunRecord } from '../../src/core/runLog';
+import { isCardNumber, redact, redactText } from '../../src/core/log/redact';
+import { redactRecord } from '../../src/core/run/run';
+import type { RunRecord } from '../../src/core/log/runLog';
 
 /** Real-looking personal data and secrets: each must be masked, and the words around it kept. */
 const MASKED: [string, string][] = [

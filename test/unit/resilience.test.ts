@@ -4,11 +4,11 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { APIError } from 'openai';
-import { resolveDeployment, type DeploymentConfig } from '../../src/core/deployments';
-import { parsePromptFile, type PromptFile } from '../../src/core/promptFile';
-import { retryDelayMs, serverRetryDelayMs, DEFAULT_RETRY_POLICY } from '../../src/core/retry';
-import { executeRun, type RunOutcome, type RunRequest } from '../../src/core/run';
-import type { RunRecord } from '../../src/core/runLog';
+import { resolveDeployment, type DeploymentConfig } from '../../src/core/providers/deployments';
+import { parsePromptFile, type PromptFile } from '../../src/core/format/promptFile';
+import { retryDelayMs, serverRetryDelayMs, DEFAULT_RETRY_POLICY } from '../../src/core/providers/retry';
+import { executeRun, type RunOutcome, type RunRequest } from '../../src/core/run/run';
+import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
 import { tempDir } from './tempDir';
 

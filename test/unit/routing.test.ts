@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveDeployment, selectVariant, type DeploymentConfig } from '../../src/core/deployments';
+import { resolveDeployment, selectVariant, type DeploymentConfig } from '../../src/core/providers/deployments';
 
 const chat: DeploymentConfig = {
   provider: 'azure', endpoint: 'https://us.example.com', deployment: 'gpt-4o', apiVersion: '2024-10-21',

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { appendRunRecord, logFileName, type RunRecord } from '../../src/core/runLog';
+import { appendRunRecord, logFileName, type RunRecord } from '../../src/core/log/runLog';
 import { tempDir } from './tempDir';
 
 function record(id: string, startedAt: string, output = 'out'): RunRecord {
@@ -34,7 +34,7 @@ test('appends never rewrite earlier lines, and create the folder', async () => {
 test('two processes appending at once lose no line and interleave none', async () => {
   const dir = tempDir('prompt-lab-log2-');
   const perWriter = 400;
-  const modulePath = require.resolve('../../src/core/runLog');
+  const modulePath = require.resolve('../../src/core/log/runLog');
   // Each writer appends lines of different sizes (up to 200 KB) as fast as it can.
   const script = `
     const { appendRunRecord } = require(${JSON.stringify(modulePath)});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StreamAssembler } from '../../src/core/streamAssembly';
+import { StreamAssembler } from '../../src/core/run/streamAssembly';
 import { expectedOf, recordedChunks, recordedStreams } from './wireOracle';
 
 function assemble(file: string): StreamAssembler {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkStructuredOutput, formatArguments, reaskMessages, responseSchema } from '../../src/core/structured';
-import { StreamAssembler } from '../../src/core/streamAssembly';
+import { checkStructuredOutput, formatArguments, reaskMessages, responseSchema } from '../../src/core/run/structured';
+import { StreamAssembler } from '../../src/core/run/streamAssembly';
 import { recordedChunks } from './wireOracle';
 
 const weather = {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePromptFile, type PromptFile } from '../../src/core/promptFile';
-import { InputValueError, MAX_RANGE_LENGTH, TemplateError, renderMessages, renderTemplate, resolveInputs } from '../../src/core/template';
+import { parsePromptFile, type PromptFile } from '../../src/core/format/promptFile';
+import { InputValueError, MAX_RANGE_LENGTH, TemplateError, renderMessages, renderTemplate, resolveInputs } from '../../src/core/template/template';
 
 function prompt(text: string): PromptFile {
   const parsed = parsePromptFile(text);

@@ -1,5 +1,5 @@
 /**
- * The analysis tokenizer (src/core/templateLexer.ts) against Nunjucks' own: for the real templates, the example
+ * The analysis tokenizer (src/core/template/templateLexer.ts) against Nunjucks' own: for the real templates, the example
  * prompts, the benchmark's templates and thousands of generated and mutated templates, both give the same tokens
  * (type, value, line, column; whitespace inside tags, which the parser drops unread, is skipped rather than
  * returned), leave the same state after each token, fail with the same error, and the Nunjucks parser builds the
@@ -9,8 +9,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nunjucks from 'nunjucks';
-import { parsePromptFile } from '../../src/core/promptFile';
-import { lex, nunjucksLex, type NunjucksTokenizer } from '../../src/core/templateLexer';
+import { parsePromptFile } from '../../src/core/format/promptFile';
+import { lex, nunjucksLex, type NunjucksTokenizer } from '../../src/core/template/templateLexer';
 import { bigPromptFile } from '../../bench/analyze';
 import { examplePrompts, templateFixtures } from './templateFixtures';
 import { prng } from './prng';

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyzePromptFile, type DiagnosticCode, type PromptAnalysis, type PromptDiagnostic } from '../../src/core/analyze';
-import type { PromptFile, TemplateMessage } from '../../src/core/promptFile';
-import { TemplateError, renderMessages, resolveInputs } from '../../src/core/template';
-import { positionAt } from '../../src/core/text';
+import { analyzePromptFile, type DiagnosticCode, type PromptAnalysis, type PromptDiagnostic } from '../../src/core/template/analyze';
+import type { PromptFile, TemplateMessage } from '../../src/core/format/promptFile';
+import { TemplateError, renderMessages, resolveInputs } from '../../src/core/template/template';
+import { positionAt } from '../../src/core/format/text';
 import { TEMPLATE_FIXTURES_DIR, templateFixtures, type PromptFixture } from './templateFixtures';
 
 const FIXTURES = templateFixtures();
@@ -36,7 +36,7 @@ const EXPECTED: Record<string, { errors?: [DiagnosticCode, string][]; unused?: s
   'microsoft-prompty/v1-hello.prompt.json': { unused: ['firstName', 'lastName', 'question'] },
 };
 
-/** Line and character of `offset`, counted here independently of src/core/text.ts (fixtures end lines with \n). */
+/** Line and character of `offset`, counted here independently of src/core/format/text.ts (fixtures end lines with \n). */
 function lineCharacter(text: string, offset: number): { line: number; character: number } {
   const lines = text.slice(0, offset).split('\n');
   return { line: lines.length - 1, character: (lines.at(-1) ?? '').length };

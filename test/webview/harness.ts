@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, before } from 'node:test';
-import type { RunFinishedParams, RunStartedParams } from '../../src/protocol';
+import type { RunFinishedParams, RunStartedParams } from '../../src/protocol/runPanel';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -17,11 +17,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import type { HostMessage, WebviewMessage } from '../../src/protocol';
+import type { HostMessage, WebviewMessage } from '../../src/protocol/runPanel';
 
 function findRepoRoot(from: string): string {
   let dir = from;
-  while (!fs.existsSync(path.join(dir, 'webview', 'src', 'runPanel.ts'))) {
+  while (!fs.existsSync(path.join(dir, 'webview', 'src', 'runPanel', 'main.ts'))) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error(`no repository root above ${from}`);
     dir = parent;
@@ -34,7 +34,7 @@ export const screenshotDir = path.join(repoRoot, '.test-artifacts', 'webview');
 
 /** The webviews the harness can load: the run panel, the playground view. */
 export type WebviewEntry = 'runPanel' | 'playground';
-const ENTRY_SOURCES: Record<WebviewEntry, string[]> = { runPanel: ['runPanel.ts'], playground: ['playground', 'main.ts'] };
+const ENTRY_SOURCES: Record<WebviewEntry, string[]> = { runPanel: ['runPanel', 'main.ts'], playground: ['playground', 'main.ts'] };
 
 /** Builds the webview bundle exactly as esbuild.mjs does, into a temporary directory. */
 async function buildBundle(outDir: string, entry: WebviewEntry): Promise<string> {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import type { PlaygroundHostMessage, PlaygroundState, PlaygroundWebviewMessage } from '../../src/playgroundProtocol';
-import type { RunFinishedParams, RunStartedParams } from '../../src/protocol';
+import type { PlaygroundHostMessage, PlaygroundState, PlaygroundWebviewMessage } from '../../src/protocol/playground';
+import type { RunFinishedParams, RunStartedParams } from '../../src/protocol/runPanel';
 import { Harness, type PageGlobals, type PanelPage, screenshotDir } from './harness';
 
 let harness: Harness;

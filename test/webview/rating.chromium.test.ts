@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { RatingView, RunFinishedParams, WebviewMessage } from '../../src/protocol';
+import type { RatingView, RunFinishedParams, WebviewMessage } from '../../src/protocol/runPanel';
 import { type PanelPage, screenshotDir, useRunPanelHarness, startedParams, finishedParams } from './harness';
 
 type Submit = Extract<WebviewMessage, { method: 'rating/submit' }>;

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { RunFinishedParams, RunStartedParams, ToolCallView } from '../../src/protocol';
-import { StreamAssembler } from '../../src/core/streamAssembly';
-import { checkStructuredOutput, formatArguments } from '../../src/core/structured';
+import type { RunFinishedParams, RunStartedParams, ToolCallView } from '../../src/protocol/runPanel';
+import { StreamAssembler } from '../../src/core/run/streamAssembly';
+import { checkStructuredOutput, formatArguments } from '../../src/core/run/structured';
 import { type PanelPage, repoRoot, screenshotDir, useRunPanelHarness, startedParams } from './harness';
 
 /** A new page of the panel; each test's page is checked for errors, CSP violations and off-machine requests. */

@@ -1,13 +1,13 @@
 /**
  * The Run Prompt webview in real Chromium: messages in through window.postMessage, messages out
  * through the acquireVsCodeApi stub, assertions on the DOM the panel builds.
- * Build first is not needed: the harness bundles webview/src/runPanel.ts itself.
+ * Build first is not needed: the harness bundles webview/src/runPanel/main.ts itself.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { RunFinishedParams } from '../../src/protocol';
+import type { RunFinishedParams } from '../../src/protocol/runPanel';
 import { type PageGlobals, screenshotDir, useRunPanelHarness, startedParams, finishedParams } from './harness';
 
 /** A new page of the panel; each test's page is checked for errors, CSP violations and off-machine requests. */

@@ -3,7 +3,7 @@
  * restores the runs. Bounded: the last MAX_RUNS runs, at most MAX_STORED_OUTPUT characters of
  * output each (the full output is in the run log).
  */
-import { isHostMessage, type RatingView, type RunFinishedParams, type RunStartedParams } from '../../src/protocol';
+import { isHostMessage, type RatingView, type RunFinishedParams, type RunStartedParams } from '../../src/protocol/runPanel';
 
 export const MAX_RUNS = 20;
 export const MAX_STORED_OUTPUT = 200_000;

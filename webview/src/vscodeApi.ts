@@ -2,7 +2,7 @@
  * The one object VS Code gives a webview to talk to its host and to keep state while hidden.
  * `acquireVsCodeApi` may be called only once per page, so this module calls it and shares the result.
  */
-import type { WebviewMessage } from '../../src/protocol';
+import type { WebviewMessage } from '../../src/protocol/runPanel';
 
 export interface VsCodeApi<State> {
   postMessage(message: WebviewMessage): void;

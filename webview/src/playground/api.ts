@@ -3,8 +3,8 @@
  * and what it keeps in webview state: the playground itself and its last columns (outputs capped, as the run
  * panel caps them).
  */
-import { type PlaygroundState, type PlaygroundWebviewMessage, isPlaygroundState } from '../../../src/playgroundProtocol';
-import { isHostMessage, type RatingView, type RunFinishedParams, type RunStartedParams } from '../../../src/protocol';
+import { type PlaygroundState, type PlaygroundWebviewMessage, isPlaygroundState } from '../../../src/protocol/playground';
+import { isHostMessage, type RatingView, type RunFinishedParams, type RunStartedParams } from '../../../src/protocol/runPanel';
 
 export interface PlaygroundApi {
   postMessage(message: PlaygroundWebviewMessage): void;

@@ -3,7 +3,7 @@
  * (the run panel's OutputView), metrics (time to first token, latency, tokens, cost), the error if any, and
  * thumbs up/down that post the same rating/submit as the run panel.
  */
-import type { RatingView, RunFinishedParams, RunStartedParams } from '../../../src/protocol';
+import type { RatingView, RunFinishedParams, RunStartedParams } from '../../../src/protocol/runPanel';
 import { button, formatCost, formatNumber, h, text } from '../dom';
 import { OutputView } from '../output';
 import { capOutput } from '../state';

@@ -6,7 +6,7 @@
  */
 import {
   MAX_PLAYGROUND_DEPLOYMENTS, PLAYGROUND_PARAMETERS, PLAYGROUND_ROLES, type PlaygroundAnalysis, type PlaygroundParameter, type PlaygroundState,
-} from '../../../src/playgroundProtocol';
+} from '../../../src/protocol/playground';
 import { button, h } from '../dom';
 
 const PARAMETER_HINT: Record<PlaygroundParameter, string> = {

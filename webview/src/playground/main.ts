@@ -6,7 +6,7 @@
 import {
   provideVSCodeDesignSystem, vsCodeButton, vsCodeCheckbox, vsCodeDropdown, vsCodeOption, vsCodeTextArea, vsCodeTextField,
 } from '@vscode/webview-ui-toolkit';
-import { isPlaygroundHostMessage } from '../../../src/playgroundProtocol';
+import { isPlaygroundHostMessage } from '../../../src/protocol/playground';
 import { h } from '../dom';
 import { getPlaygroundApi } from './api';
 import { Playground } from './playground';

@@ -6,8 +6,8 @@
  */
 import {
   type PlaygroundHostMessage, type PlaygroundState, type PlaygroundWebviewMessage, defaultPlaygroundState,
-} from '../../../src/playgroundProtocol';
-import type { RunFinishedParams } from '../../../src/protocol';
+} from '../../../src/protocol/playground';
+import type { RunFinishedParams } from '../../../src/protocol/runPanel';
 import { button, h } from '../dom';
 import { type PlaygroundApi, type ViewState, readViewState } from './api';
 import { ColumnView } from './column';

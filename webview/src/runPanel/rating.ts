@@ -5,9 +5,9 @@
  * time: the controls are disabled until the host answers rating/saved or rating/failed with the same
  * requestId. The thumbs and the status show what was saved; the other controls are the draft.
  */
-import type { RatingView } from '../../src/protocol';
-import { formatTime, h } from './dom';
-import type { StoredRating } from './state';
+import type { RatingView } from '../../../src/protocol/runPanel';
+import { formatTime, h } from '../dom';
+import type { StoredRating } from '../state';
 
 export interface RatingHost {
   submit(requestId: string, rating: RatingView): void;

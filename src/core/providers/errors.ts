@@ -5,9 +5,9 @@
  * test/fixtures/wire/SOURCES.md lists the recorded ones).
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { RunErrorView } from '../protocol';
+import type { RunErrorView } from '../../protocol/runPanel';
 import { DeploymentError, type ResolvedDeployment } from './deployments';
-import { InputValueError, TemplateError } from './template';
+import { InputValueError, TemplateError } from '../template/template';
 
 /** The prompt file cannot be read as a prompt (malformed JSONC, no messages…). */
 export class PromptFileError extends Error {

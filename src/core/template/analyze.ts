@@ -6,8 +6,8 @@
  * untrusted workspace. Structure, types and hover for the rest come from schemas/prompt.schema.json.
  */
 import { type Node, findNodeAtLocation } from 'jsonc-parser';
-import { JsonStringMap } from './jsonString';
-import { parsePromptFile, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from './promptFile';
+import { JsonStringMap } from '../format/jsonString';
+import { parsePromptFile, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from '../format/promptFile';
 import { analyzeTemplate, knownFilters, type TemplateAnalysis } from './templateAnalysis';
 import { templateEnvironment } from './template';
 

@@ -1,10 +1,10 @@
 /**
  * The messages between the extension host and the Playground webview view (webview/src/playground/),
- * imported by both sides. Same shape as src/protocol.ts: `{ method, params }`, namespaced methods, a type
+ * imported by both sides. Same shape as src/protocol/runPanel.ts: `{ method, params }`, namespaced methods, a type
  * guard for each direction. Requests carry a `requestId` and get exactly one reply with the same id.
  * Run events reuse the Run Prompt panel's parameter types, with the column they belong to.
  */
-import type { ErrorAction, RatingView, RunFinishedParams, RunRetryingParams, RunStartedParams } from './protocol';
+import type { ErrorAction, RatingView, RunFinishedParams, RunRetryingParams, RunStartedParams } from './runPanel';
 
 /** Roles a playground message can have (a chat_history slot of a loaded file becomes a note). */
 export const PLAYGROUND_ROLES = ['system', 'user', 'assistant'] as const;

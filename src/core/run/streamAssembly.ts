@@ -11,7 +11,7 @@
  * - tool calls split across chunks by `index`, or whole in one chunk without `index` (Mistral), with an
  *   empty id (Gemini), or starting at index 1.
  */
-import type { TokenUsage } from '../protocol';
+import type { TokenUsage } from '../../protocol/runPanel';
 
 /** A tool call as assembled from its fragments. `arguments` is the raw JSON text the model produced. */
 export interface AssembledToolCall {

@@ -1,15 +1,15 @@
 /**
- * The playground's model, vscode-free: its state (see PlaygroundState in src/playgroundProtocol.ts, which the
+ * The playground's model, vscode-free: its state (see PlaygroundState in src/protocol/playground.ts, which the
  * webview shares), the variables its templates read, parameter validation, and the prompt file it becomes,
  * to run (`toPromptFile`) or to save (`promptFileText`). A saved file declares every variable as an input
  * with its value as default, so it passes the schema and `analyzePromptFile` without errors.
  */
-import { type PlaygroundAnalysis, type PlaygroundMessage, type PlaygroundParameter, type PlaygroundRole, type PlaygroundState, defaultPlaygroundState } from '../playgroundProtocol';
-import { analyzePromptFile } from './analyze';
-import { parsePromptFile, type PromptFile } from './promptFile';
-import { analyzeTemplate } from './templateAnalysis';
+import { type PlaygroundAnalysis, type PlaygroundMessage, type PlaygroundParameter, type PlaygroundRole, type PlaygroundState, defaultPlaygroundState } from '../../protocol/playground';
+import { analyzePromptFile } from '../template/analyze';
+import { parsePromptFile, type PromptFile } from '../format/promptFile';
+import { analyzeTemplate } from '../template/templateAnalysis';
 
-export type { PlaygroundState } from '../playgroundProtocol';
+export type { PlaygroundState } from '../../protocol/playground';
 
 /** Prompt path logged for runs of a playground that was not loaded from a file (no such file exists). */
 export const PLAYGROUND_PROMPT_PATH = 'playground';

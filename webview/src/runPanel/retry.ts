@@ -3,8 +3,8 @@
  * down every second (rounded up); once the wait is over (output arrives or the run ends) it becomes
  * a small "retried 2 times" note.
  */
-import type { RunRetryingParams } from '../../src/protocol';
-import { h, text } from './dom';
+import type { RunRetryingParams } from '../../../src/protocol/runPanel';
+import { h, text } from '../dom';
 
 export class RetryNotice {
   /** Where the notice goes (the run's notes). */

@@ -1,9 +1,9 @@
 /**
  * What the run panel shows of a finished run, from its record: the `run/finished` message.
  */
-import type { RunFinishedParams } from '../protocol';
-import type { DescribedError } from './errors';
-import type { RunRecord } from './runLog';
+import type { RunFinishedParams } from '../../protocol/runPanel';
+import type { DescribedError } from '../providers/errors';
+import type { RunRecord } from '../log/runLog';
 import { checkStructuredOutput, formatArguments, responseSchema } from './structured';
 
 /** The `run/finished` params of `record` (with the described error, when it failed). */

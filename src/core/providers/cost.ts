@@ -1,4 +1,4 @@
-import type { TokenUsage } from '../protocol';
+import type { TokenUsage } from '../../protocol/runPanel';
 import type { Prices } from './deployments';
 
 /**

@@ -3,9 +3,9 @@
  * check, tool calls, other choices, content filter and max_tokens notes. Messages are checked only
  * loosely, so every field is read defensively; all text goes into text nodes.
  */
-import type { RunFinishedParams, StructuredView, ToolCallView } from '../../src/protocol';
-import { button, h, text } from './dom';
-import { formattedJson } from './jsonView';
+import type { RunFinishedParams, StructuredView, ToolCallView } from '../../../src/protocol/runPanel';
+import { button, h, text } from '../dom';
+import { formattedJson } from '../jsonView';
 
 type Choice = NonNullable<RunFinishedParams['otherChoices']>[number];
 

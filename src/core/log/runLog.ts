@@ -8,8 +8,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { RunStatus, TokenUsage } from '../protocol';
-import type { ChatMessage } from './template';
+import type { RunStatus, TokenUsage } from '../../protocol/runPanel';
+import type { ChatMessage } from '../template/template';
 
 /** One run, as one line of the log (`event: "run"`). Field names are part of the log format: change them only additively. */
 export interface RunRecord {

@@ -5,7 +5,7 @@
  * Positions are indices into the template string (UTF-16 code units).
  */
 import * as nunjucks from 'nunjucks';
-import { lineStarts } from './jsonString';
+import { lineStarts } from '../format/jsonString';
 import { lex } from './templateLexer';
 
 /** A variable read by the template; `path` is the attribute path after it (`user.name` → ["name"]). */

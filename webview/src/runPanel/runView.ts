@@ -3,7 +3,7 @@
  * provider, model, start time, attempt, status, Stop) and a body (notices, retry countdown, output,
  * error, the finished-run sections of details.ts, metrics, and the rating controls of rating.ts).
  */
-import type { ErrorAction, RatingView, RunFinishedParams, RunRetryingParams, RunStartedParams } from '../../src/protocol';
+import type { ErrorAction, RatingView, RunFinishedParams, RunRetryingParams, RunStartedParams } from '../../../src/protocol/runPanel';
 import {
   choicesSection,
   contentFilterNote,
@@ -13,11 +13,11 @@ import {
   structuredSection,
   toolCallsSection,
 } from './details';
-import { button, formatCost, formatNumber, formatTime, h, text } from './dom';
-import { OutputView } from './output';
+import { button, formatCost, formatNumber, formatTime, h, text } from '../dom';
+import { OutputView } from '../output';
 import { RatingControls } from './rating';
 import { RetryNotice } from './retry';
-import { capFinished, capOutput, capStoredRating, MAX_STORED_OUTPUT, type StoredRating, type StoredRun } from './state';
+import { capFinished, capOutput, capStoredRating, MAX_STORED_OUTPUT, type StoredRating, type StoredRun } from '../state';
 
 export type ViewStatus = 'running' | 'ok' | 'error' | 'cancelled';
 

@@ -6,18 +6,18 @@
 import type OpenAI from 'openai';
 import { performance } from 'node:perf_hooks';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
-import { createClient, type ClientOptions } from './client';
-import type { ResolvedDeployment } from './deployments';
-import { runCostUsd } from './cost';
-import { builtInPrices } from './prices';
-import { IncompleteStreamError, StreamTimeoutError, describeError, isCancellation, type DescribedError } from './errors';
-import type { PromptFile } from './promptFile';
-import { redact } from './redact';
-import { appendRunRecord, type RunRecord } from './runLog';
+import { createClient, type ClientOptions } from '../providers/client';
+import type { ResolvedDeployment } from '../providers/deployments';
+import { runCostUsd } from '../providers/cost';
+import { builtInPrices } from '../providers/prices';
+import { IncompleteStreamError, StreamTimeoutError, describeError, isCancellation, type DescribedError } from '../providers/errors';
+import type { PromptFile } from '../format/promptFile';
+import { redact } from '../log/redact';
+import { appendRunRecord, type RunRecord } from '../log/runLog';
 import { StreamAssembler } from './streamAssembly';
-import { isRetryable, retryDelayMs, sleep } from './retry';
+import { isRetryable, retryDelayMs, sleep } from '../providers/retry';
 import { checkStructuredOutput, responseSchema } from './structured';
-import { renderMessages, type ChatMessage } from './template';
+import { renderMessages, type ChatMessage } from '../template/template';
 
 /** Everything a run needs. */
 export interface RunRequest {

@@ -9,11 +9,11 @@ import {
   vsCodeProgressRing,
   vsCodeTag,
 } from '@vscode/webview-ui-toolkit';
-import { isHostMessage } from '../../src/protocol';
-import { h } from './dom';
+import { isHostMessage } from '../../../src/protocol/runPanel';
+import { h } from '../dom';
 import { Panel } from './panel';
-import { readState, type PanelState } from './state';
-import { getVsCodeApi } from './vscodeApi';
+import { readState, type PanelState } from '../state';
+import { getVsCodeApi } from '../vscodeApi';
 
 provideVSCodeDesignSystem().register(vsCodeButton(), vsCodeProgressRing(), vsCodeTag());
 

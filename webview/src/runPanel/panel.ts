@@ -2,11 +2,11 @@
  * The whole panel: a toolbar with Run Again, an empty state, and the runs, newest on top.
  * Applies host messages (runs and their ratings), posts rating/submit, and keeps the runs in webview state.
  */
-import type { HostMessage, RunFinishedParams } from '../../src/protocol';
-import { button, h } from './dom';
+import type { HostMessage, RunFinishedParams } from '../../../src/protocol/runPanel';
+import { button, h } from '../dom';
 import { RunView, type RunViewHost } from './runView';
-import { MAX_RUNS, readRating, type PanelState } from './state';
-import type { VsCodeApi } from './vscodeApi';
+import { MAX_RUNS, readRating, type PanelState } from '../state';
+import type { VsCodeApi } from '../vscodeApi';
 
 /** While output streams, state is saved at most this often. */
 const SAVE_WHILE_STREAMING_MS = 1000;

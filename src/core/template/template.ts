@@ -10,7 +10,7 @@
  * Autoescape is off (prompts are not HTML) and outputting an undefined variable is an error.
  */
 import * as nunjucks from 'nunjucks';
-import type { ChatHistoryMessage, PromptFile, TemplateRole } from './promptFile';
+import type { ChatHistoryMessage, PromptFile, TemplateRole } from '../format/promptFile';
 
 /** A chat message as sent in a chat completion request (`messages[]`). */
 export interface ChatMessage {
