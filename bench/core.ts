@@ -15,6 +15,7 @@ import { resolveDeployment } from '../src/core/providers/deployments';
 import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
 import { executeRun } from '../src/core/run/run';
 import { StreamAssembler } from '../src/core/run/streamAssembly';
+import { inProcessRenderer } from '../src/core/template/renderer';
 import { startReplayServer } from '../test/replay/server';
 import { WIRE_DIR, recordedChunks, recordedStreams } from '../test/unit/wireOracle';
 import { median } from './stats';
@@ -45,8 +46,9 @@ async function runOverhead(runs: number): Promise<void> {
     }
     return ttft;
   };
+  const renderer = inProcessRenderer();
   const ours = async (): Promise<number> => {
-    const { record } = await executeRun({ runId: randomUUID(), promptPath: 'bench.prompt.json', prompt, inputs: { city: 'San Francisco' }, deployment, apiKey: undefined, logDir });
+    const { record } = await executeRun({ runId: randomUUID(), promptPath: 'bench.prompt.json', prompt, renderer, inputs: { city: 'San Francisco' }, deployment, apiKey: undefined, logDir });
     if (record.status !== 'ok' || record.timing.ttftMs === null) throw new Error(`bench run failed: ${record.error?.message}`);
     return record.timing.ttftMs;
   };

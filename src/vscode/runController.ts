@@ -258,7 +258,7 @@ export class RunController implements vscode.Disposable {
       ...(a.maxAttempts > 1 ? { attempt: { number: a.attempt, of: a.maxAttempts } } : {}),
     });
     const request: Parameters<typeof core.executeRun>[0] = {
-      runId, promptPath: a.promptPath, prompt: a.prompt, inputs: a.inputs, deployment, apiKey: a.apiKey,
+      runId, promptPath: a.promptPath, prompt: a.prompt, renderer: core.inProcessRenderer(), inputs: a.inputs, deployment, apiKey: a.apiKey,
       signal: controller.signal, logDir: a.logDir, timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: a.source ?? 'command',
     };
     if (a.prompt.chainId !== undefined) request.chainId = a.prompt.chainId;

@@ -11,6 +11,7 @@ import { executeRun, type RunOutcome, type RunRequest } from '../../src/core/run
 import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
 import { tempDir } from './tempDir';
+import { inProcessRenderer } from '../../src/core/template/renderer';
 
 let server: ReplayServer;
 let logDir: string;
@@ -28,7 +29,7 @@ interface Observed { outcome: RunOutcome; retries: { attempt: number; delayMs: n
 
 async function run(model: string, extra: Partial<DeploymentConfig> = {}, signal?: AbortSignal): Promise<Observed> {
   const deployment = resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, model, ...extra } });
-  const request: RunRequest = { runId: randomUUID(), promptPath: 'p.prompt.json', prompt: PROMPT, inputs: {}, deployment, apiKey: undefined, logDir };
+  const request: RunRequest = { runId: randomUUID(), promptPath: 'p.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: {}, deployment, apiKey: undefined, logDir };
   if (signal) request.signal = signal;
   const retries: Observed['retries'] = [];
   let text = '';

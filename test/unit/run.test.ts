@@ -11,6 +11,7 @@ import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
 import { expectedOf, recordedStreams } from './wireOracle';
 import { tempDir } from './tempDir';
+import { inProcessRenderer } from '../../src/core/template/renderer';
 
 let server: ReplayServer;
 let logDir: string;
@@ -37,7 +38,7 @@ function local(model: string, extra: Partial<DeploymentConfig> = {}): ResolvedDe
 }
 
 function request(d: ResolvedDeployment, extra: Partial<RunRequest> = {}): RunRequest {
-  return { runId: randomUUID(), promptPath: 'prompts/t.prompt.json', prompt: PROMPT, inputs: { topic: 'cats' }, deployment: d, apiKey: undefined, logDir, ...extra };
+  return { runId: randomUUID(), promptPath: 'prompts/t.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: { topic: 'cats' }, deployment: d, apiKey: undefined, logDir, ...extra };
 }
 
 function logged(id: string): RunRecord[] {

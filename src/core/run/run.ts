@@ -17,7 +17,8 @@ import { appendRunRecord, type RunRecord } from '../log/runLog';
 import { StreamAssembler } from './streamAssembly';
 import { isRetryable, retryDelayMs, sleep } from '../providers/retry';
 import { checkStructuredOutput, responseSchema } from './structured';
-import { renderMessages, type ChatMessage } from '../template/template';
+import type { ChatMessage } from '../template/template';
+import type { TemplateRenderer } from '../template/renderer';
 
 /** Everything a run needs. */
 export interface RunRequest {
@@ -26,6 +27,8 @@ export interface RunRequest {
   /** Workspace-relative path of the prompt file, forward slashes. */
   promptPath: string;
   prompt: PromptFile;
+  /** Renders the messages: the front end's bounded worker (a prompt file comes from someone else's repository). */
+  renderer: TemplateRenderer;
   /** Input values (defaults already applied, see `resolveInputs`). */
   inputs: Record<string, unknown>;
   deployment: ResolvedDeployment;
@@ -107,7 +110,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   let retries = 0;
 
   try {
-    messages = [...renderMessages(request.prompt, request.inputs), ...(request.followUp ?? [])];
+    messages = [...await request.renderer.renderMessages(request.prompt, request.inputs), ...(request.followUp ?? [])];
     observer.onStarted?.({ startedAt, model: deployment.model, messages, parameters });
     const clientOptions: ClientOptions = { apiKey: request.apiKey };
     if (request.azureADTokenProvider) clientOptions.azureADTokenProvider = request.azureADTokenProvider;
