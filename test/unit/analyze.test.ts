@@ -41,7 +41,7 @@ test('loop variables, set names and macro parameters are locals, not inputs', ()
   assert.deepEqual(found(text).map(([, t]) => t), ['pairs', 'c', 'q', 'a']);
 });
 
-test('scopes: a set name counts in its whole scope, a loop variable or import only from where it appears', () => {
+test('scopes: a set name counts in its whole scope, a loop variable only from where it appears', () => {
   const uses = (template: string) => found(`{ "inputs": {}, "messages": [ { "role": "user", "content": ${JSON.stringify(template)} } ] }`).map(([, t]) => t);
   // Set later in the same scope, or in a branch: defined.
   assert.deepEqual(uses('{{ y }}{% set y = 1 %}'), []);
@@ -54,8 +54,8 @@ test('scopes: a set name counts in its whole scope, a loop variable or import on
   assert.deepEqual(uses('{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}{% set c = 1 %}{% endcall %}{{ c }}'), []);
   // A loop's else branch sets nothing outside it.
   assert.deepEqual(uses('{% for x in xs %}{% else %}{% set e = 1 %}{% endfor %}{{ e }}'), ['xs', 'e']);
-  // Imports count from where they appear.
-  assert.deepEqual(uses('{{ h }}{% from "x" import h %}{{ h }}'), ['h']);
+  // Imports are refused (a prompt template cannot read files): the tag is the error, at its name.
+  assert.deepEqual(uses('{{ h }}{% from "x" import h %}{{ h }}'), ['from']);
 });
 
 test('template syntax errors sit at the failing token or the unclosed tag', () => {

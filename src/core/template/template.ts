@@ -1,16 +1,23 @@
 /**
  * Rendering of a prompt's messages with Nunjucks, sandboxed.
  *
- * Nunjucks templates compile to JavaScript that can reach the host through prototypes
- * (`{{ range.constructor("return process")() }}` returns Node's `process` in stock Nunjucks 3.2.4).
- * This module closes that door: member and variable lookups never return `constructor`,
- * `__proto__`, `prototype` or the other accessor keys, never return inherited members of
- * `Object.prototype`, and never return the `Function` constructors; no loader is configured, so
- * `{% include %}`, `{% import %}` and `{% extends %}` cannot read files; `range` is bounded.
- * Autoescape is off (prompts are not HTML) and outputting an undefined variable is an error.
+ * Three layers, each enough on its own for what it covers:
+ * 1. **The compiler only sees allowed trees.** A template is parsed, its tree is checked by ./policy.ts (an
+ *    allowlist of node types; every name a plain identifier; no includes, imports, async tags or extensions), and
+ *    exactly that tree is compiled. Nunjucks pastes names into the JavaScript it generates, so this is what keeps a
+ *    template from writing code (see policy.ts for the paths).
+ * 2. **Lookups never reach the host.** Member and variable lookups never return `constructor`, `__proto__`,
+ *    `prototype` or the other accessor keys, never return inherited members of `Object.prototype`, and never return
+ *    the `Function` constructors, `Object`, `globalThis`, `process` or `require`
+ *    (`{{ range.constructor("return process")() }}` returns Node's `process` in stock Nunjucks 3.2.4).
+ * 3. **Bounded work.** `range` is bounded, and front ends render in a worker with time, memory and output limits
+ *    (./renderer.ts, src/node/renderWorker.ts).
+ * No loader is configured. Autoescape is off (prompts are not HTML) and outputting an undefined variable is an error.
  */
 import * as nunjucks from 'nunjucks';
+import * as transformer from 'nunjucks/src/transformer';
 import type { ChatHistoryMessage, PromptFile, TemplateRole } from '../format/promptFile';
+import { checkTemplateTree } from './policy';
 
 /** A chat message as sent in a chat completion request (`messages[]`). */
 export interface ChatMessage {
@@ -193,11 +200,41 @@ function toTemplateError(err: unknown, messageIndex: number, source: string): Te
 const compiled = new Map<string, nunjucks.Template>();
 const MAX_COMPILED = 500;
 
+interface NunjucksCompiler {
+  compile(node: unknown): void;
+  getCode(): string;
+}
+const { parser, compiler } = nunjucks as unknown as {
+  parser: { parse(src: string, extensions: unknown[], opts: unknown): unknown };
+  compiler: { Compiler: new (templateName: string, throwOnUndefined: boolean) => NunjucksCompiler };
+};
+
+/**
+ * The JavaScript Nunjucks generates for `source` (as `message <messageIndex + 1>`), after the parse tree passed the
+ * policy. Nunjucks' own `Template` would parse the source again by itself; compiling here and handing it the code
+ * means the tree that was checked is the tree that runs. Exported for the tests that inspect the generated code.
+ * @throws TemplateError when the policy refuses the tree; Nunjucks' errors for a template that does not parse.
+ */
+export function compileToCode(source: string, messageIndex: number): string {
+  const env = templateEnvironment();
+  const name = `message ${messageIndex + 1}`;
+  const tree = parser.parse(source, [], (env as unknown as { opts: unknown }).opts);
+  // The transformer only rewrites async constructs and blocks, which the policy refuses; the transformed tree
+  // is checked, as it is the one compiled.
+  const transformed = transformer.transform(tree, [], name);
+  const violation = checkTemplateTree(transformed);
+  if (violation) throw new TemplateError(violation.message, messageIndex, violation.lineno + 1, violation.colno + 1);
+  const c = new compiler.Compiler(name, true);
+  c.compile(transformed);
+  return c.getCode();
+}
+
 function compile(source: string, messageIndex: number): nunjucks.Template {
   const key = `${messageIndex}\u0000${source}`;
   let template = compiled.get(key);
   if (!template) {
-    template = new nunjucks.Template(source, templateEnvironment(), `message ${messageIndex + 1}`, true);
+    const props = new Function(compileToCode(source, messageIndex))() as Record<string, unknown>;
+    template = new nunjucks.Template({ type: 'code', obj: props } as unknown as string, templateEnvironment(), `message ${messageIndex + 1}`, true);
     if (compiled.size >= MAX_COMPILED) compiled.clear();
     compiled.set(key, template);
   }
@@ -213,6 +250,7 @@ export function renderTemplate(source: string, variables: Record<string, unknown
   try {
     template = compile(source, messageIndex);
   } catch (err) {
+    if (err instanceof TemplateError) throw err;
     throw toTemplateError(err, messageIndex, source);
   }
   try {

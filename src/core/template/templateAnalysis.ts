@@ -1,12 +1,14 @@
 /**
  * Static analysis of one Nunjucks template, from its parse tree (never by regex, never by rendering):
  * which variables it reads (with their positions), which names it defines itself (loop variables,
- * `{% set %}` targets, macros and their parameters), which filters it calls, and its syntax error if any.
+ * `{% set %}` targets, macros and their parameters), which filters it calls, and its syntax error if any, or what
+ * of it Prompt Lab refuses to render (./policy.ts), reported the same way.
  * Positions are indices into the template string (UTF-16 code units).
  */
 import * as nunjucks from 'nunjucks';
 import { lineStarts } from '../format/jsonString';
 import { lex } from './templateLexer';
+import { checkTemplateTree } from './policy';
 
 /** A variable read by the template; `path` is the attribute path after it (`user.name` → ["name"]). */
 export interface VariableUse {
@@ -211,15 +213,6 @@ class Analyzer {
         this.walk(node.args, scope, sets);
         return;
       }
-      case 'Import':
-      case 'FromImport': {
-        this.defineTargets(node.target, scope);
-        for (const name of ((node.names as NjNode | undefined)?.children as unknown[]) ?? []) {
-          if (isNode(name) && name.typename === 'Pair') this.defineTargets(name.value, scope);
-          else this.defineTargets(name, scope);
-        }
-        return;
-      }
       default:
         // NodeList and its kin (Root, Output, Array, Dict…) have one field, `children`; their `fields` getter
         // makes a new array on every read.
@@ -314,6 +307,21 @@ function detached(text: string): string {
   return ` ${text}`.slice(1);
 }
 
+/** A policy refusal at a node (line and column from 0): the span of the token there (a whole string literal). */
+function violationError(message: string, source: string, lineno: number, colno: number): TemplateSyntaxError {
+  const start = Math.min(source.length, (lineStarts(source)[lineno] ?? 0) + colno);
+  const quote = source[start];
+  let end = start + 1;
+  if (quote === '"' || quote === "'") {
+    while (end < source.length && source[end] !== quote) end += source[end] === '\\' ? 2 : 1;
+    end = Math.min(source.length, end + 1);
+  } else {
+    const word = /^[^\s(){}[\],|%.=~+*/<>!:-]+/.exec(source.slice(start));
+    end = Math.min(source.length, start + (word ? word[0].length : 1));
+  }
+  return { message, start, end };
+}
+
 /**
  * Analyse one template. Never throws; a syntax error comes back in `error`. The result holds no reference to
  * `source`'s memory (names and messages come from a private copy).
@@ -326,6 +334,8 @@ export function analyzeTemplate(template: string): TemplateAnalysis {
   } catch (err) {
     return { uses: [], filters: [], error: toSyntaxError(err, source) };
   }
+  const violation = checkTemplateTree(root);
+  if (violation) return { uses: [], filters: [], error: violationError(violation.message, source, violation.lineno, violation.colno) };
   const analyzer = new Analyzer(source);
   try {
     const uses = analyzer.run(root);
