@@ -54,6 +54,18 @@ const builds = [
     logLevel: 'info',
   },
   {
+    // The render worker (src/node/renderWorkerMain.ts): Nunjucks and the template code, in a worker thread.
+    entryPoints: { renderWorker: 'src/node/renderWorkerMain.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'info',
+  },
+  {
     entryPoints: { runPanel: 'webview/src/runPanel/main.ts', playground: 'webview/src/playground/main.ts' },
     outdir: 'dist/webview',
     bundle: true,

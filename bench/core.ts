@@ -15,7 +15,7 @@ import { resolveDeployment } from '../src/core/providers/deployments';
 import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
 import { executeRun } from '../src/core/run/run';
 import { StreamAssembler } from '../src/core/run/streamAssembly';
-import { inProcessRenderer } from '../src/core/template/renderer';
+import { inProcessRenderer } from '../src/core/template/inProcessRenderer';
 import { startReplayServer } from '../test/replay/server';
 import { WIRE_DIR, recordedChunks, recordedStreams } from '../test/unit/wireOracle';
 import { median } from './stats';

@@ -16,5 +16,6 @@ export { selectVariant } from './providers/deployments';
 export { appendRating } from './log/ratings';
 export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './log/history';
 export { writeRunsExport } from './log/exportRuns';
-export { DEFAULT_RENDER_LIMITS, RenderLimitError, inProcessRenderer, type RenderLimits, type TemplateRenderer } from './template/renderer';
+export { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type TemplateRenderer } from './template/renderer';
+export { inProcessRenderer } from './template/inProcessRenderer';
 export * as playground from './playground/playground';

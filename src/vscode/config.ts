@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { BudgetSettings } from '../core/run/budget';
 import type { DeploymentConfig, RoutingContext } from '../core/providers/deployments';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../core/template/renderer';
 
 export const SECTION = 'promptLab';
 
@@ -45,4 +46,26 @@ function stringValues(value: Record<string, unknown> | undefined): Record<string
 /** True when a configuration change touches Prompt Lab's settings. */
 export function affectsPromptLab(event: vscode.ConfigurationChangeEvent): boolean {
   return event.affectsConfiguration(SECTION);
+}
+
+/** Bounds of the render settings, as package.json declares them: a value outside is brought inside. */
+const RENDER_TIMEOUT_MS = { min: 100, max: 60_000 };
+const RENDER_OUTPUT_CHARS = { min: 1_000, max: 10_000_000 };
+
+function clamp(value: unknown, fallback: number, { min, max }: { min: number; max: number }): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+/**
+ * The limits of one render (`promptLab.render.timeoutMs`, `promptLab.render.maxOutputChars`). They are
+ * application-scoped settings: VS Code reads them from the user's settings only, so a cloned repository's
+ * .vscode/settings.json cannot raise them. The heap limit is not a setting.
+ */
+export function readRenderLimits(): RenderLimits {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  return {
+    timeoutMs: clamp(config.get('render.timeoutMs'), DEFAULT_RENDER_LIMITS.timeoutMs, RENDER_TIMEOUT_MS),
+    maxOutputChars: clamp(config.get('render.maxOutputChars'), DEFAULT_RENDER_LIMITS.maxOutputChars, RENDER_OUTPUT_CHARS),
+    maxHeapMb: DEFAULT_RENDER_LIMITS.maxHeapMb,
+  };
 }

@@ -11,6 +11,7 @@ import type { ChatMessage } from '../core/template/template';
 import { readSettings } from './config';
 import { loadCore } from './core';
 import type { PromptDiagnostics } from './diagnostics';
+import type { TemplateRenderer } from '../core/template/renderer';
 
 export const PREVIEW_SCHEME = 'promptlab-preview';
 
@@ -27,7 +28,8 @@ export class PromptPreview implements vscode.TextDocumentContentProvider, vscode
   /** Open previews that are not shown and whose prompt changed: refreshed when they are shown again. */
   private readonly stale = new Set<string>();
 
-  constructor(diagnostics: PromptDiagnostics) {
+  /** `renderer` renders the messages (the bounded worker, see ./renderer.ts). */
+  constructor(diagnostics: PromptDiagnostics, private readonly renderer: TemplateRenderer) {
     this.disposables = [
       this.changed,
       diagnostics.onDidRefresh((source) => this.refresh(previewUri(source))),
@@ -73,7 +75,7 @@ export class PromptPreview implements vscode.TextDocumentContentProvider, vscode
     } catch (err) {
       return `# ${file}\n\nThe prompt file cannot be read: ${err instanceof Error ? err.message : String(err)}\n`;
     }
-    return previewMarkdown(file, text, source, vscode.workspace.isTrusted);
+    return previewMarkdown(file, text, source, vscode.workspace.isTrusted, this.renderer);
   }
 
   dispose(): void {
@@ -82,7 +84,7 @@ export class PromptPreview implements vscode.TextDocumentContentProvider, vscode
 }
 
 /** The preview's Markdown for prompt file `file` with text `text`. */
-function previewMarkdown(file: string, text: string, source: vscode.Uri, trusted: boolean): string {
+async function previewMarkdown(file: string, text: string, source: vscode.Uri, trusted: boolean, renderer: TemplateRenderer): Promise<string> {
   const core = loadCore();
   const parsed = core.parsePromptFile(text);
   const prompt = parsed.prompt;
@@ -114,7 +116,7 @@ function previewMarkdown(file: string, text: string, source: vscode.Uri, trusted
   }
   let messages: ChatMessage[];
   try {
-    messages = core.renderMessages(prompt, values);
+    messages = await renderer.renderMessages(prompt, values);
   } catch (err) {
     out.push('The messages cannot be rendered:', '', fenced(err instanceof Error ? err.message : String(err), 'text'), '');
     return out.join('\n');

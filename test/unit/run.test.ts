@@ -11,7 +11,7 @@ import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
 import { expectedOf, recordedStreams } from './wireOracle';
 import { tempDir } from './tempDir';
-import { inProcessRenderer } from '../../src/core/template/renderer';
+import { inProcessRenderer } from '../../src/core/template/inProcessRenderer';
 
 let server: ReplayServer;
 let logDir: string;

@@ -26,7 +26,8 @@ export type DiagnosticCode =
   | 'unknown-role'
   | 'empty-messages'
   | 'parameter-out-of-range'
-  | 'not-positive-integer';
+  | 'not-positive-integer'
+  | 'message-shape';
 
 /** A problem at document offsets [start, end). */
 export interface PromptDiagnostic {
@@ -139,7 +140,7 @@ function quoted(names: readonly string[]): string {
  * still be read is checked.
  */
 export function analyzePromptFile(text: string, context: AnalysisContext = {}): PromptAnalysis {
-  const { prompt, tree } = parsePromptFile(text);
+  const { prompt, tree, problems } = parsePromptFile(text);
   const diagnostics: PromptDiagnostic[] = [];
   const messages: AnalyzedMessage[] = [];
   if (!tree || tree.type !== 'object') return { prompt, diagnostics, messages, tree };
@@ -210,6 +211,13 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
       });
     }
   });
+  // Messages that cannot be sent as they are (content that is an array, no role…): a run refuses them.
+  for (const problem of problems) {
+    if (problem.code !== 'message-shape') continue;
+    const start = problem.span.offset;
+    if (diagnostics.some((d) => d.code === 'unknown-role' && d.start === start)) continue;
+    diagnostics.push({ code: 'message-shape', severity: 'error', start, end: start + problem.span.length, message: problem.message });
+  }
   if (messagesNode?.type === 'array' && (messagesNode.children ?? []).length === 0) {
     diagnostics.push({ code: 'empty-messages', severity: 'error', start: messagesNode.offset, end: messagesNode.offset + messagesNode.length, message: '"messages" is empty: add at least one message, e.g. { "role": "user", "content": "…" }.' });
   }

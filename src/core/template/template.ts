@@ -18,37 +18,15 @@ import * as nunjucks from 'nunjucks';
 import * as transformer from 'nunjucks/src/transformer';
 import type { ChatHistoryMessage, PromptFile, TemplateRole } from '../format/promptFile';
 import { checkTemplateTree } from './policy';
+import { InputValueError, TemplateError } from './errors';
+
+export { InputValueError, TemplateError } from './errors';
 
 /** A chat message as sent in a chat completion request (`messages[]`). */
 export interface ChatMessage {
   role: TemplateRole | 'tool';
   content: string;
   name?: string;
-}
-
-/** A template that failed to compile or render, with where (message index 0-based, line and column 1-based). */
-export class TemplateError extends Error {
-  override readonly name = 'TemplateError';
-  constructor(
-    /** What went wrong, without Nunjucks' path prefix. */
-    readonly detail: string,
-    /** Index of the message in `messages` (0-based). */
-    readonly messageIndex: number,
-    /** Line inside the template (1-based), when Nunjucks knows it. */
-    readonly line: number | undefined,
-    /** Column inside the template (1-based), when Nunjucks knows it. */
-    readonly column: number | undefined,
-  ) {
-    super(`Template error in message ${messageIndex + 1}${line !== undefined ? `, line ${line}` : ''}${column !== undefined ? `, column ${column}` : ''}: ${detail}`);
-  }
-}
-
-/** An input value that cannot be used as declared (e.g. a chat history that is not an array of messages). */
-export class InputValueError extends Error {
-  override readonly name = 'InputValueError';
-  constructor(readonly input: string, message: string) {
-    super(message);
-  }
 }
 
 /** Keys a template may never read: they lead from data to constructors and so to the host. */
@@ -276,19 +254,31 @@ function expandChatHistory(slot: ChatHistoryMessage, value: unknown): ChatMessag
   });
 }
 
+/** Hooks of {@link renderMessages}: where it is, and a check of each rendered text (which may throw). */
+export interface RenderHooks {
+  /** Called before message `messageIndex` (0-based, as in the prompt file) is rendered or expanded. */
+  onMessage?(messageIndex: number): void;
+  /** Called with each rendered template; throwing stops the render (an output limit). */
+  checkOutput?(text: string, messageIndex: number): void;
+}
+
 /**
  * Render every message of `prompt` with the input values, expanding `chat_history` slots.
  * @returns the messages of the chat completion request, in order.
- * @throws TemplateError for a template that fails; InputValueError for a chat history that is not an array of messages.
+ * @throws TemplateError for a template that fails; InputValueError for a chat history that is not an array of
+ * messages; whatever `hooks.checkOutput` throws.
  */
-export function renderMessages(prompt: PromptFile, values: Record<string, unknown>): ChatMessage[] {
+export function renderMessages(prompt: Pick<PromptFile, 'messages'>, values: Record<string, unknown>, hooks: RenderHooks = {}): ChatMessage[] {
   const out: ChatMessage[] = [];
   for (const message of prompt.messages) {
+    hooks.onMessage?.(message.index);
     if (message.kind === 'chat_history') {
       out.push(...expandChatHistory(message, values[message.input]));
       continue;
     }
-    const rendered: ChatMessage = { role: message.role, content: renderTemplate(message.content, values, message.index) };
+    const content = renderTemplate(message.content, values, message.index);
+    hooks.checkOutput?.(content, message.index);
+    const rendered: ChatMessage = { role: message.role, content };
     if (message.name !== undefined) rendered.name = message.name;
     out.push(rendered);
   }

@@ -1,0 +1,155 @@
+/**
+ * Rendering in a bounded worker thread, for the Node front ends (the desktop extension host and the CLI).
+ *
+ * Rendering a template is synchronous, and a template comes from someone else's repository: two nested loops over
+ * `range(100000)` kept the extension host busy for more than 80 s, and a recursive macro grew it to 2.7 GB. So
+ * templates render in a `worker_threads` Worker with a heap limit (`resourceLimits`), an empty environment and no
+ * inspector flags; the host waits for it asynchronously, ends it when a render passes its time limit, and starts a
+ * new one for the next render. The rendered text is checked against the output limit inside the worker, before it
+ * is copied back. One worker is reused for every render (starting one costs tens of ms; a render's round trip is a
+ * fraction of a ms: bench/render.ts measures both).
+ */
+import { Worker } from 'node:worker_threads';
+import type { PromptFile } from '../core/format/promptFile';
+import { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type TemplateRenderer } from '../core/template/renderer';
+import { InputValueError, TemplateError } from '../core/template/errors';
+import type { ChatMessage } from '../core/template/template';
+import type { RenderReply, RenderRequest, SerializedRenderError } from './renderWorkerProtocol';
+
+/** Young generation of the worker's heap, in MB: small, renders make short-lived strings. */
+const YOUNG_GENERATION_MB = 16;
+
+interface Pending {
+  request: RenderRequest;
+  resolve(reply: RenderReply): void;
+  reject(err: Error): void;
+}
+
+function rebuild(error: SerializedRenderError): Error {
+  switch (error.name) {
+    case 'TemplateError': return new TemplateError(error.detail, error.messageIndex, error.line, error.column);
+    case 'InputValueError': return new InputValueError(error.input, error.message);
+    case 'RenderLimitError': return new RenderLimitError(error.limit, error.value, error.messageIndex);
+    default: return new Error(error.message);
+  }
+}
+
+/**
+ * A {@link TemplateRenderer} backed by one worker thread at a time. Requests are rendered one after another; each
+ * has the whole time limit from when the worker starts it. `limits()` is read for every render, so a changed
+ * setting applies to the next one (a changed heap limit when the next worker starts).
+ */
+export class WorkerRenderer implements TemplateRenderer {
+  private worker: Worker | undefined;
+  private readonly queue: Pending[] = [];
+  private current: (Pending & { timer: ReturnType<typeof setTimeout>; messageIndex: number | undefined }) | undefined;
+  private nextId = 1;
+  private disposed = false;
+  /** Workers started so far (the first, and one after each worker that was ended). For tests. */
+  started = 0;
+
+  /**
+   * @param scriptPath the built worker script (dist/renderWorker.js, or out/src/node/renderWorkerMain.js in tests)
+   * @param limits the limits for the next render (time in ms, output in characters, heap in MB)
+   */
+  constructor(private readonly scriptPath: string, private readonly limits: () => RenderLimits = () => DEFAULT_RENDER_LIMITS) {}
+
+  async renderMessages(prompt: Pick<PromptFile, 'messages'>, values: Record<string, unknown>): Promise<ChatMessage[]> {
+    const reply = await this.send({ id: this.nextId++, kind: 'messages', messages: prompt.messages, values, maxOutputChars: this.limits().maxOutputChars });
+    if (reply.kind !== 'messages') throw new Error(`The render worker answered "${reply.kind}" to a messages request.`);
+    return reply.messages;
+  }
+
+  async renderTemplates(templates: readonly string[], values: Record<string, unknown>): Promise<string[]> {
+    const reply = await this.send({ id: this.nextId++, kind: 'templates', templates: [...templates], values, maxOutputChars: this.limits().maxOutputChars });
+    if (reply.kind !== 'templates') throw new Error(`The render worker answered "${reply.kind}" to a templates request.`);
+    return reply.texts;
+  }
+
+  /** Ends the worker; pending and later renders fail. */
+  dispose(): void {
+    this.disposed = true;
+    const failed = [...(this.current ? [this.current] : []), ...this.queue.splice(0)];
+    if (this.current) clearTimeout(this.current.timer);
+    this.current = undefined;
+    for (const p of failed) p.reject(new Error('Prompt Lab is shutting down: the render was not finished.'));
+    void this.worker?.terminate();
+    this.worker = undefined;
+  }
+
+  private send(request: RenderRequest): Promise<RenderReply> {
+    if (this.disposed) return Promise.reject(new Error('Prompt Lab is shutting down: nothing more is rendered.'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ request, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const limits = this.limits();
+    const worker = new Worker(this.scriptPath, {
+      // No API key or other secret from the host's environment, no debugger flags.
+      env: {},
+      execArgv: [],
+      stdout: false,
+      stderr: false,
+      resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+    });
+    this.started++;
+    worker.on('message', (reply: RenderReply) => this.onReply(worker, reply));
+    worker.on('error', (err: Error & { code?: string }) => {
+      const memory = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.fail(worker, memory ? new RenderLimitError('memory', limits.maxHeapMb, this.current?.messageIndex) : new Error(`The render worker failed: ${err.message}`));
+    });
+    worker.on('exit', (code) => this.fail(worker, new Error(`The render worker stopped (exit code ${code}).`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  private pump(): void {
+    if (this.current || this.disposed) return;
+    const next = this.queue.shift();
+    if (!next) {
+      this.worker?.unref();
+      return;
+    }
+    const worker = this.ensureWorker();
+    worker.ref();
+    const { timeoutMs } = this.limits();
+    const timer = setTimeout(() => {
+      const index = this.current?.messageIndex;
+      this.fail(worker, new RenderLimitError('time', timeoutMs, index));
+    }, timeoutMs);
+    this.current = { ...next, timer, messageIndex: undefined };
+    worker.postMessage(next.request);
+  }
+
+  private onReply(worker: Worker, reply: RenderReply): void {
+    const current = this.current;
+    if (worker !== this.worker || !current || reply.id !== current.request.id) return;
+    if (reply.kind === 'progress') {
+      current.messageIndex = reply.messageIndex;
+      return;
+    }
+    clearTimeout(current.timer);
+    this.current = undefined;
+    if (reply.kind === 'error') current.reject(rebuild(reply.error));
+    else current.resolve(reply);
+    this.pump();
+  }
+
+  /** The worker went wrong or ran out of time: fail the render in progress, end the worker, go on with a new one. */
+  private fail(worker: Worker, err: Error): void {
+    if (worker !== this.worker) return;
+    this.worker = undefined;
+    void worker.terminate();
+    const current = this.current;
+    this.current = undefined;
+    if (current) {
+      clearTimeout(current.timer);
+      current.reject(err);
+    }
+    this.pump();
+  }
+}

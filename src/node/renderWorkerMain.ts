@@ -1,0 +1,45 @@
+/**
+ * The render worker: a `worker_threads` Worker that renders templates for {@link WorkerRenderer}
+ * (./renderWorker.ts), one request at a time. It runs with an empty environment (no API key in `process.env`) and
+ * a heap limit; the parent ends it when a render takes too long. Built as dist/renderWorker.js (esbuild.mjs).
+ */
+import { parentPort } from 'node:worker_threads';
+import { InputValueError, RenderLimitError, TemplateError } from '../core/template/errors';
+import { checkOutputLength } from '../core/template/renderer';
+import { renderMessages, renderTemplate } from '../core/template/template';
+import type { RenderReply, RenderRequest, SerializedRenderError } from './renderWorkerProtocol';
+
+function serialize(err: unknown): SerializedRenderError {
+  if (err instanceof TemplateError) return { name: 'TemplateError', detail: err.detail, messageIndex: err.messageIndex, line: err.line, column: err.column };
+  if (err instanceof InputValueError) return { name: 'InputValueError', input: err.input, message: err.message };
+  if (err instanceof RenderLimitError) return { name: 'RenderLimitError', limit: err.limit, value: err.value, messageIndex: err.messageIndex };
+  return { name: 'Error', message: err instanceof Error ? err.message : String(err) };
+}
+
+function handle(request: RenderRequest, post: (reply: RenderReply) => void): void {
+  const { id } = request;
+  try {
+    if (request.kind === 'messages') {
+      const messages = renderMessages({ messages: request.messages }, request.values, {
+        onMessage: (messageIndex) => post({ id, kind: 'progress', messageIndex }),
+        checkOutput: (text, messageIndex) => checkOutputLength(text, request.maxOutputChars, messageIndex),
+      });
+      post({ id, kind: 'messages', messages });
+    } else {
+      const texts = request.templates.map((template, i) => {
+        post({ id, kind: 'progress', messageIndex: i });
+        const text = renderTemplate(template, request.values, i);
+        checkOutputLength(text, request.maxOutputChars, i);
+        return text;
+      });
+      post({ id, kind: 'templates', texts });
+    }
+  } catch (err) {
+    post({ id, kind: 'error', error: serialize(err) });
+  }
+}
+
+const port = parentPort;
+if (port) {
+  port.on('message', (request: RenderRequest) => handle(request, (reply) => port.postMessage(reply)));
+}
