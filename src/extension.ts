@@ -20,6 +20,9 @@ import { type ExportArgs, type RateArgs, RunsCommands } from './vscode/runsComma
 import { type RunNode, RunsView } from './vscode/runsView';
 import { setApiKey } from './vscode/setApiKey';
 import { DeploymentStatusBar } from './vscode/statusBar';
+import { createRenderer } from './vscode/renderer';
+import { SecretScrubber } from './core/log/secrets';
+import { scrubbingLog } from './vscode/scrubbingLog';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -49,11 +52,14 @@ const PROMPT_FILES: vscode.DocumentSelector = [
 
 export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const activateStart = performance.now();
-  const log = vscode.window.createOutputChannel('Prompt Lab', { log: true });
-  const keys = new ApiKeyStore(context.secrets);
-  const runs = new RunController(context.extensionUri, keys, log);
+  // Keys and tokens Prompt Lab reads are masked in the output channel, which VS Code also writes to a file.
+  const secrets = new SecretScrubber();
+  const log = scrubbingLog(vscode.window.createOutputChannel('Prompt Lab', { log: true }), secrets);
+  const keys = new ApiKeyStore(context.secrets, secrets);
+  const renderer = createRenderer(context.extensionUri);
+  const runs = new RunController(context.extensionUri, keys, log, renderer);
   const diagnostics = new PromptDiagnostics();
-  const preview = new PromptPreview(diagnostics);
+  const preview = new PromptPreview(diagnostics, renderer);
   const statusBar = new DeploymentStatusBar(diagnostics);
   const runsView = new RunsView(runs, log);
   const runsCommands = new RunsCommands(runs, runsView, log);
@@ -61,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   context.subscriptions.push(
     statusBar,
     log,
+    renderer,
     runs,
     diagnostics,
     preview,

@@ -6,6 +6,7 @@
  */
 import type * as vscode from 'vscode';
 import type { ResolvedDeployment } from '../core/providers/deployments';
+import type { SecretScrubber } from '../core/log/secrets';
 
 const SECRET_PREFIX = 'promptLab.apiKey.';
 
@@ -41,18 +42,25 @@ export function originOf(url: string): string | null {
 }
 
 export class ApiKeyStore {
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  /** Every key it finds or stores is added to `scrubber`, which masks keys in the output channel. */
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly scrubber?: SecretScrubber, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
   /** The key for `deployment`: SecretStorage first, then `apiKeyEnv`; undefined when neither has one. */
   async find(deployment: Pick<ResolvedDeployment, 'key' | 'apiKeyEnv'>): Promise<FoundKey | undefined> {
     const raw = await this.secrets.get(SECRET_PREFIX + deployment.key);
-    if (raw) return { ...parseStored(raw), source: 'secret' };
+    if (raw) {
+      const stored = parseStored(raw);
+      this.scrubber?.add(stored.key);
+      return { ...stored, source: 'secret' };
+    }
     const fromEnv = deployment.apiKeyEnv ? this.env[deployment.apiKeyEnv] : undefined;
+    this.scrubber?.add(fromEnv);
     return fromEnv ? { key: fromEnv, source: 'env', origin: null } : undefined;
   }
 
   /** Store `key` for the deployment named `deploymentKey`, bound to `origin` (null: bound at its first use). */
   async set(deploymentKey: string, key: string, origin: string | null): Promise<void> {
+    this.scrubber?.add(key);
     await this.secrets.store(SECRET_PREFIX + deploymentKey, JSON.stringify({ key, origin } satisfies StoredKey));
   }
 
@@ -60,6 +68,11 @@ export class ApiKeyStore {
   async bind(deploymentKey: string, origin: string): Promise<void> {
     const raw = await this.secrets.get(SECRET_PREFIX + deploymentKey);
     if (raw) await this.set(deploymentKey, parseStored(raw).key, origin);
+  }
+
+  /** A secret obtained elsewhere (an Entra ID token), to be masked in the output channel like the keys. */
+  remember(secret: string): void {
+    this.scrubber?.add(secret);
   }
 
   /** Forget the stored key of `deploymentKey`. */

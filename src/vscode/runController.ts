@@ -17,6 +17,7 @@ import { type ApiKeyStore, type FoundKey, originOf } from './apiKeys';
 import { readSettings } from './config';
 import { loadCore } from './core';
 import { type RunPanel, RunPanelManager } from './runPanel';
+import type { TemplateRenderer } from '../core/template/renderer';
 
 /** One request of a run, with everything the panel and the log need. */
 interface Attempt {
@@ -68,7 +69,8 @@ export class RunController implements vscode.Disposable {
   readonly onDidFinishRun = this.finishedEmitter.event;
   readonly panels: RunPanelManager;
 
-  constructor(extensionUri: vscode.Uri, private readonly keys: ApiKeyStore, private readonly log: vscode.LogOutputChannel) {
+  /** `renderer` renders every run's templates (the bounded worker, see ./renderer.ts). */
+  constructor(extensionUri: vscode.Uri, private readonly keys: ApiKeyStore, private readonly log: vscode.LogOutputChannel, private readonly renderer: TemplateRenderer) {
     this.panels = new RunPanelManager(extensionUri, {
       stop: (runId) => this.stop(runId),
       rerun: (uri) => void this.run(uri),
@@ -258,7 +260,7 @@ export class RunController implements vscode.Disposable {
       ...(a.maxAttempts > 1 ? { attempt: { number: a.attempt, of: a.maxAttempts } } : {}),
     });
     const request: Parameters<typeof core.executeRun>[0] = {
-      runId, promptPath: a.promptPath, prompt: a.prompt, renderer: core.inProcessRenderer(), inputs: a.inputs, deployment, apiKey: a.apiKey,
+      runId, promptPath: a.promptPath, prompt: a.prompt, renderer: this.renderer, inputs: a.inputs, deployment, apiKey: a.apiKey,
       signal: controller.signal, logDir: a.logDir, timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: a.source ?? 'command',
     };
     if (a.prompt.chainId !== undefined) request.chainId = a.prompt.chainId;
@@ -266,7 +268,13 @@ export class RunController implements vscode.Disposable {
     if (a.prompt.tags.length > 0) request.tags = a.prompt.tags;
     if (a.followUp) request.followUp = a.followUp;
     if (a.maxAttempts > 1) request.attempt = a.attempt;
-    if (deployment.entra) request.azureADTokenProvider = entraToken;
+    if (deployment.entra) {
+      request.azureADTokenProvider = async () => {
+        const token = await entraToken();
+        this.keys.remember(token);
+        return token;
+      };
+    }
     let outcome: RunOutcome;
     try {
       outcome = await core.executeRun(request, {

@@ -20,6 +20,14 @@
  * - `synthetic/fast?chunks=N`, `synthetic/slow?chunks=N&delayMs=M`, `synthetic/stall?chunks=N`,
  *   `synthetic/cut?chunks=N` (ends the response after N content chunks, as a dropped connection does): generated streams
  *   (and `synthetic/status?code=NNN`: an OpenAI-shaped error body with that HTTP status, for statuses no recording has)
+ * - `synthetic/echoKey?form=openai|plain`: a 401 that echoes the request's key, as OpenAI's does
+ *   (`openai`: shaped like `openai/error-401-invalid-api-key.json`, the key whole when it is short, else its first
+ *   8 characters, a row of `*` and its last 4, as OpenAI shows long keys) or as a proxy that echoes any header
+ *   (`plain`: the whole `Authorization` value in a plain-text body).
+ * - `synthetic/errorBody?shape=toplevel|detail|text&code=NNN`: an error body that is not OpenAI's shape:
+ *   `toplevel` `{"object":"error","message",…}` (Mistral's API and vLLM's OpenAI server put the message at the top
+ *   level), `detail` `{"detail":"…"}` (FastAPI's HTTPException, used by servers built on it), `text` plain text (a
+ *   proxy's or a load balancer's page).
  * - Faults, for resilience tests (`key=K` keeps separate counters for separate tests):
  *   `fault/429?times=N&retryAfterMs=M&key=K` and `fault/retryAfter?times=N&seconds=S&key=K` answer 429 with that header
  *   N times, then stream; `fault/500?times=N&key=K` answers 500 N times, then streams; `fault/drop?times=N&key=K`
@@ -83,7 +91,7 @@ export interface ReplayServerOptions {
 }
 
 /** The synthetic model names (without query), as listed by `GET /v1/models`. */
-export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status'] as const;
+export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status', 'synthetic/echoKey', 'synthetic/errorBody'] as const;
 
 /**
  * Content of the i-th synthetic chunk (0-based): `"tok<i> "`, e.g. `"tok0 "`, `"tok123 "`.
@@ -311,6 +319,31 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       const status = clampInt(Number(params.get('code') ?? '500'), 400, 599, 500);
       res.setHeader('x-prompt-lab-replay', 'synthetic');
       sendError(res, status, `Synthetic ${status} from the Prompt Lab replay server.`, status >= 500 ? 'server_error' : 'invalid_request_error', null, null);
+      return;
+    }
+    if (name === 'synthetic/echoKey') {
+      const auth = String(req.headers.authorization ?? req.headers['api-key'] ?? '');
+      const key = auth.replace(/^Bearer\s+/i, '');
+      res.setHeader('x-prompt-lab-replay', 'synthetic');
+      if (params.get('form') === 'plain') {
+        res.writeHead(401, { 'content-type': 'text/plain' });
+        res.end(`Unauthorized: the upstream rejected the header "Authorization: ${auth}"`);
+        return;
+      }
+      const shown = key.length <= 12 ? key : `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}`;
+      sendError(res, 401, `Incorrect API key provided: ${shown}. You can find your API key at https://platform.openai.com/account/api-keys.`, 'invalid_request_error', null, 'invalid_api_key');
+      return;
+    }
+    if (name === 'synthetic/errorBody') {
+      const status = clampInt(Number(params.get('code') ?? '400'), 400, 599, 400);
+      const message = `Synthetic ${status} in the ${params.get('shape') ?? 'toplevel'} shape from the Prompt Lab replay server.`;
+      res.setHeader('x-prompt-lab-replay', 'synthetic');
+      const shape = params.get('shape');
+      if (shape === 'text') {
+        res.writeHead(status, { 'content-type': 'text/plain' });
+        res.end(message);
+      } else if (shape === 'detail') sendJson(res, status, { detail: message });
+      else sendJson(res, status, { object: 'error', message, type: 'invalid_request_error', param: null, code: status });
       return;
     }
     if (name.startsWith('synthetic/')) {

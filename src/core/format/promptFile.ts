@@ -74,11 +74,17 @@ export interface PromptFile {
   chatId?: string;
   /** With a json_schema response_format: how many times to ask again when the output does not match (0–5). */
   retries?: number;
+  /**
+   * Messages that could not be read (not an object, no usable role, content that is not a string…), one sentence
+   * each. They are not in `messages`, so a run must not go ahead without them: `executeRun` fails with the first.
+   */
+  messageProblems: string[];
 }
 
 /** A problem found while parsing, with its position (line and character are 0-based). */
 export interface PromptProblem {
-  code: 'jsonc-syntax' | 'prompt-structure';
+  /** `message-shape`: a message that cannot be sent as it is (also in `PromptFile.messageProblems`). */
+  code: 'jsonc-syntax' | 'prompt-structure' | 'message-shape';
   message: string;
   span: TextSpan;
   start: Position;
@@ -157,7 +163,7 @@ export function parsePromptFile(text: string): ParsedPromptFile {
     return node.value as string;
   };
 
-  const prompt: PromptFile = { parameters: {}, inputs: new Map(), messages: [], tags: [] };
+  const prompt: PromptFile = { parameters: {}, inputs: new Map(), messages: [], tags: [], messageProblems: [] };
   const name = str('name');
   if (name !== undefined) prompt.name = name;
   const description = str('description');
@@ -222,9 +228,13 @@ function readMessages(locate: Locate, tree: Node, prompt: PromptFile, problems: 
     problems.push(problem(locate, 'prompt-structure', 'A prompt file needs a "messages" array, e.g. [{ "role": "user", "content": "Hello {{ name }}" }].', at.offset, messagesNode ? at.length : 1));
     return false;
   }
+  const unusable = (message: string, at: Node): void => {
+    problems.push(problem(locate, 'message-shape', message, at.offset, at.length));
+    prompt.messageProblems.push(message);
+  };
   (messagesNode.children ?? []).forEach((node, index) => {
     if (node.type !== 'object') {
-      problems.push(problem(locate, 'prompt-structure', `Message ${index + 1} must be an object with "role" and "content".`, node.offset, node.length));
+      unusable(`Message ${index + 1} must be an object with "role" and "content".`, node);
       return;
     }
     const roleNode = findNodeAtLocation(node, ['role']);
@@ -232,21 +242,21 @@ function readMessages(locate: Locate, tree: Node, prompt: PromptFile, problems: 
     if (role === 'chat_history') {
       const inputNode = findNodeAtLocation(node, ['input']);
       if (inputNode?.type !== 'string') {
-        problems.push(problem(locate, 'prompt-structure', `Message ${index + 1} has role "chat_history" and needs "input": the name of the input holding the messages.`, node.offset, node.length));
+        unusable(`Message ${index + 1} has role "chat_history" and needs "input": the name of the input holding the messages.`, node);
         return;
       }
       prompt.messages.push({ kind: 'chat_history', index, input: inputNode.value as string, span: spanOf(node) });
       return;
     }
     if (!role || !(TEMPLATE_ROLES as readonly string[]).includes(role)) {
-      const at = roleNode ?? node;
-      problems.push(problem(locate, 'prompt-structure', `Message ${index + 1} needs a "role": one of system, developer, user, assistant, chat_history.`, at.offset, at.length));
+      unusable(`Message ${index + 1} needs a "role": one of system, developer, user, assistant, chat_history.`, roleNode ?? node);
       return;
     }
     const contentNode = findNodeAtLocation(node, ['content']);
     if (contentNode?.type !== 'string') {
-      const at = contentNode ?? node;
-      problems.push(problem(locate, 'prompt-structure', `Message ${index + 1} needs "content": a string (a Nunjucks template).`, at.offset, at.length));
+      unusable(contentNode?.type === 'array'
+        ? `Message ${index + 1} has "content" as an array of parts, which Prompt Lab does not send yet: write the text as one string (a Nunjucks template).`
+        : `Message ${index + 1} needs "content": a string (a Nunjucks template).`, contentNode ?? node);
       return;
     }
     const message: TemplateMessage = { kind: 'template', index, role: role as TemplateRole, content: contentNode.value as string, contentSpan: spanOf(contentNode) };

@@ -3,7 +3,7 @@
  * between runs.
  */
 import { createHash } from 'node:crypto';
-import OpenAI, { AzureOpenAI } from 'openai';
+import OpenAI, { AzureOpenAI, type APIError } from 'openai';
 import type { ResolvedDeployment } from './deployments';
 
 /** Options of {@link createClient}. */
@@ -42,6 +42,39 @@ export function createClient(deployment: ResolvedDeployment, options: ClientOpti
   return client;
 }
 
+/** What a server answered with an HTTP error: its JSON body, or its text when it was not JSON. */
+export type ErrorBody = Record<string, unknown> | string;
+
+/**
+ * The body of an HTTP error as the server sent it, when the client made the error. The SDK keeps only
+ * `body.error` (OpenAI's shape) on its `APIError`; a body in another shape (Mistral's and vLLM's top-level
+ * `message`, FastAPI's `detail`) would lose its text, so the clients here keep the whole of it.
+ */
+export function errorBodyOf(err: APIError): ErrorBody | undefined {
+  return errorBodies.get(err);
+}
+
+const errorBodies = new WeakMap<object, ErrorBody>();
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeScript requires any[] for a mixin's base constructor
+type ClientClass = new (...args: any[]) => OpenAI;
+
+/** `Base` whose HTTP errors remember the whole body (see {@link errorBodyOf}). */
+function keepingErrorBodies<T extends ClientClass>(Base: T): T {
+  // The SDK calls makeStatusError(status, parsed JSON body or undefined, body text when not JSON, headers).
+  return class extends Base {
+    protected override makeStatusError(status: number, body: object, text: string | undefined, headers: Headers): APIError {
+      const err = super.makeStatusError(status, body, text, headers);
+      const kept = body && typeof body === 'object' ? body as Record<string, unknown> : text;
+      if (kept !== undefined) errorBodies.set(err, kept);
+      return err;
+    }
+  };
+}
+
+const Client = keepingErrorBodies(OpenAI as unknown as ClientClass) as unknown as typeof OpenAI;
+const AzureClient = keepingErrorBodies(AzureOpenAI as unknown as ClientClass) as unknown as typeof AzureOpenAI;
+
 function newClient(deployment: ResolvedDeployment, options: ClientOptions): OpenAI {
   const headers: Record<string, string | null> = { ...deployment.headers };
   if (options.apiKey === undefined && !options.azureADTokenProvider) {
@@ -57,13 +90,13 @@ function newClient(deployment: ResolvedDeployment, options: ClientOptions): Open
   };
   if (deployment.azure && options.azureADTokenProvider) {
     const { apiKey: _key, defaultHeaders, ...rest } = common;
-    return new AzureOpenAI({
+    return new AzureClient({
       ...rest, defaultHeaders, azureADTokenProvider: options.azureADTokenProvider,
       endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion,
     });
   }
   if (deployment.azure) {
-    return new AzureOpenAI({ ...common, endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion });
+    return new AzureClient({ ...common, endpoint: deployment.azure.endpoint, deployment: deployment.azure.deployment, apiVersion: deployment.azure.apiVersion });
   }
-  return new OpenAI({ ...common, baseURL: deployment.baseURL });
+  return new Client({ ...common, baseURL: deployment.baseURL });
 }

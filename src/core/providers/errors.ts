@@ -6,8 +6,9 @@
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { RunErrorView } from '../../protocol/runPanel';
+import { errorBodyOf } from './client';
 import { DeploymentError, type ResolvedDeployment } from './deployments';
-import { InputValueError, TemplateError } from '../template/template';
+import { InputValueError, RenderLimitError, TemplateError } from '../template/errors';
 
 /** The prompt file cannot be read as a prompt (malformed JSONC, no messages…). */
 export class PromptFileError extends Error {
@@ -56,10 +57,28 @@ export function isCancellation(err: unknown): boolean {
   return err instanceof APIUserAbortError || err instanceof RunCancelledError || (err instanceof Error && err.name === 'AbortError');
 }
 
+/** Longest server text kept in a message (an HTML error page can be long). */
+const MAX_SERVER_TEXT = 2000;
+
+/**
+ * The message in an error body of any common shape: OpenAI's `{ error: { message } }` (and `{ error: "…" }`),
+ * the top-level `{ message }` of Mistral's API and vLLM's server, FastAPI's `{ detail }` (a string, or a list of
+ * `{ msg }`), or a body that is plain text.
+ */
+export function messageOfErrorBody(body: unknown): string {
+  if (typeof body === 'string') return body.trim().slice(0, MAX_SERVER_TEXT);
+  if (!body || typeof body !== 'object') return '';
+  const b = body as { error?: unknown; message?: unknown; detail?: unknown };
+  if (b.error && typeof b.error === 'object' && typeof (b.error as { message?: unknown }).message === 'string') return (b.error as { message: string }).message;
+  if (typeof b.error === 'string') return b.error;
+  if (typeof b.message === 'string') return b.message;
+  if (typeof b.detail === 'string') return b.detail;
+  if (Array.isArray(b.detail)) return b.detail.map((d: unknown) => (d && typeof (d as { msg?: unknown }).msg === 'string' ? (d as { msg: string }).msg : JSON.stringify(d))).join('; ');
+  return '';
+}
+
 function serverMessage(err: APIError): string {
-  const body = err.error as { message?: unknown; error?: { message?: unknown } } | undefined;
-  const message = typeof body?.message === 'string' ? body.message : typeof body?.error?.message === 'string' ? body.error.message : '';
-  return message || err.message.replace(/^\d{3}\s+/, '');
+  return messageOfErrorBody(errorBodyOf(err)) || messageOfErrorBody(err.error) || err.message.replace(/^\d{3}\s+/, '');
 }
 
 function causeCode(err: unknown): string | undefined {
@@ -90,6 +109,9 @@ export function describeError(err: unknown, deployment?: Pick<ResolvedDeployment
     return { message: err.message, action: 'setApiKey', actionLabel: 'Set API Key', detail: err.message };
   }
   if (err instanceof PromptFileError || err instanceof TemplateError || err instanceof InputValueError) {
+    return { message: err.message, action: 'openPrompt', actionLabel: 'Open Prompt', detail: err.message };
+  }
+  if (err instanceof RenderLimitError) {
     return { message: err.message, action: 'openPrompt', actionLabel: 'Open Prompt', detail: err.message };
   }
   if (err instanceof StreamTimeoutError) {

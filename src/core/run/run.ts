@@ -10,9 +10,10 @@ import { createClient, type ClientOptions } from '../providers/client';
 import type { ResolvedDeployment } from '../providers/deployments';
 import { runCostUsd } from '../providers/cost';
 import { builtInPrices } from '../providers/prices';
-import { IncompleteStreamError, StreamTimeoutError, describeError, isCancellation, type DescribedError } from '../providers/errors';
+import { IncompleteStreamError, PromptFileError, StreamTimeoutError, describeError, isCancellation, type DescribedError } from '../providers/errors';
 import type { PromptFile } from '../format/promptFile';
 import { redact } from '../log/redact';
+import { SecretScrubber } from '../log/secrets';
 import { appendRunRecord, type RunRecord } from '../log/runLog';
 import { StreamAssembler } from './streamAssembly';
 import { isRetryable, retryDelayMs, sleep } from '../providers/retry';
@@ -108,12 +109,24 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   let replayOf: string | null = null;
   let failure: unknown;
   let retries = 0;
+  // The key and any Entra ID token this run sends are masked in everything it reports and logs (../log/secrets.ts).
+  const secrets = new SecretScrubber([request.apiKey]);
 
   try {
+    // A message that could not be read is not in prompt.messages: sending the rest would be a different prompt.
+    const unreadable = request.prompt.messageProblems[0];
+    if (unreadable !== undefined) throw new PromptFileError(unreadable);
     messages = [...await request.renderer.renderMessages(request.prompt, request.inputs), ...(request.followUp ?? [])];
     observer.onStarted?.({ startedAt, model: deployment.model, messages, parameters });
     const clientOptions: ClientOptions = { apiKey: request.apiKey };
-    if (request.azureADTokenProvider) clientOptions.azureADTokenProvider = request.azureADTokenProvider;
+    const tokenProvider = request.azureADTokenProvider;
+    if (tokenProvider) {
+      clientOptions.azureADTokenProvider = async () => {
+        const token = await tokenProvider();
+        secrets.add(token);
+        return token;
+      };
+    }
     if (request.timeoutMs !== undefined) clientOptions.timeoutMs = request.timeoutMs;
     const client: OpenAI = createClient(deployment, clientOptions);
     const body = {
@@ -163,7 +176,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
         if (assembler.chunks > 0 || retries >= policy.maxRetries || !isRetryable(err) || request.signal?.aborted) throw err;
         retries++;
         const delayMs = retryDelayMs(err, retries, policy);
-        observer.onRetry?.({ attempt: retries, maxRetries: policy.maxRetries, delayMs, reason: describeError(err, deployment).message });
+        observer.onRetry?.({ attempt: retries, maxRetries: policy.maxRetries, delayMs, reason: secrets.scrub(describeError(err, deployment).message) });
         await sleep(delayMs, request.signal);
         if (request.signal?.aborted) break;
       }
@@ -181,7 +194,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   const latencyMs = performance.now() - t0;
   // The SDK ends a stream's iteration quietly when its signal aborts, so a Stop shows as an aborted signal.
   const cancelled = request.signal?.aborted === true || (failure !== undefined && isCancellation(failure));
-  const described = failure !== undefined && !cancelled ? describeError(failure, deployment) : undefined;
+  const described = failure !== undefined && !cancelled ? secrets.scrubValue(describeError(failure, deployment)) : undefined;
 
   const record: RunRecord = {
     event: 'run',
@@ -225,12 +238,12 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   if (request.tags !== undefined) record.tags = [...request.tags];
   if (request.source !== undefined) record.source = request.source;
 
-  const outcome: RunOutcome = { record };
+  const outcome: RunOutcome = { record: secrets.scrubValue(record) };
   if (described) outcome.error = described;
   observer.onEnded?.(outcome);
   if (request.logDir) {
     try {
-      outcome.logFile = await appendRunRecord(request.logDir, request.redactPII ? redactRecord(record) : record);
+      outcome.logFile = await appendRunRecord(request.logDir, request.redactPII ? redactRecord(outcome.record) : outcome.record);
     } catch (err) {
       outcome.logError = err instanceof Error ? err : new Error(String(err));
     }
