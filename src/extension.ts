@@ -42,6 +42,8 @@ export interface PromptLabApi {
   playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender'>;
   /** ms of Prompt Lab's own activation work: evaluating dist/extension.js plus the `activate` call. */
   activationMs: number;
+  /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
+  logUri: vscode.Uri;
 }
 
 /** The documents Prompt Lab's language features apply to. */
@@ -100,7 +102,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   return {
     activationMs: loadMs + (performance.now() - activateStart),
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
-    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, runsView, playground,
+    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, runsView, playground, logUri: context.logUri,
   };
 }
 

@@ -20,13 +20,18 @@ describe('Security', function () {
   this.timeout(60000);
   let server: ReplayServer;
   let restore: () => Promise<void>;
+  let api: PromptLabApi;
 
   before(async () => {
     const ext = vscode.extensions.getExtension<PromptLabApi>(EXTENSION_ID);
     assert.ok(ext);
-    await ext.activate();
+    api = await ext.activate();
     server = await startReplayServer();
-    restore = await useDeployments({ replay: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage' } });
+    restore = await useDeployments({
+      replay: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage' },
+      echoOpenAI: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'synthetic/echoKey?form=openai', maxRetries: 0 },
+      echoProxy: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'synthetic/echoKey?form=plain', maxRetries: 0 },
+    });
   });
 
   after(async () => {
@@ -62,5 +67,35 @@ describe('Security', function () {
     const next = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', fine);
     assert.equal(next?.record.status, 'ok', next?.error?.message);
     assert.deepEqual(next?.record.messages, [{ role: 'user', content: 'Hello there' }]);
+  });
+
+  it('a key the server echoes back never appears in any file of the workspace or of the session\'s logs', async () => {
+    const key = 'sk-proj-IntegrationEchoKey7Qz3Lm9Vx2Rt8Wp4';
+    // The output channel's file and the extension's log folder are under the session's logs folder.
+    const logsRoot = path.resolve(api.logUri.fsPath, '..', '..', '..');
+    assert.ok(fs.existsSync(logsRoot), logsRoot);
+    const runIds: string[] = [];
+    for (const deployment of ['echoOpenAI', 'echoProxy']) {
+      assert.equal(await vscode.commands.executeCommand('promptLab.setApiKey', deployment, key), true);
+      const uri = await writePromptText(`${deployment}.prompt.json`, JSON.stringify({ deployment, messages: [{ role: 'user', content: 'Hi' }] }));
+      const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
+      assert.equal(outcome?.record.status, 'error');
+      assert.match(outcome?.error?.message ?? '', /\[KEY\]/, 'the echo is shown, masked');
+      assert.equal(server.requests.at(-1)?.headers.authorization, `Bearer ${key}`, 'the key was sent to the server');
+      runIds.push(outcome!.record.id);
+    }
+    const files = (dir: string): string[] => fs.readdirSync(dir, { recursive: true }).map((f) => path.join(dir, String(f))).filter((f) => fs.statSync(f).isFile());
+    const read = (f: string): string => fs.readFileSync(f, 'latin1');
+    // The output channel is written to its file asynchronously: wait until both runs' lines are there.
+    const deadline = Date.now() + 15_000;
+    const channelHas = (): boolean => files(logsRoot).some((f) => runIds.every((id) => read(f).includes(id)));
+    while (!channelHas()) {
+      assert.ok(Date.now() < deadline, `the output channel's file under ${logsRoot} never showed the runs`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const file of [...files(workspaceRoot()), ...files(logsRoot)]) {
+      const text = read(file);
+      for (const piece of [key, key.slice(0, 12), key.slice(-10)]) assert.ok(!text.includes(piece), `${file} holds "${piece}"`);
+    }
   });
 });

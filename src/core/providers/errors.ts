@@ -8,7 +8,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortEr
 import type { RunErrorView } from '../../protocol/runPanel';
 import { errorBodyOf } from './client';
 import { DeploymentError, type ResolvedDeployment } from './deployments';
-import { InputValueError, RenderLimitError, TemplateError } from '../template/errors';
+
 
 /** The prompt file cannot be read as a prompt (malformed JSONC, no messages…). */
 export class PromptFileError extends Error {
@@ -50,6 +50,11 @@ export class StreamTimeoutError extends Error {
 export interface DescribedError extends RunErrorView {
   /** More than the sentence: status, type, code, the server's message, the cause. For the log channel. */
   detail: string;
+}
+
+/** True when `err` is an Error whose `name` is `name` (see describeError). */
+function isNamed(err: unknown, name: string): err is Error {
+  return err instanceof Error && err.name === name;
 }
 
 /** True when the error means the person (or a Stop button) cancelled the run. */
@@ -108,10 +113,12 @@ export function describeError(err: unknown, deployment?: Pick<ResolvedDeployment
   if (err instanceof MissingApiKeyError) {
     return { message: err.message, action: 'setApiKey', actionLabel: 'Set API Key', detail: err.message };
   }
-  if (err instanceof PromptFileError || err instanceof TemplateError || err instanceof InputValueError) {
+  // By name: the render worker's host (in the extension's bundle) rebuilds these errors from its own copy of
+  // ../template/errors.ts, a different class from this bundle's.
+  if (err instanceof PromptFileError || isNamed(err, 'TemplateError') || isNamed(err, 'InputValueError')) {
     return { message: err.message, action: 'openPrompt', actionLabel: 'Open Prompt', detail: err.message };
   }
-  if (err instanceof RenderLimitError) {
+  if (isNamed(err, 'RenderLimitError')) {
     return { message: err.message, action: 'openPrompt', actionLabel: 'Open Prompt', detail: err.message };
   }
   if (err instanceof StreamTimeoutError) {
