@@ -1,7 +1,7 @@
 /**
  * Core benchmarks, in plain Node against the local replay server (loopback only). Prints figures; asserts nothing.
  *   node out/bench/core.js [--runs 200]
- * - Run overhead: time to first token (ms) of `executeRun` (render, client, assembly, log write) against a bare
+ * - Run overhead: time to first token (ms) of `executeRun` (render in the bounded worker, client, assembly, log write) against a bare
  *   `openai` SDK streaming loop on the same server and stream, alternating, median of each; target ratio < 1.10.
  * - Stream assembly: µs per chunk of StreamAssembler over the largest recorded stream, and over 20,000 synthetic chunks.
  */
@@ -15,7 +15,7 @@ import { resolveDeployment } from '../src/core/providers/deployments';
 import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
 import { executeRun } from '../src/core/run/run';
 import { StreamAssembler } from '../src/core/run/streamAssembly';
-import { inProcessRenderer } from '../src/core/template/inProcessRenderer';
+import { WorkerRenderer } from '../src/node/renderWorker';
 import { startReplayServer } from '../test/replay/server';
 import { WIRE_DIR, recordedChunks, recordedStreams } from '../test/unit/wireOracle';
 import { median } from './stats';
@@ -46,7 +46,8 @@ async function runOverhead(runs: number): Promise<void> {
     }
     return ttft;
   };
-  const renderer = inProcessRenderer();
+  // The renderer the extension uses: the bounded worker (bench/render.ts measures it on its own).
+  const renderer = new WorkerRenderer(path.resolve(__dirname, '..', 'src', 'node', 'renderWorkerMain.js'));
   const ours = async (): Promise<number> => {
     const { record } = await executeRun({ runId: randomUUID(), promptPath: 'bench.prompt.json', prompt, renderer, inputs: { city: 'San Francisco' }, deployment, apiKey: undefined, logDir });
     if (record.status !== 'ok' || record.timing.ttftMs === null) throw new Error(`bench run failed: ${record.error?.message}`);
@@ -59,6 +60,7 @@ async function runOverhead(runs: number): Promise<void> {
   for (let i = 0; i < runs; i++) {
     if (i % 2) { bareTtft.push(await bare()); oursTtft.push(await ours()); } else { oursTtft.push(await ours()); bareTtft.push(await bare()); }
   }
+  renderer.dispose();
   await server.close();
   fs.rmSync(logDir, { recursive: true, force: true });
   const b = median(bareTtft);
