@@ -10,10 +10,17 @@ import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { EXTENSION_ID, useDeployments, workspaceRoot, writePromptText } from './promptDocuments';
 
+/** The run lines of the workspace log; other suites leave corrupt lines there on purpose, which are skipped. */
 function logLines(): RunRecord[] {
   const dir = path.join(workspaceRoot(), '.promptlab', 'runs');
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord));
+  return fs.readdirSync(dir).flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').flatMap((l) => {
+    try {
+      return [JSON.parse(l) as RunRecord];
+    } catch {
+      return [];
+    }
+  }));
 }
 
 describe('Security', function () {
