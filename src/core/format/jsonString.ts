@@ -4,9 +4,10 @@
  * holds escapes (`\n`, `\"`, `\\`, `\u00e9`, surrogate pairs as two `\uXXXX`).
  * Escapes per RFC 8259 §7.
  */
+import type { StringPositionMap } from './text';
 
 /** A decoded string's positions in the document. */
-export class JsonStringMap {
+export class JsonStringMap implements StringPositionMap {
   /** offsets[i] = document offset of the escape or character that decodes to code unit i; offsets[length] = the closing quote. */
   private readonly offsets: Int32Array;
 

@@ -58,3 +58,16 @@ export function positionFinder(text: string): (offset: number) => Position {
     return lo === 0 ? { line: 0, character: end } : { line: lo, character: Math.max(0, end - (starts[lo - 1] as number)) };
   };
 }
+
+/**
+ * Maps a string value read out of a document (a JSON string, a YAML scalar) to the document characters it came from:
+ * indices are UTF-16 code units of the value, offsets are document offsets.
+ */
+export interface StringPositionMap {
+  /** Number of UTF-16 code units of the value. */
+  readonly length: number;
+  /** Document offset of value index `index` (clamped; `length` gives the end of the value's source). */
+  toDocument(index: number): number;
+  /** Value index at document offset `offset`: the code unit whose source covers it (0 before the value, `length` after). */
+  fromDocument(offset: number): number;
+}
