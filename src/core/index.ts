@@ -5,6 +5,9 @@
 export { resolveDeployment } from './providers/deployments';
 export { MissingApiKeyError, PromptFileError, describeError } from './providers/errors';
 export { parsePromptFile } from './format/promptFile';
+export { parsePromptDocument } from './format/parse';
+export { parsePromptYaml } from './format/promptYaml';
+export { promptFormatOf, promptStem, type PromptFormat } from './format/formats';
 export { executeRun, requestParameters } from './run/run';
 export { InputValueError, TemplateError, renderMessages, resolveInputs } from './template/template';
 export * as analyze from './template/analyze';
@@ -16,5 +19,5 @@ export { selectVariant } from './providers/deployments';
 export { appendRating } from './log/ratings';
 export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './log/history';
 export { writeRunsExport } from './log/exportRuns';
-export { DEFAULT_RENDER_LIMITS, RenderLimitError, inProcessRenderer, type RenderLimits, type TemplateRenderer } from './template/renderer';
+export { DEFAULT_RENDER_LIMITS, RenderLimitError, inProcessRenderer, type RenderLimits, type RenderOptions, type TemplateRenderer } from './template/renderer';
 export * as playground from './playground/playground';

@@ -5,7 +5,7 @@
  * only states what it needs; {@link inProcessRenderer} is what runs inside those workers (and in unit tests of
  * the template code itself).
  */
-import type { PromptFile } from '../format/promptFile';
+import type { PromptFile, TemplateSyntax } from '../format/promptFile';
 import { renderMessages, renderTemplate, type ChatMessage } from './template';
 
 /** Limits on one render; a render past one of them fails with {@link RenderLimitError}. */
@@ -43,16 +43,28 @@ export class RenderLimitError extends Error {
   }
 }
 
+/** How {@link TemplateRenderer.renderTemplates} reads its templates. */
+export interface RenderOptions {
+  /** `nunjucks` (the default) or `github` (GitHub Models' rules, for the templates of a `.prompt.yml`). */
+  syntax?: TemplateSyntax;
+}
+
 /**
  * Renders templates. Every method rejects with `TemplateError` (a template that does not parse, uses what Prompt
  * Lab does not allow, or fails while rendering), `InputValueError` (a chat history input that is not messages) or
  * {@link RenderLimitError}.
  */
 export interface TemplateRenderer {
-  /** Every message of `prompt` rendered with `values`, `chat_history` slots expanded, in order. */
+  /**
+   * Every message of `prompt` rendered with `values`, `chat_history` slots expanded, in order, in the prompt's own
+   * `templateSyntax`.
+   */
   renderMessages(prompt: PromptFile, values: Record<string, unknown>): Promise<ChatMessage[]>;
-  /** Each of `templates` rendered with the same `values` (evaluator and judge templates), in order. */
-  renderTemplates(templates: readonly string[], values: Record<string, unknown>): Promise<string[]>;
+  /**
+   * Each of `templates` rendered with the same `values` (evaluator and judge templates), in order; `options.syntax`
+   * says how they are written (a `.prompt.yml`'s evaluators use GitHub's rules).
+   */
+  renderTemplates(templates: readonly string[], values: Record<string, unknown>, options?: RenderOptions): Promise<string[]>;
 }
 
 function checkOutput(text: string, limits: RenderLimits, messageIndex: number | undefined): string {
@@ -71,8 +83,8 @@ export function inProcessRenderer(limits: RenderLimits = DEFAULT_RENDER_LIMITS):
       messages.forEach((m, i) => checkOutput(m.content, limits, i));
       resolve(messages);
     }),
-    renderTemplates: (templates, values) => new Promise((resolve) => {
-      resolve(templates.map((t, i) => checkOutput(renderTemplate(t, values, i), limits, i)));
+    renderTemplates: (templates, values, options) => new Promise((resolve) => {
+      resolve(templates.map((t, i) => checkOutput(renderTemplate(t, values, i, options?.syntax), limits, i)));
     }),
   };
 }

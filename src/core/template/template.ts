@@ -10,7 +10,8 @@
  * Autoescape is off (prompts are not HTML) and outputting an undefined variable is an error.
  */
 import * as nunjucks from 'nunjucks';
-import type { ChatHistoryMessage, PromptFile, TemplateRole } from '../format/promptFile';
+import type { ChatHistoryMessage, PromptFile, TemplateRole, TemplateSyntax } from '../format/promptFile';
+import { renderGithubTemplate } from './githubTemplate';
 
 /** A chat message as sent in a chat completion request (`messages[]`). */
 export interface ChatMessage {
@@ -205,10 +206,12 @@ function compile(source: string, messageIndex: number): nunjucks.Template {
 }
 
 /**
- * Render one template string with `variables`.
- * @throws TemplateError (with `messageIndex`) when the template does not compile or render.
+ * Render one template string with `variables`, written in `syntax`: Nunjucks (sandboxed, as above), or GitHub
+ * Models' rules (`{{name}}` replaced, anything else as written; see ./githubTemplate.ts), which never fail.
+ * @throws TemplateError (with `messageIndex`) when a Nunjucks template does not compile or render.
  */
-export function renderTemplate(source: string, variables: Record<string, unknown>, messageIndex = 0): string {
+export function renderTemplate(source: string, variables: Record<string, unknown>, messageIndex = 0, syntax: TemplateSyntax = 'nunjucks'): string {
+  if (syntax === 'github') return renderGithubTemplate(source, variables);
   let template: nunjucks.Template;
   try {
     template = compile(source, messageIndex);
@@ -239,7 +242,8 @@ function expandChatHistory(slot: ChatHistoryMessage, value: unknown): ChatMessag
 }
 
 /**
- * Render every message of `prompt` with the input values, expanding `chat_history` slots.
+ * Render every message of `prompt` with the input values, expanding `chat_history` slots. The templates are
+ * read in the prompt's `templateSyntax` (Nunjucks unless the file says otherwise).
  * @returns the messages of the chat completion request, in order.
  * @throws TemplateError for a template that fails; InputValueError for a chat history that is not an array of messages.
  */
@@ -250,7 +254,7 @@ export function renderMessages(prompt: PromptFile, values: Record<string, unknow
       out.push(...expandChatHistory(message, values[message.input]));
       continue;
     }
-    const rendered: ChatMessage = { role: message.role, content: renderTemplate(message.content, values, message.index) };
+    const rendered: ChatMessage = { role: message.role, content: renderTemplate(message.content, values, message.index, prompt.templateSyntax) };
     if (message.name !== undefined) rendered.name = message.name;
     out.push(rendered);
   }
