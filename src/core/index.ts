@@ -3,6 +3,7 @@
  * activation does not pay for the openai SDK, Nunjucks and jsonc-parser.
  */
 export { resolveDeployment } from './providers/deployments';
+export { resolvePromptDeployment } from './providers/models';
 export { MissingApiKeyError, PromptFileError, describeError } from './providers/errors';
 export { parsePromptFile } from './format/promptFile';
 export { parsePromptDocument } from './format/parse';
