@@ -8,6 +8,9 @@ export { MissingApiKeyError, PromptFileError, describeError } from './providers/
 export { parsePromptFile } from './format/promptFile';
 export { parsePromptDocument } from './format/parse';
 export { parsePromptYaml } from './format/promptYaml';
+export { ConversionError, type ConversionNote, type ConversionResult } from './format/conversion';
+export { promptJsonToYaml, promptYamlToJson } from './format/convertPromptYaml';
+export { promptyToJson, type PromptyConversion } from './format/convertPrompty';
 export { promptFormatOf, promptStem, type PromptFormat } from './format/formats';
 export { executeRun, requestParameters } from './run/run';
 export { InputValueError, TemplateError, renderMessages, resolveInputs } from './template/template';
