@@ -10,7 +10,7 @@
  * decoded text is not that value (a construct this decoder does not know), the map falls back to aligning the
  * value with the source character by character, which is exact for every character that appears literally.
  */
-import type { StringPositionMap } from './text';
+import { indexAtOffset, type StringPositionMap } from './text';
 
 /** Scalar styles, as the `yaml` library names them. */
 export type YamlScalarStyle = 'PLAIN' | 'QUOTE_SINGLE' | 'QUOTE_DOUBLE' | 'BLOCK_LITERAL' | 'BLOCK_FOLDED';
@@ -268,17 +268,6 @@ export class YamlStringMap implements StringPositionMap {
   }
 
   fromDocument(offset: number): number {
-    const o = this.offsets;
-    if (offset <= (o[0] as number)) return 0;
-    const last = o.length - 1;
-    if (offset >= (o[last] as number)) return last;
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((o[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return indexAtOffset(this.offsets, offset);
   }
 }

@@ -127,6 +127,18 @@ function analyzedMessage(text: string, message: TemplateMessage, analysis: Templ
   return { message, analysis, map: () => (map ??= new JsonStringMap(text, message.contentSpan.offset, message.contentSpan.length)) };
 }
 
+/** The prompt's template messages by index, and the previous analysis' messages by index (to reuse their analyses). */
+function messageIndexes(prompt: PromptFile | null, context: AnalysisContext): { templateMessages: Map<number, TemplateMessage>; previous: (AnalyzedMessage | undefined)[] | undefined } {
+  const templateMessages = new Map<number, TemplateMessage>();
+  for (const m of prompt?.messages ?? []) if (m.kind === 'template') templateMessages.set(m.index, m);
+  let previous: (AnalyzedMessage | undefined)[] | undefined;
+  if (context.previous) {
+    previous = [];
+    for (const m of context.previous.messages) previous[m.message.index] = m;
+  }
+  return { templateMessages, previous };
+}
+
 let filterNames: ReadonlySet<string> | undefined;
 
 /** Edit distance, for "did you mean". Bounded by the lengths of two short names. */
@@ -179,13 +191,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
   /** A template that does not parse may use any input, so none is reported unused while one is broken. */
   let unreadableTemplate = false;
   const messagesNode = findNodeAtLocation(tree, ['messages']);
-  const templateMessages = new Map<number, TemplateMessage>();
-  for (const m of prompt?.messages ?? []) if (m.kind === 'template') templateMessages.set(m.index, m);
-  let previous: (AnalyzedMessage | undefined)[] | undefined;
-  if (context.previous) {
-    previous = [];
-    for (const m of context.previous.messages) previous[m.message.index] = m;
-  }
+  const { templateMessages, previous } = messageIndexes(prompt, context);
 
   // Messages: templates, chat history slots, roles.
   (messagesNode?.type === 'array' ? messagesNode.children ?? [] : []).forEach((node, index) => {
@@ -349,13 +355,7 @@ export function analyzePromptYaml(text: string, context: AnalysisContext = {}): 
 
   const known = prompt?.inputs ?? new Map();
   const hasTestData = known.size > 0;
-  const templateMessages = new Map<number, TemplateMessage>();
-  for (const m of prompt?.messages ?? []) if (m.kind === 'template') templateMessages.set(m.index, m);
-  let previous: (AnalyzedMessage | undefined)[] | undefined;
-  if (context.previous) {
-    previous = [];
-    for (const m of context.previous.messages) previous[m.message.index] = m;
-  }
+  const { templateMessages, previous } = messageIndexes(prompt, context);
   const messagesNode = findNodeAtLocation(tree, ['messages']);
   (messagesNode?.type === 'array' ? messagesNode.children ?? [] : []).forEach((node, index) => {
     if (node.type !== 'object') return;
