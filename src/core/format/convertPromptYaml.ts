@@ -144,6 +144,7 @@ export function promptYamlToJson(text: string): ConversionResult {
   }
 
   const parameters: { key: string; value: JsonOut }[] = [];
+  const strayComments: string[] = [];
   let parametersPlaced = false;
   const placeParameters = (comments: string[]) => {
     if (parametersPlaced) {
@@ -179,7 +180,7 @@ export function promptYamlToJson(text: string): ConversionResult {
       }
       case 'responseFormat': case 'jsonSchema':
         if (key === 'responseFormat' && prompt.parameters.response_format !== undefined) parameters.push({ key: 'response_format', value: jsonValue(prompt.parameters.response_format, comments) });
-        else if (comments.length) parameters.push({ key: '__comment', value: { kind: 'value', value: undefined, comments } });
+        else strayComments.push(...comments);
         placeParameters([]);
         break;
       case 'messages': {
@@ -226,13 +227,9 @@ export function promptYamlToJson(text: string): ConversionResult {
     }
   }
   if (!entries.some((e) => e.key === 'inputs')) entries.push({ key: 'inputs', value: { kind: 'object', entries: [] } });
-  // A comment on jsonSchema with no response_format to carry it: keep it on the parameters object.
-  const strayComments = parameters.filter((p) => p.key === '__comment');
-  for (const stray of strayComments) {
-    parameters.splice(parameters.indexOf(stray), 1);
-    const target = entries.find((e) => e.key === 'parameters');
-    if (target) target.value.comments = [...(target.value.comments ?? []), ...(stray.value.comments ?? [])];
-  }
+  // A comment on jsonSchema (folded into response_format) stays with the parameters object.
+  const parametersEntry = entries.find((e) => e.key === 'parameters');
+  if (parametersEntry && strayComments.length) parametersEntry.value.comments = [...(parametersEntry.value.comments ?? []), ...strayComments];
   if (parameters.length === 0) {
     const at = entries.findIndex((e) => e.key === 'parameters');
     const removed = at >= 0 ? entries.splice(at, 1)[0] : undefined;
