@@ -9,6 +9,7 @@ import { ApiKeyStore } from './vscode/apiKeys';
 import { PromptCodeActions } from './vscode/codeActions';
 import { PromptCodeLenses } from './vscode/codeLens';
 import { COMPLETION_TRIGGERS, PromptCompletions } from './vscode/completion';
+import { type ConvertOptions, convertPromptFile } from './vscode/convert';
 import { PromptDiagnostics } from './vscode/diagnostics';
 import { PromptHovers } from './vscode/hover';
 import { PLAYGROUND_VIEW_ID, PlaygroundViewProvider } from './vscode/playground';
@@ -47,9 +48,17 @@ export interface PromptLabApi {
 }
 
 /** The documents Prompt Lab's language features apply to. */
-const PROMPT_FILES: vscode.DocumentSelector = [
+const PROMPT_FILES: vscode.DocumentFilter[] = [
   { language: 'jsonc', scheme: 'file', pattern: '**/*.prompt.json' },
   { language: 'jsonc', scheme: 'untitled', pattern: '**/*.prompt.json' },
+];
+/**
+ * GitHub Models prompt files: diagnostics (PromptDiagnostics watches every document), Run/Preview lenses and hovers;
+ * completion and quick fixes write JSON, so they stay with .prompt.json.
+ */
+const PROMPT_YAML_FILES: vscode.DocumentFilter[] = [
+  { scheme: 'file', pattern: '**/*.prompt.{yml,yaml}' },
+  { scheme: 'untitled', pattern: '**/*.prompt.{yml,yaml}' },
 ];
 
 export function activate(context: vscode.ExtensionContext): PromptLabApi {
@@ -75,13 +84,15 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     preview,
     vscode.languages.registerCodeActionsProvider(PROMPT_FILES, new PromptCodeActions(diagnostics), PromptCodeActions.metadata),
     vscode.languages.registerCompletionItemProvider(PROMPT_FILES, new PromptCompletions(diagnostics), ...COMPLETION_TRIGGERS),
-    vscode.languages.registerHoverProvider(PROMPT_FILES, new PromptHovers(diagnostics)),
-    vscode.languages.registerCodeLensProvider(PROMPT_FILES, new PromptCodeLenses(diagnostics)),
+    vscode.languages.registerHoverProvider([...PROMPT_FILES, ...PROMPT_YAML_FILES], new PromptHovers(diagnostics)),
+    vscode.languages.registerCodeLensProvider([...PROMPT_FILES, ...PROMPT_YAML_FILES], new PromptCodeLenses(diagnostics)),
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, preview),
     vscode.commands.registerCommand('promptLab.runPrompt', (uri?: vscode.Uri) => runs.run(uri)),
     vscode.commands.registerCommand('promptLab.setApiKey', (deploymentKey?: string, value?: string) => setApiKey(keys, deploymentKey, value)),
     vscode.commands.registerCommand('promptLab.showLog', () => log.show()),
     vscode.commands.registerCommand('promptLab.previewPrompt', (uri?: vscode.Uri) => preview.open(uri)),
+    vscode.commands.registerCommand('promptLab.convertToPromptJson', (uri?: vscode.Uri, options?: ConvertOptions) => convertPromptFile('toJson', log, uri, options)),
+    vscode.commands.registerCommand('promptLab.convertToPromptYaml', (uri?: vscode.Uri, options?: ConvertOptions) => convertPromptFile('toYaml', log, uri, options)),
     runsView,
     runsCommands,
     vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, new RunDocuments()),

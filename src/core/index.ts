@@ -3,8 +3,15 @@
  * activation does not pay for the openai SDK, Nunjucks and jsonc-parser.
  */
 export { resolveDeployment } from './providers/deployments';
+export { resolvePromptDeployment } from './providers/models';
 export { MissingApiKeyError, PromptFileError, describeError } from './providers/errors';
 export { parsePromptFile } from './format/promptFile';
+export { parsePromptDocument } from './format/parse';
+export { parsePromptYaml } from './format/promptYaml';
+export { ConversionError, type ConversionNote, type ConversionResult } from './format/conversion';
+export { promptJsonToYaml, promptYamlToJson } from './format/convertPromptYaml';
+export { promptyToJson, type PromptyConversion } from './format/convertPrompty';
+export { promptFormatOf, promptStem, type PromptFormat } from './format/formats';
 export { executeRun, requestParameters } from './run/run';
 export { InputValueError, TemplateError, renderMessages, resolveInputs } from './template/template';
 export * as analyze from './template/analyze';
@@ -16,6 +23,6 @@ export { selectVariant } from './providers/deployments';
 export { appendRating } from './log/ratings';
 export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './log/history';
 export { writeRunsExport } from './log/exportRuns';
-export { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type TemplateRenderer } from './template/renderer';
+export { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from './template/renderer';
 export { inProcessRenderer } from './template/inProcessRenderer';
 export * as playground from './playground/playground';

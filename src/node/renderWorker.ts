@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { PromptFile } from '../core/format/promptFile';
-import { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type TemplateRenderer } from '../core/template/renderer';
+import { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from '../core/template/renderer';
 import { InputValueError, TemplateError } from '../core/template/errors';
 import type { ChatMessage } from '../core/template/template';
 import type { RenderReply, RenderRequest, SerializedRenderError } from './renderWorkerProtocol';
@@ -54,14 +54,14 @@ export class WorkerRenderer implements TemplateRenderer {
    */
   constructor(private readonly scriptPath: string, private readonly limits: () => RenderLimits = () => DEFAULT_RENDER_LIMITS) {}
 
-  async renderMessages(prompt: Pick<PromptFile, 'messages'>, values: Record<string, unknown>): Promise<ChatMessage[]> {
-    const reply = await this.send({ id: this.nextId++, kind: 'messages', messages: prompt.messages, values, maxOutputChars: this.limits().maxOutputChars });
+  async renderMessages(prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>): Promise<ChatMessage[]> {
+    const reply = await this.send({ id: this.nextId++, kind: 'messages', messages: prompt.messages, syntax: prompt.templateSyntax, values, maxOutputChars: this.limits().maxOutputChars });
     if (reply.kind !== 'messages') throw new Error(`The render worker answered "${reply.kind}" to a messages request.`);
     return reply.messages;
   }
 
-  async renderTemplates(templates: readonly string[], values: Record<string, unknown>): Promise<string[]> {
-    const reply = await this.send({ id: this.nextId++, kind: 'templates', templates: [...templates], values, maxOutputChars: this.limits().maxOutputChars });
+  async renderTemplates(templates: readonly string[], values: Record<string, unknown>, options?: RenderOptions): Promise<string[]> {
+    const reply = await this.send({ id: this.nextId++, kind: 'templates', templates: [...templates], syntax: options?.syntax, values, maxOutputChars: this.limits().maxOutputChars });
     if (reply.kind !== 'templates') throw new Error(`The render worker answered "${reply.kind}" to a templates request.`);
     return reply.texts;
   }

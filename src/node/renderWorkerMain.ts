@@ -20,7 +20,7 @@ function handle(request: RenderRequest, post: (reply: RenderReply) => void): voi
   const { id } = request;
   try {
     if (request.kind === 'messages') {
-      const messages = renderMessages({ messages: request.messages }, request.values, {
+      const messages = renderMessages({ messages: request.messages, ...(request.syntax ? { templateSyntax: request.syntax } : {}) }, request.values, {
         onMessage: (messageIndex) => post({ id, kind: 'progress', messageIndex }),
         checkOutput: (text, messageIndex) => checkOutputLength(text, request.maxOutputChars, messageIndex),
       });
@@ -28,7 +28,7 @@ function handle(request: RenderRequest, post: (reply: RenderReply) => void): voi
     } else {
       const texts = request.templates.map((template, i) => {
         post({ id, kind: 'progress', messageIndex: i });
-        const text = renderTemplate(template, request.values, i);
+        const text = renderTemplate(template, request.values, i, request.syntax);
         checkOutputLength(text, request.maxOutputChars, i);
         return text;
       });

@@ -12,6 +12,8 @@ export const SECTION = 'promptLab';
 /** The settings a run needs, for the scope of one prompt file (workspace folder settings apply). */
 export interface PromptLabSettings {
   deployments: Record<string, DeploymentConfig>;
+  /** `promptLab.models`: model id (`publisher/name`) → deployment key, for prompts that name a `model`. */
+  models: Record<string, string>;
   /** Folder of the run log, relative to the workspace folder. */
   logDirectory: string;
   /** Request timeout (ms) for deployments that set none. */
@@ -29,6 +31,7 @@ export function readSettings(scope?: vscode.Uri): PromptLabSettings {
   const deployments = config.get<Record<string, DeploymentConfig>>('deployments') ?? {};
   return {
     deployments: typeof deployments === 'object' && deployments !== null ? deployments : {},
+    models: stringValues(config.get<Record<string, unknown>>('models')),
     logDirectory: config.get<string>('log.directory') || '.promptlab/runs',
     requestTimeoutMs: config.get<number>('requestTimeoutMs') ?? 600_000,
     context: stringValues(config.get<Record<string, unknown>>('context')),

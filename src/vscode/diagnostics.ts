@@ -1,5 +1,6 @@
 /**
- * Shows the core's analysis of `.prompt.json` documents in one DiagnosticCollection: on open, on edit
+ * Shows the core's analysis of prompt documents (`.prompt.json`, and GitHub Models' `.prompt.yml` / `.prompt.yaml`)
+ * in one DiagnosticCollection: on open, on edit
  * (debounced), when Prompt Lab's settings change, when a prompt file changes on disk; forgets a file when it
  * closes. Checking never renders a template, so it runs in untrusted workspaces too.
  */
@@ -11,8 +12,16 @@ import { loadCore } from './core';
 /** Debounce between an edit and the refresh of its diagnostics, in ms. */
 export const DIAGNOSTICS_DEBOUNCE_MS = 50;
 
+/** File names Prompt Lab checks and runs: `.prompt.json`, `.prompt.yml`, `.prompt.yaml` (see src/core/format/formats.ts). */
+export const PROMPT_FILE_PATTERN = /\.prompt\.(json|ya?ml)$/i;
+
 export function isPromptDocument(document: vscode.TextDocument): boolean {
-  return document.uri.path.endsWith('.prompt.json');
+  return PROMPT_FILE_PATTERN.test(document.uri.path);
+}
+
+/** A GitHub Models `.prompt.yml` / `.prompt.yaml` document (JSON quick fixes do not apply to it). */
+export function isPromptYamlDocument(document: vscode.TextDocument): boolean {
+  return /\.prompt\.ya?ml$/i.test(document.uri.path);
 }
 
 function loadAnalyzer(): typeof Analyze {
@@ -30,7 +39,7 @@ export class PromptDiagnostics implements vscode.Disposable {
   readonly onDidRefresh = this.changed.event;
 
   constructor() {
-    const watcher = vscode.workspace.createFileSystemWatcher('**/*.prompt.json');
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*.{prompt.json,prompt.yml,prompt.yaml}');
     const refreshFromDisk = (uri: vscode.Uri) => {
       const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       if (document) this.refresh(document);
@@ -61,7 +70,7 @@ export class PromptDiagnostics implements vscode.Disposable {
   analysis(document: vscode.TextDocument): Analyze.PromptAnalysis {
     const cached = this.analyses.get(document.uri.toString());
     if (cached && cached.version === document.version) return cached.analysis;
-    return this.refresh(document) ?? loadAnalyzer().analyzePromptFile(document.getText());
+    return this.refresh(document) ?? loadAnalyzer().analyzePromptDocument(document.uri.path, document.getText());
   }
 
   private schedule(document: vscode.TextDocument): void {
@@ -77,14 +86,16 @@ export class PromptDiagnostics implements vscode.Disposable {
   /** Analyse `document` now and show its diagnostics. */
   refresh(document: vscode.TextDocument): Analyze.PromptAnalysis | undefined {
     if (!isPromptDocument(document) || document.isClosed) return undefined;
-    const { analyzePromptFile } = loadAnalyzer();
+    const { analyzePromptDocument } = loadAnalyzer();
     // In an untrusted workspace VS Code withholds the workspace's deployments (restrictedConfigurations), so
     // "no such deployment" would be wrong: the check waits for trust.
-    const deployments = vscode.workspace.isTrusted ? Object.keys(readSettings(document.uri).deployments) : undefined;
+    const settings = vscode.workspace.isTrusted ? readSettings(document.uri) : undefined;
+    const deployments = settings ? Object.keys(settings.deployments) : undefined;
+    const models = settings?.models;
     const key = document.uri.toString();
     // The previous analysis lets an edit re-parse only the templates it changed.
     const previous = this.analyses.get(key)?.analysis;
-    const analysis = analyzePromptFile(document.getText(), { ...(deployments ? { deployments } : {}), ...(previous ? { previous } : {}) });
+    const analysis = analyzePromptDocument(document.uri.path, document.getText(), { ...(deployments ? { deployments } : {}), ...(models ? { models } : {}), ...(previous ? { previous } : {}) });
     this.analyses.set(key, { version: document.version, analysis });
     this.collection.set(document.uri, analysis.diagnostics.map((d) => toDiagnostic(document, d)));
     this.changed.fire(document.uri);

@@ -22,6 +22,13 @@ export class PromptHovers implements vscode.HoverProvider {
     if (!use) return undefined;
     const range = new vscode.Range(document.positionAt(map.toDocument(use.start)), document.positionAt(map.toDocument(use.start + use.name.length)));
     const input = analysis.prompt?.inputs.get(use.name);
+    if (analysis.prompt?.templateSyntax === 'github') {
+      // A .prompt.yml: names are testData keys, any text (so written as plain text, never Markdown).
+      const md = new vscode.MarkdownString();
+      if (!input) md.appendText(`"${use.name}" has no value in the testData rows: GitHub sends {{${use.name}}} as written.`);
+      else md.appendText(`testData key "${use.name}"${input.hasDefault ? `; the first row's value: ${JSON.stringify(input.default)}` : ''}`);
+      return new vscode.Hover(md, range);
+    }
     // use.name comes from the template's parse tree: an identifier, safe inside a Markdown code span.
     if (!input) {
       const md = new vscode.MarkdownString().appendMarkdown(`\`${use.name}\` is not declared in \`"inputs"\`: a run would fail on it.`);

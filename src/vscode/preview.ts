@@ -10,7 +10,7 @@ import type { PromptFile } from '../core/format/promptFile';
 import type { ChatMessage } from '../core/template/template';
 import { readSettings } from './config';
 import { loadCore } from './core';
-import type { PromptDiagnostics } from './diagnostics';
+import { PROMPT_FILE_PATTERN, type PromptDiagnostics } from './diagnostics';
 import type { TemplateRenderer } from '../core/template/renderer';
 
 export const PREVIEW_SCHEME = 'promptlab-preview';
@@ -56,8 +56,8 @@ export class PromptPreview implements vscode.TextDocumentContentProvider, vscode
   /** Open the preview of `target` (else the active editor's prompt file) beside the editor; returns its Uri. */
   async open(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const source = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
-    if (!source || !source.path.endsWith('.prompt.json')) {
-      void vscode.window.showWarningMessage('Open a .prompt.json file to preview it.');
+    if (!source || !PROMPT_FILE_PATTERN.test(source.path)) {
+      void vscode.window.showWarningMessage('Open a .prompt.json or .prompt.yml file to preview it.');
       return undefined;
     }
     const uri = previewUri(source);
@@ -86,7 +86,7 @@ export class PromptPreview implements vscode.TextDocumentContentProvider, vscode
 /** The preview's Markdown for prompt file `file` with text `text`. */
 async function previewMarkdown(file: string, text: string, source: vscode.Uri, trusted: boolean, renderer: TemplateRenderer): Promise<string> {
   const core = loadCore();
-  const parsed = core.parsePromptFile(text);
+  const parsed = core.parsePromptDocument(source.path, text);
   const prompt = parsed.prompt;
   const out: string[] = [`# ${prompt?.name ?? file}`, ''];
   if (!prompt) {
@@ -102,7 +102,7 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
   out.push('## Deployment', '');
   let deployment: ResolvedDeployment | undefined;
   try {
-    deployment = core.resolveDeployment(prompt.deployment, readSettings(source).deployments);
+    deployment = core.resolvePromptDeployment(prompt, readSettings(source));
   } catch (err) {
     out.push(err instanceof Error ? err.message : String(err), '');
   }

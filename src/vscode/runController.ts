@@ -16,6 +16,7 @@ import type { ChatMessage } from '../core/template/template';
 import { type ApiKeyStore, type FoundKey, originOf } from './apiKeys';
 import { readSettings } from './config';
 import { loadCore } from './core';
+import { PROMPT_FILE_PATTERN } from './diagnostics';
 import { type RunPanel, RunPanelManager } from './runPanel';
 import type { TemplateRenderer } from '../core/template/renderer';
 
@@ -106,8 +107,8 @@ export class RunController implements vscode.Disposable {
    */
   async run(target?: vscode.Uri, options?: { inputs?: Record<string, unknown> }): Promise<RunOutcome | undefined> {
     const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
-    if (!uri || !uri.path.endsWith('.prompt.json')) {
-      void vscode.window.showWarningMessage('Open a .prompt.json file to run it, or pick one in the Explorer.');
+    if (!uri || !PROMPT_FILE_PATTERN.test(uri.path)) {
+      void vscode.window.showWarningMessage('Open a .prompt.json or .prompt.yml file to run it, or pick one in the Explorer.');
       return undefined;
     }
     if (!vscode.workspace.isTrusted) {
@@ -118,10 +119,10 @@ export class RunController implements vscode.Disposable {
     }
 
     const core = loadCore();
-    const { parsePromptFile, resolveDeployment, describeError, MissingApiKeyError, PromptFileError } = core;
+    const { parsePromptDocument, resolvePromptDeployment, describeError, MissingApiKeyError, PromptFileError } = core;
     const document = await vscode.workspace.openTextDocument(uri);
-    const parsed = parsePromptFile(document.getText());
-    const title = path.basename(uri.path, '.prompt.json');
+    const parsed = parsePromptDocument(uri.path, document.getText());
+    const title = core.promptStem(uri.path);
     if (!parsed.prompt) {
       const first = parsed.problems[0];
       this.showSetupError(describeError(new PromptFileError(first ? first.message : 'The prompt file cannot be read.')), uri, title);
@@ -132,9 +133,9 @@ export class RunController implements vscode.Disposable {
     const settings = readSettings(uri);
     let deployment: ResolvedDeployment;
     try {
-      deployment = resolveDeployment(prompt.deployment, settings.deployments, settings.context);
+      deployment = resolvePromptDeployment(prompt, settings);
     } catch (err) {
-      this.showSetupError(describeError(err), uri, promptName, prompt.deployment);
+      this.showSetupError(describeError(err), uri, promptName, prompt.deployment ?? prompt.model);
       return undefined;
     }
     const key = await this.keyFor(deployment);

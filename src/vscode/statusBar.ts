@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { DeploymentConfig } from '../core/providers/deployments';
 import { SECTION, affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
-import { type PromptDiagnostics, isPromptDocument } from './diagnostics';
+import { type PromptDiagnostics, isPromptDocument, isPromptYamlDocument } from './diagnostics';
 
 export const SWITCH_COMMAND = 'promptLab.switchDeployment';
 
@@ -38,7 +38,9 @@ export class DeploymentStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const key = this.diagnostics.analysis(document).prompt?.deployment;
+    const prompt = this.diagnostics.analysis(document).prompt;
+    // A prompt names a deployment, or a model (publisher/name) that promptLab.models or GitHub Models serves.
+    const key = prompt?.deployment ?? prompt?.model;
     const settings = readSettings(document.uri);
     const contextText = Object.entries(settings.context).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
     if (!key) {
@@ -46,7 +48,7 @@ export class DeploymentStatusBar implements vscode.Disposable {
       this.item.tooltip = 'This prompt names no deployment. Click to pick one.';
     } else {
       try {
-        const d = loadCore().resolveDeployment(key, settings.deployments, settings.context);
+        const d = loadCore().resolvePromptDeployment(prompt ?? {}, settings);
         this.item.text = `$(server) ${key}${d.variant !== 'default' ? ` · ${d.variant}` : ''}`;
         const tooltip = new vscode.MarkdownString();
         tooltip.appendMarkdown(`**${key}** (variant: ${d.variant})\n\n`);
@@ -75,9 +77,11 @@ export class DeploymentStatusBar implements vscode.Disposable {
         run: () => this.pickContextValue(document.uri, name, values, settings.context),
       });
     }
-    items.push({ label: 'Deployment', kind: vscode.QuickPickItemKind.Separator });
+    // A .prompt.yml names a model, not a deployment: only the context can be switched from here.
+    const deploymentKeys = isPromptYamlDocument(document) ? [] : Object.keys(settings.deployments);
+    if (deploymentKeys.length) items.push({ label: 'Deployment', kind: vscode.QuickPickItemKind.Separator });
     const current = this.diagnostics.analysis(document).prompt?.deployment;
-    for (const key of Object.keys(settings.deployments)) {
+    for (const key of deploymentKeys) {
       items.push({
         label: `${key === current ? '$(check)' : '$(server)'} ${key}`, description: settings.deployments[key]?.model ?? settings.deployments[key]?.deployment ?? '',
         run: () => this.useDeployment(document, key),

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeploymentError, isLoopbackHost, resolveDeployment } from '../../src/core/providers/deployments';
+import { resolvePromptDeployment } from '../../src/core/providers/models';
 
 const deployments = {
   local: { provider: 'openai-compatible', baseURL: 'http://127.0.0.1:8000/v1/', model: 'llama' },
@@ -46,4 +47,25 @@ test('a missing, unknown or incomplete deployment says what to do', () => {
 test('loopback hosts are recognised', () => {
   for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', '[::1]', '::1']) assert.equal(isLoopbackHost(h), true, h);
   for (const h of ['10.0.0.1', 'api.openai.com', '128.0.0.1', 'localhost.example.com']) assert.equal(isLoopbackHost(h), false, h);
+});
+
+test('the github preset: GitHub Models\' inference endpoint, a key needed, GITHUB_TOKEN by default, no stream_options', () => {
+  const github = resolveDeployment('gh', { gh: { provider: 'github', model: 'openai/gpt-4o' } });
+  assert.equal(github.baseURL, 'https://models.github.ai/inference');
+  assert.equal(github.needsKey, true);
+  assert.equal(github.apiKeyEnv, 'GITHUB_TOKEN');
+  assert.equal(github.streamUsage, false);
+  assert.equal(resolveDeployment('gh', { gh: { provider: 'github', model: 'm/x', apiKeyEnv: 'MY_PAT', streamUsage: true } }).apiKeyEnv, 'MY_PAT');
+  assert.equal(resolveDeployment('openai', deployments).apiKeyEnv, undefined, 'other presets name no variable');
+});
+
+test('a prompt\'s model: promptLab.models first, else GitHub Models; its deployment wins over both', () => {
+  const settings = { deployments, models: { 'openai/gpt-4o-mini': 'openai', 'meta/llama': 'gone' } };
+  assert.equal(resolvePromptDeployment({ model: 'openai/gpt-4o-mini' }, settings).key, 'openai');
+  const direct = resolvePromptDeployment({ model: 'openai/gpt-4o' }, settings);
+  assert.deepEqual([direct.key, direct.provider, direct.model, direct.baseURL], ['openai/gpt-4o', 'github', 'openai/gpt-4o', 'https://models.github.ai/inference']);
+  assert.equal(resolvePromptDeployment({ deployment: 'local', model: 'openai/gpt-4o' }, settings).key, 'local');
+  assert.throws(() => resolvePromptDeployment({ model: 'meta/llama' }, settings), (e: unknown) => e instanceof DeploymentError && e.kind === 'unknown' && /sends "meta\/llama" to deployment "gone"/.test(e.message));
+  assert.throws(() => resolvePromptDeployment({ model: 'gpt-4o' }, settings), (e: unknown) => e instanceof DeploymentError && e.kind === 'invalid' && /publisher\/name/.test(e.message));
+  assert.throws(() => resolvePromptDeployment({}, settings), (e: unknown) => e instanceof DeploymentError && e.kind === 'none');
 });

@@ -4,9 +4,10 @@
  * holds escapes (`\n`, `\"`, `\\`, `\u00e9`, surrogate pairs as two `\uXXXX`).
  * Escapes per RFC 8259 §7.
  */
+import { indexAtOffset, type StringPositionMap } from './text';
 
 /** A decoded string's positions in the document. */
-export class JsonStringMap {
+export class JsonStringMap implements StringPositionMap {
   /** offsets[i] = document offset of the escape or character that decodes to code unit i; offsets[length] = the closing quote. */
   private readonly offsets: Int32Array;
 
@@ -47,18 +48,9 @@ export class JsonStringMap {
    * Offsets before the value give 0; after it, `length`.
    */
   fromDocument(offset: number): number {
-    const o = this.offsets;
-    let lo = 0;
-    let hi = o.length - 1;
-    if (offset <= (o[0] as number)) return 0;
-    if (offset >= (o[hi] as number)) return hi;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((o[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return indexAtOffset(this.offsets, offset);
   }
+
 }
 
 /** Offsets where each line of `text` starts, lines ending at `\n` only (as Nunjucks' lexer counts them). */

@@ -15,6 +15,13 @@ import { positionFinder, type Position } from './text';
 export const TEMPLATE_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
 export type TemplateRole = (typeof TEMPLATE_ROLES)[number];
 
+/**
+ * How a prompt's templates are written: `nunjucks` (`.prompt.json`, the default) or `github` (`.prompt.yml`: GitHub
+ * Models' rules, where `{{name}}` is replaced by its value and anything else stays as written; see
+ * src/core/template/githubTemplate.ts).
+ */
+export type TemplateSyntax = 'nunjucks' | 'github';
+
 /** Types an input may declare. `chat_history` is an array of `{role, content}` messages. */
 export const INPUT_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'chat_history'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
@@ -64,6 +71,13 @@ export interface PromptFile {
   name?: string;
   description?: string;
   deployment?: string;
+  /**
+   * A model id `publisher/name` (GitHub Models' naming, e.g. `openai/gpt-4o`), used when `deployment` is absent: it
+   * resolves through the `promptLab.models` setting, else to GitHub Models (see src/core/providers/models.ts).
+   */
+  model?: string;
+  /** How the templates are written; absent means `nunjucks`. */
+  templateSyntax?: TemplateSyntax;
   parameters: Record<string, unknown>;
   inputs: Map<string, PromptInput>;
   messages: PromptMessage[];
@@ -84,7 +98,7 @@ export interface PromptFile {
 /** A problem found while parsing, with its position (line and character are 0-based). */
 export interface PromptProblem {
   /** `message-shape`: a message that cannot be sent as it is (also in `PromptFile.messageProblems`). */
-  code: 'jsonc-syntax' | 'prompt-structure' | 'message-shape';
+  code: 'jsonc-syntax' | 'yaml-syntax' | 'prompt-structure' | 'message-shape';
   message: string;
   span: TextSpan;
   start: Position;
@@ -170,6 +184,8 @@ export function parsePromptFile(text: string): ParsedPromptFile {
   if (description !== undefined) prompt.description = description;
   const deployment = str('deployment');
   if (deployment !== undefined) prompt.deployment = deployment;
+  const model = str('model');
+  if (model !== undefined) prompt.model = model;
 
   const parametersNode = findNodeAtLocation(tree, ['parameters']);
   if (parametersNode) {

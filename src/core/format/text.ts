@@ -58,3 +58,35 @@ export function positionFinder(text: string): (offset: number) => Position {
     return lo === 0 ? { line: 0, character: end } : { line: lo, character: Math.max(0, end - (starts[lo - 1] as number)) };
   };
 }
+
+/**
+ * Maps a string value read out of a document (a JSON string, a YAML scalar) to the document characters it came from:
+ * indices are UTF-16 code units of the value, offsets are document offsets.
+ */
+export interface StringPositionMap {
+  /** Number of UTF-16 code units of the value. */
+  readonly length: number;
+  /** Document offset of value index `index` (clamped; `length` gives the end of the value's source). */
+  toDocument(index: number): number;
+  /** Value index at document offset `offset`: the code unit whose source covers it (0 before the value, `length` after). */
+  fromDocument(offset: number): number;
+}
+
+/**
+ * The index `i` of the last entry of the non-decreasing `offsets` with `offsets[i] <= offset` (0 before the first,
+ * the last index after the end): the value index whose source covers a document offset, for position maps that
+ * keep the document offset of each value index.
+ */
+export function indexAtOffset(offsets: ArrayLike<number>, offset: number): number {
+  const last = offsets.length - 1;
+  if (offset <= (offsets[0] as number)) return 0;
+  if (offset >= (offsets[last] as number)) return last;
+  let lo = 0;
+  let hi = last;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((offsets[mid] as number) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -162,7 +162,8 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
       ...(typeof config.maxRetries === 'number' && config.maxRetries >= 0 ? { maxRetries: Math.min(10, Math.floor(config.maxRetries)) } : {}),
     },
   };
-  if (config.apiKeyEnv !== undefined) resolved.apiKeyEnv = config.apiKeyEnv;
+  const apiKeyEnv = config.apiKeyEnv ?? preset.apiKeyEnv;
+  if (apiKeyEnv !== undefined) resolved.apiKeyEnv = apiKeyEnv;
   if (config.timeoutMs !== undefined) resolved.timeoutMs = config.timeoutMs;
   if (config.prices !== undefined) resolved.prices = config.prices;
 

@@ -1,13 +1,21 @@
 /**
- * Checks a `.prompt.json` document while it is typed and reports what is wrong at the exact characters:
- * template syntax errors, variables used but not declared, inputs declared but never used, deployments
- * that do not exist, broken chat history slots, roles, and parameter values outside their range.
- * Works from the JSONC tree and the Nunjucks parse tree; never renders a template, so it is safe in an
- * untrusted workspace. Structure, types and hover for the rest come from schemas/prompt.schema.json.
+ * Checks a prompt document while it is typed and reports what is wrong at the exact characters: template syntax
+ * errors, variables used but not declared, inputs declared but never used, deployments that do not exist, broken
+ * chat history slots, roles, and parameter values outside their range.
+ * Works from the syntax tree (JSONC for `.prompt.json`, YAML read into the same tree shape for `.prompt.yml`) and
+ * the templates' own analysis (Nunjucks' parse tree, or GitHub's `{{name}}` rules); never renders a template, so it
+ * is safe in an untrusted workspace. For `.prompt.json`, structure, types and hover for the rest come from
+ * schemas/prompt.schema.json; a `.prompt.yml` has no schema in VS Code, so its structure problems are reported here.
  */
 import { type Node, findNodeAtLocation } from 'jsonc-parser';
 import { JsonStringMap } from '../format/jsonString';
 import { parsePromptFile, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from '../format/promptFile';
+import { GITHUB_ROLES, parsePromptYaml } from '../format/promptYaml';
+import { promptFormatOf } from '../format/formats';
+import type { StringPositionMap } from '../format/text';
+import { YamlStringMap, type YamlScalarSource } from '../format/yamlString';
+import type { YamlNode } from '../format/yamlTree';
+import { analyzeGithubTemplate, type GithubTemplateAnalysis } from './githubTemplate';
 import { analyzeTemplate, knownFilters, type TemplateAnalysis } from './templateAnalysis';
 import { templateEnvironment } from './template';
 
@@ -27,7 +35,15 @@ export type DiagnosticCode =
   | 'empty-messages'
   | 'parameter-out-of-range'
   | 'not-positive-integer'
-  | 'message-shape';
+  | 'message-shape'
+  // .prompt.yml only:
+  | 'yaml-syntax'
+  | 'prompt-structure'
+  | 'unknown-variable'
+  | 'template-not-replaced'
+  | 'unknown-field'
+  | 'invalid-response-format'
+  | 'invalid-json-schema';
 
 /** A problem at document offsets [start, end). */
 export interface PromptDiagnostic {
@@ -47,6 +63,8 @@ export interface PromptDiagnostic {
  */
 export interface AnalysisContext {
   deployments?: readonly string[];
+  /** The `promptLab.models` setting (model id → deployment key), to check where a prompt's `model` goes. */
+  models?: Readonly<Record<string, string>>;
   previous?: PromptAnalysis;
 }
 
@@ -55,7 +73,7 @@ export interface AnalyzedMessage {
   message: TemplateMessage;
   analysis: TemplateAnalysis;
   /** Maps template indices to document offsets (built on first use). */
-  map(): JsonStringMap;
+  map(): StringPositionMap;
 }
 
 /** The result of {@link analyzePromptFile}. */
@@ -64,6 +82,17 @@ export interface PromptAnalysis {
   diagnostics: PromptDiagnostic[];
   messages: AnalyzedMessage[];
   tree: Node | undefined;
+}
+
+/** A `.prompt.yml` message's analysis with the lazily built position map of its YAML scalar (see analyzedMessage). */
+function analyzedYamlMessage(text: string, message: TemplateMessage, analysis: TemplateAnalysis, scalar: YamlScalarSource | undefined): AnalyzedMessage {
+  let map: StringPositionMap | undefined;
+  const { content, contentSpan } = message;
+  return {
+    message, analysis,
+    // A content that is not a string scalar (`content: 42`) is plain text as written.
+    map: () => (map ??= new YamlStringMap(text, scalar ?? { style: 'PLAIN', start: contentSpan.offset, end: contentSpan.offset + contentSpan.length }, content)),
+  };
 }
 
 /** Parameter ranges, from OpenAI's chat completions reference (https://platform.openai.com/docs/api-reference/chat/create); OpenAI-compatible servers accept the same. */
@@ -97,6 +126,18 @@ function reusedAnalysis(previous: readonly (AnalyzedMessage | undefined)[] | und
 function analyzedMessage(text: string, message: TemplateMessage, analysis: TemplateAnalysis): AnalyzedMessage {
   let map: JsonStringMap | undefined;
   return { message, analysis, map: () => (map ??= new JsonStringMap(text, message.contentSpan.offset, message.contentSpan.length)) };
+}
+
+/** The prompt's template messages by index, and the previous analysis' messages by index (to reuse their analyses). */
+function messageIndexes(prompt: PromptFile | null, context: AnalysisContext): { templateMessages: Map<number, TemplateMessage>; previous: (AnalyzedMessage | undefined)[] | undefined } {
+  const templateMessages = new Map<number, TemplateMessage>();
+  for (const m of prompt?.messages ?? []) if (m.kind === 'template') templateMessages.set(m.index, m);
+  let previous: (AnalyzedMessage | undefined)[] | undefined;
+  if (context.previous) {
+    previous = [];
+    for (const m of context.previous.messages) previous[m.message.index] = m;
+  }
+  return { templateMessages, previous };
 }
 
 let filterNames: ReadonlySet<string> | undefined;
@@ -151,13 +192,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
   /** A template that does not parse may use any input, so none is reported unused while one is broken. */
   let unreadableTemplate = false;
   const messagesNode = findNodeAtLocation(tree, ['messages']);
-  const templateMessages = new Map<number, TemplateMessage>();
-  for (const m of prompt?.messages ?? []) if (m.kind === 'template') templateMessages.set(m.index, m);
-  let previous: (AnalyzedMessage | undefined)[] | undefined;
-  if (context.previous) {
-    previous = [];
-    for (const m of context.previous.messages) previous[m.message.index] = m;
-  }
+  const { templateMessages, previous } = messageIndexes(prompt, context);
 
   // Messages: templates, chat history slots, roles.
   (messagesNode?.type === 'array' ? messagesNode.children ?? [] : []).forEach((node, index) => {
@@ -250,6 +285,8 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
     }
   }
 
+  diagnostics.push(...modelDiagnostics(tree, context));
+
   // Parameters the schema cannot judge.
   const parametersNode = findNodeAtLocation(tree, ['parameters']);
   if (parametersNode?.type === 'object') {
@@ -274,4 +311,132 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
 /** The analysed message whose content literal holds document offset `offset`, if any. */
 export function messageAt(analysis: PromptAnalysis, offset: number): AnalyzedMessage | undefined {
   return analysis.messages.find((m) => offset > m.message.contentSpan.offset && offset < m.message.contentSpan.offset + m.message.contentSpan.length);
+}
+
+/**
+ * A `model` that `promptLab.models` sends to a deployment that does not exist (checked when both settings are
+ * known). A model the setting does not name goes to GitHub Models, which is never an error here.
+ */
+function modelDiagnostics(tree: Node, context: AnalysisContext): PromptDiagnostic[] {
+  const modelNode = findNodeAtLocation(tree, ['model']);
+  if (!context.deployments || !context.models || modelNode?.type !== 'string' || findNodeAtLocation(tree, ['deployment'])) return [];
+  const model = String(modelNode.value);
+  const key = Object.prototype.hasOwnProperty.call(context.models, model) ? context.models[model] : undefined;
+  if (key === undefined || context.deployments.includes(key)) return [];
+  const known = [...context.deployments];
+  const suggestion = closest(key, known);
+  return [{
+    code: 'unknown-deployment', severity: 'error', start: modelNode.offset, end: modelNode.offset + modelNode.length,
+    data: { known, ...(suggestion ? { suggestion } : {}) },
+    message: `"promptLab.models" sends "${model}" to deployment "${key}", which is not in "promptLab.deployments"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`,
+  }];
+}
+
+/** Parameter checks of a `.prompt.yml`: its `modelParameters` field → the rule that applies. */
+const YAML_PARAMETER_RULES: Readonly<Record<string, { range?: readonly [number, number]; positiveInteger?: boolean }>> = {
+  temperature: { range: [0, 2] },
+  topP: { range: [0, 1] },
+  maxTokens: { positiveInteger: true },
+};
+
+/**
+ * Analyse the text of a GitHub Models `.prompt.yml` document. Never throws and never renders.
+ *
+ * What differs from `.prompt.json`: templates follow GitHub's rules (see ./githubTemplate.ts), so a `{{name}}` that
+ * no `testData` row gives a value is a warning (`unknown-variable`: GitHub sends it as written), and a Nunjucks
+ * construct or a `{{ name }}` with spaces is a warning too (`template-not-replaced`: sent as written); roles are
+ * system, user and assistant in any case (GitHub's); YAML syntax errors and structure problems are diagnostics
+ * (VS Code has no schema for the file); `modelParameters` are checked like `parameters`; `responseFormat` and
+ * `jsonSchema` as gh-models checks them when it loads the file. `testData` keys that no message uses are fine:
+ * rows may carry `expected` and other fields for the evaluators.
+ */
+export function analyzePromptYaml(text: string, context: AnalysisContext = {}): PromptAnalysis {
+  const parsed = parsePromptYaml(text);
+  const { prompt, tree } = parsed;
+  const diagnostics: PromptDiagnostic[] = [];
+  const messages: AnalyzedMessage[] = [];
+  for (const p of parsed.problems) {
+    diagnostics.push({ code: p.code === 'yaml-syntax' ? 'yaml-syntax' : 'prompt-structure', severity: 'error', start: p.span.offset, end: p.span.offset + p.span.length, message: p.message });
+  }
+  for (const issue of parsed.issues) diagnostics.push({ code: issue.code, severity: issue.severity, start: issue.span.offset, end: issue.span.offset + issue.span.length, message: issue.message });
+  if (!tree || tree.type !== 'object' || parsed.problems.some((p) => p.code === 'yaml-syntax')) return { prompt, diagnostics, messages, tree };
+
+  const known = prompt?.inputs ?? new Map();
+  const hasTestData = known.size > 0;
+  const { templateMessages, previous } = messageIndexes(prompt, context);
+  const messagesNode = findNodeAtLocation(tree, ['messages']);
+  (messagesNode?.type === 'array' ? messagesNode.children ?? [] : []).forEach((node, index) => {
+    if (node.type !== 'object') return;
+    const roleNode = findNodeAtLocation(node, ['role']);
+    if (roleNode && roleNode.type !== 'object' && roleNode.type !== 'array') {
+      const role = roleNode.type === 'string' ? String(roleNode.value) : text.slice(roleNode.offset, roleNode.offset + roleNode.length);
+      if (!(GITHUB_ROLES as readonly string[]).includes(role.toLowerCase())) {
+        const suggestion = closest(role, GITHUB_ROLES);
+        diagnostics.push({
+          code: 'unknown-role', severity: 'error', start: roleNode.offset, end: roleNode.offset + roleNode.length,
+          message: `Unknown role "${role}"${suggestion ? `; did you mean "${suggestion}"?` : ''} GitHub Models accepts system, user and assistant${role.toLowerCase() === 'developer' ? ' (use system for developer instructions)' : ''}.`,
+          ...(suggestion ? { data: { suggestion } } : {}),
+        });
+      }
+    }
+    const message = templateMessages.get(index);
+    if (!message) return;
+    const contentNode = findNodeAtLocation(node, ['content']) as YamlNode | undefined;
+    const reused = reusedAnalysis(previous, index, message.content);
+    const analysis: GithubTemplateAnalysis = reused && 'literal' in reused ? reused as GithubTemplateAnalysis : analyzeGithubTemplate(message.content);
+    const analyzed = analyzedYamlMessage(text, message, analysis, contentNode?.scalar);
+    messages.push(analyzed);
+    const span = (start: number, end: number) => ({ start: analyzed.map().toDocument(start), end: analyzed.map().toDocument(end) });
+    for (const use of analysis.uses) {
+      if (known.has(use.name)) continue;
+      diagnostics.push({
+        code: 'unknown-variable', severity: 'warning', ...span(use.start, use.start + use.name.length), data: { name: use.name },
+        message: hasTestData
+          ? `"{{${use.name}}}" in message ${index + 1} names no key of the "testData" rows: GitHub sends it as written.`
+          : `"{{${use.name}}}" in message ${index + 1} has no value: there is no "testData", so GitHub sends it as written unless a value is given (gh models run --var).`,
+      });
+    }
+    for (const construct of analysis.literal) {
+      const inner = construct.text.slice(2, -2).trim();
+      const named = construct.kind === 'spaced' && /^[\w.-]+$/.test(inner);
+      diagnostics.push({
+        code: 'template-not-replaced', severity: 'warning', ...span(construct.start, construct.end),
+        ...(named ? { data: { name: inner, suggestion: `{{${inner}}}` } } : {}),
+        message: named
+          ? `GitHub replaces only "{{${inner}}}" written without spaces: "${construct.text}" is sent as written.`
+          : `"${construct.text.length > 40 ? `${construct.text.slice(0, 37)}...` : construct.text}" is ${construct.kind === 'spaced' ? 'a Nunjucks expression' : construct.kind === 'tag' ? 'a Nunjucks tag' : 'a Nunjucks comment'}: .prompt.yml templates only replace {{name}}, so GitHub sends it as written.`,
+      });
+    }
+  });
+  if (messagesNode?.type === 'array' && (messagesNode.children ?? []).length === 0) {
+    diagnostics.push({ code: 'empty-messages', severity: 'error', start: messagesNode.offset, end: messagesNode.offset + messagesNode.length, message: '"messages" is empty: add at least one message, e.g. `- role: user` with `content: …`.' });
+  }
+
+  const parametersNode = findNodeAtLocation(tree, ['modelParameters']);
+  if (parametersNode?.type === 'object') {
+    for (const property of parametersNode.children ?? []) {
+      const [key, value] = property.children ?? [];
+      const rule = key ? YAML_PARAMETER_RULES[String(key.value)] : undefined;
+      if (!key || !value || !rule || value.type === 'null') continue;
+      const name = String(key.value);
+      const at = { start: value.offset, end: value.offset + value.length };
+      if (rule.range && value.type === 'number' && ((value.value as number) < rule.range[0] || (value.value as number) > rule.range[1])) {
+        diagnostics.push({ code: 'parameter-out-of-range', severity: 'error', ...at, message: `"${name}" must be between ${rule.range[0]} and ${rule.range[1]}; it is ${String(value.value)}.` });
+      }
+      if (rule.positiveInteger && !(value.type === 'number' && Number.isInteger(value.value) && (value.value as number) > 0)) {
+        diagnostics.push({ code: 'not-positive-integer', severity: 'error', ...at, message: `"${name}" must be a positive whole number of tokens.` });
+      }
+    }
+  }
+  diagnostics.push(...modelDiagnostics(tree, context));
+  diagnostics.sort((a, b) => a.start - b.start);
+  return { prompt, diagnostics, messages, tree };
+}
+
+/**
+ * Analyse a prompt document of any format Prompt Lab checks, chosen by its file name: `.prompt.yml` and
+ * `.prompt.yaml` by {@link analyzePromptYaml}, anything else as `.prompt.json` by {@link analyzePromptFile}.
+ */
+export function analyzePromptDocument(fileName: string, text: string, context: AnalysisContext = {}): PromptAnalysis {
+  return promptFormatOf(fileName) === 'prompt.yml' ? analyzePromptYaml(text, context) : analyzePromptFile(text, context);
 }

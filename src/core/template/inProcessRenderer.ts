@@ -10,9 +10,9 @@ export function inProcessRenderer(limits: Pick<RenderLimits, 'maxOutputChars'> =
   const checkOutput = (text: string, messageIndex: number): void => checkOutputLength(text, limits.maxOutputChars, messageIndex);
   return {
     renderMessages: (prompt, values) => new Promise((resolve) => resolve(renderMessages(prompt, values, { checkOutput }))),
-    renderTemplates: (templates, values) => new Promise((resolve) => {
+    renderTemplates: (templates, values, options) => new Promise((resolve) => {
       resolve(templates.map((t, i) => {
-        const text = renderTemplate(t, values, i);
+        const text = renderTemplate(t, values, i, options?.syntax);
         checkOutput(text, i);
         return text;
       }));

@@ -5,7 +5,7 @@
  * only states what it needs; {@link inProcessRenderer} is what runs inside those workers (and in unit tests of
  * the template code itself).
  */
-import type { PromptFile } from '../format/promptFile';
+import type { PromptFile, TemplateSyntax } from '../format/promptFile';
 import type { ChatMessage } from './template';
 import { RenderLimitError } from './errors';
 
@@ -24,16 +24,28 @@ export interface RenderLimits {
 /** Defaults of {@link RenderLimits}: 2 s, 1 MB of text per message, 256 MB of heap. */
 export const DEFAULT_RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({ timeoutMs: 2000, maxOutputChars: 1_000_000, maxHeapMb: 256 });
 
+/** How {@link TemplateRenderer.renderTemplates} reads its templates. */
+export interface RenderOptions {
+  /** `nunjucks` (the default) or `github` (GitHub Models' rules, for the templates of a `.prompt.yml`). */
+  syntax?: TemplateSyntax;
+}
+
 /**
  * Renders templates. Every method rejects with `TemplateError` (a template that does not parse, uses what Prompt
  * Lab does not allow, or fails while rendering), `InputValueError` (a chat history input that is not messages) or
  * {@link RenderLimitError}.
  */
 export interface TemplateRenderer {
-  /** Every message of `prompt` rendered with `values`, `chat_history` slots expanded, in order. */
-  renderMessages(prompt: Pick<PromptFile, 'messages'>, values: Record<string, unknown>): Promise<ChatMessage[]>;
-  /** Each of `templates` rendered with the same `values` (evaluator and judge templates), in order. */
-  renderTemplates(templates: readonly string[], values: Record<string, unknown>): Promise<string[]>;
+  /**
+   * Every message of `prompt` rendered with `values`, `chat_history` slots expanded, in order, in the prompt's own
+   * `templateSyntax`.
+   */
+  renderMessages(prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>): Promise<ChatMessage[]>;
+  /**
+   * Each of `templates` rendered with the same `values` (evaluator and judge templates), in order; `options.syntax`
+   * says how they are written (a `.prompt.yml`'s evaluators use GitHub's rules).
+   */
+  renderTemplates(templates: readonly string[], values: Record<string, unknown>, options?: RenderOptions): Promise<string[]>;
 }
 
 /** Throws {@link RenderLimitError} when `text` is longer than `maxOutputChars`. */

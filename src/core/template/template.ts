@@ -16,9 +16,10 @@
  */
 import * as nunjucks from 'nunjucks';
 import * as transformer from 'nunjucks/src/transformer';
-import type { ChatHistoryMessage, PromptFile, TemplateRole } from '../format/promptFile';
+import type { ChatHistoryMessage, PromptFile, TemplateRole, TemplateSyntax } from '../format/promptFile';
 import { checkTemplateTree } from './policy';
 import { InputValueError, TemplateError } from './errors';
+import { renderGithubTemplate } from './githubTemplate';
 
 export { InputValueError, TemplateError } from './errors';
 
@@ -220,10 +221,12 @@ function compile(source: string, messageIndex: number): nunjucks.Template {
 }
 
 /**
- * Render one template string with `variables`.
- * @throws TemplateError (with `messageIndex`) when the template does not compile or render.
+ * Render one template string with `variables`, written in `syntax`: Nunjucks (sandboxed, as above), or GitHub
+ * Models' rules (`{{name}}` replaced, anything else as written; see ./githubTemplate.ts), which never fail.
+ * @throws TemplateError (with `messageIndex`) when a Nunjucks template does not compile or render.
  */
-export function renderTemplate(source: string, variables: Record<string, unknown>, messageIndex = 0): string {
+export function renderTemplate(source: string, variables: Record<string, unknown>, messageIndex = 0, syntax: TemplateSyntax = 'nunjucks'): string {
+  if (syntax === 'github') return renderGithubTemplate(source, variables);
   let template: nunjucks.Template;
   try {
     template = compile(source, messageIndex);
@@ -263,12 +266,13 @@ export interface RenderHooks {
 }
 
 /**
- * Render every message of `prompt` with the input values, expanding `chat_history` slots.
+ * Render every message of `prompt` with the input values, expanding `chat_history` slots. The templates are
+ * read in the prompt's `templateSyntax` (Nunjucks unless the file says otherwise).
  * @returns the messages of the chat completion request, in order.
  * @throws TemplateError for a template that fails; InputValueError for a chat history that is not an array of
  * messages; whatever `hooks.checkOutput` throws.
  */
-export function renderMessages(prompt: Pick<PromptFile, 'messages'>, values: Record<string, unknown>, hooks: RenderHooks = {}): ChatMessage[] {
+export function renderMessages(prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>, hooks: RenderHooks = {}): ChatMessage[] {
   const out: ChatMessage[] = [];
   for (const message of prompt.messages) {
     hooks.onMessage?.(message.index);
@@ -276,7 +280,7 @@ export function renderMessages(prompt: Pick<PromptFile, 'messages'>, values: Rec
       out.push(...expandChatHistory(message, values[message.input]));
       continue;
     }
-    const content = renderTemplate(message.content, values, message.index);
+    const content = renderTemplate(message.content, values, message.index, prompt.templateSyntax);
     hooks.checkOutput?.(content, message.index);
     const rendered: ChatMessage = { role: message.role, content };
     if (message.name !== undefined) rendered.name = message.name;

@@ -41,7 +41,8 @@ export interface TemplateAnalysis {
 /** Names every template can use: Nunjucks' globals. */
 export const TEMPLATE_GLOBALS: ReadonlySet<string> = new Set(['range', 'cycler', 'joiner']);
 
-interface NjNode {
+/** A node of Nunjucks' parse tree: `typename`, 0-based `lineno` and `colno`, and its fields. */
+export interface NjNode {
   typename: string;
   lineno: number;
   colno: number;
@@ -53,7 +54,14 @@ interface NjNode {
 const { nodes } = nunjucks as unknown as { nodes: { Node: new () => NjNode; NodeList: new () => unknown } };
 const { Parser } = (nunjucks as unknown as { parser: { Parser: new (tokens: unknown) => { extensions: unknown[]; parseAsRoot(): NjNode } } }).parser;
 
-/** Nunjucks' parser over the bulk tokenizer: the same tree as `nunjucks.parser.parse(source, [], {})`. */
+/**
+ * Nunjucks' parser over the bulk tokenizer: the same tree as `nunjucks.parser.parse(source, [], {})`.
+ * @throws Nunjucks' template error for a template that does not parse.
+ */
+export function parseTemplateTree(source: string): NjNode {
+  return parse(source);
+}
+
 function parse(source: string): NjNode {
   const parser = new Parser(lex(source));
   parser.extensions = [];
@@ -343,6 +351,11 @@ export function analyzeTemplate(template: string): TemplateAnalysis {
   } catch (err) {
     return { uses: [], filters: [], error: { message: `Could not analyse the template: ${String((err as Error)?.message ?? err)}`, start: 0, end: 0 } };
   }
+}
+
+/** The tests (`x is defined`) a template may use: Nunjucks' built-in tests as registered in an environment. */
+export function knownTests(env: nunjucks.Environment): ReadonlySet<string> {
+  return new Set(Object.keys((env as unknown as { tests: Record<string, unknown> }).tests));
 }
 
 /** The filters a template may call: Nunjucks' built-in filters as registered in an environment. */
