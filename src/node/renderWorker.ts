@@ -19,6 +19,12 @@ import type { RenderReply, RenderRequest, SerializedRenderError } from './render
 /** Young generation of the worker's heap, in MB: small, renders make short-lived strings. */
 const YOUNG_GENERATION_MB = 16;
 
+/**
+ * How long a worker may take to start the request it was sent (a new thread, Nunjucks loaded), in ms. The render's
+ * own time limit counts from when the worker starts it, so a slow start on a busy machine is not a runaway template.
+ */
+export const WORKER_START_LIMIT_MS = 30_000;
+
 interface Pending {
   request: RenderRequest;
   resolve(reply: RenderReply): void;
@@ -116,11 +122,7 @@ export class WorkerRenderer implements TemplateRenderer {
     }
     const worker = this.ensureWorker();
     worker.ref();
-    const { timeoutMs } = this.limits();
-    const timer = setTimeout(() => {
-      const index = this.current?.messageIndex;
-      this.fail(worker, new RenderLimitError('time', timeoutMs, index));
-    }, timeoutMs);
+    const timer = setTimeout(() => this.fail(worker, new Error(`The render worker did not start within ${WORKER_START_LIMIT_MS / 1000} s.`)), WORKER_START_LIMIT_MS);
     this.current = { ...next, timer, messageIndex: undefined };
     worker.postMessage(next.request);
   }
@@ -128,6 +130,13 @@ export class WorkerRenderer implements TemplateRenderer {
   private onReply(worker: Worker, reply: RenderReply): void {
     const current = this.current;
     if (worker !== this.worker || !current || reply.id !== current.request.id) return;
+    if (reply.kind === 'started') {
+      // The render's own time limit starts now.
+      clearTimeout(current.timer);
+      const { timeoutMs } = this.limits();
+      current.timer = setTimeout(() => this.fail(worker, new RenderLimitError('time', timeoutMs, this.current?.messageIndex)), timeoutMs);
+      return;
+    }
     if (reply.kind === 'progress') {
       current.messageIndex = reply.messageIndex;
       return;

@@ -18,6 +18,7 @@ function serialize(err: unknown): SerializedRenderError {
 
 function handle(request: RenderRequest, post: (reply: RenderReply) => void): void {
   const { id } = request;
+  post({ id, kind: 'started' });
   try {
     if (request.kind === 'messages') {
       const messages = renderMessages({ messages: request.messages, ...(request.syntax ? { templateSyntax: request.syntax } : {}) }, request.values, {

@@ -18,8 +18,12 @@ export type SerializedRenderError =
   | { name: 'RenderLimitError'; limit: RenderLimitKind; value: number; messageIndex: number | undefined }
   | { name: 'Error'; message: string };
 
-/** What the worker posts: progress (which message it is rendering), then one result or error per request. */
+/**
+ * What the worker posts: that it started the request (the time limit counts from there, not from a worker that is
+ * still starting), progress (which message it is rendering), then one result or error per request.
+ */
 export type RenderReply =
+  | { id: number; kind: 'started' }
   | { id: number; kind: 'progress'; messageIndex: number }
   | { id: number; kind: 'messages'; messages: ChatMessage[] }
   | { id: number; kind: 'templates'; texts: string[] }
