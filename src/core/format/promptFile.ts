@@ -10,6 +10,7 @@
  */
 import { type Node, type ParseError, parseTree, printParseErrorCode, getNodeValue, findNodeAtLocation } from 'jsonc-parser';
 import { positionFinder, type Position } from './text';
+import { treeAfterEdit } from './treeAfterEdit';
 
 /** Roles whose `content` is a template. */
 export const TEMPLATE_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
@@ -136,20 +137,28 @@ const SYNTAX_HINT: Partial<Record<string, string>> = {
   InvalidCharacter: 'a character is not allowed here (control characters must be escaped in strings)',
 };
 
+/** An earlier version of the same document, parsed without syntax errors: its text and tree. */
+export interface PreviousParse {
+  text: string;
+  tree: Node;
+}
+
 /**
  * Parse the text of a `.prompt.json` file (JSONC: comments and trailing commas allowed).
  *
  * Never throws. Syntax errors come back as `jsonc-syntax` problems with their position; a file that
  * parses but cannot be run (no `messages` array, a message without a role…) gets `prompt-structure`
  * problems. `prompt` is null when there is a syntax error or no usable `messages` array.
+ * With `previous` (an earlier version that parsed cleanly), an edit inside one string value reuses its tree
+ * (./treeAfterEdit.ts) instead of parsing the whole text again; the result is the same.
  */
-export function parsePromptFile(text: string): ParsedPromptFile {
+export function parsePromptFile(text: string, previous?: PreviousParse): ParsedPromptFile {
   const errors: ParseError[] = [];
   let finder: Locate | undefined;
   const locate: Locate = (offset) => (finder ??= positionFinder(text))(offset);
-  let tree: Node | undefined;
+  let tree: Node | undefined = previous ? treeAfterEdit(previous.text, previous.tree, text) : undefined;
   try {
-    tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+    tree ??= parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   } catch (err) {
     // jsonc-parser recurses per nesting level: thousands of nested arrays or objects overflow the stack.
     if (!(err instanceof RangeError)) throw err;

@@ -9,7 +9,7 @@
  */
 import { type Node, findNodeAtLocation } from 'jsonc-parser';
 import { JsonStringMap } from '../format/jsonString';
-import { parsePromptFile, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from '../format/promptFile';
+import { parsePromptFile, type PreviousParse, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from '../format/promptFile';
 import { GITHUB_ROLES, parsePromptYaml } from '../format/promptYaml';
 import { promptFormatOf } from '../format/formats';
 import type { StringPositionMap } from '../format/text';
@@ -82,6 +82,11 @@ export interface PromptAnalysis {
   diagnostics: PromptDiagnostic[];
   messages: AnalyzedMessage[];
   tree: Node | undefined;
+  /**
+   * The text and tree, when the text parsed without syntax errors (.prompt.json only): the next analysis with this
+   * one as `previous` reuses the tree after an edit inside one string value.
+   */
+  reusable?: PreviousParse;
 }
 
 /** A `.prompt.yml` message's analysis with the lazily built position map of its YAML scalar (see analyzedMessage). */
@@ -181,10 +186,11 @@ function quoted(names: readonly string[]): string {
  * still be read is checked.
  */
 export function analyzePromptFile(text: string, context: AnalysisContext = {}): PromptAnalysis {
-  const { prompt, tree, problems } = parsePromptFile(text);
+  const { prompt, tree, problems } = parsePromptFile(text, context.previous?.reusable);
+  const reusable: PreviousParse | undefined = tree && !problems.some((p) => p.code === 'jsonc-syntax') ? { text, tree } : undefined;
   const diagnostics: PromptDiagnostic[] = [];
   const messages: AnalyzedMessage[] = [];
-  if (!tree || tree.type !== 'object') return { prompt, diagnostics, messages, tree };
+  if (!tree || tree.type !== 'object') return { prompt, diagnostics, messages, tree, ...(reusable ? { reusable } : {}) };
   filterNames ??= knownFilters(templateEnvironment());
 
   const inputs = prompt?.inputs ?? new Map();
@@ -305,7 +311,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
     }
   }
   diagnostics.sort((a, b) => a.start - b.start);
-  return { prompt, diagnostics, messages, tree };
+  return { prompt, diagnostics, messages, tree, ...(reusable ? { reusable } : {}) };
 }
 
 /** The analysed message whose content literal holds document offset `offset`, if any. */
