@@ -1,20 +1,22 @@
 /**
- * Analysis benchmark, in plain Node. Prints figures; asserts nothing.
- *   node out/bench/analyze.js [--runs 9] [--write big.prompt.json]
- * A generated ~1 MB `.prompt.json` with 2,000 messages (loops, conditionals, filters, JSON escapes, 50 inputs):
- * - cold: analyzePromptFile on a file with no earlier analysis (each run salts every template, so nothing the
- *   process has seen before helps), ms;
- * - warm: after a one-character edit in one message, with the analysis of the version before it (as the editor
- *   passes it; only that message is parsed again), ms; also with the edit introducing an undeclared variable, as in
- *   the editor benchmark.
- * Target: under 30 ms. Medians of several runs.
+ * Analysis benchmark, in plain Node: the figures of issue 16 for the template analysis, each against its floor
+ * measured in the same rounds (bench/report.ts). Prints figures; a failed precondition stops it (exit 1).
+ *   node out/bench/analyze.js [--rounds 15] [--write big.prompt.json]
+ * A generated ~1 MB `.prompt.json` with 2,000 messages (loops, conditionals, filters, JSON escapes, 50 inputs).
+ * Times are the process's CPU time (user + system) of the synchronous work: on a shared machine, wall time also
+ * counts the turns of other processes, which is noise here, not the analysis.
+ * - analysis.cold: `analyzePromptFile` on a file no earlier analysis has seen (salted every round), against the two
+ *   parsers alone on the same file: jsonc-parser's `parseTree` and Nunjucks' `parser.parse` over every template.
+ *   Target ≤ 1.25×.
+ * - analysis.warm: after a one-character edit inside one template, with the analysis of the version before (as the
+ *   editor passes it), against a cold analysis of the same edited file in the same round. Target ≤ 0.1×.
+ * - analysis.warm-undeclared: the same, the edit making a variable undeclared (one more diagnostic). Target ≤ 0.1×.
  */
 import * as fs from 'node:fs';
-import { performance } from 'node:perf_hooks';
+import { parseTree } from 'jsonc-parser';
+import * as nunjucks from 'nunjucks';
 import { analyzePromptFile, type PromptAnalysis } from '../src/core/template/analyze';
-import { parsePromptFile } from '../src/core/format/promptFile';
-import { analyzeTemplate } from '../src/core/template/templateAnalysis';
-import { median } from './stats';
+import { reportFigure } from './report';
 
 export const BENCH_MESSAGES = 2000;
 export const BENCH_INPUTS = 50;
@@ -54,59 +56,113 @@ function arg(name: string): string | undefined {
   return i > 0 ? process.argv[i + 1] : undefined;
 }
 
-function time(text: string, previous?: PromptAnalysis): { ms: number; diagnostics: number; analysis: PromptAnalysis } {
-  const t0 = performance.now();
-  const analysis = analyzePromptFile(text, { deployments: ['bench'], ...(previous ? { previous } : {}) });
-  return { ms: performance.now() - t0, diagnostics: analysis.diagnostics.length, analysis };
+/** CPU time of this process so far, in ms (user + system). */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** `fn`'s CPU time in ms, and its result. */
+export function timed<T>(fn: () => T): { ms: number; value: T } {
+  const t0 = cpuMs();
+  const value = fn();
+  return { ms: cpuMs() - t0, value };
+}
+
+const CONTEXT = { deployments: ['bench'] };
+const nunjucksParse = (nunjucks as unknown as { parser: { parse(src: string, extensions: unknown[], opts: unknown): unknown } }).parser.parse;
+
+/** The floor of a cold analysis: jsonc-parser's tree and Nunjucks' parser over every template, nothing else. */
+function parsersAlone(text: string, templates: readonly string[]): void {
+  if (!parseTree(text, [], { allowTrailingComma: true, disallowComments: false })) throw new Error('precondition: the file parses');
+  for (const template of templates) nunjucksParse(template, [], {});
+}
+
+function templatesOf(text: string): string[] {
+  return (JSON.parse(text) as { messages: { content: string }[] }).messages.map((m) => m.content);
+}
+
+function precondition(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`precondition failed: ${what}`);
 }
 
 function main(): void {
-  const runs = Number(arg('runs') ?? 9);
+  const rounds = Number(arg('rounds') ?? 15);
   const sample = bigPromptFile('sample');
   const write = arg('write');
   if (write) fs.writeFileSync(write, sample);
-  const first = time(sample);
-  console.log(`file: ${(sample.length / 1e6).toFixed(2)} MB, ${BENCH_MESSAGES} messages, ${BENCH_INPUTS} inputs; ${first.diagnostics} diagnostics; very first call (module loading, JIT) ${first.ms.toFixed(1)} ms`);
-
-  const cold: number[] = [];
-  for (let r = 0; r < runs; r++) cold.push(time(bigPromptFile(`cold-${r}`)).ms);
-  // Where a cold analysis goes: reading the JSONC with positions (jsonc-parser's tree and the prompt file model),
-  // then the templates (tokenize, Nunjucks' parser, the walk), each timed on its own over fresh files.
-  const reading: number[] = [];
-  const templates: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const text = bigPromptFile(`parts-${r}`);
-    let t0 = performance.now();
-    const contents = (parsePromptFile(text).prompt?.messages ?? []).flatMap((m) => (m.kind === 'template' ? [m.content] : []));
-    reading.push(performance.now() - t0);
-    t0 = performance.now();
-    for (const content of contents) analyzeTemplate(content);
-    templates.push(performance.now() - t0);
+  const first = timed(() => analyzePromptFile(sample, CONTEXT));
+  precondition(first.value.diagnostics.length === 0, `the generated file has no diagnostics (it has ${first.value.diagnostics.length})`);
+  precondition(first.value.messages.length === BENCH_MESSAGES, 'every message is analysed');
+  console.log(`file: ${(sample.length / 1e6).toFixed(2)} MB, ${BENCH_MESSAGES} messages, ${BENCH_INPUTS} inputs; very first call (module loading, JIT) ${first.ms.toFixed(1)} ms`);
+  // Warm up both sides.
+  for (let r = 0; r < 3; r++) {
+    const text = bigPromptFile(`jit-${r}`);
+    analyzePromptFile(text, CONTEXT);
+    parsersAlone(text, templatesOf(text));
   }
 
+  const cold: number[] = [];
+  const floor: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const text = bigPromptFile(`cold-${r}`);
+    const templates = templatesOf(text);
+    const ours = (): void => void cold.push(timed(() => analyzePromptFile(text, CONTEXT)).ms);
+    const parsers = (): void => void floor.push(timed(() => parsersAlone(text, templates)).ms);
+    if (r % 2) { ours(); parsers(); } else { parsers(); ours(); }
+  }
+  reportFigure({
+    id: 'analysis.cold', title: 'cold analysis of the 1 MB, 2,000-message file', unit: 'ms',
+    ours: { label: 'analyzePromptFile', values: cold }, floor: { label: 'jsonc-parser + Nunjucks parser alone', values: floor }, target: 1.25,
+    note: 'CPU time; every round a new file (salted templates)',
+  });
+
   // Warm: the file analysed once, then a one-character edit in message 1000 (a plain-text character; then a variable
-  // renamed to an undeclared one), analysed again. Each run edits a different character so the edited source is new.
-  const warm: number[] = [];
-  const warmUndeclared: number[] = [];
+  // renamed to an undeclared one), analysed with the analysis before it. Each round edits a different character, and
+  // its floor is a cold analysis of the same edited file.
   const text = bigPromptFile('warm');
-  const { analysis: before } = time(text);
+  const before = analyzePromptFile(text, CONTEXT);
   const target = text.indexOf('[warm#1000]');
   const plain = text.indexOf('Keep the answer', target);
   const variable = text.indexOf('{{ extra_', target) + 3;
-  for (let r = 0; r < runs * 2; r++) {
+  const warm: number[] = [];
+  const warmFloor: number[] = [];
+  const undeclared: number[] = [];
+  const undeclaredFloor: number[] = [];
+  for (let r = 0; r < rounds; r++) {
     const at = plain + r;
-    const edited = text.slice(0, at) + (text[at] === 'x' ? 'y' : 'x') + text.slice(at + 1);
-    warm.push(time(edited, before).ms);
-    const undeclared = `${text.slice(0, variable)}${'xyzw'[r % 4]}${String(r)}${text.slice(variable + 1)}`;
-    const result = time(undeclared, before);
-    warmUndeclared.push(result.ms);
-    if (r === 0 && result.diagnostics !== first.diagnostics + 1) console.log(`(expected one more diagnostic, got ${result.diagnostics})`);
+    // Flat strings, as an editor's getText() returns (a concatenation would be a rope V8 flattens on first read).
+    const edited = Buffer.from(text.slice(0, at) + (text[at] === 'x' ? 'y' : 'x') + text.slice(at + 1)).toString();
+    const warmRun = timed(() => analyzePromptFile(edited, { ...CONTEXT, previous: before }));
+    const coldRun = timed(() => analyzePromptFile(edited, CONTEXT));
+    precondition(JSON.stringify(warmRun.value.diagnostics) === JSON.stringify(coldRun.value.diagnostics), 'a warm analysis gives the diagnostics of a cold one');
+    warm.push(warmRun.ms);
+    warmFloor.push(coldRun.ms);
+
+    const broken = Buffer.from(`${text.slice(0, variable)}${'xyzw'[r % 4]}${String(r)}${text.slice(variable + 1)}`).toString();
+    const brokenWarm = timed(() => analyzePromptFile(broken, { ...CONTEXT, previous: before }));
+    const brokenCold = timed(() => analyzePromptFile(broken, CONTEXT));
+    precondition(brokenWarm.value.diagnostics.length === 1 && brokenWarm.value.diagnostics[0]?.code === 'undeclared-variable', 'the renamed variable is the one undeclared variable');
+    precondition(JSON.stringify(brokenWarm.value.diagnostics) === JSON.stringify(brokenCold.value.diagnostics), 'warm and cold agree on the undeclared variable');
+    undeclared.push(brokenWarm.ms);
+    undeclaredFloor.push(brokenCold.ms);
   }
-  const fmt = (v: number[]) => `median ${median(v).toFixed(1)} ms (min ${Math.min(...v).toFixed(1)}, max ${Math.max(...v).toFixed(1)}, ${v.length} runs)`;
-  console.log(`analysis, cold (every template new): ${fmt(cold)} (target < 30 ms)`);
-  console.log(`  of which reading the JSONC (parsePromptFile): median ${median(reading).toFixed(1)} ms; the ${BENCH_MESSAGES} templates (analyzeTemplate): median ${median(templates).toFixed(1)} ms`);
-  console.log(`analysis, warm after a one-character edit in one message: ${fmt(warm)} (target < 30 ms)`);
-  console.log(`analysis, warm after an edit making one variable undeclared: ${fmt(warmUndeclared)} (target < 30 ms)`);
+  reportFigure({
+    id: 'analysis.warm', title: 'analysis after a one-character edit inside one template', unit: 'ms',
+    ours: { label: 'with the previous analysis', values: warm }, floor: { label: 'cold analysis of the same file', values: warmFloor }, target: 0.1,
+    note: 'CPU time; the edit is in message 1000 of 2,000',
+  });
+  reportFigure({
+    id: 'analysis.warm-undeclared', title: 'analysis after an edit making one variable undeclared', unit: 'ms',
+    ours: { label: 'with the previous analysis', values: undeclared }, floor: { label: 'cold analysis of the same file', values: undeclaredFloor }, target: 0.1,
+  });
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  try {
+    main();
+  } catch (err) {
+    console.error(err);
+    process.exit(1);
+  }
+}
