@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import { parseTree } from 'jsonc-parser';
 import * as nunjucks from 'nunjucks';
-import { analyzePromptFile, type PromptAnalysis } from '../src/core/template/analyze';
+import { analyzePromptFile } from '../src/core/template/analyze';
 import { reportFigure } from './report';
 
 export const BENCH_MESSAGES = 2000;
