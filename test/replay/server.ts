@@ -25,13 +25,18 @@
  *   N times, then stream; `fault/500?times=N&key=K` answers 500 N times, then streams; `fault/drop?times=N&key=K`
  *   destroys the connection before any byte N times, then streams; `fault/reset?after=N` resets the connection after
  *   N content chunks; `fault/malformed?after=N` sends a line that is not JSON after N chunks. shaped like `openai/pysdk-stream-text-usage.sse`; header `x-prompt-lab-replay: synthetic`.
+ * - `synthetic/echo`: streams back the content of the request's last message, one word per chunk, then
+ *   `finish_reason: "stop"` (for tests of what a run sends and logs, e.g. masking).
  * - Any replay model may carry `?delayMs=M`; the request header `x-replay-delay-ms: M` does the same
  *   (milliseconds between SSE events, bounded by {@link MAX_DELAY_MS}).
+ * - `replay/<folder>/<stem>?unmarked=1` plays the recording without the `x-prompt-lab-replay` header, as the
+ *   recorded service answered: Prompt Lab then treats it as a real answer (e.g. prices it).
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 /** Upper bound for `chunks=N` of the synthetic models (count of content chunks). */
 export const MAX_SYNTHETIC_CHUNKS = 1_000_000;
@@ -54,6 +59,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   /** The body parsed as JSON, or `null` when empty or not JSON. */
   body: unknown;
+  /** When the request's headers arrived, in ms on this process's `performance.now()` clock. */
+  receivedAt: number;
 }
 
 /** A running replay server (see {@link startReplayServer}). */
@@ -83,7 +90,7 @@ export interface ReplayServerOptions {
 }
 
 /** The synthetic model names (without query), as listed by `GET /v1/models`. */
-export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status'] as const;
+export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status', 'synthetic/echo'] as const;
 
 /**
  * Content of the i-th synthetic chunk (0-based): `"tok<i> "`, e.g. `"tok0 "`, `"tok123 "`.
@@ -239,6 +246,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     const rawUrl = req.url ?? '/';
     const qIndex = rawUrl.indexOf('?');
     const rawPath = qIndex === -1 ? rawUrl : rawUrl.slice(0, qIndex);
@@ -250,6 +258,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       url: rawUrl,
       headers: req.headers,
       body: bodyResult.json,
+      receivedAt,
     };
     requests.push(record);
     if (bodyResult.tooLarge) {
@@ -289,7 +298,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
 
     const delayHeader = req.headers['x-replay-delay-ms'];
     const headerDelay = typeof delayHeader === 'string' ? clampInt(Number(delayHeader), 0, MAX_DELAY_MS, -1) : -1;
-    await serveModel(req, res, model, headerDelay >= 0 ? headerDelay : defaultDelay);
+    await serveModel(req, res, model, headerDelay >= 0 ? headerDelay : defaultDelay, bodyResult.json);
   }
 
   async function serveModel(
@@ -297,6 +306,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     res: http.ServerResponse,
     model: string,
     delayMs: number,
+    body: unknown,
   ): Promise<void> {
     const q = model.indexOf('?');
     const name = q === -1 ? model : model.slice(0, q);
@@ -311,6 +321,14 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       const status = clampInt(Number(params.get('code') ?? '500'), 400, 599, 500);
       res.setHeader('x-prompt-lab-replay', 'synthetic');
       sendError(res, status, `Synthetic ${status} from the Prompt Lab replay server.`, status >= 500 ? 'server_error' : 'invalid_request_error', null, null);
+      return;
+    }
+    if (name === 'synthetic/echo') {
+      const messages = isRecord(body) && Array.isArray(body['messages']) ? (body['messages'] as unknown[]) : [];
+      const last = messages.at(-1);
+      const content = isRecord(last) && typeof last['content'] === 'string' ? last['content'] : '';
+      const words = content.match(/\S+\s*|\s+/g) ?? [];
+      await streamSynthetic(req, res, { chunks: words.length, delayMs: paramDelay >= 0 ? paramDelay : delayMs, stall: false, cut: false, model: name, tokens: words });
       return;
     }
     if (name.startsWith('synthetic/')) {
@@ -330,16 +348,17 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       res.writeHead(entry.status, {
         'content-type': 'application/json',
         'content-length': String(bytes.length),
-        'x-prompt-lab-replay': entry.rel,
+        ...(params.get('unmarked') !== '1' ? { 'x-prompt-lab-replay': entry.rel } : {}),
       });
       res.end(bytes);
       return;
     }
+    const marked = params.get('unmarked') !== '1';
     const events = splitSseEvents(bytes.toString('utf8'));
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      'x-prompt-lab-replay': entry.rel,
+      ...(marked ? { 'x-prompt-lab-replay': entry.rel } : {}),
     });
     res.flushHeaders();
     const between = paramDelay >= 0 ? paramDelay : delayMs;
@@ -387,7 +406,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   async function streamSynthetic(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    opts: { chunks: number; delayMs: number; stall: boolean; cut: boolean; model: string; resetAfter?: number; malformedAfter?: number },
+    opts: { chunks: number; delayMs: number; stall: boolean; cut: boolean; model: string; resetAfter?: number; malformedAfter?: number; tokens?: string[] },
   ): Promise<void> {
     const id = 'chatcmpl-promptlabsynthetic';
     const created = 1727346168;
@@ -425,7 +444,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         return;
       }
       if (i === opts.malformedAfter && !(await write('data: {"id": this is not json\n\n', false))) return;
-      const content = JSON.stringify(syntheticToken(i));
+      const content = JSON.stringify(opts.tokens?.[i] ?? syntheticToken(i));
       const ok = await write(
         ev(`[{"index":0,"delta":{"content":${content}},"logprobs":null,"finish_reason":null}]`),
         false,
