@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+/* global window, document -- callbacks that run inside the webview page */
 import { e2eMain, openFile, runPaletteCommand, waitFor, REPO_ROOT, logLines } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
