@@ -6,6 +6,7 @@
 // opens without problems. Its own replay server; a temp copy of examples/ with "fast" and "slow" deployments.
 //   node test/e2e/playground.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
 // Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/playground/.
+/* global document -- callbacks that run inside the workbench page */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,9 +50,13 @@ try {
       if ((await slow.getAttribute('data-status')) !== 'running') throw new Error(`slow is ${await slow.getAttribute('data-status')} when fast finished`);
       const fastText = await fast.locator('[data-testid="run-output"]').textContent();
       if (fastText !== syntheticText(200)) throw new Error(`fast shows ${fastText?.length} chars, expected ${syntheticText(200).length}`);
-      for (const id of ['metric-ttft', 'metric-latency', 'metric-tokens']) {
-        if (!(await fast.locator(`[data-testid="${id}"]`).textContent())?.trim()) throw new Error(`${id} is empty`);
+      // Numbers, not the "—" of a missing figure: the synthetic stream reports 1 prompt and 200 completion tokens.
+      for (const id of ['metric-ttft', 'metric-latency']) {
+        const shown = (await fast.locator(`[data-testid="${id}"]`).textContent())?.trim() ?? '';
+        if (!/^\d+ ms$/.test(shown)) throw new Error(`${id} shows "${shown}"`);
       }
+      const tokens = (await fast.locator('[data-testid="metric-tokens"]').textContent())?.trim();
+      if (tokens !== '1 in, 200 out') throw new Error(`metric-tokens shows "${tokens}"`);
       await waitFor(async () => ((await slow.locator('[data-testid="run-output"]').textContent()) ?? '').length > 20, 20000, 'slow text');
       await fast.scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(artifacts, 'narrow-side-bar.png') });
@@ -103,18 +108,36 @@ try {
       const saved = JSON.parse(fs.readFileSync(target, 'utf8'));
       if (saved.inputs?.name?.default !== 'Ada' || saved.deployment !== 'fast') throw new Error(`saved ${JSON.stringify(saved)}`);
       await web.locator('[data-testid="run-status"]', { hasText: 'Saved as greeting.prompt.json' }).waitFor({ timeout: 10000 });
-      // Prompt Lab's diagnostics for the file: the Problems view filtered to it shows none.
+      // Prompt Lab's diagnostics for the file: none. Zero rows prove nothing until the checks have run, so first an
+      // edit they must flag (an undeclared variable in the message) shows up in the Problems view, then File: Revert
+      // File clears it: the view then holds the checks of the file as saved.
       await runPaletteCommand(page, 'View: Focus Problems');
-      const problems = page.locator('.markers-panel');
-      await problems.waitFor({ timeout: 20000 });
-      await page.waitForTimeout(1500); // diagnostics are debounced; there is no event to wait on from outside the host
-      const rows = await page.locator('.markers-panel .monaco-tl-row', { hasText: 'greeting.prompt.json' }).count();
-      if (rows !== 0) throw new Error(`${rows} problem rows for greeting.prompt.json`);
+      await page.locator('.markers-panel').waitFor({ timeout: 20000 });
+      const rows = page.locator('.markers-panel .monaco-tl-row', { hasText: 'greeting.prompt.json' });
+      const flagged = page.locator('.markers-panel .monaco-tl-row', { hasText: 'nobody' });
+      await page.locator('.tabs-container .tab', { hasText: 'greeting.prompt.json' }).first().click();
+      await page.keyboard.press('Control+F');
+      await page.keyboard.type('Say hello to');
+      await page.keyboard.press('Escape');
+      await page.keyboard.insertText('Say hello to {{ nobody }} and'); // (typing would auto-close the braces)
+      await flagged.first().waitFor({ timeout: 20000 });
+      await runPaletteCommand(page, 'File: Revert File');
+      await flagged.first().waitFor({ state: 'detached', timeout: 20000 });
+      if (await page.locator('.tabs-container .tab.dirty', { hasText: 'greeting.prompt.json' }).count() !== 0) throw new Error('the revert did not restore the saved text');
+      if (JSON.parse(fs.readFileSync(target, 'utf8')).messages[1]?.content !== 'Say hello to {{ name }}.') throw new Error('the file on disk changed');
+      if (await rows.count() !== 0) throw new Error(`${await rows.count()} problem rows for greeting.prompt.json: ${await rows.allTextContents()}`);
     }],
     ['the playground survives reloading the window', async ({ page }) => {
+      // A mark on the page that the reload must clear: the workbench found after it is a new one.
+      await page.evaluate(() => { globalThis.__promptLabBeforeReload = true; });
       await runPaletteCommand(page, 'Developer: Reload Window');
-      await page.waitForTimeout(1000);
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+      await waitFor(async () => {
+        try {
+          return await page.evaluate(() => globalThis.__promptLabBeforeReload !== true && !!document.querySelector('.monaco-workbench'));
+        } catch {
+          return false; // the page is navigating
+        }
+      }, 60000, 'a new workbench after the reload');
       await runPaletteCommand(page, 'Prompt Lab: Open Playground');
       const web = webviewFrame(page);
       const message = web.locator('[data-testid="message"]').nth(1).locator('[data-testid="message-content"] textarea');
