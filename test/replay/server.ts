@@ -26,7 +26,8 @@
  *   destroys the connection before any byte N times, then streams; `fault/reset?after=N` resets the connection after
  *   N content chunks; `fault/malformed?after=N` sends a line that is not JSON after N chunks. shaped like `openai/pysdk-stream-text-usage.sse`; header `x-prompt-lab-replay: synthetic`.
  * - `synthetic/echo`: streams back the content of the request's last message, one word per chunk, then
- *   `finish_reason: "stop"` (for tests of what a run sends and logs, e.g. masking).
+ *   `finish_reason: "stop"` (for tests of what a run sends and logs, e.g. masking); with `n` > 1 in the request,
+ *   choice i > 0 says the same after `[i] `.
  * - Any replay model may carry `?delayMs=M`; the request header `x-replay-delay-ms: M` does the same
  *   (milliseconds between SSE events, bounded by {@link MAX_DELAY_MS}).
  * - `replay/<folder>/<stem>?unmarked=1` plays the recording without the `x-prompt-lab-replay` header, as the
@@ -328,7 +329,8 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       const last = messages.at(-1);
       const content = isRecord(last) && typeof last['content'] === 'string' ? last['content'] : '';
       const words = content.match(/\S+\s*|\s+/g) ?? [];
-      await streamSynthetic(req, res, { chunks: words.length, delayMs: paramDelay >= 0 ? paramDelay : delayMs, stall: false, cut: false, model: name, tokens: words });
+      const n = isRecord(body) && typeof body['n'] === 'number' ? clampInt(body['n'], 1, 8, 1) : 1;
+      await streamSynthetic(req, res, { chunks: words.length, delayMs: paramDelay >= 0 ? paramDelay : delayMs, stall: false, cut: false, model: name, tokens: words, choices: n });
       return;
     }
     if (name.startsWith('synthetic/')) {
@@ -406,7 +408,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   async function streamSynthetic(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    opts: { chunks: number; delayMs: number; stall: boolean; cut: boolean; model: string; resetAfter?: number; malformedAfter?: number; tokens?: string[] },
+    opts: { chunks: number; delayMs: number; stall: boolean; cut: boolean; model: string; resetAfter?: number; malformedAfter?: number; tokens?: string[]; choices?: number },
   ): Promise<void> {
     const id = 'chatcmpl-promptlabsynthetic';
     const created = 1727346168;
@@ -444,11 +446,12 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         return;
       }
       if (i === opts.malformedAfter && !(await write('data: {"id": this is not json\n\n', false))) return;
-      const content = JSON.stringify(opts.tokens?.[i] ?? syntheticToken(i));
-      const ok = await write(
-        ev(`[{"index":0,"delta":{"content":${content}},"logprobs":null,"finish_reason":null}]`),
-        false,
-      );
+      const token = opts.tokens?.[i] ?? syntheticToken(i);
+      const deltas = Array.from({ length: opts.choices ?? 1 }, (_, c) => {
+        const content = JSON.stringify(c > 0 && i === 0 ? `[${c}] ${token}` : token);
+        return `{"index":${c},"delta":{"content":${content}},"logprobs":null,"finish_reason":null}`;
+      });
+      const ok = await write(ev(`[${deltas.join(',')}]`), false);
       if (!ok) return;
     }
     if (opts.stall) {
@@ -462,7 +465,8 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       return;
     }
     const usage = `,"usage":{"prompt_tokens":1,"completion_tokens":${opts.chunks},"total_tokens":${opts.chunks + 1}}`;
-    if (!(await write(ev('[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]'), false))) return;
+    const stops = Array.from({ length: opts.choices ?? 1 }, (_, c) => `{"index":${c},"delta":{},"logprobs":null,"finish_reason":"stop"}`);
+    if (!(await write(ev(`[${stops.join(',')}]`), false))) return;
     if (!(await write(ev('[]', usage), false))) return;
     if (!(await write('data: [DONE]\n\n', false))) return;
     res.end();

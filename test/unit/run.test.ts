@@ -6,7 +6,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { resolveDeployment, type DeploymentConfig, type ResolvedDeployment } from '../../src/core/providers/deployments';
 import { parsePromptFile, type PromptFile } from '../../src/core/format/promptFile';
-import { executeRun, type RunObserver, type RunRequest } from '../../src/core/run/run';
+import { executeRun, redactRecord, type RunObserver, type RunRequest } from '../../src/core/run/run';
 import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
 import { expectedOf, recordedStreams } from './wireOracle';
@@ -261,6 +261,32 @@ test('a replay costs nothing, although the model it reports is in the price tabl
   assert.ok(builtInPrices(record.model), 'the reported model has built-in prices');
   assert.equal(record.costUsd, undefined);
   assert.equal('costUsd' in (logged(record.id)[0] ?? {}), false);
+});
+
+test('with redactPII, every output in the logged line is masked: the answer, the other choices, the reasoning; the run itself is not', async () => {
+  const email = 'ana.silva@example.com';
+  const prompt = parsePromptFile(JSON.stringify({ parameters: { n: 2 }, messages: [{ role: 'user', content: `Write to ${email} today.` }] })).prompt as PromptFile;
+  const { record } = await executeRun(request(local('synthetic/echo'), { prompt, redactPII: true }));
+  assert.equal(record.status, 'ok', record.error?.message);
+  assert.equal(record.output, `Write to ${email} today.`);
+  assert.deepEqual(record.otherChoices?.map((c) => c.output), [`[1] Write to ${email} today.`]);
+  const [line] = logged(record.id);
+  assert.equal(line?.output, 'Write to [EMAIL] today.');
+  assert.equal(line?.messages[0]?.content, 'Write to [EMAIL] today.');
+  assert.deepEqual(line?.otherChoices?.map((c) => c.output), ['[1] Write to [EMAIL] today.']);
+  assert.ok(!JSON.stringify(line).includes(email), 'the address is nowhere in the line');
+});
+
+test('redactRecord masks the refusal and the reasoning too', () => {
+  const record: RunRecord = {
+    event: 'run', id: 'r', prompt: 'p', deployment: 'd', provider: 'openai', model: 'm', inputs: {}, messages: [], parameters: {},
+    output: '', finishReason: 'stop', usage: null, timing: { startedAt: '2026-01-01T00:00:00.000Z', ttftMs: null, latencyMs: 1 }, status: 'ok',
+    refusal: 'I will not write to ana.silva@example.com.', reasoning: 'The user wants ana.silva@example.com.',
+  };
+  const masked = redactRecord(record);
+  assert.equal(masked.refusal, 'I will not write to [EMAIL].');
+  assert.equal(masked.reasoning, 'The user wants [EMAIL].');
+  assert.equal(record.refusal, 'I will not write to ana.silva@example.com.', 'the record itself is not changed');
 });
 
 test('a stream that ends without a finish_reason is an error that keeps its partial output', async () => {
