@@ -109,22 +109,26 @@ try {
       if (saved.inputs?.name?.default !== 'Ada' || saved.deployment !== 'fast') throw new Error(`saved ${JSON.stringify(saved)}`);
       await web.locator('[data-testid="run-status"]', { hasText: 'Saved as greeting.prompt.json' }).waitFor({ timeout: 10000 });
       // Prompt Lab's diagnostics for the file: none. Zero rows prove nothing until the checks have run, so first an
-      // edit they must flag (an undeclared variable in the message) shows up in the Problems view, then File: Revert
-      // File clears it: the view then holds the checks of the file as saved.
+      // edit they must flag (an undeclared variable in the message) shows up in the Problems view, then the edit is
+      // taken back and saved, and the flag goes: the view then holds the checks of the file as saved.
+      const savedText = fs.readFileSync(target, 'utf8');
       await runPaletteCommand(page, 'View: Focus Problems');
       await page.locator('.markers-panel').waitFor({ timeout: 20000 });
       const rows = page.locator('.markers-panel .monaco-tl-row', { hasText: 'greeting.prompt.json' });
       const flagged = page.locator('.markers-panel .monaco-tl-row', { hasText: 'nobody' });
-      await page.locator('.tabs-container .tab', { hasText: 'greeting.prompt.json' }).first().click();
-      await page.keyboard.press('Control+F');
-      await page.keyboard.type('Say hello to');
-      await page.keyboard.press('Escape');
-      await page.keyboard.insertText('Say hello to {{ nobody }} and'); // (typing would auto-close the braces)
+      const replace = async (from, to) => {
+        await page.locator('.tabs-container .tab', { hasText: 'greeting.prompt.json' }).first().click();
+        await page.keyboard.press('Control+F');
+        await page.keyboard.insertText(from);
+        await page.keyboard.press('Escape'); // the match stays selected
+        await page.keyboard.insertText(to); // one edit (typing would auto-close the braces)
+      };
+      await replace('Say hello to', 'Say hello to {{ nobody }} and');
       await flagged.first().waitFor({ timeout: 20000 });
-      await runPaletteCommand(page, 'File: Revert File');
+      await replace('Say hello to {{ nobody }} and', 'Say hello to');
+      await page.keyboard.press('Control+S');
       await flagged.first().waitFor({ state: 'detached', timeout: 20000 });
-      if (await page.locator('.tabs-container .tab.dirty', { hasText: 'greeting.prompt.json' }).count() !== 0) throw new Error('the revert did not restore the saved text');
-      if (JSON.parse(fs.readFileSync(target, 'utf8')).messages[1]?.content !== 'Say hello to {{ name }}.') throw new Error('the file on disk changed');
+      await waitFor(() => fs.readFileSync(target, 'utf8') === savedText, 10000, 'the file as Save as wrote it');
       if (await rows.count() !== 0) throw new Error(`${await rows.count()} problem rows for greeting.prompt.json: ${await rows.allTextContents()}`);
     }],
     ['the playground survives reloading the window', async ({ page }) => {
