@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../core/log/runLog';
 import { TextBatcher } from '../core/run/textBatcher';
+import { webviewCsp } from './webviewPolicy';
 import {
   type ErrorAction, type HostMessage, type RatingView, type RunFinishedParams, type RunRetryingParams, type RunStartedParams, isWebviewMessage,
 } from '../protocol/runPanel';
@@ -218,13 +219,7 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, en
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
-  const csp = [
-    "default-src 'none'",
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
+  const csp = webviewCsp(webview.cspSource, nonce);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -12,7 +12,7 @@
 //   (a copy always, so tests never dirty the repo).
 // --env: environment for the tests (set on code-server; the extension host
 //   inherits it). Repeatable.
-// --trust false: enable workspace trust so the folder opens untrusted
+// --trust false: enable workspace trust so the folder opens untrusted (the tests see PROMPT_LAB_TEST_TRUST=untrusted)
 //   (default true = trust switched off, everything allowed). Checked: with
 //   --trust false the tests see vscode.workspace.isTrusted === false (the web
 //   workbench does not auto-trust a test window).
@@ -49,6 +49,8 @@ const extension = path.resolve(opts.extension);
 const tests = path.resolve(opts.tests);
 const env = parseEnvPairs(opts.env);
 const workspaceTrust = !['true', '1', 'yes', 'on'].includes(String(opts.trust).toLowerCase());
+// Tells the suites which session this is: the restricted suite runs, and insists on an untrusted window, only here.
+env.PROMPT_LAB_TEST_TRUST = workspaceTrust ? 'untrusted' : 'trusted';
 if (!fs.existsSync(tests)) { console.error(`${tests} missing (run npm run build:tests)`); process.exit(1); }
 
 const clock = makeClock('[integration] ');

@@ -44,8 +44,8 @@ export interface RunRequest {
   /** Request timeout in ms when the deployment sets none. */
   timeoutMs?: number;
   /**
-   * Mask personal data and secrets (see ./redact) in the inputs, messages, output, reasoning and tool call arguments
-   * of the logged line (`promptLab.log.redactPII`). The outcome's `record`, which the panel shows, stays unmasked.
+   * Mask personal data and secrets (see ./redact) in the inputs, messages, output, other choices, refusal, reasoning
+   * and tool call arguments of the logged line (`promptLab.log.redactPII`). The outcome's `record`, which the panel shows, stays unmasked.
    */
   redactPII?: boolean;
   /** Copied to the record: see `RunRecord`. */
@@ -262,6 +262,9 @@ export function redactRecord(record: RunRecord): RunRecord {
   if (maskedInputs.length > 0) masked.maskedInputs = maskedInputs;
   if (record.reasoning !== undefined) masked.reasoning = redact(record.reasoning);
   if (record.toolCalls !== undefined) masked.toolCalls = record.toolCalls.map((c) => ({ ...c, arguments: redact(c.arguments) }));
+  // With n > 1 the other choices are outputs as much as choice 0; a refusal is the model's words too.
+  if (record.otherChoices !== undefined) masked.otherChoices = record.otherChoices.map((c) => ({ ...c, output: redact(c.output) }));
+  if (record.refusal !== undefined) masked.refusal = redact(record.refusal);
   return masked;
 }
 
