@@ -121,7 +121,17 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
     out.push('The messages cannot be rendered:', '', fenced(err instanceof Error ? err.message : String(err), 'text'), '');
     return out.join('\n');
   }
-  messages.forEach((m, i) => out.push(`### ${i + 1}. ${m.role}${m.name ? ` (${m.name})` : ''}`, '', fenced(m.content, 'text'), ''));
+  messages.forEach((m, i) => {
+    out.push(`### ${i + 1}. ${m.role}${m.name ? ` (${m.name})` : ''}`, '');
+    if (typeof m.content === 'string') {
+      out.push(fenced(m.content, 'text'), '');
+      return;
+    }
+    m.content.forEach((part, j) => {
+      if (part.type === 'text') out.push(`Part ${j + 1}, text:`, '', fenced(part.text, 'text'), '');
+      else out.push(`Part ${j + 1}, ${part.type} from the input \`${part.input}\`${part.detail ? ` (detail ${part.detail})` : ''}`, '');
+    });
+  });
   return out.join('\n');
 }
 

@@ -78,6 +78,14 @@ export interface RunRecord {
   attempt?: number;
   /** Whether the output matched the prompt's JSON schema (response_format json_schema), when it has one. */
   schemaValid?: boolean;
+  /** The model as sent in the request, after routing and the request rules (`model` is the one the server reported). */
+  requestModel?: string;
+  /** The deployment variant the routing context chose ("default" when none matched). */
+  variant?: string;
+  /** The `promptLab.context` values that chose the variant (the keys its `when` reads); absent for "default". */
+  context?: Record<string, string>;
+  /** Names of the request rules that changed the request (src/core/providers/requestRules.ts). */
+  requestRules?: string[];
   /** Runs of an evaluation (its cells and their judges): the evaluation's id, as in its `event: "evaluation"` line. */
   evaluationId?: string;
   /** Runs of an evaluation: the 0-based index of the test data row. */

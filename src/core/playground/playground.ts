@@ -177,6 +177,13 @@ export function stateFromPromptFile(prompt: PromptFile, sourcePath: string, fall
       add(message.role === 'developer' ? 'system' : message.role, message.content);
       continue;
     }
+    if (message.kind === 'parts') {
+      const text = message.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n\n');
+      add(message.role === 'developer' ? 'system' : message.role, text);
+      const media = message.parts.filter((p) => p.type !== 'text').map((p) => ('input' in p ? p.input : ''));
+      if (media.length > 0) notes.push(`Message ${message.index + 1} sends ${media.map((m) => `"${m}"`).join(', ')}; attach ${media.length === 1 ? 'it' : 'them'} here to send ${media.length === 1 ? 'it' : 'them'}.`);
+      continue;
+    }
     const turns = prompt.inputs.get(message.input)?.default;
     const valid = Array.isArray(turns) ? turns.filter((t): t is { role: PlaygroundRole; content: string } =>
       typeof t === 'object' && t !== null && ['system', 'user', 'assistant'].includes((t as { role?: unknown }).role as string) && typeof (t as { content?: unknown }).content === 'string') : [];

@@ -9,7 +9,7 @@
  */
 import { type Node, findNodeAtLocation } from 'jsonc-parser';
 import { JsonStringMap } from '../format/jsonString';
-import { parsePromptFile, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from '../format/promptFile';
+import { parsePromptFile, type PartsMessage, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from '../format/promptFile';
 import { GITHUB_ROLES, parsePromptYaml } from '../format/promptYaml';
 import { promptFormatOf } from '../format/formats';
 import type { StringPositionMap } from '../format/text';
@@ -193,6 +193,8 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
   let unreadableTemplate = false;
   const messagesNode = findNodeAtLocation(tree, ['messages']);
   const { templateMessages, previous } = messageIndexes(prompt, context);
+  const partsMessages = new Map<number, PartsMessage>();
+  for (const m of prompt?.messages ?? []) if (m.kind === 'parts') partsMessages.set(m.index, m);
 
   // Messages: templates, chat history slots, roles.
   (messagesNode?.type === 'array' ? messagesNode.children ?? [] : []).forEach((node, index) => {
@@ -221,8 +223,20 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
       }
       return;
     }
+    const partsMessage = partsMessages.get(index);
+    if (partsMessage) {
+      for (const part of partsMessage.parts) {
+        if (part.type === 'text') checkTemplate({ kind: 'template', index, role: partsMessage.role, content: part.text, contentSpan: part.textSpan });
+        else used.add(part.input);
+      }
+      return;
+    }
     const message = templateMessages.get(index);
-    if (!message) return;
+    if (message) checkTemplate(message);
+  });
+  /** A template's syntax, filters and variables, checked at their characters (a message's content or a text part). */
+  function checkTemplate(message: TemplateMessage): void {
+    const index = message.index;
     const analysis = reusedAnalysis(previous, index, message.content) ?? analyzeTemplate(message.content);
     const analyzed = analyzedMessage(text, message, analysis);
     messages.push(analyzed);
@@ -245,7 +259,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
         message: `"${use.name}" is used in message ${index + 1} but not declared in "inputs".`,
       });
     }
-  });
+  }
   // Messages that cannot be sent as they are (content that is an array, no role…): a run refuses them.
   for (const problem of problems) {
     if (problem.code !== 'message-shape') continue;
