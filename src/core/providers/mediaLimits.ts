@@ -56,7 +56,7 @@ export function mediaLimitsOf(provider: string): MediaLimits {
 
 /** "20 MB", "512 KB", "900 bytes". */
 export function formatBytes(bytes: number): string {
-  if (bytes >= MB) return `${Number((bytes / MB).toFixed(1))} MB`;
+  if (bytes >= MB) return `${Number((bytes / MB).toFixed(2))} MB`;
   if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
   return `${bytes} bytes`;
 }
