@@ -78,12 +78,27 @@ export class RunsCommands implements vscode.Disposable {
       { field: 'deployment', label: '$(server) Deployment', description: current.deployment ?? 'any' },
       { field: 'status', label: '$(pass) Status', description: current.status ?? 'any' },
       { field: 'rating', label: '$(thumbsup) Rating', description: current.rating ? RATING_LABELS[current.rating] : 'any' },
+      { field: 'property', label: '$(tag) Note or Property', description: current.property ?? 'any' },
     ];
     if (Object.keys(current).length > 0) kinds.push({ field: 'clear', label: '$(clear-all) Clear Filter' });
     const kind = await vscode.window.showQuickPick(kinds, { title: 'Filter Runs', placeHolder: 'Filter the runs by…' });
     if (!kind) return undefined;
     if (kind.field === 'clear') return this.clearFilter();
     const field = kind.field;
+    if (field === 'property') {
+      const keys = [...new Set((await this.view.entries(false)).flatMap((e) => Object.keys(e.entry.annotations ?? {})))].sort();
+      const typed = await vscode.window.showInputBox({
+        title: 'Filter Runs by Note or Property', value: current.property ?? '', placeHolder: keys.length ? `${keys[0]}=… (keys: ${keys.join(', ')})` : 'reviewed=yes',
+        prompt: 'key=value keeps the runs whose property has that value; key alone keeps the runs that have it. Empty: any.',
+      });
+      if (typed === undefined) return undefined;
+      const next: HistoryFilter = { ...current };
+      if (typed.trim() === '') delete next.property;
+      else next.property = typed.trim();
+      this.view.setFilter(next);
+      void vscode.commands.executeCommand('promptLab.runs.focus');
+      return this.view.filter;
+    }
 
     const entries = (await this.view.entries(false)).map((e) => e.entry);
     const counts = new Map<string, number>();
@@ -207,7 +222,7 @@ export class RunsCommands implements vscode.Disposable {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${entries.length} runs…` }, async () => {
         const out = fs.createWriteStream(target.fsPath);
         try {
-          await core.writeRunsExport(core.loadRuns(entries), format, out);
+          await core.writeRunsExport(core.loadRuns(entries), format, out, core.annotationKeys(entries));
         } catch (err) {
           out.destroy();
           throw err;
@@ -346,7 +361,7 @@ function isFilter(value: unknown): value is HistoryFilter {
   const v = value as Record<string, unknown>;
   if ('kind' in v) return false; // a tree node, not a filter
   return Object.entries(v).every(([key, field]) => field === undefined
-    || (key === 'prompt' || key === 'deployment' ? typeof field === 'string'
+    || (key === 'prompt' || key === 'deployment' || key === 'property' ? typeof field === 'string'
       : key === 'status' ? (STATUSES as readonly unknown[]).includes(field)
         : key === 'rating' ? (RATINGS as readonly unknown[]).includes(field) : false));
 }

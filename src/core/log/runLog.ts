@@ -183,8 +183,25 @@ export interface RatingRecord {
   at: string;
 }
 
+/**
+ * A note or a property added to an earlier run, as its own line (`event: "annotation"`): **Add Note to Run** writes the
+ * key `note`, **Set Run Property** any key. The run's line is never rewritten; the newest value of a key (by `at`, then
+ * by file order) wins, as for ratings. Field names are part of the log format: change them only additively.
+ */
+export interface AnnotationRecord {
+  event: 'annotation';
+  /** `id` of the annotated run. */
+  runId: string;
+  /** `note`, or a property name (letters, digits, `_`, `-`, `.`; at most 64 characters). */
+  key: string;
+  /** The text; an empty string clears the key. */
+  value: string;
+  /** When it was written, ISO 8601 UTC; the line goes to the file of this UTC date. */
+  at: string;
+}
+
 /** Any line of the log. Readers skip events they do not know, so new kinds can be added later. */
-export type LogEvent = RunRecord | RatingRecord | EvaluationRecord;
+export type LogEvent = RunRecord | RatingRecord | EvaluationRecord | AnnotationRecord;
 
 /** Log file name for a moment: its UTC date, `YYYY-MM-DD.jsonl`. */
 export function logFileName(at: Date): string {
