@@ -27,3 +27,6 @@ export { annotationKeys, writeRunsExport } from './log/exportRuns';
 export { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from './template/renderer';
 export { inProcessRenderer } from './template/inProcessRenderer';
 export * as playground from './playground/playground';
+export { changedMedia, prepareMessages, mediaSourceOf, detectMediaType, type MediaAccess } from './run/media';
+export { mediaLimitsOf, formatBytes } from './providers/mediaLimits';
+export { REQUEST_RULES, applyRequestRules, rulesFor } from './providers/requestRules';

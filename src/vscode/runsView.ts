@@ -89,6 +89,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       this.treeView,
       runs.onDidFinishRun(() => this.refresh()),
       runs.onDidRate(() => this.refresh()),
+      runs.onDidAnnotate(() => this.refresh()),
       this.treeView.onDidChangeVisibility(({ visible }) => {
         if (visible && this.stale) this.refresh();
       }),

@@ -116,7 +116,8 @@ export async function resolveMedia(part: Pick<ChatMediaPart, 'type' | 'input' | 
     try {
       bytes = await access.fileSystem.readFile(joinPath(access.root, source.path));
     } catch (err) {
-      const code = err instanceof FileSystemError ? err.code : undefined;
+      // By name: the front end's FileSystem may come from another bundle's copy of ../platform/fileSystem.ts.
+      const code = err instanceof FileSystemError || (err as { name?: unknown } | null)?.name === 'FileSystemError' ? (err as FileSystemError).code : undefined;
       return fail(code === 'not-found' ? `names "${source.path}", which is not in the workspace`
         : code === 'outside' ? `names "${source.path}", which leads outside the workspace folder (a link?); Prompt Lab reads only files inside it`
           : `names "${source.path}", which cannot be read: ${err instanceof Error ? err.message : String(err)}`);
