@@ -30,3 +30,4 @@ export * as playground from './playground/playground';
 export { changedMedia, prepareMessages, mediaSourceOf, detectMediaType, type MediaAccess } from './run/media';
 export { mediaLimitsOf, formatBytes } from './providers/mediaLimits';
 export { REQUEST_RULES, applyRequestRules, rulesFor } from './providers/requestRules';
+export { checkMediaInputs } from './run/mediaCheck';

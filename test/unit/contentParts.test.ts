@@ -83,7 +83,7 @@ test('parts that cannot be sent are message-shape errors at the part, and keep t
     { content: '[ "Describe it" ]', marked: '"Describe it"', message: /must be an object/ },
   ];
   for (const c of cases) {
-    const text = TEXT.replace(/"content": \[[\s\S]*?\] \}\n  \]/, `"content": ${c.content} }\n  ]`).replace('"subject": { "default": "the animal" }', '"subject": { "type": "string", "default": "the animal" }');
+    const text = TEXT.replace(/"content": \[[\s\S]*?\] \}\n {2}\]/, `"content": ${c.content} }\n  ]`).replace('"subject": { "default": "the animal" }', '"subject": { "type": "string", "default": "the animal" }');
     const diagnostics = analyzePromptFile(text).diagnostics.filter((d) => d.code === 'message-shape');
     assert.equal(diagnostics.length, 1, c.content);
     assert.equal(text.slice(diagnostics[0]!.start, diagnostics[0]!.end), c.marked, c.content);
@@ -155,4 +155,32 @@ test('the parts Prompt Lab builds are the SDK\'s own types and get the recorded 
   assert.equal(completion.choices[0]?.message.content, 'The fruit in the image is a kiwi.');
   const recorded = server.requests.at(-1)?.body as { messages: { content: { type: string }[] }[] };
   assert.deepEqual(recorded.messages[0]?.content.map((p) => p.type), ['text', 'image_url'], 'the recorded request\'s part types, in its order');
+});
+
+test('the editor marks a media value that cannot be sent, a deployment without the capability, and what request rules change', async () => {
+  const { checkMediaInputs } = await import('../../src/core/run/mediaCheck');
+  const { mediaLimitsOf } = await import('../../src/core/providers/mediaLimits');
+  const bad = TEXT.replace('"photos/cat.png"', '"file:///etc/passwd"').replace('"deployment": "d",', '"deployment": "d", "parameters": { "temperature": 0.3, "max_tokens": 20 },');
+  const diagnostics = analyzePromptFile(bad, { deployments: ['d'], deploymentTargets: { d: { model: 'o3-mini', provider: 'openai' } } }).diagnostics;
+  const media = diagnostics.find((d) => d.code === 'media-input');
+  assert.equal(bad.slice(media!.start, media!.end), '"file:///etc/passwd"');
+  assert.match(media!.message, /is a file: URL; Prompt Lab sends only https: URLs/);
+  const capability = diagnostics.find((d) => d.code === 'media-capability');
+  assert.equal(capability?.severity, 'warning');
+  assert.match(bad.slice(capability!.start, capability!.end), /^\{ "type": "image", "input": "photo"/);
+  const rules = diagnostics.filter((d) => d.code === 'request-rule').map((d) => bad.slice(d.start, d.end));
+  assert.deepEqual(rules, ['"temperature"', '"max_tokens"']);
+  const declared = analyzePromptFile(bad, { deployments: ['d'], deploymentTargets: { d: { model: 'gpt-4o', provider: 'openai', capabilities: ['vision'] } } }).diagnostics;
+  assert.ok(!declared.some((d) => d.code === 'media-capability' || d.code === 'request-rule'));
+
+  const root = tempDir('prompt-lab-check-');
+  fs.mkdirSync(path.join(root, 'photos'));
+  fs.writeFileSync(path.join(root, 'photos', 'cat.png'), Buffer.from('%PDF-1.4 not an image'));
+  const prompt = parsePromptFile(TEXT).prompt as PromptFile;
+  const found = await checkMediaInputs(prompt, { fileSystem: nodeFileSystem({ root }), root }, mediaLimitsOf('openai'));
+  assert.equal(found.length, 1);
+  assert.equal(TEXT.slice(found[0]!.start, found[0]!.end), '"photos/cat.png"');
+  assert.match(found[0]!.message, /holds application\/pdf; this provider takes image\/png/);
+  fs.writeFileSync(path.join(root, 'photos', 'cat.png'), pngOf(2, 2));
+  assert.deepEqual(await checkMediaInputs(prompt, { fileSystem: nodeFileSystem({ root }), root }, mediaLimitsOf('openai')), []);
 });
