@@ -39,6 +39,7 @@ try {
       await user.waitFor({ timeout: 60000 });
       await user.locator('[data-testid="message-content"] textarea').fill('What fruit is in the image?');
       // The person pastes an image copied from elsewhere: the same ClipboardEvent a paste dispatches.
+      /* global DataTransfer, ClipboardEvent -- this function runs in the webview (a browser page) */
       await user.locator('[data-testid="message-content"]').evaluate((el, b64) => {
         const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
         const data = new DataTransfer();
