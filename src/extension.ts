@@ -17,7 +17,7 @@ import { PREVIEW_SCHEME, PromptPreview } from './vscode/preview';
 import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
 import { RUN_SCHEME, RunDocuments } from './vscode/runDocuments';
-import { type ExportArgs, type RateArgs, RunsCommands } from './vscode/runsCommands';
+import { type AnnotateArgs, type ExportArgs, type RateArgs, RunsCommands } from './vscode/runsCommands';
 import { type RunNode, RunsView } from './vscode/runsView';
 import { setApiKey } from './vscode/setApiKey';
 import { DeploymentStatusBar } from './vscode/statusBar';
@@ -35,6 +35,8 @@ export interface PromptLabApi {
   onDidRefreshDiagnostics: vscode.Event<vscode.Uri>;
   /** A rating was appended to the log (from the panel or Rate Last Run). */
   onDidRate: RunController['onDidRate'];
+  /** A note or property was appended to the log (Add Note to Run, Set Run Property). */
+  onDidAnnotate: RunController['onDidAnnotate'];
   /** The Runs view's tree data provider (roots, children, items, filter, refresh events), for tests and benchmarks. */
   runsView: RunsView;
   /** The deployment status bar item (text and tooltip), for tests. */
@@ -68,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const log = scrubbingLog(vscode.window.createOutputChannel('Prompt Lab', { log: true }), secrets);
   const keys = new ApiKeyStore(context.secrets, secrets);
   const renderer = createRenderer(context.extensionUri);
-  const runs = new RunController(context.extensionUri, keys, log, renderer);
+  const runs = new RunController(context.extensionUri, keys, log, renderer, (text) => secrets.scrub(text));
   const diagnostics = new PromptDiagnostics();
   const preview = new PromptPreview(diagnostics, renderer);
   const statusBar = new DeploymentStatusBar(diagnostics);
@@ -104,6 +106,8 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.rerunWithInputs', (node?: RunNode) => runsCommands.rerun(node)),
     vscode.commands.registerCommand('promptLab.exportRuns', (args?: ExportArgs) => runsCommands.exportRuns(args)),
     vscode.commands.registerCommand('promptLab.rateLastRun', (args?: RateArgs) => runsCommands.rateLastRun(args)),
+    vscode.commands.registerCommand('promptLab.addRunNote', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('note', target)),
+    vscode.commands.registerCommand('promptLab.setRunProperty', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('property', target)),
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
@@ -113,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   return {
     activationMs: loadMs + (performance.now() - activateStart),
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
-    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, runsView, playground, logUri: context.logUri,
+    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,
   };
 }
 

@@ -89,6 +89,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       this.treeView,
       runs.onDidFinishRun(() => this.refresh()),
       runs.onDidRate(() => this.refresh()),
+      runs.onDidAnnotate(() => this.refresh()),
       this.treeView.onDidChangeVisibility(({ visible }) => {
         if (visible && this.stale) this.refresh();
       }),
@@ -112,6 +113,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (filter.deployment !== undefined) kept.deployment = filter.deployment;
     if (filter.status !== undefined) kept.status = filter.status;
     if (filter.rating !== undefined) kept.rating = filter.rating;
+    if (filter.property !== undefined) kept.property = filter.property;
     this.currentFilter = kept;
     const active = Object.keys(kept).length > 0;
     this.treeView.description = active ? describeFilter(kept) : '';
@@ -334,7 +336,7 @@ export function costText(usd: number): string {
 export function runDescription(entry: HistoryEntry): string {
   const { run } = entry;
   return [
-    run.deployment, run.status, ratingText(entry.rating),
+    run.variant && run.variant !== 'default' ? `${run.deployment} · ${run.variant}` : run.deployment, run.status, ratingText(entry.rating),
     run.usage ? `${run.usage.totalTokens} tokens` : '', run.costUsd !== undefined ? costText(run.costUsd) : '',
   ].filter((p) => p !== '').join(' · ');
 }
@@ -352,6 +354,7 @@ function describeFilter(filter: HistoryFilter): string {
   if (filter.deployment !== undefined) parts.push(filter.deployment);
   if (filter.status !== undefined) parts.push(filter.status);
   if (filter.rating !== undefined) parts.push({ up: '👍', down: '👎', rated: 'rated', unrated: 'unrated' }[filter.rating]);
+  if (filter.property !== undefined) parts.push(filter.property);
   return `Filter: ${parts.join(', ')}`;
 }
 
@@ -384,7 +387,10 @@ function runItem(node: RunNode): vscode.TreeItem {
   tooltip.appendMarkdown('**').appendText(`${run.prompt} · ${run.status}`).appendMarkdown('**\n\n');
   const facts: [string, string | undefined][] = [
     ['Started', new Date(run.timing.startedAt).toLocaleString()],
-    ['Deployment', `${run.deployment} (${run.provider}, ${run.model})`],
+    ['Deployment', `${run.deployment}${run.variant && run.variant !== 'default' ? ` · variant ${run.variant}` : ''} (${run.provider}, ${run.model})`],
+    ['Requested model', run.requestModel !== undefined && run.requestModel !== run.model ? run.requestModel : undefined],
+    ['Context', run.context ? Object.entries(run.context).map(([k, v]) => `${k}=${v}`).join(', ') : undefined],
+    ['Request rules', run.requestRules?.length ? run.requestRules.join(', ') : undefined],
     ['Tokens', run.usage ? `${run.usage.promptTokens} prompt + ${run.usage.completionTokens} completion` : undefined],
     ['Latency', `${Math.round(run.timing.latencyMs)} ms${run.timing.ttftMs !== null ? `, first token ${Math.round(run.timing.ttftMs)} ms` : ''}`],
     ['Cost', run.costUsd !== undefined ? costText(run.costUsd) : undefined],
@@ -395,6 +401,7 @@ function runItem(node: RunNode): vscode.TreeItem {
     ['Error', run.error?.message],
     ['Run id', run.id],
   ];
+  for (const [key, value] of Object.entries(node.entry.annotations ?? {})) facts.push([key === 'note' ? 'Note' : `Property ${key}`, value]);
   for (const [name, value] of facts) if (value !== undefined) tooltip.appendMarkdown(`${name}: `).appendText(value).appendMarkdown('  \n');
   if (node.entry.run.outputPreview) tooltip.appendCodeblock(node.entry.run.outputPreview, 'text');
   item.tooltip = tooltip;

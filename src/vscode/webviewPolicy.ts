@@ -5,7 +5,8 @@
 
 /**
  * The policy: nothing by default; images, fonts and styles only from the webview's own resources (`cspSource`,
- * VS Code's `webview.cspSource`); scripts only with `nonce`. The toolkit (FAST) needs 'unsafe-inline' styles: it
+ * VS Code's `webview.cspSource`), images and sent audio also as data: URIs (nothing from the network: a prompt's
+ * https: media URL is shown as text); scripts only with `nonce`. The toolkit (FAST) needs 'unsafe-inline' styles: it
  * probes :focus-visible with a <style> element and vscode-progress-ring has a style attribute.
  * @param cspSource the origin the webview's resources are served from.
  * @param nonce a fresh random value per page (crypto.randomBytes, base64).
@@ -15,6 +16,7 @@ export function webviewCsp(cspSource: string, nonce: string): string {
   return [
     "default-src 'none'",
     `img-src ${cspSource} data:`,
+    'media-src data:',
     `font-src ${cspSource}`,
     `style-src ${cspSource} 'unsafe-inline'`,
     `script-src 'nonce-${nonce}'`,

@@ -111,7 +111,7 @@ describe('Routing and the deployment status bar', function () {
     assert.equal(reask.length, 3);
     assert.equal(reask[1]?.role, 'assistant');
     assert.equal(reask[1]?.content, runs[0]?.output);
-    assert.match(reask[2]?.content ?? '', /must have required property 'humidity'/);
+    assert.match(String(reask[2]?.content ?? ''), /must have required property 'humidity'/);
     assert.equal(outcome?.record.id, runs[1]?.id);
   });
 });

@@ -243,12 +243,12 @@ describe('Runs view', function () {
       return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     };
     const header = ['id', 'startedAt', 'prompt', 'deployment', 'provider', 'model', 'status', 'finishReason', 'promptTokens', 'completionTokens',
-      'totalTokens', 'ttftMs', 'latencyMs', 'costUsd', 'thumb', 'score', 'comment', 'betterResponse', 'output'];
+      'totalTokens', 'ttftMs', 'latencyMs', 'costUsd', 'thumb', 'score', 'comment', 'betterResponse', 'output', 'requestModel', 'variant', 'context', 'requestRules'];
     const rows = newestFirst.map((r) => {
       const g = newest.get(r.id);
       return [r.id, r.timing.startedAt, r.prompt, r.deployment, r.provider, r.model, r.status, r.finishReason, r.usage?.promptTokens,
         r.usage?.completionTokens, r.usage?.totalTokens, r.timing.ttftMs, r.timing.latencyMs, r.costUsd, g?.thumb, g?.score, g?.comment,
-        g?.betterResponse, r.output].map(quote).join(',');
+        g?.betterResponse, r.output, r.requestModel, r.variant, r.context ? JSON.stringify(r.context) : undefined, r.requestRules?.join(' ')].map(quote).join(',');
     });
     assert.equal(fs.readFileSync(csvFile.fsPath, 'utf8'), [header.join(','), ...rows].map((l) => `${l}\r\n`).join(''));
 

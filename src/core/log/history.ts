@@ -17,7 +17,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scanLine } from './lineScan';
 import { supersedes } from './ratings';
-import type { RatingRecord, RunRecord } from './runLog';
+import type { AnnotationRecord, RatingRecord, RunRecord } from './runLog';
+import { foldAnnotations } from './annotations';
 
 /** Characters of the output kept in a `RunSummary`. */
 export const PREVIEW_CHARS = 120;
@@ -36,6 +37,8 @@ export interface HistoryEntry<R extends RunSummary | RunRecord = RunSummary> {
   run: R;
   /** The newest rating of the run (by `at`, then by file order), when it has one. */
   rating?: RatingRecord;
+  /** Notes and properties added later (`event: "annotation"` lines): key → newest value; absent when there are none. */
+  annotations?: Record<string, string>;
   /** Absolute path of the log file. */
   file: string;
   /** 1-based line number in `file`. */
@@ -62,6 +65,8 @@ export interface HistoryFilter {
   status?: RunRecord['status'];
   /** By the newest rating: its thumb ("up", "down"), whether there is one at all ("rated", "unrated"). */
   rating?: 'up' | 'down' | 'unrated' | 'rated';
+  /** By a note or property: `key=value` (that value exactly), or `key` (any value). */
+  property?: string;
 }
 
 export interface ReadHistoryOptions {
@@ -92,6 +97,7 @@ interface FileState {
   lines: number;
   runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[];
   ratings: RatingRecord[];
+  annotations: AnnotationRecord[];
 }
 
 /** Runs a first partial history is reported after (see {@link HistoryReader.read}). */
@@ -154,7 +160,7 @@ export class HistoryReader {
     const size = (await fs.promises.stat(file)).size;
     let state = this.files.get(file);
     if (!state || size < state.consumed) {
-      state = { consumed: 0, lines: 0, runs: [], ratings: [] };
+      state = { consumed: 0, lines: 0, runs: [], ratings: [], annotations: [] };
       this.files.set(file, state);
     }
     if (size === state.consumed) return;
@@ -165,6 +171,7 @@ export class HistoryReader {
       if (found === 'incomplete') return false;
       if (found?.kind === 'run') current.runs.push(found.value);
       else if (found?.kind === 'rating') current.ratings.push(found.value);
+      else if (found?.kind === 'annotation') current.annotations.push(found.value);
       return true;
     }, current.consumed, current.lines);
     current.consumed = consumed.bytes;
@@ -173,7 +180,8 @@ export class HistoryReader {
 
   /** One line: a run, a rating, nothing (another event, or skipped with a warning), or 'incomplete' (a last line still being written). */
   private parse(file: string, bytes: Buffer, line: number, offset: number, warn: (message: string) => void):
-    { kind: 'run'; value: { entry: HistoryEntry<RunSummary | RunRecord>; time: number } } | { kind: 'rating'; value: RatingRecord } | undefined | 'incomplete' {
+    { kind: 'run'; value: { entry: HistoryEntry<RunSummary | RunRecord>; time: number } } | { kind: 'rating'; value: RatingRecord }
+    | { kind: 'annotation'; value: AnnotationRecord } | undefined | 'incomplete' {
     const full = this.options.full === true;
     let value: unknown;
     let preview: string | undefined;
@@ -208,6 +216,14 @@ export class HistoryReader {
       }
       return { kind: 'rating', value: rating };
     }
+    if (event === 'annotation') {
+      const annotation = value as AnnotationRecord;
+      if (typeof annotation.runId !== 'string' || typeof annotation.key !== 'string' || typeof annotation.value !== 'string' || Number.isNaN(Date.parse(String(annotation.at)))) {
+        warn(`${file}:${line}: skipped an annotation line without runId, key, a text value or a valid at.`);
+        return undefined;
+      }
+      return { kind: 'annotation', value: annotation };
+    }
     return undefined;
   }
 
@@ -221,6 +237,7 @@ export class HistoryReader {
   /** Join, sort and group what has been read so far. */
   private assemble(): RunHistory<RunSummary | RunRecord> {
     const ratings = new Map<string, RatingRecord>();
+    const annotations = new Map<string, AnnotationRecord[]>();
     const runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[] = [];
     // Oldest file first, so that among equal `at` the later line wins (see supersedes).
     for (const file of [...this.files.keys()].sort()) {
@@ -228,6 +245,11 @@ export class HistoryReader {
       for (const rating of state.ratings) {
         const previous = ratings.get(rating.runId);
         if (previous === undefined || supersedes(rating, previous)) ratings.set(rating.runId, rating);
+      }
+      for (const annotation of state.annotations) {
+        const list = annotations.get(annotation.runId);
+        if (list) list.push(annotation);
+        else annotations.set(annotation.runId, [annotation]);
       }
       for (const run of state.runs) runs.push(run);
     }
@@ -238,6 +260,10 @@ export class HistoryReader {
       const rating = ratings.get(entry.run.id);
       const joined = rating ? { ...entry, rating } : { ...entry };
       if (!rating) delete joined.rating;
+      const notes = annotations.get(entry.run.id);
+      const folded = notes ? foldAnnotations(notes) : undefined;
+      if (folded && Object.keys(folded).length > 0) joined.annotations = folded;
+      else delete joined.annotations;
       byId.add(entry.run.id);
       all.push(joined);
     }
@@ -254,6 +280,7 @@ export function filterRuns<E extends HistoryEntry<RunSummary | RunRecord>>(entri
     if (filter.prompt !== undefined && e.run.prompt !== filter.prompt) return false;
     if (filter.deployment !== undefined && e.run.deployment !== filter.deployment) return false;
     if (filter.status !== undefined && e.run.status !== filter.status) return false;
+    if (filter.property !== undefined && !hasProperty(e.annotations, filter.property)) return false;
     switch (filter.rating) {
       case undefined: return true;
       case 'rated': return e.rating !== undefined;
@@ -261,6 +288,15 @@ export function filterRuns<E extends HistoryEntry<RunSummary | RunRecord>>(entri
       default: return e.rating?.thumb === filter.rating;
     }
   });
+}
+
+/** Whether `annotations` hold `key=value` (that value, trimmed) or, for `key` alone, any value of it. */
+function hasProperty(annotations: Record<string, string> | undefined, property: string): boolean {
+  const at = property.indexOf('=');
+  const key = (at < 0 ? property : property.slice(0, at)).trim();
+  const value = annotations && Object.prototype.hasOwnProperty.call(annotations, key) ? annotations[key] : undefined;
+  if (value === undefined) return false;
+  return at < 0 || value.trim() === property.slice(at + 1).trim();
 }
 
 /** Entries grouped by prompt path, each group in the entries' order. */

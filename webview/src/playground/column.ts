@@ -6,6 +6,7 @@
 import type { RatingView, RunFinishedParams, RunStartedParams } from '../../../src/protocol/runPanel';
 import { button, formatCost, formatNumber, h, text } from '../dom';
 import { OutputView } from '../output';
+import { capMedia, mediaStrip } from '../media';
 import { capOutput } from '../state';
 import type { StoredColumn } from './api';
 
@@ -89,6 +90,9 @@ export class ColumnView {
     this.root.setAttribute('data-run-id', params.runId);
     this.model.textContent = text(params.model);
     if (text(params.notice)) this.notes.append(h('p', { class: 'column-warning', role: 'note' }, text(params.notice)));
+    // What the request sent beyond text: thumbnails, players, file names.
+    const media = mediaStrip(params.media);
+    if (media) this.notes.append(media);
     this.render();
   }
 
@@ -151,7 +155,7 @@ export class ColumnView {
 
   toStored(): StoredColumn {
     return {
-      column: this.column, deployment: this.deployment, started: this.started, replayOf: this.replayOf,
+      column: this.column, deployment: this.deployment, started: this.started && capMedia(this.started), replayOf: this.replayOf,
       output: capOutput(this.output.text()).output, finished: this.finished, rating: this.rating,
     };
   }

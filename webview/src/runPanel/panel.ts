@@ -32,6 +32,7 @@ export class Panel {
       changedSoon: () => this.saveSoon(),
       submitRating: (runId, requestId, rating) =>
         this.api.postMessage({ method: 'rating/submit', params: { requestId, runId, rating } }),
+      annotate: (runId, kind) => this.api.postMessage({ method: 'annotation/add', params: { runId, kind } }),
     };
     this.runAgain = button('Run Again', { 'data-testid': 'run-again', title: 'Run this prompt again' }, () =>
       this.api.postMessage({ method: 'run/rerun', params: {} }),
@@ -88,6 +89,10 @@ export class Panel {
         return;
       case 'rating/show':
         this.find(message.params.runId)?.showRating(readRating(message.params.rating) ?? {});
+        this.save();
+        return;
+      case 'annotations/show':
+        this.find(message.params.runId)?.showAnnotations(message.params.annotations);
         this.save();
         return;
       case 'rating/saved':
