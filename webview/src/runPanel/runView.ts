@@ -239,7 +239,16 @@ export class RunView {
     } else {
       sections.push(this.metrics(params));
     }
-    this.body.replaceChildren(this.notes, ...sections.filter((n): n is HTMLElement => n !== null));
+    const shown = sections.filter((n): n is HTMLElement => n !== null);
+    const at = shown.indexOf(this.output.element);
+    if (at >= 0 && this.output.element.parentElement === this.body) {
+      // The output stays where it is: taking it out and back would lay all of it out again and lose its scroll.
+      for (const node of [...this.body.children]) if (node !== this.notes && node !== this.output.element) node.remove();
+      this.output.element.before(...shown.slice(0, at));
+      this.output.element.after(...shown.slice(at + 1));
+    } else {
+      this.body.replaceChildren(this.notes, ...shown);
+    }
     const expected = params.outputLength;
     if (!this.truncated && typeof expected === 'number' && expected > this.output.shownLength) {
       this.notes.append(
