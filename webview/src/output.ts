@@ -23,6 +23,13 @@ import { h } from './dom';
 /** Characters of a block: small enough that laying out the last one is cheap, large enough to be few. */
 export const BLOCK_CHARS = 16 * 1024;
 const FALLBACK_FLUSH_MS = 100;
+/**
+ * Past this many characters a view is written at most every LARGE_FLUSH_MS instead of every frame: a fast stream
+ * would otherwise keep the page's thread, which in VS Code is also the workbench's, busy drawing every frame (the
+ * last text is still written at once when the run finishes: see flush()).
+ */
+const LARGE_CHARS = 32 * 1024;
+const LARGE_FLUSH_MS = 250;
 /** Within this many pixels of its end, a view counts as showing its end. */
 const FOLLOW_SLACK_PX = 8;
 
@@ -33,6 +40,10 @@ let timer: ReturnType<typeof setTimeout> | undefined;
 
 function schedule(view: OutputView): void {
   dirty.add(view);
+  if (view.shownLength > LARGE_CHARS) {
+    timer ??= setTimeout(flushAll, LARGE_FLUSH_MS);
+    return;
+  }
   frame ??= requestAnimationFrame(flushAll);
   timer ??= setTimeout(flushAll, FALLBACK_FLUSH_MS);
 }
