@@ -45,6 +45,11 @@ export interface PromptLabApi {
   playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender'>;
   /** ms of Prompt Lab's own activation work: evaluating dist/extension.js plus the `activate` call. */
   activationMs: number;
+  /**
+   * ms from the first statement of dist/extension.js to the first diagnostics Prompt Lab published (activation,
+   * loading dist/core.js, the first analysis); undefined until a prompt document has been checked.
+   */
+  readonly firstDiagnosticsMs: number | undefined;
   /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
   logUri: vscode.Uri;
 }
@@ -114,7 +119,14 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;
+  let firstDiagnosticsMs: number | undefined;
+  const firstRefresh = diagnostics.onDidRefresh(() => {
+    firstDiagnosticsMs = loadStart === undefined ? Number.NaN : performance.now() - loadStart;
+    firstRefresh.dispose();
+  });
+  context.subscriptions.push(firstRefresh);
   return {
+    get firstDiagnosticsMs() { return firstDiagnosticsMs; },
     activationMs: loadMs + (performance.now() - activateStart),
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
     deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,

@@ -5,7 +5,7 @@
 //
 //   node test/rig/runExtensionTests.mjs --extension . --tests out/test/integration/index.js \
 //       [--workspace DIR] [--timeout SEC] [--artifacts DIR] [--env KEY=VALUE ...] \
-//       [--trust true|false] [--cache DIR]
+//       [--trust true|false] [--cache DIR] [--open FILE]
 //
 // --tests: the module whose exported run() returns a Promise.
 // --workspace: opened folder; default a temporary copy of <repo>/examples
@@ -16,6 +16,8 @@
 //   (default true = trust switched off, everything allowed). Checked: with
 //   --trust false the tests see vscode.workspace.isTrusted === false (the web
 //   workbench does not auto-trust a test window).
+// --open: a file of the workspace (relative path) open in an editor when the
+//   window starts, as a restored editor would be (the workbench's openFile payload).
 // --artifacts: where code-server.log, the renderer logs and a timeout
 //   screenshot go (default .test-artifacts/integration).
 //
@@ -100,6 +102,7 @@ try {
   });
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = [['extensionDevelopmentPath', remote(extension)], ['extensionTestsPath', remote(tests)]];
+  if (opts.open) payload.push(['openFile', remote(path.join(workspace, opts.open))]);
   await openWorkbench(context, server.url, workspace, `&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   clock.lap('workbench up; tests running in the extension host');
   let timer;

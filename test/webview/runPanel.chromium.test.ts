@@ -101,12 +101,19 @@ test('streams 20,000 deltas exactly (HTML-looking text, emoji, CRLF) and reports
   assert.equal(output.length, expected.length);
   assert.ok(output === expected, 'output textContent equals the concatenation of the deltas');
   assert.equal(await panel.page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), undefined);
-  const nodes = await run.locator('[data-testid="run-output"]').evaluate((el) => ({
-    elements: el.children.length,
-    textNodes: el.childNodes.length,
-  }));
-  assert.equal(nodes.elements, 0, 'no element was created from the text');
-  assert.ok(nodes.textNodes < 50, `text is kept in few text nodes (${nodes.textNodes})`);
+  // The text is in blocks (span.run-output-block), each holding one text node: nothing else was made of it.
+  const nodes = await run.locator('[data-testid="run-output"]').evaluate((el) => {
+    const children = [...el.childNodes];
+    return {
+      blocks: children.length,
+      foreign: children.filter((c) => !(c.nodeName === 'SPAN' && (c as unknown as { className: string }).className === 'run-output-block'
+        && c.childNodes.length === 1 && c.firstChild?.nodeType === 3)).length,
+      largest: Math.max(...children.map((c) => c.textContent?.length ?? 0)),
+    };
+  });
+  assert.equal(nodes.foreign, 0, 'no element was created from the text: only blocks of one text node each');
+  assert.ok(nodes.blocks < 50, `text is kept in few blocks (${nodes.blocks})`);
+  assert.ok(nodes.largest < 20 * 1024, `no block holds much more than 16 K characters (${nodes.largest})`);
 
   assert.equal(await run.getAttribute('data-status'), 'ok');
   assert.equal(await run.locator('[data-testid="run-output"]').getAttribute('aria-busy'), 'false');

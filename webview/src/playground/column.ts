@@ -19,9 +19,6 @@ export interface ColumnHost {
   changed(): void;
 }
 
-/** Outputs are kept in blocks of about this many characters: up to four long outputs stream side by side. */
-const OUTPUT_BLOCK_CHARS = 16 * 1024;
-
 const STATUS_LABEL: Record<ColumnStatus, string> = { waiting: 'Waiting', running: 'Running', ok: 'Done', error: 'Error', cancelled: 'Stopped' };
 
 export class ColumnView {
@@ -46,7 +43,7 @@ export class ColumnView {
     this.statusBox = h('span', { class: 'column-status', 'data-testid': 'column-status' });
     this.stopButton = button('Stop', { 'data-testid': 'column-stop', appearance: 'secondary', title: `Stop the run on ${deployment}` }, () => this.host.stop(this.column));
     this.stopButton.setAttribute('aria-label', `Stop ${deployment}`);
-    this.output = new OutputView(`Output of ${deployment}`, restored?.output ?? '', OUTPUT_BLOCK_CHARS);
+    this.output = new OutputView(`Output of ${deployment}`, restored?.output ?? '');
     this.metrics = h('dl', { class: 'column-metrics', 'data-testid': 'column-metrics' });
     this.notes = h('div', { class: 'column-notes' });
     const up = button('Good', { 'data-testid': 'rate-up', title: 'Good answer', 'aria-pressed': 'false', appearance: 'secondary' }, () => this.rate('up'));

@@ -9,6 +9,7 @@ import {
 } from '../../../src/protocol/playground';
 import type { RunFinishedParams } from '../../../src/protocol/runPanel';
 import { button, h } from '../dom';
+import { afterNextPaint } from '../output';
 import { type PlaygroundApi, type ViewState, readViewState } from './api';
 import { ColumnView } from './column';
 import { PlaygroundEditor } from './editor';
@@ -158,11 +159,14 @@ export class Playground {
     const column = this.find(params.runId);
     if (!column || !column.isRunning) return;
     column.finish(params);
-    // Confirm first: saving state clones every output and is not part of what the person waits for.
-    this.api.postMessage({ method: 'run/rendered', params: { runId: params.runId, outputLength: column.shownLength } });
     this.say(column.summary());
     this.updateChrome();
-    this.save();
+    // Confirm once the finished column is on screen (the next frame drawn); then save, which clones every output and
+    // is not part of what the person waits for.
+    afterNextPaint(() => {
+      this.api.postMessage({ method: 'run/rendered', params: { runId: params.runId, outputLength: column.shownLength } });
+      this.save();
+    });
   }
 
   private run(): void {

@@ -4,6 +4,7 @@
  */
 import type { HostMessage, RunFinishedParams } from '../../../src/protocol/runPanel';
 import { button, h } from '../dom';
+import { afterNextPaint } from '../output';
 import { RunView, type RunViewHost } from './runView';
 import { MAX_RUNS, readRating, type PanelState } from '../state';
 import type { VsCodeApi } from '../vscodeApi';
@@ -110,9 +111,12 @@ export class Panel {
     const view = this.find(params.runId);
     if (!view || !view.isRunning) return;
     view.finish(params);
-    // Confirm first: saving state clones the whole output and is not part of what the person waits for.
-    this.api.postMessage({ method: 'run/rendered', params: { runId: view.runId, outputLength: view.shownLength } });
-    this.save();
+    // Confirm once the finished run is on screen (the next frame drawn); then save, which clones the whole output and
+    // is not part of what the person waits for.
+    afterNextPaint(() => {
+      this.api.postMessage({ method: 'run/rendered', params: { runId: view.runId, outputLength: view.shownLength } });
+      this.save();
+    });
   }
 
   private find(runId: string): RunView | undefined {

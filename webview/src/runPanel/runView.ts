@@ -254,7 +254,17 @@ export class RunView {
     }
     this.renderAnnotations();
     sections.push(this.annotationBox);
-    this.body.replaceChildren(this.notes, ...(this.media ? [this.media] : []), ...sections.filter((n): n is HTMLElement => n !== null));
+    const lead = [this.notes, ...(this.media ? [this.media] : [])];
+    const shown = sections.filter((n): n is HTMLElement => n !== null);
+    const at = shown.indexOf(this.output.element);
+    if (at >= 0 && this.output.element.parentElement === this.body) {
+      // The output stays where it is: taking it out and back would lay all of it out again and lose its scroll.
+      for (const node of [...this.body.children]) if (node !== this.output.element) node.remove();
+      this.output.element.before(...lead, ...shown.slice(0, at));
+      this.output.element.after(...shown.slice(at + 1));
+    } else {
+      this.body.replaceChildren(...lead, ...shown);
+    }
     const expected = params.outputLength;
     if (!this.truncated && typeof expected === 'number' && expected > this.output.shownLength) {
       this.notes.append(
