@@ -312,8 +312,8 @@ test('HistoryReader: reads asked for at once do not take appended lines twice', 
 });
 
 test('HistoryReader: joining appended lines into the last result gives exactly what reading everything again gives', async () => {
-  // Seeded, so a failure reproduces: runs at colliding times, a line copied twice, ratings of old runs, of runs not
-  // read yet and of no run at all, equal `at`, new prompts; appends to the newest file, new newer files, and now and
+  // Seeded, so a failure reproduces: runs at colliding times, a line copied twice, ratings and notes of old runs, of
+  // runs not read yet and of no run at all, equal `at`, new prompts; appends to the newest file, new newer files, and now and
   // then lines added to an older file (which takes the full join).
   let seed = 16;
   const rand = (): number => {
@@ -334,6 +334,11 @@ test('HistoryReader: joining appended lines into the last result gives exactly w
       return JSON.stringify(run(id, `2026-11-${String(day - Math.floor(rand() * 2)).padStart(2, '0')}T10:${minute}:00.000Z`, { prompt: `p${Math.floor(rand() * 4 + ids.length / 20)}.prompt.json` }));
     }
     const target = rand() < 0.1 ? `ghost-${Math.floor(rand() * 3)}` : pick(ids);
+    if (r < 0.75) {
+      // A note or property on a run: later lines of a key win, an empty value clears it.
+      const key = pick(['note', 'reviewer', 'ticket']);
+      return JSON.stringify({ event: 'annotation', runId: target, key, value: rand() < 0.15 ? '' : `${key}-${Math.floor(rand() * 5)}`, at: `2026-11-20T0${Math.floor(rand() * 3)}:00:00.000Z` });
+    }
     return JSON.stringify(rating(target, `2026-11-20T0${Math.floor(rand() * 3)}:00:00.000Z`, { thumb: rand() < 0.5 ? 'up' : 'down', score: Math.floor(rand() * 10) / 10 }));
   };
   const reader = new HistoryReader(dir);
@@ -357,4 +362,5 @@ test('HistoryReader: joining appended lines into the last result gives exactly w
     previous = incremental;
   }
   assert.ok(ids.length > 100, `the steps wrote ${ids.length} runs`);
+  assert.ok(previous?.runs.some((e) => e.annotations !== undefined), 'some runs carry notes');
 });
