@@ -56,8 +56,11 @@ export interface RunRecord {
   chatId?: string;
   /** Free labels a person gave the run (e.g. "baseline", "regression"). */
   tags?: string[];
-  /** Where the run was started: the Run Prompt command or the playground. Absent in lines written before it existed. */
-  source?: 'command' | 'playground';
+  /**
+   * Where the run was started: the Run Prompt command, the playground, an evaluation (one cell: a test row on a
+   * deployment) or an evaluation's LLM judge. Absent in lines written before it existed.
+   */
+  source?: RunSource;
   /** Requests sent again after a 429, a 5xx or a failed connection (absent when the first attempt answered). */
   retries?: number;
   /** The model's refusal text (choice 0), when it refused. */
@@ -75,6 +78,81 @@ export interface RunRecord {
   attempt?: number;
   /** Whether the output matched the prompt's JSON schema (response_format json_schema), when it has one. */
   schemaValid?: boolean;
+  /** Runs of an evaluation (its cells and their judges): the evaluation's id, as in its `event: "evaluation"` line. */
+  evaluationId?: string;
+  /** Runs of an evaluation: the 0-based index of the test data row. */
+  testIndex?: number;
+  /** A cell's run: each evaluator's result, in the order of the prompt's `evaluators`. */
+  evaluations?: EvaluatorResult[];
+  /** A judge's run (`source: "judge"`): the `id` of the cell's run it judged. */
+  runId?: string;
+  /** A judge's run: the `name` of the evaluator it ran for. */
+  evaluator?: string;
+}
+
+/** Where a run was started (`RunRecord.source`). */
+export type RunSource = 'command' | 'playground' | 'evaluation' | 'judge';
+
+/**
+ * One evaluator's result on one cell. `score` is 0..1 (null when the evaluator errored); `passed` follows the
+ * evaluator's rule; `details` says what was checked or what the judge answered; `error`, when set, says why the
+ * evaluator could not give a result (the cell then counts as an error, not a failure).
+ */
+export interface EvaluatorResult {
+  name: string;
+  score: number | null;
+  passed: boolean;
+  details?: string;
+  error?: string;
+}
+
+/** Figures of one deployment in an evaluation (see src/core/evaluation/summary.ts for how each is computed). */
+export interface DeploymentSummary {
+  /** Test rows (cells) of the evaluation on this deployment. */
+  rows: number;
+  passed: number;
+  failed: number;
+  errors: number;
+  /** Cells without a finished result (the evaluation was cancelled before them, or they were cancelled). */
+  cancelled: number;
+  /** passed / (passed + failed + errors), 0..1; null when no cell finished. */
+  passRate: number | null;
+  /** Mean over finished cells with scores of each cell's mean evaluator score, 0..1; null when none. */
+  meanScore: number | null;
+  /** Of the cells' ok runs, ms (nearest-rank percentiles); null when none. */
+  latencyMs: { p50: number | null; p95: number | null };
+  ttftMs: { p50: number | null; p95: number | null };
+  /** Summed over the cells' runs (any status). */
+  usage: { promptTokens: number; completionTokens: number; totalTokens: number };
+  /** Summed over the cells' runs that have a cost; null when none has. */
+  costUsd: number | null;
+  /** Completion tokens per second of time during which at least one of the cells' requests was in flight. */
+  tokensPerSecond: number | null;
+}
+
+/**
+ * The last line of an evaluation (`event: "evaluation"`): how it ended and each deployment's figures. A resumed
+ * evaluation keeps its id and writes another such line; the newest one counts. Field names are part of the log
+ * format: change them only additively.
+ */
+export interface EvaluationRecord {
+  event: 'evaluation';
+  /** The `evaluationId` of its runs. */
+  id: string;
+  /** Workspace-relative path of the prompt file, forward slashes. */
+  prompt: string;
+  status: 'complete' | 'cancelled';
+  /** ISO 8601, UTC: when this (possibly resumed) run of the evaluation started and ended. */
+  startedAt: string;
+  endedAt: string;
+  /** Deployment key → its figures. */
+  deployments: Record<string, DeploymentSummary>;
+  /** Test rows of the evaluation. */
+  rows: number;
+  /** Names of the evaluators, in order. */
+  evaluators: string[];
+  /** Judge runs of this evaluation: their tokens and cost (USD, null when unknown). */
+  judges?: { runs: number; usage: { promptTokens: number; completionTokens: number; totalTokens: number }; costUsd: number | null };
 }
 
 /**
@@ -98,7 +176,7 @@ export interface RatingRecord {
 }
 
 /** Any line of the log. Readers skip events they do not know, so new kinds can be added later. */
-export type LogEvent = RunRecord | RatingRecord;
+export type LogEvent = RunRecord | RatingRecord | EvaluationRecord;
 
 /** Log file name for a moment: its UTC date, `YYYY-MM-DD.jsonl`. */
 export function logFileName(at: Date): string {
@@ -130,7 +208,12 @@ export async function appendRatingRecord(logDir: string, rating: RatingRecord): 
 
 /** Append one JSON value as a line, in a single write on an O_APPEND descriptor. */
 export async function appendLine(file: string, value: unknown): Promise<void> {
-  const line = Buffer.from(`${JSON.stringify(value)}\n`, 'utf8');
+  await appendText(file, `${JSON.stringify(value)}\n`);
+}
+
+/** Append `text` (whole lines) to `file`, creating it and its folder, in a single write on an O_APPEND descriptor. */
+export async function appendText(file: string, text: string): Promise<void> {
+  const line = Buffer.from(text, 'utf8');
   await fs.mkdir(path.dirname(file), { recursive: true });
   const handle = await fs.open(file, 'a');
   try {
