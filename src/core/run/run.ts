@@ -3,7 +3,7 @@
  * vscode-free: the extension calls it with what it read from settings and SecretStorage, tests and
  * benchmarks call it directly against a local server.
  */
-import type OpenAI from 'openai';
+import { APIError, type OpenAI } from 'openai';
 import { performance } from 'node:perf_hooks';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { createClient, type ClientOptions } from '../providers/client';
@@ -13,9 +13,9 @@ import { builtInPrices } from '../providers/prices';
 import { IncompleteStreamError, StreamTimeoutError, describeError, isCancellation, type DescribedError } from '../providers/errors';
 import type { PromptFile } from '../format/promptFile';
 import { redact } from '../log/redact';
-import { appendRunRecord, type RunRecord } from '../log/runLog';
+import { appendRunRecord, type RunRecord, type RunSource } from '../log/runLog';
 import { StreamAssembler } from './streamAssembly';
-import { isRetryable, retryDelayMs, sleep } from '../providers/retry';
+import { isRetryable, retryDelayMs, serverRetryDelayMs, sleep } from '../providers/retry';
 import { checkStructuredOutput, responseSchema } from './structured';
 import type { ChatMessage } from '../template/template';
 import type { TemplateRenderer } from '../template/renderer';
@@ -51,7 +51,13 @@ export interface RunRequest {
   chainId?: string;
   chatId?: string;
   tags?: string[];
-  source?: 'command' | 'playground';
+  source?: RunSource;
+  /**
+   * What a 429 before any output does: `retry` (default) waits and asks again within the run, like a 5xx; `return`
+   * ends the run at once as an error and says how long the server asked to wait in `RunOutcome.rateLimit`, so an
+   * evaluation can pause all of the deployment's requests and lower its concurrency instead.
+   */
+  rateLimits?: 'retry' | 'return';
   /** Messages sent after the rendered ones (a re-ask after an output failed its schema). */
   followUp?: ChatMessage[];
   /** Attempt number of a re-asked structured output (1 = first), written to the log. */
@@ -81,6 +87,15 @@ export interface RunOutcome {
   logFile?: string;
   /** Set when the log line could not be written (the run itself is intact in `record`). */
   logError?: Error;
+  /**
+   * With `rateLimits: "return"`: the run ended on a 429 before any output; `retryAfterMs` is the wait the server
+   * asked for (`retry-after-ms` or `retry-after`), undefined when it named none.
+   */
+  rateLimit?: { retryAfterMs: number | undefined };
+}
+
+function isRateLimit(err: unknown): err is APIError {
+  return err instanceof APIError && err.status === 429;
 }
 
 /** Response header by which Prompt Lab's replay server names the recorded response it plays. */
@@ -160,6 +175,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
         idleTimer = undefined;
         if (silence.signal.aborted) break;
         // Only what failed before any output is asked again: text already shown is never repeated.
+        if (request.rateLimits === 'return' && isRateLimit(err)) throw err;
         if (assembler.chunks > 0 || retries >= policy.maxRetries || !isRetryable(err) || request.signal?.aborted) throw err;
         retries++;
         const delayMs = retryDelayMs(err, retries, policy);
@@ -227,6 +243,9 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
 
   const outcome: RunOutcome = { record };
   if (described) outcome.error = described;
+  if (request.rateLimits === 'return' && !cancelled && isRateLimit(failure) && assembler.chunks === 0) {
+    outcome.rateLimit = { retryAfterMs: serverRetryDelayMs(failure.headers) };
+  }
   observer.onEnded?.(outcome);
   if (request.logDir) {
     try {
