@@ -25,6 +25,9 @@
  *   N times, then stream; `fault/500?times=N&key=K` answers 500 N times, then streams; `fault/drop?times=N&key=K`
  *   destroys the connection before any byte N times, then streams; `fault/reset?after=N` resets the connection after
  *   N content chunks; `fault/malformed?after=N` sends a line that is not JSON after N chunks. shaped like `openai/pysdk-stream-text-usage.sse`; header `x-prompt-lab-replay: synthetic`.
+ * - `simulated/chat` and `simulated/judge`: the simulated inference server of ./simulated.ts (continuous batching,
+ *   rate limits, answers derived from the prompt); `GET /_simulated/stats[?arrivals=1]` says what it saw and
+ *   `POST /_simulated/reset` (body: its parameters) starts it afresh.
  * - Any replay model may carry `?delayMs=M`; the request header `x-replay-delay-ms: M` does the same
  *   (milliseconds between SSE events, bounded by {@link MAX_DELAY_MS}).
  */
@@ -32,6 +35,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
+import { SimulatedServer, type SimulatedParams } from './simulated';
 
 /** Upper bound for `chunks=N` of the synthetic models (count of content chunks). */
 export const MAX_SYNTHETIC_CHUNKS = 1_000_000;
@@ -66,6 +70,8 @@ export interface ReplayServer {
   port: number;
   /** Every request received so far, oldest first (the array is appended to in place). */
   requests: RecordedRequest[];
+  /** The `simulated/*` models: their parameters, `reset(params)` and what they saw (`stats`). */
+  simulated: SimulatedServer;
   /** Destroys open sockets (stalled streams included) and resolves once the server is closed. */
   close(): Promise<void>;
 }
@@ -80,10 +86,14 @@ export interface ReplayServerOptions {
   fixturesDir?: string;
   /** Delay in ms between SSE events of every replay unless the request asks otherwise; default 0. */
   eventDelayMs?: number;
+  /** Parameters of the simulated inference server (`simulated/*` models; see ./simulated.ts). */
+  simulated?: Partial<SimulatedParams>;
+  /** Keep no `requests` record (a benchmark of 100,000 requests); default false. */
+  noRecord?: boolean;
 }
 
 /** The synthetic model names (without query), as listed by `GET /v1/models`. */
-export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status'] as const;
+export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status', 'simulated/chat', 'simulated/judge'] as const;
 
 /**
  * Content of the i-th synthetic chunk (0-based): `"tok<i> "`, e.g. `"tok0 "`, `"tok123 "`.
@@ -221,6 +231,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   const fixtures = indexFixtures(fixturesDir);
   const defaultDelay = clampInt(options.eventDelayMs ?? 0, 0, MAX_DELAY_MS, 0);
   const requests: RecordedRequest[] = [];
+  const simulated = new SimulatedServer(options.simulated);
   const sockets = new Set<Socket>();
   let closing = false;
 
@@ -251,12 +262,26 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       headers: req.headers,
       body: bodyResult.json,
     };
-    requests.push(record);
+    if (!options.noRecord) requests.push(record);
     if (bodyResult.tooLarge) {
       sendError(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`, 'invalid_request_error', null, null);
       return;
     }
 
+    if (rawPath === '/_simulated/stats' && method === 'GET') {
+      const withArrivals = rawUrl.includes('arrivals=1');
+      sendJson(res, 200, withArrivals ? simulated.stats : { ...simulated.stats, arrivals: simulated.stats.arrivals.length });
+      return;
+    }
+    if (rawPath === '/_simulated/reset' && method === 'POST') {
+      try {
+        simulated.reset(isRecord(bodyResult.json) ? (bodyResult.json as Partial<SimulatedParams>) : {});
+        sendJson(res, 200, { params: simulated.params });
+      } catch (err) {
+        sendError(res, 409, String(err instanceof Error ? err.message : err), 'invalid_request_error', null, null);
+      }
+      return;
+    }
     if (rawPath === '/v1/models' || rawPath === '/v1/models/') {
       if (method !== 'GET') return sendNotFound(res, method, rawPath);
       const data = [...SYNTHETIC_MODELS, ...fixtures.keys()].map((id) => ({
@@ -289,6 +314,10 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
 
     const delayHeader = req.headers['x-replay-delay-ms'];
     const headerDelay = typeof delayHeader === 'string' ? clampInt(Number(delayHeader), 0, MAX_DELAY_MS, -1) : -1;
+    if (model.startsWith('simulated/')) {
+      simulated.handle(req, res, model, bodyResult.json);
+      return;
+    }
     await serveModel(req, res, model, headerDelay >= 0 ? headerDelay : defaultDelay);
   }
 
@@ -480,9 +509,11 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     baseURL: `${url}/v1`,
     port,
     requests,
+    simulated,
     close(): Promise<void> {
       if (closePromise) return closePromise;
       closing = true;
+      simulated.close();
       closePromise = new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();
