@@ -185,6 +185,8 @@ export class SimulatedServer {
   private requestBucket: Bucket | undefined;
   private tokenBucket: Bucket | undefined;
   private sequenceCounter = 0;
+  private open = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(params: Partial<SimulatedParams> = {}) {
     this.params = { ...DEFAULT_SIMULATED_PARAMS, ...params };
@@ -216,6 +218,17 @@ export class SimulatedServer {
     const now = performance.now();
     this.requestBucket = limit?.requestsPerMinute ? new Bucket(Math.max(1, (limit.requestsPerMinute * burst) / 60), limit.requestsPerMinute / 60_000, now) : undefined;
     this.tokenBucket = limit?.tokensPerMinute ? new Bucket(Math.max(1, (limit.tokensPerMinute * burst) / 60), limit.tokensPerMinute / 60_000, now) : undefined;
+  }
+
+  /** Resolves once no request is in flight (a client's cancel reaches the server a moment after the client moved on). */
+  idle(): Promise<void> {
+    if (this.open === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private closed(): void {
+    if (--this.open > 0) return;
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 
   /** Stops the timer (the server is closing). */
@@ -254,6 +267,7 @@ export class SimulatedServer {
       sendJson(res, 429, { error: { message: `Rate limit reached for ${model} (simulated): try again in ${retryAfterMs} ms.`, type: 'requests', param: null, code: 'rate_limit_exceeded' } });
       return;
     }
+    this.open++;
     const inFlight = (this.stats.inFlight[model] ?? 0) + 1;
     this.stats.inFlight[model] = inFlight;
     this.stats.maxInFlight[model] = Math.max(this.stats.maxInFlight[model] ?? 0, inFlight);
@@ -286,6 +300,7 @@ export class SimulatedServer {
         ended = true;
         stats.inFlight[model] = (stats.inFlight[model] ?? 1) - 1;
         stats.completed[model] = (stats.completed[model] ?? 0) + 1;
+        this.closed();
         if (res.destroyed) return;
         if (stream) {
           writeTokens(tokens.length);
@@ -313,6 +328,7 @@ export class SimulatedServer {
       stats.inFlight[model] = (stats.inFlight[model] ?? 1) - 1;
       stats.abandoned[model] = (stats.abandoned[model] ?? 0) + 1;
       engine.cancel(seq, performance.now());
+      this.closed();
       this.schedule();
     });
     void req;

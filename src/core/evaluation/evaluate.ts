@@ -122,7 +122,7 @@ function errorRecord(request: EvaluationRequest, target: EvaluationTarget, runId
   return {
     event: 'run', id: runId, prompt: request.promptPath, deployment: target.deployment.key, provider: target.deployment.provider,
     model: target.deployment.model, inputs, messages: [], parameters: requestParameters(request.prompt, target.deployment), output: '',
-    finishReason: null, usage: null, timing: { startedAt: new Date().toISOString(), ttftMs: null, latencyMs: 0 }, status: 'error', error: { message },
+    finishReason: null, usage: null, timing: { startedAt: new Date().toISOString(), ttftMs: null, latencyMs: 0 }, status: 'error', error: { message }, source: 'evaluation',
   };
 }
 
