@@ -134,7 +134,7 @@ export async function runEvaluator(spec: EvaluatorSpec, cell: CellToEvaluate, en
       const compileError = check.problems.find((p) => p.message.startsWith('The schema in response_format does not compile'));
       if (compileError) return failure(name, compileError.message.replace('The schema in response_format', 'The jsonSchema'));
       if (check.valid) return { name, score: 1, passed: true, details: 'The output matches the schema' };
-      const problems = check.problems.slice(0, 3).map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ');
+      const problems = check.problems.slice(0, 3).map((p) => p.message).join('; ');
       return { name, score: 0, passed: false, details: `The output does not match the schema: ${problems}` };
     }
     case 'llm':
