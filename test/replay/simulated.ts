@@ -75,6 +75,9 @@ export interface SimulatedStats {
   completed: Record<string, number>;
   /** Requests whose client went away before the end, per model. */
   abandoned: Record<string, number>;
+  /** Most sequences the engine admitted at once (never more than its capacity), and most waiting for admission. */
+  maxAdmitted: number;
+  maxQueued: number;
 }
 
 /** A message as it arrives in a chat completion request. */
@@ -196,7 +199,7 @@ export class SimulatedServer {
   }
 
   private static emptyStats(): SimulatedStats {
-    return { arrivals: [], maxInFlight: {}, inFlight: {}, completed: {}, abandoned: {} };
+    return { arrivals: [], maxInFlight: {}, inFlight: {}, completed: {}, abandoned: {}, maxAdmitted: 0, maxQueued: 0 };
   }
 
   /**
@@ -333,6 +336,8 @@ export class SimulatedServer {
     });
     void req;
     engine.submit(seq, now);
+    stats.maxAdmitted = Math.max(stats.maxAdmitted, engine.active);
+    stats.maxQueued = Math.max(stats.maxQueued, engine.queued);
     this.schedule();
   }
 

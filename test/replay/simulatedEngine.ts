@@ -147,6 +147,13 @@ export class BatchEngine {
     return this.admitted;
   }
 
+  /** Sequences waiting for admission. */
+  get queued(): number {
+    let n = 0;
+    for (let i = this.queueHead; i < this.queue.length; i++) if ((this.queue[i] as Sequence).state === 'queued') n++;
+    return n;
+  }
+
   /** Whether a sequence is admitted or waiting. */
   get busy(): boolean {
     return this.admitted > 0 || this.queue.slice(this.queueHead).some((q) => q.state === 'queued');
