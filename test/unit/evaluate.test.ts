@@ -182,22 +182,34 @@ test('maxConcurrency is never exceeded, as the server saw it, and is reached', a
 });
 
 test('on 429 the deployment pauses for retry-after-ms (server timestamps), the window shrinks, and no row is lost', async () => {
-  // 16 workers of ~300 ms requests offer ~50 requests/s; the server allows 20/s (a 1 s burst of 20).
-  await fresh({ speedup: 4, completionTokens: { min: 30, max: 30 }, rateLimit: { requestsPerMinute: 1200, retryAfter: 'ms' } });
+  // 16 workers of ~300 ms requests offer ~50 requests/s; the server allows 4/s with a burst of 10, so the first 16
+  // requests already meet the limit however fast this machine is today, and each wait is up to 250 ms: long enough
+  // to tell a request sent during the pause from one that was already on its way when the 429 left.
+  await fresh({ speedup: 4, completionTokens: { min: 30, max: 30 }, rateLimit: { requestsPerMinute: 240, burstSeconds: 2.5, retryAfter: 'ms' } });
   const noJudge = prompt({ deployment: 'a', inputs: { question: {} }, messages: [{ role: 'user', content: '{{ question }}' }] });
-  const req = request({ prompt: noJudge, rows: rows(60), targets: [target(server, 'a', 'simulated/chat', { maxConcurrency: 16 })] });
-  const { outcome, events } = await evaluate(req);
-  assert.equal(outcome.record.deployments.a?.passed, 60, 'every row ends ok');
+  const req = request({ prompt: noJudge, rows: rows(30), targets: [target(server, 'a', 'simulated/chat', { maxConcurrency: 16 })] });
+  // When the client learnt of each 429 (same clock as the server's, which runs in this process).
+  const learnt: { at: number; pauseMs: number }[] = [];
+  const { outcome, events } = await evaluate(req, (e) => {
+    if (e.type === 'rateLimited') learnt.push({ at: performance.now(), pauseMs: e.pauseMs });
+  });
+  assert.equal(outcome.record.deployments.a?.passed, 30, 'every row ends ok');
   const arrivals = server.simulated.stats.arrivals;
   const limited = arrivals.filter((a) => a.status === 429);
   assert.ok(limited.length > 0, 'the rate limit was hit');
-  assert.equal(arrivals.filter((a) => a.status === 200).length, 60, 'each row was answered exactly once');
-  for (const l of limited) {
-    // Requests already on their way when the 429 left may still arrive a moment later; nothing after that.
-    const early = arrivals.filter((a) => a.at > l.at + 30 && a.at < l.at + (l.retryAfterMs ?? 0) - 2);
-    assert.deepEqual(early.map((a) => Math.round(a.at - l.at)), [], `requests during the ${l.retryAfterMs} ms pause of a 429 at ${Math.round(l.at)}`);
+  assert.equal(arrivals.filter((a) => a.status === 200).length, 30, 'each row was answered exactly once');
+  const sorted = (xs: number[]): number[] => [...xs].sort((x, y) => x - y);
+  assert.deepEqual(sorted(learnt.map((l) => l.pauseMs)), sorted(limited.map((l) => l.retryAfterMs as number)), 'each pause is the wait the server named');
+  const long = learnt.filter((l) => l.pauseMs >= 200);
+  assert.ok(long.length > 0, 'some waits are long enough to check');
+  for (const l of long) {
+    // A request sent just before the client learnt of the 429 may still arrive a moment later; nothing after that
+    // until the wait is over. (A pool that ignored the wait would send the rate-limited requests again at once.)
+    const during = arrivals.filter((a) => a.at > l.at + 120 && a.at < l.at + l.pauseMs - 2);
+    assert.deepEqual(during.map((a) => Math.round(a.at - l.at)), [], `requests during a ${l.pauseMs} ms pause`);
   }
-  const first = limited[0]?.at as number;
+  // Requests sent after the first pause ended were sent under the cut window.
+  const first = (learnt[0]?.at as number) + (learnt[0]?.pauseMs as number) + 50;
   const after = arrivals.filter((a) => a.status === 200 && a.at > first && a.at < first + 400);
   const peak = Math.max(0, ...after.map((a) => a.inFlight));
   assert.ok(peak <= Math.floor(16 * DECREASE_FACTOR) + 1, `in flight after the first 429: ${peak}`);
@@ -209,14 +221,17 @@ test('retry-after in seconds holds every request of the deployment back for that
   await fresh({ rateLimit: { requestsPerMinute: 60, burstSeconds: 2, retryAfter: 'seconds' } });
   const noJudge = prompt({ deployment: 'a', inputs: { question: {} }, messages: [{ role: 'user', content: '{{ question }}' }] });
   const req = request({ prompt: noJudge, rows: rows(3), targets: [target(server, 'a', 'simulated/chat', { maxConcurrency: 3 })] });
-  const { outcome } = await evaluate(req);
+  let learnt = -1;
+  const { outcome } = await evaluate(req, (e) => {
+    if (e.type === 'rateLimited') learnt = performance.now();
+  });
   assert.equal(outcome.record.deployments.a?.passed, 3);
   const arrivals = server.simulated.stats.arrivals;
   const limited = arrivals.find((a) => a.status === 429);
   assert.ok(limited, 'the third request is over the 2-request burst');
   assert.equal(limited.retryAfterMs, 1000);
-  const next = arrivals.find((a) => a.at > limited.at + 30);
-  assert.ok(next && next.at - limited.at >= 995, `next request ${next ? Math.round(next.at - limited.at) : '-'} ms after the 429`);
+  const next = arrivals.find((a) => a.at > limited.at);
+  assert.ok(next && next.at - learnt >= 995, `next request ${next ? Math.round(next.at - learnt) : '-'} ms after the client learnt of the 429`);
 });
 
 test('cancel aborts the requests in flight and keeps their partial output; resume runs exactly the missing cells', async () => {
