@@ -18,3 +18,6 @@ export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistor
 export { writeRunsExport } from './log/exportRuns';
 export { DEFAULT_RENDER_LIMITS, RenderLimitError, inProcessRenderer, type RenderLimits, type TemplateRenderer } from './template/renderer';
 export * as playground from './playground/playground';
+export { evaluatePrompt, judgeDeploymentKeys, type EvaluationEvent, type EvaluationRequest, type EvaluationTarget } from './evaluation/evaluate';
+export { loadTestData } from './evaluation/testData';
+export { readLoggedEvaluation } from './evaluation/evaluationLog';

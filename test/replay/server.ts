@@ -263,6 +263,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       body: bodyResult.json,
     };
     if (!options.noRecord) requests.push(record);
+    if (!rawPath.startsWith('/_simulated/')) simulated.noteRequest(method, rawPath);
     if (bodyResult.tooLarge) {
       sendError(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`, 'invalid_request_error', null, null);
       return;

@@ -78,6 +78,8 @@ export interface SimulatedStats {
   /** Most sequences the engine admitted at once (never more than its capacity), and most waiting for admission. */
   maxAdmitted: number;
   maxQueued: number;
+  /** Every HTTP request the replay server received since the reset (`/_simulated/*` aside), by `METHOD path`. */
+  requests: Record<string, number>;
 }
 
 /** A message as it arrives in a chat completion request. */
@@ -199,7 +201,7 @@ export class SimulatedServer {
   }
 
   private static emptyStats(): SimulatedStats {
-    return { arrivals: [], maxInFlight: {}, inFlight: {}, completed: {}, abandoned: {}, maxAdmitted: 0, maxQueued: 0 };
+    return { arrivals: [], maxInFlight: {}, inFlight: {}, completed: {}, abandoned: {}, maxAdmitted: 0, maxQueued: 0, requests: {} };
   }
 
   /**
@@ -238,6 +240,12 @@ export class SimulatedServer {
   close(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Counts a request the replay server received (any route), so a benchmark can check nothing else was asked. */
+  noteRequest(method: string, path: string): void {
+    const key = `${method} ${path}`;
+    this.stats.requests[key] = (this.stats.requests[key] ?? 0) + 1;
   }
 
   /** Answers one chat completion request for `model` (`simulated/chat…` or `simulated/judge…`). */
