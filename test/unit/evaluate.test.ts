@@ -7,6 +7,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeploymentSummary, EvaluationRecord, RunRecord } from '../../src/core/log/runLog';
 import { judgeDeploymentKeys } from '../../src/core/evaluation/evaluate';
+import { spending } from '../../src/core/run/budget';
+import { randomUUID } from 'node:crypto';
 import { DECREASE_FACTOR } from '../../src/core/evaluation/aimd';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { evaluate, prompt, readLog, request, rows, target } from './evaluationHelpers';
@@ -299,6 +301,17 @@ test('resume after a cancel midway fills exactly the missing cells', async () =>
   assert.equal(new Set(cells.map((c) => `${c.deployment}:${c.testIndex}`)).size, 40);
 });
 
+test('5xx answers are retried inside the run as for a single run; the cell ends ok and says how often', async () => {
+  await fresh();
+  const logDir = tempDir('prompt-lab-eval-');
+  const noJudge = prompt({ deployment: 'a', inputs: { question: {} }, messages: [{ role: 'user', content: '{{ question }}' }] });
+  const req = request({ prompt: noJudge, rows: rows(3), logDir, targets: [target(server, 'a', `fault/500?times=1&key=${randomUUID()}`, { maxConcurrency: 1 })] });
+  const { outcome } = await evaluate(req);
+  assert.equal(outcome.record.deployments.a?.passed, 3);
+  const cells = cellsOf(readLog(logDir), req.evaluationId);
+  assert.deepEqual(cells.map((c) => c.retries ?? 0).sort(), [0, 0, 1]);
+});
+
 test('a row without a required input is an error cell that sends nothing; the others run', async () => {
   await fresh();
   const logDir = tempDir('prompt-lab-eval-');
@@ -324,8 +337,11 @@ test('past the budget the evaluation asks once; "no" stops it, "yes" runs everyt
       prompt: noJudge, rows: rows(20), targets: [target(server, 'a', 'simulated/chat', { ...priced, maxConcurrency: 2 })],
       budget: { settings: { dailyUsd: 0.2 }, spent: { todayUsd: 0, monthUsd: 0 }, confirm: async () => { asked++; return answer; } },
     });
-    const { outcome } = await evaluate(req);
+    const logDir = tempDir('prompt-lab-eval-');
+    const { outcome } = await evaluate({ ...req, logDir });
     assert.equal(asked, 1, 'asked once');
+    const logged = cellsOf(readLog(logDir), req.evaluationId).reduce((a, c) => a + (c.costUsd ?? 0), 0);
+    assert.ok(Math.abs((await spending(logDir)).todayUsd - logged) < 1e-9 && logged > 0.2, 'its runs count towards the budget');
     if (answer) {
       assert.equal(outcome.record.status, 'complete');
       assert.equal(server.simulated.stats.arrivals.length, 20);
