@@ -22,7 +22,7 @@ import type { ResolvedDeployment } from '../providers/deployments';
 import { checkBudget, type BudgetCheck, type BudgetSettings, type Spending } from '../run/budget';
 import { executeRun, redactRecord, requestParameters, type RunOutcome, type RunRequest } from '../run/run';
 import type { TemplateRenderer } from '../template/renderer';
-import { cellKey, LineLog, readLoggedEvaluation } from './evaluationLog';
+import { addJudgeRun, cellKey, LineLog, noJudgeRuns, readLoggedEvaluation } from './evaluationLog';
 import { runEvaluator, type Judge, type JudgeAnswer } from './evaluators';
 import { RequestPool, type PoolRequest } from './pool';
 import { CANCELLED_EVALUATOR, cellResultOf, isDone, summarize, type CellResult } from './summary';
@@ -153,7 +153,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
 
   // What is done already (a resume).
   const results = new Map<string, CellResult>();
-  const judgeTotals = { runs: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, priced: false };
+  const judgeTotals = noJudgeRuns();
   if (request.resume && request.logDir !== undefined) {
     const logged = await readLoggedEvaluation(request.fs, request.logDir, request.evaluationId, request.resume.since);
     for (const [key, cell] of logged.cells) if (deploymentKeys.includes(cell.deployment) && cell.testIndex < rows.length) results.set(key, cell);
@@ -271,14 +271,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
           const record: RunRecord = { ...outcome.record, evaluationId: request.evaluationId, testIndex, runId: cellRun.id, evaluator: judgeRequest.evaluator };
           if (rateLimitRetries > 0) record.retries = (record.retries ?? 0) + rateLimitRetries;
           addCost(record);
-          judgeTotals.runs++;
-          judgeTotals.promptTokens += record.usage?.promptTokens ?? 0;
-          judgeTotals.completionTokens += record.usage?.completionTokens ?? 0;
-          judgeTotals.totalTokens += record.usage?.totalTokens ?? 0;
-          if (typeof record.costUsd === 'number') {
-            judgeTotals.costUsd += record.costUsd;
-            judgeTotals.priced = true;
-          }
+          addJudgeRun(judgeTotals, record);
           void write(logged(record), new Date(record.timing.startedAt));
           const answer: JudgeAnswer = { status: record.status, text: record.output, runId };
           if (outcome.error) answer.error = outcome.error.message;

@@ -50,12 +50,39 @@ export class LineLog {
   }
 }
 
+/** Judge runs of an evaluation: how many, their tokens and cost (`priced`: at least one run had a cost). */
+export interface JudgeTotals {
+  runs: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number;
+  priced: boolean;
+}
+
+/** Empty {@link JudgeTotals}. */
+export function noJudgeRuns(): JudgeTotals {
+  return { runs: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, priced: false };
+}
+
+/** Adds a judge run's tokens and cost to `totals`. */
+export function addJudgeRun(totals: JudgeTotals, record: RunRecord): void {
+  totals.runs++;
+  totals.promptTokens += record.usage?.promptTokens ?? 0;
+  totals.completionTokens += record.usage?.completionTokens ?? 0;
+  totals.totalTokens += record.usage?.totalTokens ?? 0;
+  if (typeof record.costUsd === 'number') {
+    totals.costUsd += record.costUsd;
+    totals.priced = true;
+  }
+}
+
 /** What the log holds of an evaluation. */
 export interface LoggedEvaluation {
   /** Each cell's result (see summary.ts), keyed by {@link cellKey}. */
   cells: Map<string, CellResult>;
   /** Its judges' runs: how many, their tokens and cost. */
-  judges: { runs: number; promptTokens: number; completionTokens: number; totalTokens: number; costUsd: number; priced: boolean };
+  judges: JudgeTotals;
   /** Its `event: "evaluation"` lines, oldest first. */
   records: EvaluationRecord[];
   /** Lines that mention the evaluation but could not be read. */
@@ -73,7 +100,7 @@ export function cellKey(deployment: string, testIndex: number): string {
  * @throws FileSystemError when a file cannot be read.
  */
 export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evaluationId: string, since?: string): Promise<LoggedEvaluation> {
-  const out: LoggedEvaluation = { cells: new Map(), judges: { runs: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, priced: false }, records: [], unreadable: 0 };
+  const out: LoggedEvaluation = { cells: new Map(), judges: noJudgeRuns(), records: [], unreadable: 0 };
   let names: string[];
   try {
     names = await fs.readDirectory(logDir);
@@ -103,15 +130,7 @@ export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evalu
         out.records.push(value);
       } else if (value.event === 'run' && value.evaluationId === evaluationId && typeof value.testIndex === 'number') {
         if (value.source === 'judge') {
-          const j = out.judges;
-          j.runs++;
-          j.promptTokens += value.usage?.promptTokens ?? 0;
-          j.completionTokens += value.usage?.completionTokens ?? 0;
-          j.totalTokens += value.usage?.totalTokens ?? 0;
-          if (typeof value.costUsd === 'number') {
-            j.costUsd += value.costUsd;
-            j.priced = true;
-          }
+          addJudgeRun(out.judges, value);
           continue;
         }
         const cell = cellResultOf(value);

@@ -209,11 +209,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
       diagnostics.push({ code: 'template-syntax', severity: 'error', ...span(analysis.error.start, Math.max(analysis.error.end, analysis.error.start + 1)), message: `Template syntax error in message ${index + 1}: ${analysis.error.message}` });
       return;
     }
-    for (const filter of analysis.filters) {
-      if (filterNames?.has(filter.name)) continue;
-      const suggestion = closest(filter.name, [...(filterNames ?? [])]);
-      diagnostics.push({ code: 'unknown-filter', severity: 'error', ...span(filter.start, filter.start + filter.name.length), message: `Unknown filter "${filter.name}"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`, ...(suggestion ? { data: { suggestion } } : {}) });
-    }
+    unknownFilters(analysis, span, diagnostics);
     for (const use of analysis.uses) {
       used.add(use.name);
       if (inputs.has(use.name)) continue;
@@ -277,6 +273,15 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
   return { prompt, diagnostics, messages, tree };
 }
 
+/** `unknown-filter` diagnostics for the filters of `analysis` that Nunjucks does not have; `span` maps template indices to the document. */
+function unknownFilters(analysis: TemplateAnalysis, span: (start: number, end: number) => { start: number; end: number }, diagnostics: PromptDiagnostic[]): void {
+  for (const filter of analysis.filters) {
+    if (filterNames?.has(filter.name)) continue;
+    const suggestion = closest(filter.name, [...(filterNames ?? [])]);
+    diagnostics.push({ code: 'unknown-filter', severity: 'error', ...span(filter.start, filter.start + filter.name.length), message: `Unknown filter "${filter.name}"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`, ...(suggestion ? { data: { suggestion } } : {}) });
+  }
+}
+
 /** Variables every judge template may use besides the row's: the output judged, and the row's `expected`. */
 const JUDGE_VARIABLES = ['completion', 'expected'];
 
@@ -326,11 +331,7 @@ function analyzeEvaluation(text: string, tree: Node, prompt: PromptFile, context
       diagnostics.push({ code: 'template-syntax', severity: 'error', ...span(analysis.error.start, Math.max(analysis.error.end, analysis.error.start + 1)), message: `Template syntax error in evaluator "${evaluator}": ${analysis.error.message}` });
       return;
     }
-    for (const filter of analysis.filters) {
-      if (filterNames?.has(filter.name)) continue;
-      const suggestion = closest(filter.name, [...(filterNames ?? [])]);
-      diagnostics.push({ code: 'unknown-filter', severity: 'error', ...span(filter.start, filter.start + filter.name.length), message: `Unknown filter "${filter.name}"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`, ...(suggestion ? { data: { suggestion } } : {}) });
-    }
+    unknownFilters(analysis, span, diagnostics);
     for (const use of analysis.uses) {
       if (known(use.name, judge)) continue;
       diagnostics.push({
