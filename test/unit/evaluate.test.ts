@@ -372,3 +372,14 @@ test('two evaluations writing to the same log at once lose no line', async () =>
     assert.equal(evaluationLines(lines, id).length, 1);
   }
 });
+
+test('no rows or no deployments: the evaluation ends at once, complete, with its line', async () => {
+  const logDir = tempDir('prompt-lab-eval-');
+  const noRows = request({ prompt: QA, rows: [], logDir, targets: [target(server, 'a', 'simulated/chat')] });
+  assert.equal((await evaluate(noRows)).outcome.record.status, 'complete');
+  const noTargets = request({ prompt: QA, rows: rows(3), logDir, targets: [] });
+  const { outcome } = await evaluate(noTargets);
+  assert.equal(outcome.record.status, 'complete');
+  assert.deepEqual(outcome.record.deployments, {});
+  assert.equal(evaluationLines(readLog(logDir), noTargets.evaluationId).length, 1);
+});

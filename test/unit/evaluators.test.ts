@@ -142,7 +142,8 @@ after(async () => {
 async function judged(evaluators: unknown[], row: Record<string, unknown>, extra: { messages?: unknown[]; inputs?: unknown } = {}): Promise<{ cell: RunRecord; judges: RunRecord[] }> {
   const logDir = tempDir('prompt-lab-judge-');
   const p = prompt({ deployment: 'chat', inputs: extra.inputs ?? { question: {} }, messages: extra.messages ?? [{ role: 'user', content: '{{ question }}' }], evaluators });
-  const req = request({ prompt: p, rows: [{ index: 0, values: row }], logDir, targets: [target(server, 'chat', 'simulated/chat')], judges: new Map([['judge', target(server, 'judge', 'simulated/judge')], ['chat', target(server, 'chat', 'simulated/chat')]]) });
+  // A judge on the evaluated deployment ("chat") needs no entry in `judges`.
+  const req = request({ prompt: p, rows: [{ index: 0, values: row }], logDir, targets: [target(server, 'chat', 'simulated/chat')], judges: new Map([['judge', target(server, 'judge', 'simulated/judge')]]) });
   await evaluate(req);
   const lines = readLog(logDir).filter((l): l is RunRecord => l.event === 'run');
   const cell = lines.find((l) => l.source === 'evaluation');

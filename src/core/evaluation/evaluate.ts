@@ -54,7 +54,10 @@ export interface EvaluationRequest {
   rows: readonly TestRow[];
   /** The deployments to evaluate on (distinct keys). */
   targets: readonly EvaluationTarget[];
-  /** Judge deployments by key (see {@link judgeDeploymentKeys}); a judge whose key is missing gives evaluator errors. */
+  /**
+   * Judge deployments by key (see {@link judgeDeploymentKeys}); a judge on one of `targets` may be left out. A judge
+   * whose deployment is in neither gives evaluator errors.
+   */
   judges?: ReadonlyMap<string, EvaluationTarget>;
   renderer: TemplateRenderer;
   fs: FileSystem;
@@ -257,7 +260,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   const judgeFor = (cellRun: RunRecord, testIndex: number): Judge => async (judgeRequest) => {
     const runId = newId();
     const key = judgeRequest.deployment;
-    const target = key === undefined ? undefined : request.judges?.get(key);
+    const target = key === undefined ? undefined : request.judges?.get(key) ?? request.targets.find((t) => t.deployment.key === key);
     if (!target) {
       return { status: 'error', text: '', runId, error: key === undefined ? 'the judge names no deployment and neither does the prompt: add "deployment".' : `no deployment "${key}" is available for the judge (check "promptLab.deployments" and its API key).` };
     }
@@ -352,6 +355,8 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
       return undefined;
     });
   }
+
+  checkAllDone();
 
   // Throughput samples.
   const interval = request.sampleIntervalMs ?? 1000;
