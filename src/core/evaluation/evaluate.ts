@@ -172,8 +172,10 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     else progress.errors++;
   };
   let alreadyDone = 0;
+  // Cells without a done run are run again and counted when they finish.
   for (const cell of results.values()) {
-    if (isDone(cell)) alreadyDone++;
+    if (!isDone(cell)) continue;
+    alreadyDone++;
     count(cell);
   }
   onEvent({ type: 'started', evaluationId: request.evaluationId, total, alreadyDone, deployments: deploymentKeys });
