@@ -291,7 +291,11 @@ test('resume after a cancel midway fills exactly the missing cells', async () =>
   const okBefore = cellsOf(readLog(logDir), req.evaluationId).filter((c) => c.status === 'ok');
   assert.ok(okBefore.length >= 9 && okBefore.length < 40);
   await fresh({ speedup: 40 });
-  await evaluate({ ...req, signal: new AbortController().signal, resume: {} });
+  const resumed = await evaluate({ ...req, signal: new AbortController().signal, resume: {} });
+  const started = resumed.events.find((e) => e.type === 'started');
+  assert.equal(started?.type === 'started' ? started.alreadyDone : -1, okBefore.length);
+  const last = resumed.events.filter((e) => e.type === 'cellFinished').at(-1);
+  assert.deepEqual(last?.type === 'cellFinished' ? [last.progress.done, last.progress.total] : [], [40, 40], 'progress counts each cell once');
   const sent = server.simulated.stats.arrivals.map((a) => `${a.model.slice(-1)}:${a.question}`).sort();
   const missing = [];
   for (const key of ['a', 'b']) for (const row of rows(20)) if (!okBefore.some((c) => c.deployment === key && c.testIndex === row.index)) missing.push(`${key}:${String(row.values.question)}`);
