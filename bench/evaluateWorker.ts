@@ -52,7 +52,8 @@ async function prompt(rows: number, base: string, workers: number, logDir: strin
 }
 
 async function bare(rows: number, base: string, workers: number): Promise<Result> {
-  const client = new OpenAI({ baseURL: base, apiKey: 'no-key', maxRetries: 0, timeout: 600_000 });
+  // The SDK's own default of 2 retries (connection failures, 429, 5xx), as a script written without care would have.
+  const client = new OpenAI({ baseURL: base, apiKey: 'no-key', maxRetries: 2, timeout: 600_000 });
   let next = 0;
   const result: Result = { wallMs: 0, ok: 0, promptTokens: 0, completionTokens: 0 };
   const t0 = performance.now();

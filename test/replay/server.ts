@@ -244,6 +244,9 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       }
     });
   });
+  // Keep idle connections longer than a client's own keep-alive (Node's 5 s default races a client reusing a socket
+  // the server is closing, which shows as ECONNRESET under load); 65 s, as load balancers commonly do.
+  server.keepAliveTimeout = 65_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
