@@ -86,6 +86,12 @@ function failure(name: string, error: string): EvaluatorResult {
 }
 
 function message(err: unknown): string {
+  // A TemplateError's `detail` is the sentence without "Template error in message 1", which would mislead here.
+  const detail = (err as { detail?: unknown; line?: unknown; column?: unknown } | null)?.detail;
+  if (typeof detail === 'string') {
+    const { line, column } = err as { line?: number; column?: number };
+    return `${detail}${line !== undefined ? ` (line ${line}${column !== undefined ? `, column ${column}` : ''})` : ''}`;
+  }
   return err instanceof Error ? err.message : String(err);
 }
 
