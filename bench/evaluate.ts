@@ -4,7 +4,8 @@
  * that the server saw exactly the requests expected (else the run is void and the script fails).
  *
  *   npm run build:tests && node out/bench/evaluate.js [--rows 1000] [--rounds 3] [--workers 1,16,32,64,128,256]
- *       [--compare 1,16,64] [--no-promptfoo] [--storm 16,64] [--cells 100000] [--only table,compare,storm,scale]
+ *       [--compare 1,16,64] [--no-promptfoo] [--storm 16,64] [--cells 100000] [--scale-workers 256]
+ *       [--only table,compare,storm,scale]
  *
  * - table: 1,000 rows at each worker count: prompt, completion and total tokens/s of Prompt Lab's engine and of a bare
  *   `openai` SDK loop (the floor), and achieved/ideal, the ideal being the simulated engine's own makespan for the same
@@ -50,6 +51,7 @@ const WORKERS = list(option('workers', '1,16,32,64,128,256'));
 const COMPARE = list(option('compare', '1,16,64'));
 const STORM = list(option('storm', '16,64'));
 const CELLS = Number(option('cells', '100000'));
+const SCALE_WORKERS = Number(option('scale-workers', '256'));
 const ONLY = new Set(option('only', 'table,compare,storm,scale').split(','));
 const PROMPTFOO = !process.argv.includes('--no-promptfoo');
 
@@ -323,11 +325,11 @@ async function storm(server: Server): Promise<void> {
 
 async function scale(server: Server): Promise<void> {
   const params: Partial<SimulatedParams> = { ...TABLE_SERVER, speedup: 200, completionTokens: { min: 8, max: 16 } };
-  console.log(`\n## Scale: ${CELLS.toLocaleString('en-US')} cells through Prompt Lab's engine (plain Node, 256 workers, logging), ${ROUNDS} rounds, median [min–max]`);
+  console.log(`\n## Scale: ${CELLS.toLocaleString('en-US')} cells through Prompt Lab's engine (plain Node, ${SCALE_WORKERS} workers, logging), ${ROUNDS} rounds, median [min–max]`);
   const runs: Run[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     await server.reset(params);
-    const run = await worker('scale', 256, CELLS, server);
+    const run = await worker('scale', SCALE_WORKERS, CELLS, server);
     const stats = await server.stats(false);
     if (stats.completed['simulated/chat'] !== CELLS || run.ok !== CELLS) throw new Error(`scale: ${stats.completed['simulated/chat']} answered, ${run.ok} ok of ${CELLS}`);
     runs.push(run);

@@ -123,6 +123,8 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   let replayOf: string | null = null;
   let failure: unknown;
   let retries = 0;
+  // Aborts when the stream goes silent too long; aborted too once the run is over (see the end).
+  const silence = new AbortController();
 
   try {
     messages = [...await request.renderer.renderMessages(request.prompt, request.inputs), ...(request.followUp ?? [])];
@@ -142,7 +144,6 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     const idleMs = deployment.timeoutMs ?? request.timeoutMs ?? 600_000;
     // One timer that, when it fires, checks the last activity and sleeps again for what is left: a chunk only
     // records the time, it never re-arms a timer (20,000 chunks would mean 20,000 timers).
-    const silence = new AbortController();
     let lastActivity = 0;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const check = (): void => {
@@ -241,6 +242,10 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   if (request.tags !== undefined) record.tags = [...request.tags];
   if (request.source !== undefined) record.source = request.source;
 
+  // The request is over: abort the run's own signal so the signal combined from it and the caller's (AbortSignal.any)
+  // is released. Node 20 keeps a combined signal that has an 'abort' listener (the SDK adds one and never removes it)
+  // alive until one of its sources aborts; with a long-lived caller signal (an evaluation's) that held ~1.7 KB per run.
+  silence.abort();
   const outcome: RunOutcome = { record };
   if (described) outcome.error = described;
   if (request.rateLimits === 'return' && !cancelled && isRateLimit(failure) && assembler.chunks === 0) {
