@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 
-const ANALYZE = path.resolve(__dirname, '..', '..', 'src', 'core', 'analyze.js');
+const ANALYZE = path.resolve(__dirname, '..', '..', 'src', 'core', 'template', 'analyze.js');
 
 const CHILD = `
 const { analyzePromptFile } = require(${JSON.stringify(ANALYZE)});
