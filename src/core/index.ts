@@ -31,3 +31,6 @@ export { changedMedia, prepareMessages, mediaSourceOf, detectMediaType, type Med
 export { mediaLimitsOf, formatBytes } from './providers/mediaLimits';
 export { REQUEST_RULES, applyRequestRules, rulesFor } from './providers/requestRules';
 export { checkMediaInputs } from './run/mediaCheck';
+export { evaluatePrompt, judgeDeploymentKeys, type EvaluationEvent, type EvaluationRequest, type EvaluationTarget } from './evaluation/evaluate';
+export { loadTestData } from './evaluation/testData';
+export { readLoggedEvaluation } from './evaluation/evaluationLog';

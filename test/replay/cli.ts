@@ -1,16 +1,19 @@
 /**
- * CLI for the replay server: `node out/test/replay/cli.js [--port 18931] [--fixtures DIR] [--delay-ms M]`.
+ * CLI for the replay server: `node out/test/replay/cli.js [--port 18931] [--fixtures DIR] [--delay-ms M] [--simulated JSON]`
+ * (`--simulated` takes the simulated inference server's parameters as JSON, e.g. `{"speedup":20}`; see ./simulated.ts).
  *
  * Starts {@link startReplayServer} on 127.0.0.1 (default port {@link DEFAULT_CLI_PORT}), prints one
  * line with the base URL and then the replay model names (one per line), and stops cleanly on
  * SIGINT/SIGTERM. It replays recorded responses from `test/fixtures/wire` and never uses the network.
  */
 import { DEFAULT_CLI_PORT, defaultFixturesDir, listReplayModels, SYNTHETIC_MODELS, startReplayServer } from './server';
+import type { SimulatedParams } from './simulated';
 
 interface CliArgs {
   port: number;
   fixturesDir?: string;
   eventDelayMs?: number;
+  simulated?: Partial<SimulatedParams>;
 }
 
 /** Parses `--port N`, `--port=N`, `--fixtures DIR`, `--delay-ms M`; throws on anything else. */
@@ -37,8 +40,12 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       const d = Number(takeValue());
       if (!Number.isFinite(d) || d < 0) throw new Error('--delay-ms must be a number ≥ 0');
       out.eventDelayMs = d;
+    } else if (name === '--simulated') {
+      const value: unknown = JSON.parse(takeValue());
+      if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('--simulated must be a JSON object of parameters');
+      out.simulated = value as Partial<SimulatedParams>;
     } else if (name === '--help' || name === '-h') {
-      throw new Error('usage: node out/test/replay/cli.js [--port 18931] [--fixtures DIR] [--delay-ms M]');
+      throw new Error('usage: node out/test/replay/cli.js [--port 18931] [--fixtures DIR] [--delay-ms M] [--simulated JSON]');
     } else {
       throw new Error(`unknown argument: ${arg}`);
     }
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
     host: '127.0.0.1',
     ...(args.fixturesDir !== undefined ? { fixturesDir: args.fixturesDir } : {}),
     ...(args.eventDelayMs !== undefined ? { eventDelayMs: args.eventDelayMs } : {}),
+    ...(args.simulated !== undefined ? { simulated: args.simulated, noRecord: true } : {}),
   });
   const models = listReplayModels(args.fixturesDir ?? defaultFixturesDir());
   process.stdout.write(

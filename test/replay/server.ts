@@ -36,6 +36,9 @@
  * - `synthetic/echo`: streams back the content of the request's last message, one word per chunk, then
  *   `finish_reason: "stop"` (for tests of what a run sends and logs, e.g. masking); with `n` > 1 in the request,
  *   choice i > 0 says the same after `[i] `.
+ * - `simulated/chat` and `simulated/judge`: the simulated inference server of ./simulated.ts (continuous batching,
+ *   rate limits, answers derived from the prompt); `GET /_simulated/stats[?arrivals=1]` says what it saw and
+ *   `POST /_simulated/reset` (body: its parameters) starts it afresh.
  * - Any replay model may carry `?delayMs=M`; the request header `x-replay-delay-ms: M` does the same
  *   (milliseconds between SSE events, bounded by {@link MAX_DELAY_MS}).
  * - `replay/<folder>/<stem>?unmarked=1` plays the recording without the `x-prompt-lab-replay` header, as the
@@ -46,6 +49,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { SimulatedServer, type SimulatedParams } from './simulated';
 
 /** Upper bound for `chunks=N` of the synthetic models (count of content chunks). */
 export const MAX_SYNTHETIC_CHUNKS = 1_000_000;
@@ -82,6 +86,8 @@ export interface ReplayServer {
   port: number;
   /** Every request received so far, oldest first (the array is appended to in place). */
   requests: RecordedRequest[];
+  /** The `simulated/*` models: their parameters, `reset(params)` and what they saw (`stats`). */
+  simulated: SimulatedServer;
   /** Destroys open sockets (stalled streams included) and resolves once the server is closed. */
   close(): Promise<void>;
 }
@@ -96,10 +102,14 @@ export interface ReplayServerOptions {
   fixturesDir?: string;
   /** Delay in ms between SSE events of every replay unless the request asks otherwise; default 0. */
   eventDelayMs?: number;
+  /** Parameters of the simulated inference server (`simulated/*` models; see ./simulated.ts). */
+  simulated?: Partial<SimulatedParams>;
+  /** Keep no `requests` record (a benchmark of 100,000 requests); default false. */
+  noRecord?: boolean;
 }
 
 /** The synthetic model names (without query), as listed by `GET /v1/models`. */
-export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status', 'synthetic/echo', 'synthetic/echoKey', 'synthetic/errorBody'] as const;
+export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status', 'synthetic/echo', 'synthetic/echoKey', 'synthetic/errorBody', 'simulated/chat', 'simulated/judge'] as const;
 
 /**
  * Content of the i-th synthetic chunk (0-based): `"tok<i> "`, e.g. `"tok0 "`, `"tok123 "`.
@@ -237,6 +247,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   const fixtures = indexFixtures(fixturesDir);
   const defaultDelay = clampInt(options.eventDelayMs ?? 0, 0, MAX_DELAY_MS, 0);
   const requests: RecordedRequest[] = [];
+  const simulated = new SimulatedServer(options.simulated);
   const sockets = new Set<Socket>();
   let closing = false;
 
@@ -249,6 +260,9 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       }
     });
   });
+  // Keep idle connections longer than a client's own keep-alive (Node's 5 s default races a client reusing a socket
+  // the server is closing, which shows as ECONNRESET under load); 65 s, as load balancers commonly do.
+  server.keepAliveTimeout = 65_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -269,12 +283,27 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       body: bodyResult.json,
       receivedAt,
     };
-    requests.push(record);
+    if (!options.noRecord) requests.push(record);
+    if (!rawPath.startsWith('/_simulated/')) simulated.noteRequest(method, rawPath);
     if (bodyResult.tooLarge) {
       sendError(res, 413, `request body larger than ${MAX_BODY_BYTES} bytes`, 'invalid_request_error', null, null);
       return;
     }
 
+    if (rawPath === '/_simulated/stats' && method === 'GET') {
+      const withArrivals = rawUrl.includes('arrivals=1');
+      sendJson(res, 200, withArrivals ? simulated.stats : { ...simulated.stats, arrivals: simulated.stats.arrivals.length });
+      return;
+    }
+    if (rawPath === '/_simulated/reset' && method === 'POST') {
+      try {
+        simulated.reset(isRecord(bodyResult.json) ? (bodyResult.json as Partial<SimulatedParams>) : {});
+        sendJson(res, 200, { params: simulated.params });
+      } catch (err) {
+        sendError(res, 409, String(err instanceof Error ? err.message : err), 'invalid_request_error', null, null);
+      }
+      return;
+    }
     if (rawPath === '/v1/models' || rawPath === '/v1/models/') {
       if (method !== 'GET') return sendNotFound(res, method, rawPath);
       const data = [...SYNTHETIC_MODELS, ...fixtures.keys()].map((id) => ({
@@ -307,6 +336,10 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
 
     const delayHeader = req.headers['x-replay-delay-ms'];
     const headerDelay = typeof delayHeader === 'string' ? clampInt(Number(delayHeader), 0, MAX_DELAY_MS, -1) : -1;
+    if (model.startsWith('simulated/')) {
+      simulated.handle(req, res, model, bodyResult.json);
+      return;
+    }
     await serveModel(req, res, model, headerDelay >= 0 ? headerDelay : defaultDelay, bodyResult.json);
   }
 
@@ -536,9 +569,11 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     baseURL: `${url}/v1`,
     port,
     requests,
+    simulated,
     close(): Promise<void> {
       if (closePromise) return closePromise;
       closing = true;
+      simulated.close();
       closePromise = new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();

@@ -11,6 +11,7 @@
 import { type Node, type ParseError, parseTree, printParseErrorCode, getNodeValue, findNodeAtLocation } from 'jsonc-parser';
 import { positionFinder, type Position } from './text';
 import { treeAfterEdit } from './treeAfterEdit';
+import { parseEvaluators, type EvaluatorSpec } from '../evaluation/evaluatorSpec';
 
 /** Roles whose `content` is a template. */
 export const TEMPLATE_ROLES = ['system', 'developer', 'user', 'assistant'] as const;
@@ -139,7 +140,27 @@ export interface PromptFile {
    * each. They are not in `messages`, so a run must not go ahead without them: `executeRun` fails with the first.
    */
   messageProblems: string[];
+  /** `testData`: rows written in the file, or the workspace-relative path of a JSONL or CSV file of rows. */
+  testData?: TestDataSource;
+  /** `evaluators`, those that can be used (the others are reported as `prompt-structure` problems). */
+  evaluators: EvaluatorSpec[];
 }
+
+/** One row of inline `testData`: input name → value, plus any other fields (such as `expected`). */
+export interface InlineTestRow {
+  /** 0-based position in the `testData` array (also the run log's `testIndex`). */
+  index: number;
+  values: Record<string, unknown>;
+  /** Span of the row's object. */
+  span: TextSpan;
+  /** Span of each key (the property name literal), for diagnostics about that key. */
+  keys: Map<string, TextSpan>;
+}
+
+/** Where the test data is: in the file, or in a JSONL or CSV file that the path names (relative to the workspace folder). */
+export type TestDataSource =
+  | { kind: 'inline'; rows: InlineTestRow[]; span: TextSpan }
+  | { kind: 'file'; path: string; span: TextSpan };
 
 /** A problem found while parsing, with its position (line and character are 0-based). */
 export interface PromptProblem {
@@ -231,7 +252,7 @@ export function parsePromptFile(text: string, previous?: PreviousParse): ParsedP
     return node.value as string;
   };
 
-  const prompt: PromptFile = { parameters: {}, inputs: new Map(), messages: [], tags: [], messageProblems: [] };
+  const prompt: PromptFile = { parameters: {}, inputs: new Map(), messages: [], tags: [], messageProblems: [], evaluators: [] };
   const name = str('name');
   if (name !== undefined) prompt.name = name;
   const description = str('description');
@@ -257,6 +278,13 @@ export function parsePromptFile(text: string, previous?: PreviousParse): ParsedP
   }
 
   readInputs(locate, tree, prompt, problems);
+  readTestData(locate, tree, prompt, problems);
+  const evaluatorsNode = findNodeAtLocation(tree, ['evaluators']);
+  if (evaluatorsNode) {
+    const read = parseEvaluators(evaluatorsNode);
+    prompt.evaluators = read.evaluators;
+    for (const p of read.problems) problems.push(problem(locate, 'prompt-structure', p.message, p.span.offset, p.span.length));
+  }
   const usable = readMessages(locate, tree, prompt, problems);
   return { prompt: usable ? prompt : null, problems, tree };
 }
@@ -290,6 +318,33 @@ function readInputs(locate: Locate, tree: Node, prompt: PromptFile, problems: Pr
     if (typeof value.type === 'string' && (INPUT_TYPES as readonly string[]).includes(value.type)) input.type = value.type as InputType;
     prompt.inputs.set(name, input);
   }
+}
+
+function readTestData(locate: Locate, tree: Node, prompt: PromptFile, problems: PromptProblem[]): void {
+  const node = findNodeAtLocation(tree, ['testData']);
+  if (!node) return;
+  if (node.type === 'string') {
+    prompt.testData = { kind: 'file', path: node.value as string, span: spanOf(node) };
+    return;
+  }
+  if (node.type !== 'array') {
+    problems.push(problem(locate, 'prompt-structure', '"testData" must be an array of rows ({ input name: value, "expected"?: … }) or the workspace-relative path of a .jsonl or .csv file.', node.offset, node.length));
+    return;
+  }
+  const rows: InlineTestRow[] = [];
+  (node.children ?? []).forEach((rowNode, index) => {
+    if (rowNode.type !== 'object') {
+      problems.push(problem(locate, 'prompt-structure', `Test data row ${index + 1} must be an object: input name → value.`, rowNode.offset, rowNode.length));
+      return;
+    }
+    const keys = new Map<string, TextSpan>();
+    for (const property of rowNode.children ?? []) {
+      const keyNode = property.children?.[0];
+      if (keyNode) keys.set(keyNode.value as string, spanOf(keyNode));
+    }
+    rows.push({ index, values: getNodeValue(rowNode) as Record<string, unknown>, span: spanOf(rowNode), keys });
+  });
+  prompt.testData = { kind: 'inline', rows, span: spanOf(node) };
 }
 
 /** Reads `messages` into `prompt`; false when there is no usable (non-empty) array. */

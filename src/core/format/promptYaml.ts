@@ -89,7 +89,7 @@ export function parsePromptYaml(text: string): ParsedPromptYaml {
     return result(null);
   }
 
-  const prompt: PromptFile = { parameters: {}, inputs: new Map(), messages: [], tags: [], templateSyntax: 'github', messageProblems: [] };
+  const prompt: PromptFile = { parameters: {}, inputs: new Map(), messages: [], tags: [], templateSyntax: 'github', messageProblems: [], evaluators: [] };
   for (const property of tree.children ?? []) {
     const key = property.children?.[0];
     if (key && !(PROMPT_YAML_FIELDS as readonly string[]).includes(String(key.value))) {

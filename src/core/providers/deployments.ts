@@ -39,6 +39,8 @@ export interface DeploymentConfig {
   streamUsage?: boolean;
   /** Retries after a 429, a 5xx or a failed connection, before any output (default 2; 0 turns retrying off). */
   maxRetries?: number;
+  /** Requests an evaluation keeps in flight on this deployment at most, 1–1024 (default: the provider's, see providers.ts). */
+  maxConcurrency?: number;
   /** Azure: "entra" uses a Microsoft Entra ID token from VS Code's `microsoft` authentication instead of a key. */
   auth?: 'key' | 'entra';
   /** Scaleway: the project whose endpoint to use (`https://api.scaleway.ai/<projectId>/v1`); `baseURL` given whole wins. */
@@ -114,7 +116,12 @@ export interface ResolvedDeployment {
   capabilities?: string[];
   /** Request rules the deployment asks for by name (./requestRules.ts). */
   requestRules?: string[];
+  /** Requests an evaluation keeps in flight at most: the deployment's `maxConcurrency`, else its provider's default. */
+  maxConcurrency: number;
 }
+
+/** Largest `maxConcurrency` accepted: beyond this a client only queues requests in its own sockets. */
+export const MAX_CONCURRENCY_LIMIT = 1024;
 
 /** Why a deployment cannot be used; `kind` decides the action offered to the person. */
 export class DeploymentError extends Error {
@@ -172,6 +179,9 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
     headers: { ...(config.headers ?? {}) },
     parameters: { ...(config.parameters ?? {}) },
     streamUsage: config.streamUsage ?? preset.streamUsage,
+    maxConcurrency: typeof config.maxConcurrency === 'number' && config.maxConcurrency >= 1
+      ? Math.min(MAX_CONCURRENCY_LIMIT, Math.floor(config.maxConcurrency))
+      : preset.maxConcurrency,
     retry: {
       ...DEFAULT_RETRY_POLICY,
       ...(typeof config.maxRetries === 'number' && config.maxRetries >= 0 ? { maxRetries: Math.min(10, Math.floor(config.maxRetries)) } : {}),

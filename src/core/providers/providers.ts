@@ -18,7 +18,23 @@ export interface ProviderPreset {
   streamUsage: boolean;
   /** Environment variable the key is read from when the deployment names no `apiKeyEnv` (GitHub: `GITHUB_TOKEN`). */
   apiKeyEnv?: string;
+  /** Requests an evaluation keeps in flight at most, when the deployment sets no `maxConcurrency` (see below). */
+  maxConcurrency: number;
 }
+
+/**
+ * Default `maxConcurrency` of hosted APIs: 8. An evaluation backs off on 429 by itself (AIMD), so the default is a
+ * ceiling that should rarely need it: 8 requests of ~1 s each are ~480 a minute, inside OpenAI's lowest paid tier
+ * (500 requests per minute for gpt-4o-mini, https://platform.openai.com/docs/guides/rate-limits) and a typical
+ * Azure OpenAI Standard deployment, and twice promptfoo's default of 4, which people raise for speed. vLLM batches up
+ * to 256 sequences by default (`--max-num-seqs`), so its preset allows 32; Ollama decodes 4 requests at once at most
+ * by default (`OLLAMA_NUM_PARALLEL`), so more would only queue there; LM Studio and llama.cpp's server, also local,
+ * get the same 4 (llama-server decodes `--parallel` slots at once, 1 unless started with more). GitHub Models allows
+ * 2 to 5 concurrent requests per model depending on the plan and the model's tier
+ * (https://docs.github.com/en/github-models/use-github-models/prototyping-with-ai-models#rate-limits): its preset
+ * allows 2.
+ */
+export const DEFAULT_MAX_CONCURRENCY = 8;
 
 /**
  * Provider presets. Base URLs: OpenAI https://platform.openai.com/docs/api-reference,
@@ -46,14 +62,14 @@ export interface ProviderPreset {
  * Mistral's usage arrives in the finish chunk without `stream_options`; the others take `include_usage`.
  */
 const MORE_PRESETS = {
-  scaleway: { label: 'Scaleway', baseURL: 'https://api.scaleway.ai/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'SCW_SECRET_KEY' },
-  together: { label: 'Together AI', baseURL: 'https://api.together.xyz/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'TOGETHER_API_KEY' },
-  fireworks: { label: 'Fireworks AI', baseURL: 'https://api.fireworks.ai/inference/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'FIREWORKS_API_KEY' },
-  deepinfra: { label: 'DeepInfra', baseURL: 'https://api.deepinfra.com/v1/openai', needsKey: true, streamUsage: true, apiKeyEnv: 'DEEPINFRA_TOKEN' },
-  openrouter: { label: 'OpenRouter', baseURL: 'https://openrouter.ai/api/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'OPENROUTER_API_KEY' },
-  groq: { label: 'Groq', baseURL: 'https://api.groq.com/openai/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'GROQ_API_KEY' },
-  lmstudio: { label: 'LM Studio', baseURL: 'http://127.0.0.1:1234/v1', needsKey: false, streamUsage: true },
-  llamacpp: { label: 'llama.cpp server', baseURL: 'http://127.0.0.1:8080/v1', needsKey: false, streamUsage: true },
+  scaleway: { label: 'Scaleway', baseURL: 'https://api.scaleway.ai/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'SCW_SECRET_KEY', maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  together: { label: 'Together AI', baseURL: 'https://api.together.xyz/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'TOGETHER_API_KEY', maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  fireworks: { label: 'Fireworks AI', baseURL: 'https://api.fireworks.ai/inference/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'FIREWORKS_API_KEY', maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  deepinfra: { label: 'DeepInfra', baseURL: 'https://api.deepinfra.com/v1/openai', needsKey: true, streamUsage: true, apiKeyEnv: 'DEEPINFRA_TOKEN', maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  openrouter: { label: 'OpenRouter', baseURL: 'https://openrouter.ai/api/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'OPENROUTER_API_KEY', maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  groq: { label: 'Groq', baseURL: 'https://api.groq.com/openai/v1', needsKey: true, streamUsage: true, apiKeyEnv: 'GROQ_API_KEY', maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  lmstudio: { label: 'LM Studio', baseURL: 'http://127.0.0.1:1234/v1', needsKey: false, streamUsage: true, maxConcurrency: 4 },
+  llamacpp: { label: 'llama.cpp server', baseURL: 'http://127.0.0.1:8080/v1', needsKey: false, streamUsage: true, maxConcurrency: 4 },
 } as const satisfies Record<string, ProviderPreset>;
 
 /** Scaleway's base URL of a project: `https://api.scaleway.ai/<project id>/v1` (see MORE_PRESETS' source). */
@@ -62,12 +78,12 @@ export function scalewayBaseURL(projectId: string): string {
 }
 
 export const PROVIDERS: Readonly<Record<ProviderId, ProviderPreset>> = {
-  openai: { label: 'OpenAI', baseURL: 'https://api.openai.com/v1', needsKey: true, streamUsage: true },
-  azure: { label: 'Azure OpenAI', needsKey: true, streamUsage: true },
-  'openai-compatible': { label: 'OpenAI-compatible', needsKey: false, streamUsage: true },
-  mistral: { label: 'Mistral', baseURL: 'https://api.mistral.ai/v1', needsKey: true, streamUsage: false },
-  vllm: { label: 'vLLM', baseURL: 'http://127.0.0.1:8000/v1', needsKey: false, streamUsage: true },
-  ollama: { label: 'Ollama', baseURL: 'http://127.0.0.1:11434/v1', needsKey: false, streamUsage: true },
-  github: { label: 'GitHub Models', baseURL: 'https://models.github.ai/inference', needsKey: true, streamUsage: false, apiKeyEnv: 'GITHUB_TOKEN' },
+  openai: { label: 'OpenAI', baseURL: 'https://api.openai.com/v1', needsKey: true, streamUsage: true, maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  azure: { label: 'Azure OpenAI', needsKey: true, streamUsage: true, maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  'openai-compatible': { label: 'OpenAI-compatible', needsKey: false, streamUsage: true, maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  mistral: { label: 'Mistral', baseURL: 'https://api.mistral.ai/v1', needsKey: true, streamUsage: false, maxConcurrency: DEFAULT_MAX_CONCURRENCY },
+  vllm: { label: 'vLLM', baseURL: 'http://127.0.0.1:8000/v1', needsKey: false, streamUsage: true, maxConcurrency: 32 },
+  ollama: { label: 'Ollama', baseURL: 'http://127.0.0.1:11434/v1', needsKey: false, streamUsage: true, maxConcurrency: 4 },
+  github: { label: 'GitHub Models', baseURL: 'https://models.github.ai/inference', needsKey: true, streamUsage: false, apiKeyEnv: 'GITHUB_TOKEN', maxConcurrency: 2 },
   ...MORE_PRESETS,
 };

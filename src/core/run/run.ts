@@ -3,7 +3,7 @@
  * vscode-free: the extension calls it with what it read from settings and SecretStorage, tests and
  * benchmarks call it directly against a local server.
  */
-import type OpenAI from 'openai';
+import { APIError, type OpenAI } from 'openai';
 import { performance } from 'node:perf_hooks';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { createClient, type ClientOptions } from '../providers/client';
@@ -14,13 +14,12 @@ import { IncompleteStreamError, PromptFileError, StreamTimeoutError, describeErr
 import type { PromptFile } from '../format/promptFile';
 import { redact } from '../log/redact';
 import { SecretScrubber } from '../log/secrets';
-import { appendRunRecord, type RunRecord } from '../log/runLog';
+import { appendRunRecord, type RunRecord, type RunSource } from '../log/runLog';
 import { StreamAssembler } from './streamAssembly';
-import { isRetryable, retryDelayMs, sleep } from '../providers/retry';
+import { isRetryable, retryDelayMs, serverRetryDelayMs, sleep } from '../providers/retry';
 import { checkStructuredOutput, responseSchema } from './structured';
 import type { ChatMessage } from '../template/template';
 import type { TemplateRenderer } from '../template/renderer';
-import { APIError } from 'openai';
 import { mediaLimitsOf } from '../providers/mediaLimits';
 import { applyRequestRules, ruleFor, ruleHint, type AppliedRule } from '../providers/requestRules';
 import { prepareMessages, type MediaAccess, type ResolvedMedia } from './media';
@@ -56,7 +55,13 @@ export interface RunRequest {
   chainId?: string;
   chatId?: string;
   tags?: string[];
-  source?: 'command' | 'playground';
+  source?: RunSource;
+  /**
+   * What a 429 before any output does: `retry` (default) waits and asks again within the run, like a 5xx; `return`
+   * ends the run at once as an error and says how long the server asked to wait in `RunOutcome.rateLimit`, so an
+   * evaluation can pause all of the deployment's requests and lower its concurrency instead.
+   */
+  rateLimits?: 'retry' | 'return';
   /** Messages sent after the rendered ones (a re-ask after an output failed its schema). */
   followUp?: ChatMessage[];
   /** Attempt number of a re-asked structured output (1 = first), written to the log. */
@@ -97,6 +102,15 @@ export interface RunOutcome {
   logFile?: string;
   /** Set when the log line could not be written (the run itself is intact in `record`). */
   logError?: Error;
+  /**
+   * With `rateLimits: "return"`: the run ended on a 429 before any output; `retryAfterMs` is the wait the server
+   * asked for (`retry-after-ms` or `retry-after`), undefined when it named none.
+   */
+  rateLimit?: { retryAfterMs: number | undefined };
+}
+
+function isRateLimit(err: unknown): err is APIError {
+  return err instanceof APIError && err.status === 429;
 }
 
 /** Response header by which Prompt Lab's replay server names the recorded response it plays. */
@@ -127,6 +141,8 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   let retries = 0;
   // The key and any Entra ID token this run sends are masked in everything it reports and logs (../log/secrets.ts).
   const secrets = new SecretScrubber([request.apiKey]);
+  // Aborts when the stream goes silent too long; aborted too once the run is over (see the end).
+  const silence = new AbortController();
 
   try {
     // A message that could not be read is not in prompt.messages: sending the rest would be a different prompt.
@@ -167,7 +183,6 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     const idleMs = deployment.timeoutMs ?? request.timeoutMs ?? 600_000;
     // One timer that, when it fires, checks the last activity and sleeps again for what is left: a chunk only
     // records the time, it never re-arms a timer (20,000 chunks would mean 20,000 timers).
-    const silence = new AbortController();
     let lastActivity = 0;
     let idleTimer: ReturnType<typeof setTimeout> | undefined;
     const check = (): void => {
@@ -200,6 +215,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
         idleTimer = undefined;
         if (silence.signal.aborted) break;
         // Only what failed before any output is asked again: text already shown is never repeated.
+        if (request.rateLimits === 'return' && isRateLimit(err)) throw err;
         if (assembler.chunks > 0 || retries >= policy.maxRetries || !isRetryable(err) || request.signal?.aborted) throw err;
         retries++;
         const delayMs = retryDelayMs(err, retries, policy);
@@ -275,8 +291,15 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   if (request.tags !== undefined) record.tags = [...request.tags];
   if (request.source !== undefined) record.source = request.source;
 
+  // The request is over: abort the run's own signal so the signal combined from it and the caller's (AbortSignal.any)
+  // is released. Node 20 keeps a combined signal that has an 'abort' listener (the SDK adds one and never removes it)
+  // alive until one of its sources aborts; with a long-lived caller signal (an evaluation's) that held ~1.7 KB per run.
+  silence.abort();
   const outcome: RunOutcome = { record: secrets.scrubValue(record) };
   if (described) outcome.error = described;
+  if (request.rateLimits === 'return' && !cancelled && isRateLimit(failure) && assembler.chunks === 0) {
+    outcome.rateLimit = { retryAfterMs: serverRetryDelayMs(failure.headers) };
+  }
   observer.onEnded?.(outcome);
   if (request.logDir) {
     try {

@@ -1,7 +1,8 @@
 /**
  * Checks a prompt document while it is typed and reports what is wrong at the exact characters: template syntax
  * errors, variables used but not declared, inputs declared but never used, deployments that do not exist, broken
- * chat history slots, roles, and parameter values outside their range.
+ * chat history slots, roles, parameter values outside their range, and the test data and evaluators (rows, data
+ * files, evaluator templates, judges' deployments).
  * Works from the syntax tree (JSONC for `.prompt.json`, YAML read into the same tree shape for `.prompt.yml`) and
  * the templates' own analysis (Nunjucks' parse tree, or GitHub's `{{name}}` rules); never renders a template, so it
  * is safe in an untrusted workspace. For `.prompt.json`, structure, types and hover for the rest come from
@@ -21,6 +22,8 @@ import { templateEnvironment } from './template';
 import type { MediaKind, MediaPart } from '../format/promptFile';
 import { mediaSourceOf } from '../run/media';
 import { applyRequestRules } from '../providers/requestRules';
+import { parseEvaluators, type EvaluatorTemplate } from '../evaluation/evaluatorSpec';
+import { checkRows, EXTRA_ROW_FIELDS, type LoadedTestData } from '../evaluation/testData';
 
 /**
  * Diagnostic codes. They are part of the user interface: the README lists each, and quick fixes key on them.
@@ -42,6 +45,11 @@ export type DiagnosticCode =
   | 'media-input'
   | 'media-capability'
   | 'request-rule'
+  | 'test-data-file'
+  | 'test-data-unknown-key'
+  | 'test-data-missing-input'
+  | 'invalid-evaluator'
+  | 'evaluator-unknown-variable'
   // .prompt.yml only:
   | 'yaml-syntax'
   | 'prompt-structure'
@@ -77,6 +85,11 @@ export interface AnalysisContext {
    */
   deploymentTargets?: Readonly<Record<string, DeploymentTarget>>;
   previous?: PromptAnalysis;
+  /**
+   * The rows of a `testData` file, loaded by the front end (`loadTestData`, which reads through its file system);
+   * without it a file's problems and columns are not checked. Inline rows are always checked.
+   */
+  testData?: LoadedTestData;
 }
 
 /** A deployment as the checks need it: see AnalysisContext.deploymentTargets. */
@@ -271,11 +284,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
       diagnostics.push({ code: 'template-syntax', severity: 'error', ...span(analysis.error.start, Math.max(analysis.error.end, analysis.error.start + 1)), message: `Template syntax error in message ${index + 1}: ${analysis.error.message}` });
       return;
     }
-    for (const filter of analysis.filters) {
-      if (filterNames?.has(filter.name)) continue;
-      const suggestion = closest(filter.name, [...(filterNames ?? [])]);
-      diagnostics.push({ code: 'unknown-filter', severity: 'error', ...span(filter.start, filter.start + filter.name.length), message: `Unknown filter "${filter.name}"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`, ...(suggestion ? { data: { suggestion } } : {}) });
-    }
+    unknownFilters(analysis, span, diagnostics);
     for (const use of analysis.uses) {
       used.add(use.name);
       if (inputs.has(use.name)) continue;
@@ -348,8 +357,94 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
       }
     }
   }
+  if (prompt) analyzeEvaluation(text, tree, prompt, context, diagnostics);
   diagnostics.sort((a, b) => a.start - b.start);
   return { prompt, diagnostics, messages, tree, ...(reusable ? { reusable } : {}) };
+}
+
+/** `unknown-filter` diagnostics for the filters of `analysis` that Nunjucks does not have; `span` maps template indices to the document. */
+function unknownFilters(analysis: TemplateAnalysis, span: (start: number, end: number) => { start: number; end: number }, diagnostics: PromptDiagnostic[]): void {
+  for (const filter of analysis.filters) {
+    if (filterNames?.has(filter.name)) continue;
+    const suggestion = closest(filter.name, [...(filterNames ?? [])]);
+    diagnostics.push({ code: 'unknown-filter', severity: 'error', ...span(filter.start, filter.start + filter.name.length), message: `Unknown filter "${filter.name}"${suggestion ? `; did you mean "${suggestion}"?` : '.'}`, ...(suggestion ? { data: { suggestion } } : {}) });
+  }
+}
+
+/** Variables every judge template may use besides the row's: the output judged, and the row's `expected`. */
+const JUDGE_VARIABLES = ['completion', 'expected'];
+
+/**
+ * `testData` and `evaluators`: row problems (inline rows at the row or key; a file's at its path, naming the line), a
+ * data file that cannot be read, evaluators that cannot be used, evaluator templates that do not parse or use a
+ * variable that is neither an input nor a field of the rows (nor, for judges, `completion` or `expected`), and judges
+ * naming an unknown deployment.
+ */
+function analyzeEvaluation(text: string, tree: Node, prompt: PromptFile, context: AnalysisContext, diagnostics: PromptDiagnostic[]): void {
+  const source = prompt.testData;
+  // A row field that an evaluator template reads is no stray key.
+  const templates = prompt.evaluators.flatMap((e) => (e.kind === 'string' ? [e.template] : e.kind === 'llm' ? [e.prompt, ...(e.systemPrompt ? [e.systemPrompt] : [])] : []));
+  const readByEvaluators = new Set(templates.flatMap((t) => analyzeTemplate(t.text).uses.map((u) => u.name)));
+  const stray = (problem: { code: string; key?: string }): boolean => problem.code === 'test-data-unknown-key' && readByEvaluators.has(problem.key ?? '');
+  let rowKeys: Set<string> | undefined;
+  if (source?.kind === 'inline') {
+    rowKeys = new Set(source.rows.flatMap((r) => Object.keys(r.values)));
+    const rows = source.rows.map((r) => ({ index: r.index, values: r.values, span: r.span, keys: r.keys }));
+    for (const problem of checkRows(prompt, rows)) {
+      if (stray(problem)) continue;
+      const row = source.rows.find((r) => r.index === problem.row);
+      const at = problem.code === 'test-data-unknown-key' ? row?.keys.get(problem.key ?? '') ?? row?.span : row?.span;
+      if (!at) continue;
+      diagnostics.push({ code: problem.code, severity: problem.severity, start: at.offset, end: at.offset + at.length, message: problem.message, ...(problem.key ? { data: { name: problem.key } } : {}) });
+    }
+  } else if (source?.kind === 'file' && context.testData) {
+    rowKeys = new Set(context.testData.rows.flatMap((r) => Object.keys(r.values)));
+    for (const problem of context.testData.problems) {
+      if (stray(problem)) continue;
+      diagnostics.push({ code: problem.code, severity: problem.severity, start: source.span.offset, end: source.span.offset + source.span.length, message: problem.message, ...(problem.key ? { data: { name: problem.key } } : {}) });
+    }
+  }
+
+  const evaluatorsNode = findNodeAtLocation(tree, ['evaluators']);
+  if (!evaluatorsNode) return;
+  for (const problem of parseEvaluators(evaluatorsNode).problems) {
+    diagnostics.push({ code: 'invalid-evaluator', severity: 'error', start: problem.span.offset, end: problem.span.offset + problem.span.length, message: problem.message });
+  }
+  const known = (name: string, judge: boolean): boolean =>
+    prompt.inputs.has(name) || EXTRA_ROW_FIELDS.has(name) || (judge && JUDGE_VARIABLES.includes(name)) || rowKeys === undefined || rowKeys.has(name);
+  const checkTemplate = (evaluator: string, template: EvaluatorTemplate, judge: boolean): void => {
+    const analysis = analyzeTemplate(template.text);
+    const map = new JsonStringMap(text, template.span.offset, template.span.length);
+    const span = (start: number, end: number) => ({ start: map.toDocument(start), end: map.toDocument(end) });
+    if (analysis.error) {
+      diagnostics.push({ code: 'template-syntax', severity: 'error', ...span(analysis.error.start, Math.max(analysis.error.end, analysis.error.start + 1)), message: `Template syntax error in evaluator "${evaluator}": ${analysis.error.message}` });
+      return;
+    }
+    unknownFilters(analysis, span, diagnostics);
+    for (const use of analysis.uses) {
+      if (known(use.name, judge)) continue;
+      diagnostics.push({
+        code: 'evaluator-unknown-variable', severity: 'error', ...span(use.start, use.start + use.name.length), data: { name: use.name },
+        message: `Evaluator "${evaluator}" uses "${use.name}", which is neither an input nor a field of the test data rows${judge ? ' (a judge can also use "completion" and "expected")' : ''}.`,
+      });
+    }
+  };
+  for (const e of prompt.evaluators) {
+    if (e.kind === 'string') checkTemplate(e.name, e.template, false);
+    if (e.kind === 'llm') {
+      checkTemplate(e.name, e.prompt, true);
+      if (e.systemPrompt) checkTemplate(e.name, e.systemPrompt, true);
+    }
+    if ((e.kind === 'llm' || e.kind === 'uses') && e.deployment !== undefined && e.deploymentSpan && context.deployments && !context.deployments.includes(e.deployment)) {
+      const knownKeys = [...context.deployments];
+      const suggestion = closest(e.deployment, knownKeys);
+      diagnostics.push({
+        code: 'unknown-deployment', severity: 'error', start: e.deploymentSpan.offset, end: e.deploymentSpan.offset + e.deploymentSpan.length,
+        data: { known: knownKeys, ...(suggestion ? { suggestion } : {}) },
+        message: `Evaluator "${e.name}" names no deployment of "promptLab.deployments": "${e.deployment}"${suggestion ? `; did you mean "${suggestion}"?` : '.'}${knownKeys.length ? ` Known: ${quoted(knownKeys)}.` : ''}`,
+      });
+    }
+  }
 }
 
 /** The analysed message whose content literal holds document offset `offset`, if any. */

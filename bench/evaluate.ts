@@ -1,0 +1,360 @@
+/**
+ * The evaluation benchmark (issue 13, "Figures"), on the simulated inference server (test/replay/simulated.ts) run in
+ * its own process on 127.0.0.1; every contender runs in its own process too. Prints figures; asserts nothing, except
+ * that the server saw exactly the requests expected (else the run is void and the script fails).
+ *
+ *   npm run build:tests && node out/bench/evaluate.js [--rows 1000] [--rounds 3] [--workers 1,16,32,64,128,256]
+ *       [--compare 1,16,64] [--no-promptfoo] [--storm 16,64] [--cells 100000] [--scale-workers 256]
+ *       [--only table,compare,storm,scale]
+ *
+ * - table: 1,000 rows at each worker count: prompt, completion and total tokens/s of Prompt Lab's engine and of a bare
+ *   `openai` SDK loop (the floor), and achieved/ideal, the ideal being the simulated engine's own makespan for the same
+ *   requests at that concurrency with no client overhead (idealRun). Target ≥ 0.95 of ideal at every worker count.
+ * - compare: the same rows at the same concurrency through Prompt Lab, the bare loop and promptfoo 0.120.x (`promptfoo
+ *   eval --max-concurrency N`, installed on demand into ~/.cache/prompt-lab-bench, never a dependency; loopback only:
+ *   HTTP(S)_PROXY at a closed 127.0.0.1 port, NO_PROXY=127.0.0.1, --no-cache --no-share, telemetry, update checks,
+ *   sharing and remote generation off, its config folder in the cache). Wall time and peak RSS of each process.
+ *   Targets: Prompt Lab ≤ 1.05 × the bare loop and below promptfoo, peak memory below promptfoo's.
+ * - storm: the server's request rate limit at half the load the workers offer (from the ideal): every row must end ok,
+ *   and the rate achieved while limited must be ≥ 0.9 of the limit.
+ * - scale: 100,000 cells through Prompt Lab's engine in plain Node: heap growth (target ≤ 200 MB) and event-loop delay
+ *   p99 (target ≤ 50 ms) while it runs.
+ *
+ * Figures are medians over rounds with their spread [min–max], and ratios against the floor measured in the same round.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { SimulatedParams, SimulatedStats } from '../test/replay/simulated';
+import { idealRun, type EngineParams } from '../test/replay/simulatedEngine';
+import { findRepoRoot } from '../test/replay/server';
+import { median } from './stats';
+import { question, shapes, SYSTEM, TABLE_SERVER } from './evaluateWorkload';
+
+const ROOT = findRepoRoot(__dirname);
+const WORKER = path.join(ROOT, 'out', 'bench', 'evaluateWorker.js');
+const PEAK = path.join(ROOT, 'bench', 'peakRss.cjs');
+const CACHE = path.join(os.homedir(), '.cache', 'prompt-lab-bench');
+const PROMPTFOO_RANGE = '~0.120.0';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+}
+const list = (s: string): number[] => s.split(',').filter(Boolean).map(Number);
+const ROWS = Number(option('rows', '1000'));
+const ROUNDS = Number(option('rounds', '3'));
+const WORKERS = list(option('workers', '1,16,32,64,128,256'));
+const COMPARE = list(option('compare', '1,16,64'));
+const STORM = list(option('storm', '16,64'));
+const CELLS = Number(option('cells', '100000'));
+const SCALE_WORKERS = Number(option('scale-workers', '256'));
+const ONLY = new Set(option('only', 'table,compare,storm,scale').split(','));
+const PROMPTFOO = !process.argv.includes('--no-promptfoo');
+
+/**
+ * How much faster than real time the simulated server runs at `workers`: as fast as possible for short runs, but no
+ * faster than ~20 ms of model time per row at one worker (so a client's few ms of work per request stay small beside
+ * it) and no more than ~100 rows/s at any worker count (what one shared core can drive: a contender measures its own
+ * overhead, not the machine's). Figures are reported in model time (divided by the speedup), so they read like the
+ * seed's table of a real vLLM server.
+ */
+function speedupFor(workers: number, rows = ROWS): number {
+  const atRealTime = idealRun({ ...TABLE_SERVER, speedup: 1 } as EngineParams, shapes(Math.min(rows, 200), TABLE_SERVER), workers);
+  const rowsPerSecond = (Math.min(rows, 200) / atRealTime.makespanMs) * 1000;
+  return Math.max(1, Math.min(20, Math.floor(100 / rowsPerSecond)));
+}
+
+/** The table's server at `workers`. */
+function serverAt(workers: number): Partial<SimulatedParams> {
+  return { ...TABLE_SERVER, speedup: speedupFor(workers) };
+}
+
+/** Median and spread of `values`, as "m [min–max]". */
+function spread(values: number[], digits = 2): string {
+  return `${median(values).toFixed(digits)} [${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}]`;
+}
+
+// ------------------------------------------------------------------------------------------------ the server
+
+interface Server {
+  base: string;
+  url: string;
+  reset(params: Partial<SimulatedParams>): Promise<void>;
+  stats(arrivals?: boolean): Promise<SimulatedStats>;
+  stop(): void;
+}
+
+async function startServer(): Promise<Server> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'out', 'test', 'replay', 'cli.js'), '--port', '0', '--simulated', JSON.stringify(TABLE_SERVER)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/v1)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`replay server exited (${code})`)));
+  });
+  child.stdout.resume();
+  const url = base.replace(/\/v1$/, '');
+  return {
+    base, url,
+    async reset(params) {
+      const r = await fetch(`${url}/_simulated/reset`, { method: 'POST', body: JSON.stringify(params), headers: { 'content-type': 'application/json' } });
+      if (!r.ok) throw new Error(`reset: ${r.status} ${await r.text()}`);
+    },
+    async stats(arrivals = true) {
+      return (await (await fetch(`${url}/_simulated/stats${arrivals ? '?arrivals=1' : ''}`)).json()) as SimulatedStats;
+    },
+    stop() {
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+/** Fails the benchmark unless the server saw exactly one 200 chat completion per row (and nothing else), plus `extra429` refusals. */
+function checkSaw(stats: SimulatedStats, rows: number, what: string, allow429 = false): void {
+  const ok = stats.arrivals.filter((a) => a.status === 200);
+  const expected = new Set(Array.from({ length: rows }, (_, i) => question(i)));
+  const seen = new Set(ok.map((a) => a.question));
+  const other = Object.entries(stats.requests).filter(([k]) => k !== 'POST /v1/chat/completions');
+  const chat = stats.requests['POST /v1/chat/completions'] ?? 0;
+  const problems: string[] = [];
+  if (ok.length !== rows) problems.push(`${ok.length} answered requests for ${rows} rows`);
+  if (seen.size !== rows || [...expected].some((q) => !seen.has(q))) problems.push('not every row was asked exactly once');
+  if (other.length) problems.push(`other requests: ${JSON.stringify(Object.fromEntries(other))}`);
+  if (!allow429 && chat !== rows) problems.push(`${chat} chat completion requests`);
+  if (Object.values(stats.inFlight).some((n) => n !== 0)) problems.push('requests still in flight');
+  if (problems.length) throw new Error(`${what}: the server did not see the expected requests: ${problems.join('; ')}`);
+}
+
+// ------------------------------------------------------------------------------------------------ contenders
+
+interface Run {
+  /** Wall time of the work inside the process (ms); for promptfoo, of the whole process. */
+  wallMs: number;
+  /** Wall time from spawning the process to its exit (ms). */
+  processMs: number;
+  peakRssMb: number;
+  ok: number;
+  promptTokens: number;
+  completionTokens: number;
+  [more: string]: unknown;
+}
+
+function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv, cwd = ROOT): Promise<{ stdout: string; stderr: string; code: number | null; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('close', (code) => resolve({ stdout, stderr, code, ms: performance.now() - t0 }));
+  });
+}
+
+async function worker(mode: 'pl' | 'bare' | 'scale', workers: number, rows: number, server: Server): Promise<Run> {
+  const args = [...(mode === 'scale' ? ['--expose-gc'] : []), WORKER, '--mode', mode, '--workers', String(workers), '--rows', String(rows), '--base', server.base];
+  const r = await runProcess(process.execPath, args, { ...process.env, NODE_OPTIONS: '' });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (r.code !== 0 || !line) throw new Error(`${mode} worker failed (${r.code}): ${r.stderr.slice(-2000)}`);
+  const result = JSON.parse(line.slice(7)) as Run & { maxRssMb: number };
+  return { ...result, processMs: r.ms, peakRssMb: result.maxRssMb };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (bound, then closed): a proxy there refuses every connection. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** promptfoo 0.120.x in the cache folder, installed with npm on first use. Returns its CLI entry, or undefined with the reason. */
+async function ensurePromptfoo(): Promise<{ cli: string; version: string } | { error: string }> {
+  const dir = path.join(CACHE, 'promptfoo-0.120');
+  const pkg = path.join(dir, 'node_modules', 'promptfoo', 'package.json');
+  if (!fs.existsSync(pkg)) {
+    fs.mkdirSync(dir, { recursive: true });
+    console.log(`installing promptfoo@${PROMPTFOO_RANGE} into ${dir} (once)…`);
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const r = await runProcess(npm, ['install', '--prefix', dir, `promptfoo@${PROMPTFOO_RANGE}`, '--no-audit', '--no-fund', '--loglevel=error'], process.env, dir);
+    if (r.code !== 0 || !fs.existsSync(pkg)) return { error: `npm could not install promptfoo@${PROMPTFOO_RANGE}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}` };
+  }
+  const manifest = JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string; bin?: Record<string, string> | string };
+  const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.promptfoo ?? Object.values(manifest.bin ?? {})[0];
+  if (!bin) return { error: 'promptfoo has no bin entry' };
+  return { cli: path.join(dir, 'node_modules', 'promptfoo', bin), version: manifest.version };
+}
+
+async function promptfoo(cli: string, workers: number, rows: number, server: Server): Promise<Run> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-promptfoo-'));
+  const configDir = path.join(CACHE, 'promptfoo-config');
+  fs.mkdirSync(configDir, { recursive: true });
+  const peakFile = path.join(work, 'peak.txt');
+  try {
+    // The same two messages; the same check on each answer (case-insensitive "you asked"); no cache, no sharing.
+    fs.writeFileSync(path.join(work, 'prompt.json'), JSON.stringify([{ role: 'system', content: SYSTEM }, { role: 'user', content: '{{ question }}' }]));
+    const config = {
+      description: 'Prompt Lab evaluation benchmark',
+      prompts: ['file://prompt.json'],
+      providers: [{ id: 'openai:chat:simulated/chat', config: { apiBaseUrl: server.base, apiKey: 'no-key' } }],
+      defaultTest: { assert: [{ type: 'icontains', value: 'you asked' }] },
+      tests: Array.from({ length: rows }, (_, i) => ({ vars: { question: question(i) } })),
+      sharing: false,
+    };
+    fs.writeFileSync(path.join(work, 'promptfooconfig.json'), JSON.stringify(config));
+    const proxy = `http://127.0.0.1:${await closedPort()}`;
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(),
+      HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy, NO_PROXY: '127.0.0.1,localhost', no_proxy: '127.0.0.1,localhost',
+      PROMPTFOO_DISABLE_TELEMETRY: '1', PROMPTFOO_DISABLE_UPDATE: '1', PROMPTFOO_DISABLE_SHARING: '1', PROMPTFOO_DISABLE_REMOTE_GENERATION: 'true',
+      PROMPTFOO_DISABLE_REDTEAM_REMOTE_GENERATION: 'true', PROMPTFOO_SELF_HOSTED: '1', PROMPTFOO_CACHE_ENABLED: 'false',
+      PROMPTFOO_CONFIG_DIR: configDir, PROMPTFOO_DISABLE_WAL_MODE: '1', OPENAI_API_KEY: 'no-key', OPENAI_BASE_URL: server.base,
+      NODE_OPTIONS: `--require ${PEAK}`, PROMPT_LAB_PEAK_FILE: peakFile, CI: '1', NO_COLOR: '1',
+    };
+    const r = await runProcess(process.execPath, [cli, 'eval', '-c', 'promptfooconfig.json', '--max-concurrency', String(workers), '--no-cache', '--no-share', '--no-progress-bar', '--no-table', '-o', 'out.json'], env, work);
+    const out = JSON.parse(fs.readFileSync(path.join(work, 'out.json'), 'utf8')) as { results?: { stats?: { successes?: number; failures?: number; errors?: number; tokenUsage?: { prompt?: number; completion?: number } } } };
+    const stats = out.results?.stats ?? {};
+    const peaks = fs.existsSync(peakFile) ? fs.readFileSync(peakFile, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number]) : [];
+    if (r.code !== 0 && !stats.successes) throw new Error(`promptfoo failed (${r.code}): ${(r.stderr || r.stdout).slice(-2000)}`);
+    return {
+      wallMs: r.ms, processMs: r.ms, peakRssMb: Math.max(0, ...peaks.map(([, b]) => b)) / 2 ** 20,
+      ok: stats.successes ?? 0, promptTokens: stats.tokenUsage?.prompt ?? 0, completionTokens: stats.tokenUsage?.completion ?? 0,
+      processes: peaks.length,
+    };
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ sections
+
+async function table(server: Server): Promise<void> {
+  const requests = shapes(ROWS, TABLE_SERVER);
+  console.log(`\n## Throughput: ${ROWS} rows on simulated/chat (vLLM Mixtral-8x7B on 2×A100 curve, capacity ${TABLE_SERVER.capacity}), ${ROUNDS} rounds, median [min–max]`);
+  console.log('Tokens/s are in model time (measured ÷ speedup), comparable with the seed table of the real server.');
+  console.log('| workers | speedup | ideal total tok/s | Prompt Lab prompt tok/s | completion tok/s | total tok/s | achieved/ideal | bare loop achieved/ideal | Prompt Lab / bare wall |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const w of WORKERS) {
+    const params = serverAt(w);
+    const ideal = idealRun(params as EngineParams, requests, w);
+    const speedup = params.speedup as number;
+    const pl: Run[] = [];
+    const bare: Run[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const mode of round % 2 ? (['bare', 'pl'] as const) : (['pl', 'bare'] as const)) {
+        await server.reset(params);
+        const run = await worker(mode, w, ROWS, server);
+        checkSaw(await server.stats(), ROWS, `${mode} at ${w} workers`);
+        if (run.ok !== ROWS) throw new Error(`${mode} at ${w} workers: ${run.ok} of ${ROWS} rows ok`);
+        (mode === 'pl' ? pl : bare).push(run);
+      }
+    }
+    const tps = (r: Run, k: 'p' | 'c' | 't'): number => ((k === 'p' ? r.promptTokens : k === 'c' ? r.completionTokens : r.promptTokens + r.completionTokens) / r.wallMs) * 1000 / speedup;
+    console.log(`| ${w} | ${speedup} | ${(ideal.totalTokensPerSecond / speedup).toFixed(0)} | ${spread(pl.map((r) => tps(r, 'p')), 0)} | ${spread(pl.map((r) => tps(r, 'c')), 0)} | ${spread(pl.map((r) => tps(r, 't')), 0)} | ${spread(pl.map((r) => ideal.makespanMs / r.wallMs))} | ${spread(bare.map((r) => ideal.makespanMs / r.wallMs))} | ${spread(pl.map((r, i) => r.wallMs / (bare[i] as Run).wallMs), 3)} |`);
+  }
+}
+
+async function compare(server: Server): Promise<void> {
+  let pf: { cli: string; version: string } | { error: string } | undefined;
+  if (PROMPTFOO) pf = await ensurePromptfoo();
+  const header = pf && 'cli' in pf ? `promptfoo ${pf.version}` : `promptfoo: not run (${pf && 'error' in pf ? pf.error : '--no-promptfoo'})`;
+  console.log(`\n## Side by side: ${ROWS} rows, same server and concurrency, ${ROUNDS} rounds, median [min–max]; ${header}`);
+  console.log('| workers | Prompt Lab work s | bare loop work s | PL/bare | Prompt Lab process s | promptfoo process s | PL/promptfoo | peak RSS MB: Prompt Lab | bare | promptfoo |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const w of COMPARE) {
+    const params = serverAt(w);
+    const runs: Record<'pl' | 'bare' | 'pf', Run[]> = { pl: [], bare: [], pf: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      const order: ('pl' | 'bare' | 'pf')[] = ['pl', 'bare', 'pf'];
+      for (let k = 0; k < round % 3; k++) order.push(order.shift() as 'pl');
+      for (const mode of order) {
+        if (mode === 'pf' && !(pf && 'cli' in pf)) continue;
+        await server.reset(params);
+        const run = mode === 'pf' ? await promptfoo((pf as { cli: string }).cli, w, ROWS, server) : await worker(mode, w, ROWS, server);
+        checkSaw(await server.stats(), ROWS, `${mode} at ${w} workers`);
+        if (run.ok !== ROWS) throw new Error(`${mode} at ${w} workers: ${run.ok} of ${ROWS} rows ok`);
+        runs[mode].push(run);
+      }
+    }
+    const s = (rs: Run[], k: 'wallMs' | 'processMs'): string => (rs.length ? spread(rs.map((r) => r[k] / 1000)) : '–');
+    const ratio = (a: Run[], b: Run[], k: 'wallMs' | 'processMs'): string => (a.length && b.length ? spread(a.map((r, i) => r[k] / (b[i] as Run)[k]), 3) : '–');
+    const mem = (rs: Run[]): string => (rs.length ? spread(rs.map((r) => r.peakRssMb), 0) : '–');
+    console.log(`| ${w} (×${params.speedup}) | ${s(runs.pl, 'wallMs')} | ${s(runs.bare, 'wallMs')} | ${ratio(runs.pl, runs.bare, 'wallMs')} | ${s(runs.pl, 'processMs')} | ${s(runs.pf, 'processMs')} | ${ratio(runs.pl, runs.pf, 'processMs')} | ${mem(runs.pl)} | ${mem(runs.bare)} | ${mem(runs.pf)} |`);
+  }
+}
+
+async function storm(server: Server): Promise<void> {
+  const requests = shapes(ROWS, TABLE_SERVER);
+  console.log(`\n## 429 storm: ${ROWS} rows, the server's request limit at half the load the workers offer, ${ROUNDS} rounds, median [min–max]`);
+  console.log('| workers | offered rows/s (ideal) | limit rows/s | 429s | rows ok | achieved rows/s while limited | achieved/limit |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const w of STORM) {
+    const base = serverAt(w);
+    const offered = (ROWS / idealRun(base as EngineParams, requests, w).makespanMs) * 1000;
+    const limit = offered / 2;
+    const params: Partial<SimulatedParams> = { ...base, rateLimit: { requestsPerMinute: limit * 60, burstSeconds: 1 } };
+    const achieved: number[] = [];
+    const refused: number[] = [];
+    const ok: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      await server.reset(params);
+      const run = await worker('pl', w, ROWS, server);
+      const stats = await server.stats();
+      checkSaw(stats, ROWS, `storm at ${w} workers`, true);
+      const limited = stats.arrivals.filter((a) => a.status === 429);
+      const accepted = stats.arrivals.filter((a) => a.status === 200);
+      // While limited: from the first 429 to the last accepted request; the burst the bucket held at the start is before.
+      const from = limited[0]?.at ?? 0;
+      const to = Math.max(...accepted.map((a) => a.at));
+      const during = accepted.filter((a) => a.at > from).length;
+      achieved.push(during / ((to - from) / 1000));
+      refused.push(limited.length);
+      ok.push(run.ok);
+    }
+    console.log(`| ${w} | ${offered.toFixed(0)} | ${limit.toFixed(0)} | ${spread(refused, 0)} | ${spread(ok, 0)} | ${spread(achieved, 0)} | ${spread(achieved.map((a) => a / limit))} |`);
+  }
+}
+
+async function scale(server: Server): Promise<void> {
+  const params: Partial<SimulatedParams> = { ...TABLE_SERVER, speedup: 200, completionTokens: { min: 8, max: 16 } };
+  console.log(`\n## Scale: ${CELLS.toLocaleString('en-US')} cells through Prompt Lab's engine (plain Node, ${SCALE_WORKERS} workers, logging), ${ROUNDS} rounds, median [min–max]`);
+  const runs: Run[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    await server.reset(params);
+    const run = await worker('scale', SCALE_WORKERS, CELLS, server);
+    const stats = await server.stats(false);
+    if (stats.completed['simulated/chat'] !== CELLS || run.ok !== CELLS) throw new Error(`scale: ${stats.completed['simulated/chat']} answered, ${run.ok} ok of ${CELLS}`);
+    runs.push(run);
+  }
+  const f = (k: string, d = 1): string => spread(runs.map((r) => r[k] as number), d);
+  console.log(`heap growth while running (peak − baseline): ${f('heapPeakGrowthMb')} MB (target ≤ 200); retained after the run: ${f('heapRetainedGrowthMb')} MB; event-loop delay p99 ${f('loopDelayP99Ms')} ms (target ≤ 50), max ${f('loopDelayMaxMs')} ms; ${f('wallMs', 0)} ms for ${CELLS} cells`);
+}
+
+async function main(): Promise<void> {
+  console.log(`evaluation benchmark: node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  const server = await startServer();
+  try {
+    if (ONLY.has('table')) await table(server);
+    if (ONLY.has('compare')) await compare(server);
+    if (ONLY.has('storm')) await storm(server);
+    if (ONLY.has('scale')) await scale(server);
+  } finally {
+    server.stop();
+  }
+  console.log(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
+
+

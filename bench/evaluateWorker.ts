@@ -1,0 +1,132 @@
+/**
+ * One contender of the evaluation benchmark, in its own process so its memory is its own (bench/evaluate.ts starts
+ * it): `node out/bench/evaluateWorker.js --mode pl|bare|scale --workers N --rows N --base URL`. Prints one line
+ * `RESULT {json}`: wall time of the work (ms), rows ok, tokens, and for `scale` the heap and event-loop figures.
+ * - `pl`: Prompt Lab's evaluation engine (evaluatePrompt, logging to a temporary folder, as the extension does);
+ * - `bare`: a bare `openai` SDK streaming loop with a concurrency limit, the same check on each answer, no log: the floor;
+ * - `scale`: Prompt Lab's engine over many cells, sampling the heap and the event-loop delay while it runs.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import OpenAI from 'openai';
+import { evaluatePrompt } from '../src/core/evaluation/evaluate';
+import type { TestRow } from '../src/core/evaluation/testData';
+import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
+import { resolveDeployment } from '../src/core/providers/deployments';
+import { inProcessRenderer } from '../src/core/template/inProcessRenderer';
+import { nodeFileSystem } from '../src/node/fileSystem';
+import { messages, promptFileText, question } from './evaluateWorkload';
+
+function arg(name: string, fallback?: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i > 0 ? process.argv[i + 1] : fallback;
+  if (value === undefined) throw new Error(`--${name} is needed`);
+  return value;
+}
+
+interface Result {
+  wallMs: number;
+  ok: number;
+  promptTokens: number;
+  completionTokens: number;
+  [more: string]: unknown;
+}
+
+async function prompt(rows: number, base: string, workers: number, logDir: string | undefined, observe?: () => void): Promise<Result> {
+  const parsed = parsePromptFile(promptFileText()).prompt as PromptFile;
+  const testRows: TestRow[] = Array.from({ length: rows }, (_, i) => ({ index: i, values: { question: question(i) } }));
+  const deployment = resolveDeployment('sim', { sim: { provider: 'openai-compatible', baseURL: base, model: 'simulated/chat', maxConcurrency: workers, timeoutMs: 600_000 } });
+  observe?.();
+  const t0 = performance.now();
+  const outcome = await evaluatePrompt({
+    evaluationId: globalThis.crypto.randomUUID(), promptPath: 'bench.prompt.json', prompt: parsed, rows: testRows,
+    targets: [{ deployment, apiKey: undefined }], renderer: inProcessRenderer(), fs: nodeFileSystem(), sampleIntervalMs: 1000,
+    ...(logDir ? { logDir } : {}),
+  });
+  const wallMs = performance.now() - t0;
+  const s = outcome.record.deployments.sim;
+  if (outcome.logError) throw outcome.logError;
+  return { wallMs, ok: s?.passed ?? 0, promptTokens: s?.usage.promptTokens ?? 0, completionTokens: s?.usage.completionTokens ?? 0, errors: s?.errors ?? 0 };
+}
+
+async function bare(rows: number, base: string, workers: number): Promise<Result> {
+  // The SDK's own default of 2 retries (connection failures, 429, 5xx), as a script written without care would have.
+  const client = new OpenAI({ baseURL: base, apiKey: 'no-key', maxRetries: 2, timeout: 600_000 });
+  let next = 0;
+  const result: Result = { wallMs: 0, ok: 0, promptTokens: 0, completionTokens: 0 };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: workers }, async () => {
+    for (let i = next++; i < rows; i = next++) {
+      const stream = await client.chat.completions.create({ model: 'simulated/chat', messages: messages(i), stream: true, stream_options: { include_usage: true } });
+      let text = '';
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta?.content ?? '';
+        if (chunk.usage) {
+          result.promptTokens += chunk.usage.prompt_tokens;
+          result.completionTokens += chunk.usage.completion_tokens;
+        }
+      }
+      if (text.trim().toLowerCase().includes('you asked')) result.ok++;
+    }
+  }));
+  result.wallMs = performance.now() - t0;
+  return result;
+}
+
+async function scale(rows: number, base: string, workers: number): Promise<Result> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-scale-'));
+  let baseline = 0;
+  let peak = 0;
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  let sampler: ReturnType<typeof setInterval> | undefined;
+  try {
+    const result = await prompt(rows, base, workers, logDir, () => {
+      gc();
+      baseline = process.memoryUsage().heapUsed;
+      delay.enable();
+      sampler = setInterval(() => {
+        peak = Math.max(peak, process.memoryUsage().heapUsed);
+      }, 100);
+    });
+    delay.disable();
+    clearInterval(sampler);
+    const endHeap = process.memoryUsage().heapUsed;
+    gc();
+    const afterGc = process.memoryUsage().heapUsed;
+    return {
+      ...result,
+      heapBaselineMb: baseline / 2 ** 20, heapPeakGrowthMb: (Math.max(peak, endHeap) - baseline) / 2 ** 20, heapRetainedGrowthMb: (afterGc - baseline) / 2 ** 20,
+      loopDelayP99Ms: delay.percentile(99) / 1e6, loopDelayMaxMs: delay.max / 1e6, loopDelayMeanMs: delay.mean / 1e6,
+    };
+  } finally {
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const mode = arg('mode');
+  const rows = Number(arg('rows'));
+  const workers = Number(arg('workers'));
+  const base = arg('base');
+  let result: Result;
+  if (mode === 'bare') result = await bare(rows, base, workers);
+  else if (mode === 'scale') result = await scale(rows, base, workers);
+  else if (mode === 'pl') {
+    const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-eval-'));
+    try {
+      result = await prompt(rows, base, workers, logDir);
+    } finally {
+      fs.rmSync(logDir, { recursive: true, force: true });
+    }
+  } else throw new Error(`unknown --mode ${mode}`);
+  process.stdout.write(`RESULT ${JSON.stringify({ ...result, maxRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,143 @@
+/**
+ * An evaluation's lines in the run log, written and read through the front end's {@link FileSystem}:
+ * appending coalesces the lines waiting for one file into one write (lines stay whole: each write is of whole lines on
+ * a file opened for appending), and reading back finds the cells of an evaluation for a resume.
+ */
+import { logFileName, type EvaluationRecord, type RunRecord } from '../log/runLog';
+import { FileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
+import { cellResultOf, replacesResult, type CellResult } from './summary';
+
+/**
+ * Appends log lines, one write per file at a time, coalescing what arrives meanwhile. `append` resolves once the
+ * line is written and rejects with the file system's error.
+ */
+export class LineLog {
+  private readonly pending = new Map<string, { text: string[]; waiters: { resolve: () => void; reject: (e: unknown) => void }[] }>();
+  private flushing: Promise<void> | undefined;
+
+  constructor(private readonly fs: FileSystem, private readonly dir: string) {}
+
+  /** Append `value` as a JSON line to the file of `at`'s UTC date. */
+  append(value: RunRecord | EvaluationRecord, at: Date): Promise<void> {
+    const file = joinPath(this.dir, logFileName(at));
+    let batch = this.pending.get(file);
+    if (!batch) {
+      batch = { text: [], waiters: [] };
+      this.pending.set(file, batch);
+    }
+    batch.text.push(`${JSON.stringify(value)}\n`);
+    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject }));
+    this.flushing ??= this.flush();
+    return done;
+  }
+
+  private async flush(): Promise<void> {
+    // Let the lines of the same turn of the event loop join the batch.
+    await Promise.resolve();
+    while (this.pending.size > 0) {
+      const batches = [...this.pending];
+      this.pending.clear();
+      await Promise.all(batches.map(async ([file, batch]) => {
+        try {
+          await this.fs.appendFile(file, batch.text.join(''));
+          for (const w of batch.waiters) w.resolve();
+        } catch (err) {
+          for (const w of batch.waiters) w.reject(err);
+        }
+      }));
+    }
+    this.flushing = undefined;
+  }
+}
+
+/** Judge runs of an evaluation: how many, their tokens and cost (`priced`: at least one run had a cost). */
+export interface JudgeTotals {
+  runs: number;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  costUsd: number;
+  priced: boolean;
+}
+
+/** Empty {@link JudgeTotals}. */
+export function noJudgeRuns(): JudgeTotals {
+  return { runs: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0, costUsd: 0, priced: false };
+}
+
+/** Adds a judge run's tokens and cost to `totals`. */
+export function addJudgeRun(totals: JudgeTotals, record: RunRecord): void {
+  totals.runs++;
+  totals.promptTokens += record.usage?.promptTokens ?? 0;
+  totals.completionTokens += record.usage?.completionTokens ?? 0;
+  totals.totalTokens += record.usage?.totalTokens ?? 0;
+  if (typeof record.costUsd === 'number') {
+    totals.costUsd += record.costUsd;
+    totals.priced = true;
+  }
+}
+
+/** What the log holds of an evaluation. */
+export interface LoggedEvaluation {
+  /** Each cell's result (see summary.ts), keyed by {@link cellKey}. */
+  cells: Map<string, CellResult>;
+  /** Its judges' runs: how many, their tokens and cost. */
+  judges: JudgeTotals;
+  /** Its `event: "evaluation"` lines, oldest first. */
+  records: EvaluationRecord[];
+  /** Lines that mention the evaluation but could not be read. */
+  unreadable: number;
+}
+
+/** The key of a cell: deployment and row. */
+export function cellKey(deployment: string, testIndex: number): string {
+  return `${testIndex}\u0000${deployment}`;
+}
+
+/**
+ * Read every `*.jsonl` file of `logDir` (in date order; with `since`, a UTC date `YYYY-MM-DD`, only files of that day
+ * and later) for the lines of evaluation `evaluationId`. A missing folder holds nothing.
+ * @throws FileSystemError when a file cannot be read.
+ */
+export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evaluationId: string, since?: string): Promise<LoggedEvaluation> {
+  const out: LoggedEvaluation = { cells: new Map(), judges: noJudgeRuns(), records: [], unreadable: 0 };
+  let names: string[];
+  try {
+    names = await fs.readDirectory(logDir);
+  } catch (err) {
+    if (err instanceof FileSystemError && err.code === 'not-found') return out;
+    throw err;
+  }
+  const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && (since === undefined || n.slice(0, 10) >= since)).sort();
+  const needle = JSON.stringify(evaluationId);
+  const decoder = new TextDecoder('utf-8');
+  for (const name of files) {
+    const text = decoder.decode(await fs.readFile(joinPath(logDir, name)));
+    for (let start = 0; start < text.length;) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const line = text.slice(start, end);
+      start = end + 1;
+      if (!line.includes(needle)) continue;
+      let value: RunRecord | EvaluationRecord;
+      try {
+        value = JSON.parse(line) as RunRecord | EvaluationRecord;
+      } catch {
+        out.unreadable++;
+        continue;
+      }
+      if (value.event === 'evaluation' && value.id === evaluationId) {
+        out.records.push(value);
+      } else if (value.event === 'run' && value.evaluationId === evaluationId && typeof value.testIndex === 'number') {
+        if (value.source === 'judge') {
+          addJudgeRun(out.judges, value);
+          continue;
+        }
+        const cell = cellResultOf(value);
+        const key = cellKey(cell.deployment, cell.testIndex);
+        if (replacesResult(out.cells.get(key), cell)) out.cells.set(key, cell);
+      }
+    }
+  }
+  return out;
+}
