@@ -294,13 +294,20 @@ test('HistoryReader reports a first partial history from the newest files, then 
   }
   const partials: number[] = [];
   let newestInPartial = '';
-  const whole = await new HistoryReader(dir).read((partial) => {
+  const reader = new HistoryReader(dir);
+  const whole = await reader.read((partial) => {
     partials.push(partial.runs.length);
     newestInPartial = partial.runs[0]?.run.id.slice(0, 2) ?? '';
   });
   assert.deepEqual(partials, [perDay * 2], 'one partial, after the two newest days');
   assert.equal(newestInPartial, '04');
   assert.equal(whole.runs.length, perDay * 4);
+  // A later read takes only what was appended: no partial (it would join the whole log a second time).
+  fs.appendFileSync(path.join(dir, '2026-11-04.jsonl'), `${JSON.stringify(rating('04-0', '2026-11-04T12:00:00.000Z'))}\n`);
+  const again = await reader.read((partial) => partials.push(partial.runs.length));
+  assert.deepEqual(partials, [perDay * 2], 'no partial on a later read');
+  assert.equal(again.runs.length, perDay * 4);
+  assert.equal(again.runs.find((e) => e.run.id === '04-0')?.rating?.at, '2026-11-04T12:00:00.000Z');
 });
 
 test('HistoryReader: reads asked for at once do not take appended lines twice', async () => {

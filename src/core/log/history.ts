@@ -152,7 +152,9 @@ export class HistoryReader {
       }
     }
     const changes: FileChange[] = [];
-    let partialSent = !onPartial;
+    // A partial history is for a view that has nothing to show yet: on a first read only. Later reads take what was
+    // appended, and a partial would be a second full join of everything already read.
+    let partialSent = !onPartial || this.joined !== undefined;
     let counted = 0;
     for (const name of names) {
       const file = path.join(this.logDir, name);
@@ -385,12 +387,12 @@ function insertEntries(entries: readonly HistoryEntry<RunSummary | RunRecord>[],
  * The join of `previous` with the lines appended since (files in name order, each change's lines in file order):
  * the same result as joining everything again, in time proportional to the appended lines and the runs of the prompts
  * they touch (plus copying the list of entries), not to the whole log. Entries that did not change are the same
- * objects as in `previous`; `previous` itself is left as it was.
+ * objects as in `previous`, and `previous.runs` and `previous.byPrompt` (what a read returned) are left as they were;
+ * its indexes (`ratings`, `annotations`, `byId`), which no read returns, are taken over and updated in place: copying
+ * them would cost time in proportion to the whole log on every refresh.
  */
 function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
-  const ratings = new Map(previous.ratings);
-  const annotations = new Map(previous.annotations);
-  const byId = new Map(previous.byId);
+  const { ratings, annotations, byId } = previous;
   let orphans = previous.orphans;
   const rerated = new Set<string>();
   const added: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[] = [];
@@ -403,10 +405,18 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
       if (before === undefined && !byId.has(rating.runId)) orphans++;
     }
     for (const annotation of change.annotations) {
-      annotations.set(annotation.runId, [...(annotations.get(annotation.runId) ?? []), annotation]);
+      const list = annotations.get(annotation.runId);
+      if (list) list.push(annotation);
+      else annotations.set(annotation.runId, [annotation]);
       rerated.add(annotation.runId);
     }
     added.push(...change.runs);
+  }
+  // The entries read before of the runs whose rating or notes changed, before the appended runs join them.
+  const before = new Map<string, HistoryEntry<RunSummary | RunRecord>[]>();
+  for (const runId of rerated) {
+    const old = byId.get(runId);
+    if (old) before.set(runId, old);
   }
   // Stable: runs of the same time keep their file order, after those already read.
   added.sort((a, b) => b.time - a.time);
@@ -433,9 +443,7 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
     return list;
   };
   // Runs read before whose newest rating changed: a new joined entry in their place.
-  for (const runId of rerated) {
-    const old = previous.byId.get(runId);
-    if (!old) continue;
+  for (const [runId, old] of before) {
     const rating = ratings.get(runId);
     const replaced = old.map((entry) => {
       const next = join(entry, rating, annotations.get(runId));
