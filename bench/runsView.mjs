@@ -51,10 +51,11 @@ try {
       '--timeout', '900',
       '--env', `PROMPT_LAB_BENCH_RUNS_VIEW_LOG=${logDir}`, '--env', `PROMPT_LAB_BENCH_RUNS_VIEW_RUNS=${RUNS}`,
       '--env', `PROMPT_LAB_BENCH_RUNS_VIEW_SMALL=${smallDir}`, '--env', `PROMPT_LAB_BENCH_RUNS_VIEW_SMALL_RUNS=${SMALL}`,
-      '--env', `PROMPT_LAB_BENCH_ROUNDS=${rounds}`, ...(profileDir ? ['--env', `PROMPT_LAB_BENCH_CPU_PROFILE=${path.join(profileDir, `host-${h + 1}`)}`] : [])],
+      '--env', `PROMPT_LAB_BENCH_ROUNDS=${rounds}`, '--env', `PROMPT_LAB_BENCH_HOST=${h}`, ...(profileDir ? ['--env', `PROMPT_LAB_BENCH_CPU_PROFILE=${path.join(profileDir, `host-${h + 1}`)}`] : [])],
     { encoding: 'utf8', timeout: 1000000 });
     const out = `${result.stdout}\n${result.stderr}`;
     for (const line of out.split('\n')) {
+      if (line.startsWith('bench: ')) console.log(`host ${h + 1}: ${line}`);
       if (!line.startsWith('BENCH-SAMPLE ')) continue;
       samples.push(JSON.parse(line.slice('BENCH-SAMPLE '.length)));
       console.log(`host ${h + 1}: ${line.slice('BENCH-SAMPLE '.length)}`);

@@ -67,6 +67,7 @@ export async function run(): Promise<void> {
   const big = { dir: process.env.PROMPT_LAB_BENCH_RUNS_VIEW_LOG ?? '', runs: Number(process.env.PROMPT_LAB_BENCH_RUNS_VIEW_RUNS) };
   const small = { dir: process.env.PROMPT_LAB_BENCH_RUNS_VIEW_SMALL ?? '', runs: Number(process.env.PROMPT_LAB_BENCH_RUNS_VIEW_SMALL_RUNS) };
   if (!big.dir || !small.dir || !big.runs || !small.runs) throw new Error('the log folders are not set (run bench/runsView.mjs)');
+  const host = Number(process.env.PROMPT_LAB_BENCH_HOST) || 0;
   const api = await ext.activate();
   const view = api.runsView;
 
@@ -93,7 +94,7 @@ export async function run(): Promise<void> {
    * (listened for from the refresh event on, so that roots returned while `accept` looks are not missed).
    */
   const refreshed = (accept: (e: RefreshEvent) => Promise<boolean>): Promise<{ event: RefreshEvent; rootsAt: number }> => new Promise((resolve, reject) => {
-    const timeout = setTimeout(() => { sub.dispose(); reject(new Error('no refresh within 120 s')); }, 120_000);
+    const timeout = setTimeout(() => { sub.dispose(); reject(new Error(`no refresh within 120 s (the Runs view is ${view.treeView.visible ? 'visible' : 'hidden'})`)); }, 120_000);
     const sub = view.onDidRefresh((event) => {
       let rootsAt: number | undefined;
       let accepted = false;
@@ -135,13 +136,22 @@ export async function run(): Promise<void> {
     // The newest run, taken without building anything per run (view.entries would wrap all 100,000 of them).
     const newest = (await view.history())[0]?.runs[0];
     if (!newest) throw new Error('precondition: the log has no runs');
-    const at = new Date(Date.UTC(2030, 0, 1, 0, 0, round)).toISOString();
+    // Newer than every rating of the run so far, those of earlier windows included (the logs are shared): an older
+    // `at` would not supersede the rating that window appended, and the refresh would never show it.
+    const at = new Date(Date.UTC(2030, 0, 1, host, 0, round)).toISOString();
     // The rated run is the newest: the first entry of the refreshed history (a check that costs nothing).
     const done = refreshed(async (e) => {
       if (e.runs !== log.runs) return false;
       const entry = (await view.history())[0]?.runs[0];
       return entry?.run.id === newest.run.id && entry.rating?.at === at;
     });
+    // A hidden view only notes that the log changed, and reads it when shown again: the view must be visible.
+    if (!view.treeView.visible) {
+      console.log(`bench: the Runs view was hidden before round ${round}; showing it again`);
+      await vscode.commands.executeCommand('workbench.view.extension.promptLab');
+      await (await view.history(), undefined);
+    }
+    if (!view.treeView.visible) throw new Error('precondition: the Runs view is not visible');
     await profile.start();
     const t = performance.now();
     fs.appendFileSync(path.join(log.dir, file), `${JSON.stringify({ event: 'rating', runId: newest.run.id, thumb: 'down', at })}\n`);
