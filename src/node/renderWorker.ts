@@ -41,9 +41,18 @@ function rebuild(error: SerializedRenderError): Error {
 }
 
 /**
+ * Renders a prompt's messages on the calling thread when nothing in them can run away, else returns undefined: the
+ * core's `renderStraightMessages` (src/core/template/straight.ts: text and plain lookups of plain values, exactly as
+ * Nunjucks renders them). Passed in rather than imported, so that this module does not pull Nunjucks into the
+ * extension's own bundle (the core bundle is loaded on first use).
+ */
+export type InlineRender = (prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>, maxOutputChars: number) => ChatMessage[] | undefined;
+
+/**
  * A {@link TemplateRenderer} backed by one worker thread at a time. Requests are rendered one after another; each
  * has the whole time limit from when the worker starts it. `limits()` is read for every render, so a changed
- * setting applies to the next one (a changed heap limit when the next worker starts).
+ * setting applies to the next one (a changed heap limit when the next worker starts). With `inline`, a prompt whose
+ * messages are straight templates renders on the calling thread instead, without the worker's round trip.
  */
 export class WorkerRenderer implements TemplateRenderer {
   private worker: Worker | undefined;
@@ -60,9 +69,13 @@ export class WorkerRenderer implements TemplateRenderer {
    * @param scriptPath the built worker script (dist/renderWorker.js, or out/src/node/renderWorkerMain.js in tests)
    * @param limits the limits for the next render (time in ms, output in characters, heap in MB)
    */
-  constructor(private readonly scriptPath: string, private readonly limits: () => RenderLimits = () => DEFAULT_RENDER_LIMITS) {}
+  constructor(private readonly scriptPath: string, private readonly limits: () => RenderLimits = () => DEFAULT_RENDER_LIMITS, private readonly inline?: InlineRender) {}
 
   async renderMessages(prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>): Promise<ChatMessage[]> {
+    if (this.inline && !this.disposed) {
+      const straight = this.inline(prompt, values, this.limits().maxOutputChars);
+      if (straight) return straight;
+    }
     const reply = await this.send({ id: this.nextId++, kind: 'messages', messages: prompt.messages, syntax: prompt.templateSyntax, values, maxOutputChars: this.limits().maxOutputChars });
     if (reply.kind !== 'messages') throw new Error(`The render worker answered "${reply.kind}" to a messages request.`);
     return reply.messages;
