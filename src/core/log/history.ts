@@ -292,13 +292,14 @@ export class HistoryReader {
       for (const run of state.runs) runs.push(run);
     }
     runs.sort((a, b) => b.time - a.time);
-    const byId = new Map<string, HistoryEntry<RunSummary | RunRecord>[]>();
+    const byId = new Map<string, IdEntries>();
     const all: HistoryEntry<RunSummary | RunRecord>[] = [];
     for (const { entry } of runs) {
       const joined = join(entry, ratings.get(entry.run.id), annotations.get(entry.run.id));
       const same = byId.get(entry.run.id);
-      if (same) same.push(joined);
-      else byId.set(entry.run.id, [joined]);
+      if (same === undefined) byId.set(entry.run.id, joined);
+      else if (Array.isArray(same)) same.push(joined);
+      else byId.set(entry.run.id, [same, joined]);
       all.push(joined);
     }
     let orphans = 0;
@@ -319,8 +320,18 @@ interface Joined {
   /** The annotation lines of each run id, oldest first (folded when joined: the newest value of a key wins). */
   annotations: Map<string, AnnotationRecord[]>;
   /** The joined entries of each run id (a line copied twice gives two). */
-  byId: Map<string, HistoryEntry<RunSummary | RunRecord>[]>;
+  byId: Map<string, IdEntries>;
   orphans: number;
+}
+
+/**
+ * The joined entries of one run id: the entry itself, or, for a line copied twice (a merge, a restored file), the
+ * list of them; most runs have one, and a list each would be 100,000 more objects on a large log.
+ */
+type IdEntries = HistoryEntry<RunSummary | RunRecord> | HistoryEntry<RunSummary | RunRecord>[];
+
+function entriesOf(entries: IdEntries | undefined): readonly HistoryEntry<RunSummary | RunRecord>[] {
+  return entries === undefined ? [] : Array.isArray(entries) ? entries : [entries];
 }
 
 /** The lines a read found in one file beyond what the last read had. */
@@ -331,8 +342,12 @@ interface FileChange {
   annotations: AnnotationRecord[];
 }
 
-/** An entry with its newest rating and its folded notes (a copy: entries of an earlier result are never changed). */
+/**
+ * An entry with its newest rating and its folded notes: a copy (entries of an earlier result are never changed), or
+ * `entry` itself when it has neither and gets neither (most runs of a log: no object made for them).
+ */
 function join(entry: HistoryEntry<RunSummary | RunRecord>, rating: RatingRecord | undefined, notes: readonly AnnotationRecord[] | undefined): HistoryEntry<RunSummary | RunRecord> {
+  if (rating === undefined && notes === undefined && entry.rating === undefined && entry.annotations === undefined) return entry;
   const joined = rating ? { ...entry, rating } : { ...entry };
   if (!rating) delete joined.rating;
   const folded = notes ? foldAnnotations([...notes]) : undefined;
@@ -413,10 +428,10 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
     added.push(...change.runs);
   }
   // The entries read before of the runs whose rating or notes changed, before the appended runs join them.
-  const before = new Map<string, HistoryEntry<RunSummary | RunRecord>[]>();
+  const before = new Map<string, readonly HistoryEntry<RunSummary | RunRecord>[]>();
   for (const runId of rerated) {
     const old = byId.get(runId);
-    if (old) before.set(runId, old);
+    if (old !== undefined) before.set(runId, entriesOf(old));
   }
   // Stable: runs of the same time keep their file order, after those already read.
   added.sort((a, b) => b.time - a.time);
@@ -427,7 +442,7 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
     const same = byId.get(entry.run.id);
     // Its rating was an orphan until now (counted when it was read, in this change or before).
     if (same === undefined && rating !== undefined) orphans--;
-    byId.set(entry.run.id, [...(same ?? []), joined]);
+    byId.set(entry.run.id, same === undefined ? joined : [...entriesOf(same), joined]);
     addedJoined.push(joined);
   }
   const runs = insertEntries(previous.runs, addedJoined);
@@ -451,8 +466,8 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
       replaceEntry(promptEntries(entry.run.prompt), entry, next);
       return next;
     });
-    const fresh = (byId.get(runId) ?? []).slice(old.length);
-    byId.set(runId, [...replaced, ...fresh]);
+    const all = [...replaced, ...entriesOf(byId.get(runId)).slice(old.length)];
+    byId.set(runId, all.length === 1 ? all[0] as HistoryEntry<RunSummary | RunRecord> : all);
   }
   let reorder = false;
   for (const [prompt, entries] of groupByPrompt(addedJoined)) {
