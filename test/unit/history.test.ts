@@ -168,6 +168,22 @@ test('forEachLine splits lines across chunk boundaries and passes a last line wi
   assert.deepEqual(seen.map(([text, line, offset]) => [text.length, line, offset]), [[5, 1, 0], [3 * 1024 * 1024, 2, 6], [6, 4, 6 + 3 * 1024 * 1024 + 2]]);
 });
 
+test('forEachLine: a handler that throws ends the read with its error, the next chunk\'s read in flight finished first', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'x.jsonl');
+  fs.writeFileSync(file, Array.from({ length: 40_000 }, (_, i) => `line ${i} ${'z'.repeat(60)}`).join('\n'));
+  const seen: number[] = [];
+  await assert.rejects(forEachLine(file, (_bytes, line) => {
+    seen.push(line);
+    if (line === 3) throw new Error('handler failed');
+  }), /handler failed/);
+  assert.deepEqual(seen, [1, 2, 3]);
+  // Every line, in order, across the 1 MB chunks read ahead.
+  let count = 0;
+  await forEachLine(file, (bytes, line) => { count++; assert.equal(bytes.toString('utf8').split(' ')[1], String(line - 1)); });
+  assert.equal(count, 40_000);
+});
+
 test('filterRuns keeps the entries that meet every criterion', async () => {
   const dir = tempDir();
   write(dir, '2026-11-21.jsonl', [

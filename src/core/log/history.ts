@@ -544,6 +544,9 @@ export async function* loadRuns(entries: Iterable<HistoryEntry<RunSummary | RunR
   }
 }
 
+/** Bytes read from a log file at a time. */
+const CHUNK_BYTES = 1 << 20;
+
 /**
  * Call `onLine` with the bytes of every non-blank line of `file` from byte `from` (valid only during the call), read
  * in 1 MB chunks into one reused buffer (never the whole file in memory, nor in one string), with its 1-based number
@@ -571,13 +574,18 @@ export async function forEachLine(
     return onLine(bytes.subarray(start, end), line + 1, lineStart, complete) !== false;
   };
   const handle = await fs.promises.open(file, 'r');
+  // Two buffers, reused for every chunk (fresh 1 MB buffers per chunk would cost more in garbage collection than the
+  // parsing): the next chunk is read into one while the lines of the other are split and parsed.
+  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  let current = 0;
+  let reading = handle.read(buffers[0] as Buffer, 0, CHUNK_BYTES, position);
   try {
-    // One buffer, reused for every chunk: fresh 1 MB buffers per chunk would cost more in garbage collection than the parsing.
-    const buffer = Buffer.allocUnsafe(1 << 20);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      const { bytesRead } = await reading;
       if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
+      const chunk = (buffers[current] as Buffer).subarray(0, bytesRead);
+      current ^= 1;
+      reading = handle.read(buffers[current] as Buffer, 0, CHUNK_BYTES, position + bytesRead);
       let start = 0;
       let newline = chunk.indexOf(0x0a);
       while (newline >= 0) {
@@ -594,11 +602,13 @@ export async function forEachLine(
         start = newline + 1;
         newline = chunk.indexOf(0x0a, start);
       }
-      // The rest of a line continues in the next chunk: copy it, the buffer is about to be overwritten.
+      // The rest of a line continues in the next chunk: copy it, its buffer is read into again next.
       if (start < chunk.length) pending.push(Buffer.from(chunk.subarray(start)));
       position += bytesRead;
     }
   } finally {
+    // A read still in flight (when a line's handler threw) must end before the file is closed.
+    await reading.catch(() => undefined);
     await handle.close();
   }
   if (pending.length > 0) {
