@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parsePromptFile } from '../../src/core/format/promptFile';
-import { RenderLimitError } from '../../src/core/template/renderer';
+import { checkOutputLength, RenderLimitError } from '../../src/core/template/renderer';
 import { renderStraightMessages, renderStraightTemplate } from '../../src/core/template/straight';
 import { renderMessages, renderTemplate, resolveInputs } from '../../src/core/template/template';
 import { makeCase, pick, int } from './fuzzCases';
@@ -112,10 +112,11 @@ test('the fuzz corpus: a straight prompt renders exactly as renderMessages rende
   assert.ok(straight > 20 && straight < rendered, `${straight} straight prompts of ${rendered} that render`);
 });
 
-test('a straight message over the output limit fails as the worker fails it, naming the message', () => {
+test('a straight message over the output limit is left to the ordinary render, which names the message', () => {
   const prompt = parsePromptFile(JSON.stringify({ messages: [{ role: 'system', content: 'short' }, { role: 'user', content: '{{ long }}' }] })).prompt;
   assert.ok(prompt);
-  assert.throws(() => renderStraightMessages(prompt, { long: 'x'.repeat(101) }, 100),
+  assert.equal(renderStraightMessages(prompt, { long: 'x'.repeat(101) }, 100), undefined);
+  assert.throws(() => renderMessages(prompt, { long: 'x'.repeat(101) }, { checkOutput: (text, index) => checkOutputLength(text, 100, index) }),
     (e: unknown) => e instanceof RenderLimitError && e.limit === 'output' && e.messageIndex === 1);
   assert.deepEqual(renderStraightMessages(prompt, { long: 'x'.repeat(100) }, 100)?.map((m) => m.content), ['short', 'x'.repeat(100)]);
 });
@@ -133,4 +134,12 @@ test('a chat history slot, GitHub syntax or a media part: what each gives', () =
   assert.ok(parts);
   const vals = { city: 'Paris', photo: 'a.png' };
   assert.deepEqual(renderStraightMessages(parts, vals, 1000), renderMessages(parts, vals));
+});
+
+test('a value repeated past the limit stops at the limit, not after building every copy', () => {
+  // 20,000 lookups of a 1 MB value would be 20 GB of text: the fill must give up once it passes the limit.
+  const source = '{{ big }}'.repeat(20_000);
+  const big = 'y'.repeat(1_000_000);
+  assert.equal(renderStraightTemplate(source, { big }, 3_000_000), undefined);
+  assert.equal(renderStraightTemplate('{{ big }}{{ big }}', { big }, 2_000_000)?.length, 2_000_000);
 });

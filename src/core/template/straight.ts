@@ -14,7 +14,6 @@
 import * as nunjucks from 'nunjucks';
 import type { PromptFile } from '../format/promptFile';
 import { isPlainName } from './policy';
-import { checkOutputLength } from './renderer';
 import { isBlockedKey, type ChatContentPart, type ChatMessage } from './template';
 
 /** A straight template, ready to fill: its text pieces and, between them, the paths of its lookups. */
@@ -101,10 +100,15 @@ function ownValue(holder: unknown, key: string): { value: unknown } | undefined 
   return descriptor && descriptor.enumerable && 'value' in descriptor ? { value: descriptor.value as unknown } : undefined;
 }
 
-/** `plan` filled from `values`, or undefined when a lookup does not meet a string, number or boolean. */
-function fill(plan: Plan, values: Record<string, unknown>): string | undefined {
+/**
+ * `plan` filled from `values`, or undefined when a lookup does not meet a string, number or boolean, or when the text
+ * grows past `maxChars` (checked piece by piece, so `{{ big }}` written ten thousand times stops at the limit instead
+ * of building a string of ten thousand copies on the calling thread; the ordinary render then reports the limit).
+ */
+function fill(plan: Plan, values: Record<string, unknown>, maxChars: number): string | undefined {
   let out = '';
   for (const piece of plan) {
+    if (out.length > maxChars) return undefined;
     if (typeof piece === 'string') {
       out += piece;
       continue;
@@ -118,19 +122,22 @@ function fill(plan: Plan, values: Record<string, unknown>): string | undefined {
     if (typeof holder !== 'string' && typeof holder !== 'number' && typeof holder !== 'boolean') return undefined;
     out += String(holder);
   }
-  return out;
+  return out.length > maxChars ? undefined : out;
 }
 
-/** `source` rendered with `values` when it is a straight template and its lookups meet plain values, else undefined. */
-export function renderStraightTemplate(source: string, values: Record<string, unknown>): string | undefined {
+/**
+ * `source` rendered with `values` when it is a straight template, its lookups meet plain values and the text is at
+ * most `maxChars` UTF-16 code units (default: no limit), else undefined.
+ */
+export function renderStraightTemplate(source: string, values: Record<string, unknown>, maxChars = Number.MAX_SAFE_INTEGER): string | undefined {
   const plan = cachedPlan(source);
-  return plan ? fill(plan, values) : undefined;
+  return plan ? fill(plan, values, maxChars) : undefined;
 }
 
 /**
  * Every message of `prompt` rendered as `renderMessages` (./template.ts) renders it, when all its templates are
- * straight and Nunjucks syntax, and it has no chat history slot; undefined otherwise (render it the ordinary way).
- * @throws RenderLimitError when a rendered text is longer than `maxOutputChars`, as a worker's render would.
+ * straight and Nunjucks syntax, it has no chat history slot and no message is longer than `maxOutputChars`;
+ * undefined otherwise (render it the ordinary way, which reports a message over the limit with its index).
  */
 export function renderStraightMessages(prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>, maxOutputChars: number): ChatMessage[] | undefined {
   if (prompt.templateSyntax !== undefined && prompt.templateSyntax !== 'nunjucks') return undefined;
@@ -144,9 +151,8 @@ export function renderStraightMessages(prompt: Pick<PromptFile, 'messages' | 'te
           parts.push({ type: part.type, input: part.input, ...(part.detail ? { detail: part.detail } : {}) });
           continue;
         }
-        const text = renderStraightTemplate(part.text, values);
+        const text = renderStraightTemplate(part.text, values, maxOutputChars);
         if (text === undefined) return undefined;
-        checkOutputLength(text, maxOutputChars, message.index);
         parts.push({ type: 'text', text });
       }
       const rendered: ChatMessage = { role: message.role, content: parts };
@@ -154,9 +160,8 @@ export function renderStraightMessages(prompt: Pick<PromptFile, 'messages' | 'te
       out.push(rendered);
       continue;
     }
-    const content = renderStraightTemplate(message.content, values);
+    const content = renderStraightTemplate(message.content, values, maxOutputChars);
     if (content === undefined) return undefined;
-    checkOutputLength(content, maxOutputChars, message.index);
     const rendered: ChatMessage = { role: message.role, content };
     if (message.name !== undefined) rendered.name = message.name;
     out.push(rendered);
