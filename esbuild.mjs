@@ -25,9 +25,10 @@ const builds = [
     entryPoints: { extension: 'src/extension.ts' },
     plugins: [coreAsSeparateBundle],
     // The first and last statements of the bundle: activation time is the module's evaluation plus activate()
-    // (see PromptLabApi.activationMs); VS Code's own work between the two (creating the ExtensionContext) is not ours.
-    banner: { js: 'globalThis.__promptLabLoadStart = globalThis.performance.now();' },
-    footer: { js: 'globalThis.__promptLabLoadEnd = globalThis.performance.now();' },
+    // (see PromptLabApi.activationMs and activationCpuMs); VS Code's own work between the two (creating the
+    // ExtensionContext) is not ours.
+    banner: { js: 'globalThis.__promptLabLoadStart = globalThis.performance.now(); globalThis.__promptLabLoadCpu = process.cpuUsage();' },
+    footer: { js: 'globalThis.__promptLabLoadEnd = globalThis.performance.now(); globalThis.__promptLabLoadCpu = process.cpuUsage(globalThis.__promptLabLoadCpu);' },
     outdir: 'dist',
     bundle: true,
     platform: 'node',

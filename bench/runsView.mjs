@@ -8,7 +8,8 @@
 // - runsView.refresh: after one appended line, the refresh on the large log against the same refresh on the 1,000-run
 //   log, alternating within rounds; target ≤ 1.2 (a refresh must not cost more as the history grows).
 // Exits non-zero when a host fails or a precondition does not hold.
-//   node bench/runsView.mjs [--runs 100000] [--hosts 2] [--rounds 5]   (after npm run build, npm run build:tests and test/rig/setup.sh)
+// --profile DIR: also write a CPU profile of the extension host per timed refresh to DIR (see bench/runsViewHost.ts).
+//   node bench/runsView.mjs [--runs 100000] [--hosts 2] [--rounds 5] [--profile DIR]   (after npm run build, npm run build:tests and test/rig/setup.sh)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,8 @@ const RUNS = arg('runs', 100_000);
 const SMALL = 1000;
 const hosts = arg('hosts', 2);
 const rounds = arg('rounds', 5);
+const profileAt = process.argv.indexOf('--profile');
+const profileDir = profileAt > 0 ? path.resolve(process.argv[profileAt + 1]) : undefined;
 const DAYS = 30;
 
 const require = createRequire(import.meta.url);
@@ -48,10 +51,11 @@ try {
       '--timeout', '900',
       '--env', `PROMPT_LAB_BENCH_RUNS_VIEW_LOG=${logDir}`, '--env', `PROMPT_LAB_BENCH_RUNS_VIEW_RUNS=${RUNS}`,
       '--env', `PROMPT_LAB_BENCH_RUNS_VIEW_SMALL=${smallDir}`, '--env', `PROMPT_LAB_BENCH_RUNS_VIEW_SMALL_RUNS=${SMALL}`,
-      '--env', `PROMPT_LAB_BENCH_ROUNDS=${rounds}`],
+      '--env', `PROMPT_LAB_BENCH_ROUNDS=${rounds}`, '--env', `PROMPT_LAB_BENCH_HOST=${h}`, ...(profileDir ? ['--env', `PROMPT_LAB_BENCH_CPU_PROFILE=${path.join(profileDir, `host-${h + 1}`)}`] : [])],
     { encoding: 'utf8', timeout: 1000000 });
     const out = `${result.stdout}\n${result.stderr}`;
     for (const line of out.split('\n')) {
+      if (line.startsWith('bench: ')) console.log(`host ${h + 1}: ${line}`);
       if (!line.startsWith('BENCH-SAMPLE ')) continue;
       samples.push(JSON.parse(line.slice('BENCH-SAMPLE '.length)));
       console.log(`host ${h + 1}: ${line.slice('BENCH-SAMPLE '.length)}`);
@@ -85,6 +89,6 @@ reportFigure({
   id: 'runsView.refresh', title: 'Runs view refresh after one appended line (read started → new roots handed to VS Code)', unit: 'ms',
   ours: { label: `${RUNS.toLocaleString('en-US')}-run log`, values: refresh.map((s) => s.big.refreshMs) },
   floor: { label: `${SMALL.toLocaleString('en-US')}-run log`, values: refresh.map((s) => s.small.refreshMs) }, target: 1.2,
-  note: `${hosts} windows × ${rounds} rounds, alternating; the refresh timed is the one whose read holds the appended rating; from the append itself (watcher and 200 ms debounce included): median ${median(refresh.map((s) => s.big.appendMs)).toFixed(0)} ms against ${median(refresh.map((s) => s.small.appendMs)).toFixed(0)} ms`,
+  note: `${hosts} windows × ${rounds} rounds, alternating, a full GC after each switch of log; the refresh timed is the one whose read holds the appended rating; from the append itself (watcher and 200 ms debounce included): median ${median(refresh.map((s) => s.big.appendMs)).toFixed(0)} ms against ${median(refresh.map((s) => s.small.appendMs)).toFixed(0)} ms`,
 });
 function median(v) { const s = [...v].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; }

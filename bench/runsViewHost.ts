@@ -8,11 +8,20 @@
  * - refresh: per round, on each log in turn (the setting switched between them, the switch's full read not timed):
  *   a rating line is appended to the newest day file; the figure is from the start of the read that this append
  *   caused (checked: the refreshed history holds that rating) to the view handing VS Code its new roots. Also from the
- *   append itself (the file watcher and the 200 ms debounce included).
+ *   append itself (the file watcher and the 200 ms debounce included). Switching logs reads the other log whole and
+ *   drops the reader of the one left: a full garbage collection follows each switch, so that the collection of what
+ *   the switch made and dropped (not something a refresh costs) does not land in the refresh timed next.
+ * With PROMPT_LAB_BENCH_CPU_PROFILE=<dir> (bench/runsView.mjs --profile <dir>), each timed refresh is also recorded
+ * as a CPU profile of the extension host (<dir>/refresh-<log>-<round>.cpuprofile), and the first paint
+ * (<dir>/firstPaint.cpuprofile): for reading where the time goes,
+ * not for the figures (the profiler slows what it records).
  */
 import * as fs from 'node:fs';
+import * as inspector from 'node:inspector';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
 import type { RefreshEvent, RootsReturnedEvent } from '../src/vscode/runsView';
@@ -21,16 +30,51 @@ function sample(value: Record<string, unknown>): void {
   console.log(`BENCH-SAMPLE ${JSON.stringify(value)}`);
 }
 
+/** A full garbage collection, in an extension host started without --expose-gc (the flag set now, `gc` taken from a new context). */
+function collectGarbage(): void {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+}
+
+/** CPU profiles of this process, written to `dir` (undefined: no profiling). */
+function profiler(dir: string | undefined): { start(): Promise<void>; stop(name: string): Promise<void> } {
+  if (!dir) return { start: async () => undefined, stop: async () => undefined };
+  fs.mkdirSync(dir, { recursive: true });
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> => new Promise((resolve, reject) => {
+    session.post(method, params, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+  let enabled = false;
+  return {
+    async start() {
+      if (!enabled) {
+        await post('Profiler.enable');
+        await post('Profiler.setSamplingInterval', { interval: 100 });
+        enabled = true;
+      }
+      await post('Profiler.start');
+    },
+    async stop(name) {
+      const { profile } = await post('Profiler.stop') as { profile: unknown };
+      fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    },
+  };
+}
+
 export async function run(): Promise<void> {
   const ext = vscode.extensions.getExtension<PromptLabApi>('prompt-lab.prompt-lab');
   if (!ext) throw new Error('Prompt Lab is not installed in this host');
   const big = { dir: process.env.PROMPT_LAB_BENCH_RUNS_VIEW_LOG ?? '', runs: Number(process.env.PROMPT_LAB_BENCH_RUNS_VIEW_RUNS) };
   const small = { dir: process.env.PROMPT_LAB_BENCH_RUNS_VIEW_SMALL ?? '', runs: Number(process.env.PROMPT_LAB_BENCH_RUNS_VIEW_SMALL_RUNS) };
   if (!big.dir || !small.dir || !big.runs || !small.runs) throw new Error('the log folders are not set (run bench/runsView.mjs)');
+  const host = Number(process.env.PROMPT_LAB_BENCH_HOST) || 0;
   const api = await ext.activate();
   const view = api.runsView;
 
+  const profile = profiler(process.env.PROMPT_LAB_BENCH_CPU_PROFILE);
   // First paint: the view paints the newest days first and repaints when the whole log is read.
+  await profile.start();
   const t0 = performance.now();
   let first: { ms: number; runs: number } | undefined;
   const whole = new Promise<number>((resolve) => {
@@ -44,6 +88,7 @@ export async function run(): Promise<void> {
   });
   await vscode.commands.executeCommand('workbench.view.extension.promptLab');
   const wholeMs = await whole;
+  await profile.stop('firstPaint');
   const partial = first as { ms: number; runs: number };
   if (partial.runs >= big.runs) throw new Error(`precondition: the first paint was not partial (${partial.runs} runs)`);
   sample({ kind: 'firstPaint', partialMs: partial.ms, partialRuns: partial.runs, wholeMs });
@@ -53,7 +98,7 @@ export async function run(): Promise<void> {
    * (listened for from the refresh event on, so that roots returned while `accept` looks are not missed).
    */
   const refreshed = (accept: (e: RefreshEvent) => Promise<boolean>): Promise<{ event: RefreshEvent; rootsAt: number }> => new Promise((resolve, reject) => {
-    const timeout = setTimeout(() => { sub.dispose(); reject(new Error('no refresh within 120 s')); }, 120_000);
+    const timeout = setTimeout(() => { sub.dispose(); reject(new Error(`no refresh within 120 s (the Runs view is ${view.treeView.visible ? 'visible' : 'hidden'})`)); }, 120_000);
     const sub = view.onDidRefresh((event) => {
       let rootsAt: number | undefined;
       let accepted = false;
@@ -86,22 +131,35 @@ export async function run(): Promise<void> {
     const done = refreshed(async (e) => e.runs === log.runs);
     await vscode.workspace.getConfiguration('promptLab').update('log.directory', log.dir, vscode.ConfigurationTarget.Workspace);
     await done;
+    collectGarbage();
   };
   const refresh = async (log: { dir: string; runs: number }, round: number): Promise<{ refreshMs: number; appendMs: number }> => {
     await use(log);
     const file = fs.readdirSync(log.dir).filter((f) => f.endsWith('.jsonl')).sort().at(-1) as string;
-    const newest = (await view.entries(false))[0]?.entry;
+    // The newest run, taken without building anything per run (view.entries would wrap all 100,000 of them).
+    const newest = (await view.history())[0]?.runs[0];
     if (!newest) throw new Error('precondition: the log has no runs');
-    const at = new Date(Date.UTC(2030, 0, 1, 0, 0, round)).toISOString();
+    // Newer than every rating of the run so far, those of earlier windows included (the logs are shared): an older
+    // `at` would not supersede the rating that window appended, and the refresh would never show it.
+    const at = new Date(Date.UTC(2030, 0, 1, host, 0, round)).toISOString();
     // The rated run is the newest: the first entry of the refreshed history (a check that costs nothing).
     const done = refreshed(async (e) => {
       if (e.runs !== log.runs) return false;
       const entry = (await view.history())[0]?.runs[0];
       return entry?.run.id === newest.run.id && entry.rating?.at === at;
     });
+    // A hidden view only notes that the log changed, and reads it when shown again: the view must be visible.
+    if (!view.treeView.visible) {
+      console.log(`bench: the Runs view was hidden before round ${round}; showing it again`);
+      await vscode.commands.executeCommand('workbench.view.extension.promptLab');
+      await (await view.history(), undefined);
+    }
+    if (!view.treeView.visible) throw new Error('precondition: the Runs view is not visible');
+    await profile.start();
     const t = performance.now();
     fs.appendFileSync(path.join(log.dir, file), `${JSON.stringify({ event: 'rating', runId: newest.run.id, thumb: 'down', at })}\n`);
     const { event, rootsAt } = await done;
+    await profile.stop(`refresh-${log.runs}-${round}`);
     if (event.startedAt < t) throw new Error('precondition: the refresh timed started before the line was appended');
     return { refreshMs: rootsAt - event.startedAt, appendMs: rootsAt - t };
   };

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // VS Code benchmarks in the real extension host (code-server, see test/rig/): bench/vscodeHost.ts in each of --hosts
 // fresh windows, each opened on a workspace with a prompt file open in an editor from the start:
-// - vscode.activation: Prompt Lab's own activation work (dist/extension.js evaluated + activate()), and
-//   vscode.firstDiagnostics: from the first statement of dist/extension.js to the open prompt file's first
-//   diagnostics (activation, loading dist/core.js, the first analysis). One round per window; absolute targets
-//   (core.load in bench/coreLoad.ts puts the core's load against a floor).
+// - vscode.activation: Prompt Lab's own activation work (dist/extension.js evaluated + activate()) in CPU time (the
+//   work is synchronous; its wall time is in the note). One round per window; absolute target.
+// - vscode.firstDiagnostics: the window opens with the prompt file open; from the extension host's start to Prompt
+//   Lab's first diagnostics of it (activation, loading dist/core.js, the first analysis), against the same to VS Code's
+//   own JSON schema squiggle on the same file. One round per window; target ≤ 1.0 (ours no later than VS Code's).
+//   core.load in bench/coreLoad.ts puts the core's load against its own floor.
 // - vscode.panelCatchUp: the run panel after a 20,000-chunk stream, from the last delta reaching the extension host
 //   to the panel confirming it shows the whole output, against a minimal reference webview fed the same run the same
 //   way (bench/referenceWebview.ts); --rounds per window, ours and the floor alternating.
@@ -52,15 +54,17 @@ if (activation.length !== hosts || catchUp.length !== hosts * rounds) {
   console.error(`vscode: expected ${hosts} activation and ${hosts * rounds} catch-up samples, got ${activation.length} and ${catchUp.length}`);
   process.exit(1);
 }
+const med = (v) => { const s = [...v].sort((a, b) => a - b); const m = Math.floor(s.length / 2); return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 reportFigure({
-  id: 'vscode.activation', title: 'activation: dist/extension.js evaluated + activate()', unit: 'ms',
-  ours: { label: 'Prompt Lab', values: activation.map((s) => s.activationMs) },
-  target: 50, note: 'absolute; one round per fresh window; measured by the extension from its bundle\'s first statement',
+  id: 'vscode.activation', title: 'activation: dist/extension.js evaluated + activate(), CPU time', unit: 'ms',
+  ours: { label: 'Prompt Lab', values: activation.map((s) => s.activationCpuMs) },
+  target: 50, note: `absolute; one round per fresh window; measured by the extension from its bundle's first statement; wall time median ${med(activation.map((s) => s.activationMs)).toFixed(1)} ms (${activation.map((s) => s.activationMs.toFixed(0)).join(', ')})`,
 });
 reportFigure({
-  id: 'vscode.firstDiagnostics', title: 'window opens with a prompt file open → its first diagnostics (activation, dist/core.js, analysis)', unit: 'ms',
-  ours: { label: 'Prompt Lab', values: activation.map((s) => s.firstDiagnosticsMs) },
-  target: 250, note: 'absolute; one round per fresh window; from the first statement of dist/extension.js to the diagnostics published',
+  id: 'vscode.firstDiagnostics', title: "window opens with a prompt file open → its first squiggle, Prompt Lab's against VS Code's JSON schema squiggle", unit: 'ms',
+  ours: { label: "Prompt Lab's diagnostics", values: activation.map((s) => s.oursAt) },
+  floor: { label: "VS Code's JSON schema error", values: activation.map((s) => s.jsonAt) }, target: 1.0,
+  note: `from the extension host's start; one round per fresh window; ours when published, VS Code's when it reached the extension host; from dist/extension.js's first statement to ours: median ${med(activation.map((s) => s.firstDiagnosticsMs)).toFixed(0)} ms`,
 });
 reportFigure({
   id: 'vscode.panelCatchUp', title: 'run panel: last delta of a 20,000-chunk stream → panel shows it all', unit: 'ms',

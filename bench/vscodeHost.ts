@@ -4,15 +4,20 @@
  * per measurement for bench/vscode.mjs, which reports the figures; throws (the host exits non-zero) when a
  * precondition fails.
  *
- * - activation: Prompt Lab's own activation work, and from the first statement of dist/extension.js to the first
- *   diagnostics of the open prompt file (activation, loading dist/core.js, the analysis), as the extension measures
- *   them (PromptLabApi.activationMs, firstDiagnosticsMs).
+ * - activation: Prompt Lab's own activation work in wall and CPU time, and from the first statement of
+ *   dist/extension.js to the first diagnostics of the open prompt file (activation, loading dist/core.js, the analysis),
+ *   as the extension measures them (PromptLabApi.activationMs, activationCpuMs, firstDiagnosticsMs).
+ * - first diagnostics against VS Code's own: when Prompt Lab published its first diagnostics of the open prompt file,
+ *   and when VS Code's JSON language features' first schema error for the same file (its role "wizard" is not in the
+ *   schema's enum) reached this extension host, both from the extension host's start (performance.now()). JSON's
+ *   squiggle is listened for from this module's start: it must not be there yet (a precondition).
  * - catch-up: a 20,000-chunk stream served as fast as the loopback socket allows, run with Run Prompt into Prompt
  *   Lab's panel, and the same run into the reference webview (bench/referenceWebview.ts), alternating which goes
  *   first; from the last text delta reaching the extension host to the page confirming it shows the whole output.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
 import type { RunOutcome } from '../src/core/run/run';
@@ -27,6 +32,11 @@ function sample(value: Record<string, unknown>): void {
   console.log(`BENCH-SAMPLE ${JSON.stringify(value)}`);
 }
 
+/** VS Code's JSON language features marked the role "wizard", which the prompt schema's enum does not accept. */
+function hasJsonSquiggle(uri: vscode.Uri): boolean {
+  return vscode.languages.getDiagnostics(uri).some((d) => d.source !== 'Prompt Lab' && /not accepted/i.test(d.message));
+}
+
 export async function run(): Promise<void> {
   const ext = vscode.extensions.getExtension<PromptLabApi>('prompt-lab.prompt-lab');
   if (!ext) throw new Error('Prompt Lab is not installed in this host');
@@ -34,6 +44,16 @@ export async function run(): Promise<void> {
   if (!folder) throw new Error('no workspace folder');
   // The window opened with flawed.prompt.json in an editor (bench/vscode.mjs): Prompt Lab activated for it and checks it.
   const flawed = vscode.Uri.file(path.join(folder.uri.fsPath, 'flawed.prompt.json'));
+  if (hasJsonSquiggle(flawed)) throw new Error("precondition: VS Code's JSON squiggle was there before the benchmark could listen for it");
+  const jsonSquiggle = new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error("no JSON schema squiggle for flawed.prompt.json within 60 s")); }, 60_000);
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (!e.uris.some((u) => u.toString() === flawed.toString()) || !hasJsonSquiggle(flawed)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(performance.now());
+    });
+  });
   const api = await ext.activate();
   if (api.firstDiagnosticsMs === undefined) {
     await new Promise<void>((resolve) => {
@@ -43,7 +63,12 @@ export async function run(): Promise<void> {
   if (!vscode.workspace.textDocuments.some((d) => d.uri.toString() === flawed.toString())) throw new Error('precondition: flawed.prompt.json is not open (run bench/vscode.mjs)');
   const ours = vscode.languages.getDiagnostics(flawed).filter((d) => d.source === 'Prompt Lab');
   if (ours.length === 0) throw new Error('precondition: Prompt Lab published no diagnostic for flawed.prompt.json');
-  sample({ kind: 'activation', activationMs: api.activationMs, firstDiagnosticsMs: api.firstDiagnosticsMs });
+  const loadStart = (globalThis as { __promptLabLoadStart?: number }).__promptLabLoadStart;
+  if (loadStart === undefined || api.firstDiagnosticsMs === undefined) throw new Error('precondition: dist/extension.js did not note when it started loading');
+  sample({
+    kind: 'activation', activationMs: api.activationMs, activationCpuMs: api.activationCpuMs, firstDiagnosticsMs: api.firstDiagnosticsMs,
+    oursAt: loadStart + api.firstDiagnosticsMs, jsonAt: await jsonSquiggle,
+  });
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 
   const server = await startReplayServer();

@@ -46,6 +46,11 @@ export interface PromptLabApi {
   /** ms of Prompt Lab's own activation work: evaluating dist/extension.js plus the `activate` call. */
   activationMs: number;
   /**
+   * The same work in CPU time, ms (the extension host process's, `process.cpuUsage`): the work is synchronous, and on a
+   * busy machine its wall time also counts the turns of other processes.
+   */
+  activationCpuMs: number;
+  /**
    * ms from the first statement of dist/extension.js to the first diagnostics Prompt Lab published (activation,
    * loading dist/core.js, the first analysis); undefined until a prompt document has been checked.
    */
@@ -70,6 +75,7 @@ const PROMPT_YAML_FILES: vscode.DocumentFilter[] = [
 
 export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const activateStart = performance.now();
+  const activateCpu = process.cpuUsage();
   // Keys and tokens Prompt Lab reads are masked in the output channel, which VS Code also writes to a file.
   const secrets = new SecretScrubber();
   const log = scrubbingLog(vscode.window.createOutputChannel('Prompt Lab', { log: true }), secrets);
@@ -117,8 +123,10 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
   );
-  const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number };
+  const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd, __promptLabLoadCpu: loadCpu } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number; __promptLabLoadCpu?: NodeJS.CpuUsage };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;
+  const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
+  const activationCpuMs = (loadCpu !== undefined && loadEnd !== undefined ? cpuMs(loadCpu) : Number.NaN) + cpuMs(process.cpuUsage(activateCpu));
   let firstDiagnosticsMs: number | undefined;
   const firstRefresh = diagnostics.onDidRefresh(() => {
     firstDiagnosticsMs = loadStart === undefined ? Number.NaN : performance.now() - loadStart;
@@ -128,6 +136,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   return {
     get firstDiagnosticsMs() { return firstDiagnosticsMs; },
     activationMs: loadMs + (performance.now() - activateStart),
+    activationCpuMs,
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
     deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,
   };

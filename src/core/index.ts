@@ -26,6 +26,7 @@ export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistor
 export { annotationKeys, writeRunsExport } from './log/exportRuns';
 export { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from './template/renderer';
 export { inProcessRenderer } from './template/inProcessRenderer';
+export { renderStraightMessages } from './template/straight';
 export * as playground from './playground/playground';
 export { changedMedia, prepareMessages, mediaSourceOf, detectMediaType, type MediaAccess } from './run/media';
 export { mediaLimitsOf, formatBytes } from './providers/mediaLimits';

@@ -14,7 +14,7 @@ import type { PromptFile } from '../core/format/promptFile';
 import { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from '../core/template/renderer';
 import { InputValueError, TemplateError } from '../core/template/errors';
 import type { ChatMessage } from '../core/template/template';
-import type { RenderReply, RenderRequest, SerializedRenderError } from './renderWorkerProtocol';
+import { RenderProgress, type RenderReply, type RenderRequest, type SerializedRenderError } from './renderWorkerProtocol';
 
 /** Young generation of the worker's heap, in MB: small, renders make short-lived strings. */
 const YOUNG_GENERATION_MB = 16;
@@ -41,14 +41,25 @@ function rebuild(error: SerializedRenderError): Error {
 }
 
 /**
+ * Renders a prompt's messages on the calling thread when nothing in them can run away, else returns undefined: the
+ * core's `renderStraightMessages` (src/core/template/straight.ts: text and plain lookups of plain values, exactly as
+ * Nunjucks renders them). Passed in rather than imported, so that this module does not pull Nunjucks into the
+ * extension's own bundle (the core bundle is loaded on first use).
+ */
+export type InlineRender = (prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>, maxOutputChars: number) => ChatMessage[] | undefined;
+
+/**
  * A {@link TemplateRenderer} backed by one worker thread at a time. Requests are rendered one after another; each
  * has the whole time limit from when the worker starts it. `limits()` is read for every render, so a changed
- * setting applies to the next one (a changed heap limit when the next worker starts).
+ * setting applies to the next one (a changed heap limit when the next worker starts). With `inline`, a prompt whose
+ * messages are straight templates renders on the calling thread instead, without the worker's round trip.
  */
 export class WorkerRenderer implements TemplateRenderer {
   private worker: Worker | undefined;
+  /** What the current worker writes about where it is (see RenderProgress). */
+  private progress: RenderProgress | undefined;
   private readonly queue: Pending[] = [];
-  private current: (Pending & { timer: ReturnType<typeof setTimeout>; messageIndex: number | undefined }) | undefined;
+  private current: (Pending & { timer: ReturnType<typeof setTimeout>; sentAt: number }) | undefined;
   private nextId = 1;
   private disposed = false;
   /** Workers started so far (the first, and one after each worker that was ended). For tests. */
@@ -58,9 +69,13 @@ export class WorkerRenderer implements TemplateRenderer {
    * @param scriptPath the built worker script (dist/renderWorker.js, or out/src/node/renderWorkerMain.js in tests)
    * @param limits the limits for the next render (time in ms, output in characters, heap in MB)
    */
-  constructor(private readonly scriptPath: string, private readonly limits: () => RenderLimits = () => DEFAULT_RENDER_LIMITS) {}
+  constructor(private readonly scriptPath: string, private readonly limits: () => RenderLimits = () => DEFAULT_RENDER_LIMITS, private readonly inline?: InlineRender) {}
 
   async renderMessages(prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>): Promise<ChatMessage[]> {
+    if (this.inline && !this.disposed) {
+      const straight = this.inline(prompt, values, this.limits().maxOutputChars);
+      if (straight) return straight;
+    }
     const reply = await this.send({ id: this.nextId++, kind: 'messages', messages: prompt.messages, syntax: prompt.templateSyntax, values, maxOutputChars: this.limits().maxOutputChars });
     if (reply.kind !== 'messages') throw new Error(`The render worker answered "${reply.kind}" to a messages request.`);
     return reply.messages;
@@ -94,6 +109,7 @@ export class WorkerRenderer implements TemplateRenderer {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const limits = this.limits();
+    const progress = new RenderProgress(new SharedArrayBuffer(RenderProgress.BYTES));
     const worker = new Worker(this.scriptPath, {
       // No API key or other secret from the host's environment, no debugger flags.
       env: {},
@@ -101,16 +117,25 @@ export class WorkerRenderer implements TemplateRenderer {
       stdout: false,
       stderr: false,
       resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb, maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      workerData: { progress: progress.buffer },
     });
     this.started++;
     worker.on('message', (reply: RenderReply) => this.onReply(worker, reply));
     worker.on('error', (err: Error & { code?: string }) => {
       const memory = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.fail(worker, memory ? new RenderLimitError('memory', limits.maxHeapMb, this.current?.messageIndex) : new Error(`The render worker failed: ${err.message}`));
+      this.fail(worker, memory ? new RenderLimitError('memory', limits.maxHeapMb, this.messageIndex()) : new Error(`The render worker failed: ${err.message}`));
     });
     worker.on('exit', (code) => this.fail(worker, new Error(`The render worker stopped (exit code ${code}).`)));
     this.worker = worker;
+    this.progress = progress;
     return worker;
+  }
+
+  /** The message the current render is at, as the worker wrote it (undefined when it has not said). */
+  private messageIndex(): number | undefined {
+    const current = this.current;
+    if (!current || this.progress?.startedAt(current.request.id) === undefined) return undefined;
+    return this.progress.messageIndex();
   }
 
   private pump(): void {
@@ -122,25 +147,35 @@ export class WorkerRenderer implements TemplateRenderer {
     }
     const worker = this.ensureWorker();
     worker.ref();
-    const timer = setTimeout(() => this.fail(worker, new Error(`The render worker did not start within ${WORKER_START_LIMIT_MS / 1000} s.`)), WORKER_START_LIMIT_MS);
-    this.current = { ...next, timer, messageIndex: undefined };
+    const sentAt = RenderProgress.now();
+    this.current = { ...next, sentAt, timer: setTimeout(() => this.checkLimits(worker), this.limits().timeoutMs) };
     worker.postMessage(next.request);
+  }
+
+  /**
+   * A limit's timer fired: fail the render when the worker took longer than the time limit since it started it (or
+   * than {@link WORKER_START_LIMIT_MS} to start it), else look again when it would be over.
+   */
+  private checkLimits(worker: Worker): void {
+    const current = this.current;
+    if (worker !== this.worker || !current || !this.progress) return;
+    const now = RenderProgress.now();
+    const { timeoutMs } = this.limits();
+    const startedAt = this.progress.startedAt(current.request.id);
+    if (startedAt === undefined) {
+      const left = current.sentAt + WORKER_START_LIMIT_MS - now;
+      if (left <= 0) this.fail(worker, new Error(`The render worker did not start within ${WORKER_START_LIMIT_MS / 1000} s.`));
+      else current.timer = setTimeout(() => this.checkLimits(worker), Math.min(left, timeoutMs));
+      return;
+    }
+    const left = startedAt + timeoutMs - now;
+    if (left <= 0) this.fail(worker, new RenderLimitError('time', timeoutMs, this.messageIndex()));
+    else current.timer = setTimeout(() => this.checkLimits(worker), left);
   }
 
   private onReply(worker: Worker, reply: RenderReply): void {
     const current = this.current;
     if (worker !== this.worker || !current || reply.id !== current.request.id) return;
-    if (reply.kind === 'started') {
-      // The render's own time limit starts now.
-      clearTimeout(current.timer);
-      const { timeoutMs } = this.limits();
-      current.timer = setTimeout(() => this.fail(worker, new RenderLimitError('time', timeoutMs, this.current?.messageIndex)), timeoutMs);
-      return;
-    }
-    if (reply.kind === 'progress') {
-      current.messageIndex = reply.messageIndex;
-      return;
-    }
     clearTimeout(current.timer);
     this.current = undefined;
     if (reply.kind === 'error') current.reject(rebuild(reply.error));
@@ -152,6 +187,7 @@ export class WorkerRenderer implements TemplateRenderer {
   private fail(worker: Worker, err: Error): void {
     if (worker !== this.worker) return;
     this.worker = undefined;
+    this.progress = undefined;
     void worker.terminate();
     const current = this.current;
     this.current = undefined;

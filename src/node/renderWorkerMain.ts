@@ -3,11 +3,11 @@
  * (./renderWorker.ts), one request at a time. It runs with an empty environment (no API key in `process.env`) and
  * a heap limit; the parent ends it when a render takes too long. Built as dist/renderWorker.js (esbuild.mjs).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { InputValueError, RenderLimitError, TemplateError } from '../core/template/errors';
 import { checkOutputLength } from '../core/template/renderer';
 import { renderMessages, renderTemplate } from '../core/template/template';
-import type { RenderReply, RenderRequest, SerializedRenderError } from './renderWorkerProtocol';
+import { RenderProgress, type RenderReply, type RenderRequest, type SerializedRenderError } from './renderWorkerProtocol';
 
 function serialize(err: unknown): SerializedRenderError {
   if (err instanceof TemplateError) return { name: 'TemplateError', detail: err.detail, messageIndex: err.messageIndex, line: err.line, column: err.column };
@@ -16,19 +16,19 @@ function serialize(err: unknown): SerializedRenderError {
   return { name: 'Error', message: err instanceof Error ? err.message : String(err) };
 }
 
-function handle(request: RenderRequest, post: (reply: RenderReply) => void): void {
+function handle(request: RenderRequest, progress: RenderProgress, post: (reply: RenderReply) => void): void {
   const { id } = request;
-  post({ id, kind: 'started' });
+  progress.start(id);
   try {
     if (request.kind === 'messages') {
       const messages = renderMessages({ messages: request.messages, ...(request.syntax ? { templateSyntax: request.syntax } : {}) }, request.values, {
-        onMessage: (messageIndex) => post({ id, kind: 'progress', messageIndex }),
+        onMessage: (messageIndex) => progress.message(messageIndex),
         checkOutput: (text, messageIndex) => checkOutputLength(text, request.maxOutputChars, messageIndex),
       });
       post({ id, kind: 'messages', messages });
     } else {
       const texts = request.templates.map((template, i) => {
-        post({ id, kind: 'progress', messageIndex: i });
+        progress.message(i);
         const text = renderTemplate(template, request.values, i, request.syntax);
         checkOutputLength(text, request.maxOutputChars, i);
         return text;
@@ -42,5 +42,6 @@ function handle(request: RenderRequest, post: (reply: RenderReply) => void): voi
 
 const port = parentPort;
 if (port) {
-  port.on('message', (request: RenderRequest) => handle(request, (reply) => port.postMessage(reply)));
+  const progress = new RenderProgress((workerData as { progress: SharedArrayBuffer }).progress);
+  port.on('message', (request: RenderRequest) => handle(request, progress, (reply) => port.postMessage(reply)));
 }

@@ -19,12 +19,57 @@ export type SerializedRenderError =
   | { name: 'Error'; message: string };
 
 /**
- * What the worker posts: that it started the request (the time limit counts from there, not from a worker that is
- * still starting), progress (which message it is rendering), then one result or error per request.
+ * What the worker posts: one result or error per request. Where it is meanwhile (which request it started, when, and
+ * which message it renders) it writes to the {@link RenderProgress} memory instead: a message each would wake the
+ * host's thread once more per message of every render.
  */
 export type RenderReply =
-  | { id: number; kind: 'started' }
-  | { id: number; kind: 'progress'; messageIndex: number }
   | { id: number; kind: 'messages'; messages: ChatMessage[] }
   | { id: number; kind: 'templates'; texts: string[] }
   | { id: number; kind: 'error'; error: SerializedRenderError };
+
+/**
+ * Where the worker is, in memory shared with the host (`workerData.progress`, a SharedArrayBuffer of
+ * {@link RenderProgress.BYTES} bytes): the id of the request it started, when it started it and which message it
+ * renders. The host reads it when a limit's timer fires (the time limit counts from the start, not from a worker that
+ * is still starting) and when a render fails (to name the message).
+ */
+export class RenderProgress {
+  static readonly BYTES = 16;
+  private readonly ints: Int32Array;
+  private readonly times: Float64Array;
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.ints = new Int32Array(buffer, 0, 2);
+    this.times = new Float64Array(buffer, 8, 1);
+  }
+
+  /** Now, in ms since the epoch (sub-ms; comparable between threads, unlike `performance.now()`). */
+  static now(): number {
+    return performance.timeOrigin + performance.now();
+  }
+
+  /** Worker: request `id` starts now. */
+  start(id: number): void {
+    this.times[0] = RenderProgress.now();
+    Atomics.store(this.ints, 1, 0);
+    // Stored last: a host that sees the id sees the time written before it.
+    Atomics.store(this.ints, 0, id);
+  }
+
+  /** Worker: message `messageIndex` (0-based) is being rendered. */
+  message(messageIndex: number): void {
+    Atomics.store(this.ints, 1, messageIndex + 1);
+  }
+
+  /** Host: when request `id` started (ms since the epoch), or undefined when the worker has not started it. */
+  startedAt(id: number): number | undefined {
+    return Atomics.load(this.ints, 0) === id ? this.times[0] : undefined;
+  }
+
+  /** Host: the message the worker is rendering, when it said. */
+  messageIndex(): number | undefined {
+    const value = Atomics.load(this.ints, 1);
+    return value === 0 ? undefined : value - 1;
+  }
+}

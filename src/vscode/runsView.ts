@@ -37,7 +37,13 @@ export interface PromptNode {
   folder: vscode.WorkspaceFolder;
   /** Workspace-relative path of the prompt file, as logged. */
   prompt: string;
-  runs: RunNode[];
+  /**
+   * The nodes of its runs, newest first: made when first asked for (VS Code asks for an expanded prompt's children),
+   * so that a read of a large log makes none for the prompts nobody opened.
+   */
+  readonly runs: RunNode[];
+  /** How many runs it has (`runs.length`, without making the nodes). */
+  readonly count: number;
 }
 
 export interface RunNode {
@@ -74,7 +80,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly onDidRefresh = this.refreshed.event;
   /** The run nodes of each prompt's entries, kept while the reader keeps that list (an unchanged prompt's). */
   private readonly nodesOf = new WeakMap<readonly HistoryEntry[], RunNode[]>();
-  private readonly promptNodes = new Map<string, PromptNode>();
+  private readonly promptNodes = new Map<string, LazyPromptNode>();
   private readonly usedIds = new Set<string>();
   private readonly rootsReturned = new vscode.EventEmitter<RootsReturnedEvent>();
   readonly onDidReturnRoots = this.rootsReturned.event;
@@ -175,7 +181,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const t0 = performance.now();
     this.roots ??= this.buildRoots(this.firstAvailable());
     return this.roots.then((roots) => {
-      this.rootsReturned.fire({ ms: performance.now() - t0, roots: roots.length, runs: roots.reduce((n, r) => n + r.runs.length, 0) });
+      this.rootsReturned.fire({ ms: performance.now() - t0, roots: roots.length, runs: roots.reduce((n, r) => n + r.count, 0) });
       return roots;
     }, (err: unknown) => {
       this.log.error(`[runs] could not read the run log: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
@@ -221,27 +227,30 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         const id = `prompt:${folder.uri.toString()}:${prompt}`;
         let parent = this.promptNodes.get(id);
         if (!parent) {
-          parent = { kind: 'prompt', id, folder, prompt, runs: [] };
+          parent = new LazyPromptNode(id, folder, prompt, (node, list) => this.runNodes(node, list));
           this.promptNodes.set(id, parent);
         }
-        // An unchanged prompt keeps its list of entries between reads (HistoryReader), and so its nodes.
-        let nodes = this.nodesOf.get(entries);
-        if (!nodes) {
-          const owner = parent;
-          nodes = entries.map((entry) => this.runNode(owner, entry));
-          this.nodesOf.set(entries, nodes);
-        }
-        parent.runs = nodes;
+        parent.entries = entries;
         roots.push(parent);
       }
     }
     return roots;
   }
 
+  /** The nodes of a prompt's entries; an unchanged prompt keeps its list of entries between reads (HistoryReader), and so its nodes. */
+  private runNodes(parent: PromptNode, entries: readonly HistoryEntry[]): RunNode[] {
+    let nodes = this.nodesOf.get(entries);
+    if (!nodes) {
+      nodes = entries.map((entry) => this.runNode(parent, entry));
+      this.nodesOf.set(entries, nodes);
+    }
+    return nodes;
+  }
+
   /** The node of `entry` under `parent`: the same node (and id) for the same run line from one read to the next. */
   private runNode(parent: PromptNode, entry: HistoryEntry): RunNode {
     const key = `${entry.file}:${entry.offset}`;
-    const known = this.runNodes.get(key);
+    const known = this.nodesByLine.get(key);
     if (known && known.entry.run.id === entry.run.id && known.parent === parent) {
       if (known.entry !== entry) known.entry = entry;
       return known;
@@ -251,11 +260,12 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (this.usedIds.has(id)) id = `${id}@${entry.file}:${entry.line}`;
     this.usedIds.add(id);
     const node: RunNode = { kind: 'run', id, folder: parent.folder, entry, parent };
-    this.runNodes.set(key, node);
+    this.nodesByLine.set(key, node);
     return node;
   }
 
-  private readonly runNodes = new Map<string, RunNode>();
+  /** Run nodes by `file:offset` of their line. */
+  private readonly nodesByLine = new Map<string, RunNode>();
 
   /**
    * Start reading every folder's log; the result becomes the snapshot. With `notify`, once it is read (and no newer
@@ -334,6 +344,24 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 }
 
+/** A prompt's node: the same object from one read to the next, holding the prompt's entries of the last read. */
+class LazyPromptNode implements PromptNode {
+  readonly kind = 'prompt';
+  /** The prompt's entries in the history the roots were built from, newest first. */
+  entries: readonly HistoryEntry[] = [];
+
+  constructor(readonly id: string, readonly folder: vscode.WorkspaceFolder, readonly prompt: string,
+    private readonly nodesOf: (node: PromptNode, entries: readonly HistoryEntry[]) => RunNode[]) {}
+
+  get runs(): RunNode[] {
+    return this.nodesOf(this, this.entries);
+  }
+
+  get count(): number {
+    return this.entries.length;
+  }
+}
+
 /** Absolute log directory of a workspace folder (`promptLab.log.directory`). */
 export function logDirOf(folder: vscode.WorkspaceFolder): string {
   return path.resolve(folder.uri.fsPath, readSettings(folder.uri).logDirectory);
@@ -402,7 +430,7 @@ function promptItem(node: PromptNode, multiRoot: boolean): vscode.TreeItem {
   item.id = node.id;
   item.resourceUri = promptUriOf(node.folder, node.prompt);
   item.iconPath = vscode.ThemeIcon.File;
-  item.description = `${node.runs.length} ${node.runs.length === 1 ? 'run' : 'runs'}${multiRoot ? ` · ${node.folder.name}` : ''}`;
+  item.description = `${node.count} ${node.count === 1 ? 'run' : 'runs'}${multiRoot ? ` · ${node.folder.name}` : ''}`;
   item.contextValue = 'promptLab.prompt';
   item.tooltip = `${node.prompt}: ${item.description}`;
   return item;

@@ -177,11 +177,19 @@ describe('Runs view', function () {
   it('refreshes when a line is appended to the log', async () => {
     const down = rating(R3.id, '2025-03-03T08:00:00.000Z', { thumb: 'down' });
     newest.set(R3.id, down);
+    const summariseBefore = await children('summarise.prompt.json');
+    const classifyBefore = await children('classify.prompt.json');
     await treeAfter(
       () => fs.appendFileSync(path.join(logDir, '2025-03-03.jsonl'), lines(down)),
       async () => (await children('classify.prompt.json')).map((n) => item(n).description).join() === 'replay · cancelled · 👎 · 30 tokens',
       'the appended 👎 rating',
     );
+    // The prompt the line did not touch keeps its nodes; the rated run keeps its node's id (VS Code keeps its selection).
+    const summariseAfter = await children('summarise.prompt.json');
+    assert.equal(summariseAfter.length, summariseBefore.length);
+    summariseAfter.forEach((node, i) => assert.strictEqual(node, summariseBefore[i]));
+    assert.deepEqual((await children('classify.prompt.json')).map((n) => n.id), classifyBefore.map((n) => n.id));
+    assert.deepEqual((await roots()).map((r) => [r.prompt, r.count]), (await roots()).map((r) => [r.prompt, r.runs.length]));
   });
 
   it('follows a log folder made after it started watching, and the same folder deleted and made again', async () => {

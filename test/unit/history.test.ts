@@ -168,6 +168,22 @@ test('forEachLine splits lines across chunk boundaries and passes a last line wi
   assert.deepEqual(seen.map(([text, line, offset]) => [text.length, line, offset]), [[5, 1, 0], [3 * 1024 * 1024, 2, 6], [6, 4, 6 + 3 * 1024 * 1024 + 2]]);
 });
 
+test('forEachLine: a handler that throws ends the read with its error, the next chunk\'s read in flight finished first', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'x.jsonl');
+  fs.writeFileSync(file, Array.from({ length: 40_000 }, (_, i) => `line ${i} ${'z'.repeat(60)}`).join('\n'));
+  const seen: number[] = [];
+  await assert.rejects(forEachLine(file, (_bytes, line) => {
+    seen.push(line);
+    if (line === 3) throw new Error('handler failed');
+  }), /handler failed/);
+  assert.deepEqual(seen, [1, 2, 3]);
+  // Every line, in order, across the 1 MB chunks read ahead.
+  let count = 0;
+  await forEachLine(file, (bytes, line) => { count++; assert.equal(bytes.toString('utf8').split(' ')[1], String(line - 1)); });
+  assert.equal(count, 40_000);
+});
+
 test('filterRuns keeps the entries that meet every criterion', async () => {
   const dir = tempDir();
   write(dir, '2026-11-21.jsonl', [
@@ -294,13 +310,20 @@ test('HistoryReader reports a first partial history from the newest files, then 
   }
   const partials: number[] = [];
   let newestInPartial = '';
-  const whole = await new HistoryReader(dir).read((partial) => {
+  const reader = new HistoryReader(dir);
+  const whole = await reader.read((partial) => {
     partials.push(partial.runs.length);
     newestInPartial = partial.runs[0]?.run.id.slice(0, 2) ?? '';
   });
   assert.deepEqual(partials, [perDay * 2], 'one partial, after the two newest days');
   assert.equal(newestInPartial, '04');
   assert.equal(whole.runs.length, perDay * 4);
+  // A later read takes only what was appended: no partial (it would join the whole log a second time).
+  fs.appendFileSync(path.join(dir, '2026-11-04.jsonl'), `${JSON.stringify(rating('04-0', '2026-11-04T12:00:00.000Z'))}\n`);
+  const again = await reader.read((partial) => partials.push(partial.runs.length));
+  assert.deepEqual(partials, [perDay * 2], 'no partial on a later read');
+  assert.equal(again.runs.length, perDay * 4);
+  assert.equal(again.runs.find((e) => e.run.id === '04-0')?.rating?.at, '2026-11-04T12:00:00.000Z');
 });
 
 test('HistoryReader: reads asked for at once do not take appended lines twice', async () => {

@@ -11,6 +11,7 @@ import { inProcessRenderer } from '../../src/core/template/inProcessRenderer';
 import { RenderLimitError, type RenderLimits } from '../../src/core/template/renderer';
 import { InputValueError, TemplateError } from '../../src/core/template/template';
 import { WorkerRenderer } from '../../src/node/renderWorker';
+import { renderStraightMessages } from '../../src/core/template/straight';
 
 const SCRIPT = path.resolve(__dirname, '..', '..', 'src', 'node', 'renderWorkerMain.js');
 
@@ -90,4 +91,21 @@ test('renders queue one after another; dispose fails what is pending', async () 
   r.dispose();
   await assert.rejects(pending, /shutting down/);
   await assert.rejects(r.renderTemplates(['x'], {}), /shutting down/);
+});
+
+test('with the straight renderer: a straight prompt renders without starting a worker, any other in the worker, as before', async (t) => {
+  const r = new WorkerRenderer(SCRIPT, () => ({ timeoutMs: 2000, maxOutputChars: 100, maxHeapMb: 64 }), renderStraightMessages);
+  t.after(() => r.dispose());
+  const straight = prompt('You are helpful.', 'Hello {{ name }}!');
+  assert.deepEqual(await r.renderMessages(straight, { name: 'Ada' }), await inProcessRenderer().renderMessages(straight, { name: 'Ada' }));
+  assert.equal(r.started, 0, 'no worker for a straight prompt');
+  // Over the output limit: the same error the worker gives.
+  await assert.rejects(r.renderMessages(straight, { name: 'x'.repeat(100) }), (e: unknown) => e instanceof RenderLimitError && e.limit === 'output' && e.messageIndex === 1);
+  assert.equal(r.started, 0);
+  // A filter, or a value that is not a plain string, number or boolean: the worker renders it (or fails it) as before.
+  assert.deepEqual(await r.renderMessages(prompt('Hello {{ name | upper }}!'), { name: 'Ada' }), [{ role: 'user', content: 'Hello ADA!' }]);
+  assert.equal(r.started, 1);
+  await assert.rejects(r.renderMessages(straight, {}), (e: unknown) => e instanceof TemplateError && e.messageIndex === 1);
+  r.dispose();
+  await assert.rejects(r.renderMessages(straight, { name: 'Ada' }), /shutting down/);
 });

@@ -152,7 +152,9 @@ export class HistoryReader {
       }
     }
     const changes: FileChange[] = [];
-    let partialSent = !onPartial;
+    // A partial history is for a view that has nothing to show yet: on a first read only. Later reads take what was
+    // appended, and a partial would be a second full join of everything already read.
+    let partialSent = !onPartial || this.joined !== undefined;
     let counted = 0;
     for (const name of names) {
       const file = path.join(this.logDir, name);
@@ -290,13 +292,14 @@ export class HistoryReader {
       for (const run of state.runs) runs.push(run);
     }
     runs.sort((a, b) => b.time - a.time);
-    const byId = new Map<string, HistoryEntry<RunSummary | RunRecord>[]>();
+    const byId = new Map<string, IdEntries>();
     const all: HistoryEntry<RunSummary | RunRecord>[] = [];
     for (const { entry } of runs) {
       const joined = join(entry, ratings.get(entry.run.id), annotations.get(entry.run.id));
       const same = byId.get(entry.run.id);
-      if (same) same.push(joined);
-      else byId.set(entry.run.id, [joined]);
+      if (same === undefined) byId.set(entry.run.id, joined);
+      else if (Array.isArray(same)) same.push(joined);
+      else byId.set(entry.run.id, [same, joined]);
       all.push(joined);
     }
     let orphans = 0;
@@ -317,8 +320,18 @@ interface Joined {
   /** The annotation lines of each run id, oldest first (folded when joined: the newest value of a key wins). */
   annotations: Map<string, AnnotationRecord[]>;
   /** The joined entries of each run id (a line copied twice gives two). */
-  byId: Map<string, HistoryEntry<RunSummary | RunRecord>[]>;
+  byId: Map<string, IdEntries>;
   orphans: number;
+}
+
+/**
+ * The joined entries of one run id: the entry itself, or, for a line copied twice (a merge, a restored file), the
+ * list of them; most runs have one, and a list each would be 100,000 more objects on a large log.
+ */
+type IdEntries = HistoryEntry<RunSummary | RunRecord> | HistoryEntry<RunSummary | RunRecord>[];
+
+function entriesOf(entries: IdEntries | undefined): readonly HistoryEntry<RunSummary | RunRecord>[] {
+  return entries === undefined ? [] : Array.isArray(entries) ? entries : [entries];
 }
 
 /** The lines a read found in one file beyond what the last read had. */
@@ -329,8 +342,12 @@ interface FileChange {
   annotations: AnnotationRecord[];
 }
 
-/** An entry with its newest rating and its folded notes (a copy: entries of an earlier result are never changed). */
+/**
+ * An entry with its newest rating and its folded notes: a copy (entries of an earlier result are never changed), or
+ * `entry` itself when it has neither and gets neither (most runs of a log: no object made for them).
+ */
 function join(entry: HistoryEntry<RunSummary | RunRecord>, rating: RatingRecord | undefined, notes: readonly AnnotationRecord[] | undefined): HistoryEntry<RunSummary | RunRecord> {
+  if (rating === undefined && notes === undefined && entry.rating === undefined && entry.annotations === undefined) return entry;
   const joined = rating ? { ...entry, rating } : { ...entry };
   if (!rating) delete joined.rating;
   const folded = notes ? foldAnnotations([...notes]) : undefined;
@@ -385,12 +402,12 @@ function insertEntries(entries: readonly HistoryEntry<RunSummary | RunRecord>[],
  * The join of `previous` with the lines appended since (files in name order, each change's lines in file order):
  * the same result as joining everything again, in time proportional to the appended lines and the runs of the prompts
  * they touch (plus copying the list of entries), not to the whole log. Entries that did not change are the same
- * objects as in `previous`; `previous` itself is left as it was.
+ * objects as in `previous`, and `previous.runs` and `previous.byPrompt` (what a read returned) are left as they were;
+ * its indexes (`ratings`, `annotations`, `byId`), which no read returns, are taken over and updated in place: copying
+ * them would cost time in proportion to the whole log on every refresh.
  */
 function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
-  const ratings = new Map(previous.ratings);
-  const annotations = new Map(previous.annotations);
-  const byId = new Map(previous.byId);
+  const { ratings, annotations, byId } = previous;
   let orphans = previous.orphans;
   const rerated = new Set<string>();
   const added: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[] = [];
@@ -403,10 +420,18 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
       if (before === undefined && !byId.has(rating.runId)) orphans++;
     }
     for (const annotation of change.annotations) {
-      annotations.set(annotation.runId, [...(annotations.get(annotation.runId) ?? []), annotation]);
+      const list = annotations.get(annotation.runId);
+      if (list) list.push(annotation);
+      else annotations.set(annotation.runId, [annotation]);
       rerated.add(annotation.runId);
     }
     added.push(...change.runs);
+  }
+  // The entries read before of the runs whose rating or notes changed, before the appended runs join them.
+  const before = new Map<string, readonly HistoryEntry<RunSummary | RunRecord>[]>();
+  for (const runId of rerated) {
+    const old = byId.get(runId);
+    if (old !== undefined) before.set(runId, entriesOf(old));
   }
   // Stable: runs of the same time keep their file order, after those already read.
   added.sort((a, b) => b.time - a.time);
@@ -417,7 +442,7 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
     const same = byId.get(entry.run.id);
     // Its rating was an orphan until now (counted when it was read, in this change or before).
     if (same === undefined && rating !== undefined) orphans--;
-    byId.set(entry.run.id, [...(same ?? []), joined]);
+    byId.set(entry.run.id, same === undefined ? joined : [...entriesOf(same), joined]);
     addedJoined.push(joined);
   }
   const runs = insertEntries(previous.runs, addedJoined);
@@ -433,9 +458,7 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
     return list;
   };
   // Runs read before whose newest rating changed: a new joined entry in their place.
-  for (const runId of rerated) {
-    const old = previous.byId.get(runId);
-    if (!old) continue;
+  for (const [runId, old] of before) {
     const rating = ratings.get(runId);
     const replaced = old.map((entry) => {
       const next = join(entry, rating, annotations.get(runId));
@@ -443,8 +466,8 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
       replaceEntry(promptEntries(entry.run.prompt), entry, next);
       return next;
     });
-    const fresh = (byId.get(runId) ?? []).slice(old.length);
-    byId.set(runId, [...replaced, ...fresh]);
+    const all = [...replaced, ...entriesOf(byId.get(runId)).slice(old.length)];
+    byId.set(runId, all.length === 1 ? all[0] as HistoryEntry<RunSummary | RunRecord> : all);
   }
   let reorder = false;
   for (const [prompt, entries] of groupByPrompt(addedJoined)) {
@@ -521,6 +544,9 @@ export async function* loadRuns(entries: Iterable<HistoryEntry<RunSummary | RunR
   }
 }
 
+/** Bytes read from a log file at a time. */
+const CHUNK_BYTES = 1 << 20;
+
 /**
  * Call `onLine` with the bytes of every non-blank line of `file` from byte `from` (valid only during the call), read
  * in 1 MB chunks into one reused buffer (never the whole file in memory, nor in one string), with its 1-based number
@@ -548,13 +574,18 @@ export async function forEachLine(
     return onLine(bytes.subarray(start, end), line + 1, lineStart, complete) !== false;
   };
   const handle = await fs.promises.open(file, 'r');
+  // Two buffers, reused for every chunk (fresh 1 MB buffers per chunk would cost more in garbage collection than the
+  // parsing): the next chunk is read into one while the lines of the other are split and parsed.
+  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  let current = 0;
+  let reading = handle.read(buffers[0] as Buffer, 0, CHUNK_BYTES, position);
   try {
-    // One buffer, reused for every chunk: fresh 1 MB buffers per chunk would cost more in garbage collection than the parsing.
-    const buffer = Buffer.allocUnsafe(1 << 20);
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+      const { bytesRead } = await reading;
       if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
+      const chunk = (buffers[current] as Buffer).subarray(0, bytesRead);
+      current ^= 1;
+      reading = handle.read(buffers[current] as Buffer, 0, CHUNK_BYTES, position + bytesRead);
       let start = 0;
       let newline = chunk.indexOf(0x0a);
       while (newline >= 0) {
@@ -571,11 +602,13 @@ export async function forEachLine(
         start = newline + 1;
         newline = chunk.indexOf(0x0a, start);
       }
-      // The rest of a line continues in the next chunk: copy it, the buffer is about to be overwritten.
+      // The rest of a line continues in the next chunk: copy it, its buffer is read into again next.
       if (start < chunk.length) pending.push(Buffer.from(chunk.subarray(start)));
       position += bytesRead;
     }
   } finally {
+    // A read still in flight (when a line's handler threw) must end before the file is closed.
+    await reading.catch(() => undefined);
     await handle.close();
   }
   if (pending.length > 0) {

@@ -40,6 +40,16 @@ export function scanLine(line: Buffer, skip: ReadonlySet<string>, previewKey?: s
   scratch[0] = OPEN_BRACE;
   let size = 1;
   let preview: string | undefined;
+  // Kept fields next to one another are copied as one span (the separators between them included): one copy per run
+  // of kept fields rather than one per field.
+  let spanStart = -1;
+  let spanEnd = -1;
+  const flush = (): void => {
+    if (spanStart < 0) return;
+    if (size > 1) scratch[size++] = COMMA;
+    size += line.copy(scratch, size, spanStart, spanEnd);
+    spanStart = -1;
+  };
   i = skipSpace(line, i + 1, end);
   if (line[i] === CLOSE_BRACE) return skipSpace(line, i + 1, end) === end ? { value: {} } : undefined;
   for (;;) {
@@ -55,10 +65,11 @@ export function scanLine(line: Buffer, skip: ReadonlySet<string>, previewKey?: s
     // Decode the key only when its first byte and length match a skipped key: most keys are kept untouched.
     const key = mayBeSkipped(skip, line[keyStart + 1] as number, keyEnd - keyStart - 2) ? line.toString('latin1', keyStart + 1, keyEnd - 1) : '';
     if (key !== '' && skip.has(key)) {
+      flush();
       if (key === previewKey && line[valueStart] === QUOTE) preview = stringStart(line, valueStart, valueEnd, previewChars);
     } else {
-      if (size > 1) scratch[size++] = COMMA;
-      size += line.copy(scratch, size, keyStart, valueEnd);
+      if (spanStart < 0) spanStart = keyStart;
+      spanEnd = valueEnd;
     }
     i = skipSpace(line, valueEnd, end);
     if (line[i] === COMMA) {
@@ -68,6 +79,7 @@ export function scanLine(line: Buffer, skip: ReadonlySet<string>, previewKey?: s
     if (line[i] !== CLOSE_BRACE || skipSpace(line, i + 1, end) !== end) return undefined;
     break;
   }
+  flush();
   scratch[size++] = CLOSE_BRACE;
   let value: unknown;
   try {

@@ -88,6 +88,11 @@ const FORBIDDEN_VALUES = new Set<unknown>([
   typeof require === 'undefined' ? undefined : require,
 ].filter((v) => v !== undefined));
 
+/** True when the sandbox never lets a template read `key` (see BLOCKED_KEYS). */
+export function isBlockedKey(key: string): boolean {
+  return BLOCKED_KEYS.has(key);
+}
+
 function isSafeValue(value: unknown): boolean {
   return !FORBIDDEN_VALUES.has(value);
 }
