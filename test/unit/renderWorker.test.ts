@@ -99,9 +99,9 @@ test('with the straight renderer: a straight prompt renders without starting a w
   const straight = prompt('You are helpful.', 'Hello {{ name }}!');
   assert.deepEqual(await r.renderMessages(straight, { name: 'Ada' }), await inProcessRenderer().renderMessages(straight, { name: 'Ada' }));
   assert.equal(r.started, 0, 'no worker for a straight prompt');
-  // Over the output limit: the same error the worker gives.
+  // Over the output limit: left to the worker, which reports the limit with the message's index.
   await assert.rejects(r.renderMessages(straight, { name: 'x'.repeat(100) }), (e: unknown) => e instanceof RenderLimitError && e.limit === 'output' && e.messageIndex === 1);
-  assert.equal(r.started, 0);
+  assert.equal(r.started, 1);
   // A filter, or a value that is not a plain string, number or boolean: the worker renders it (or fails it) as before.
   assert.deepEqual(await r.renderMessages(prompt('Hello {{ name | upper }}!'), { name: 'Ada' }), [{ role: 'user', content: 'Hello ADA!' }]);
   assert.equal(r.started, 1);
