@@ -91,14 +91,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private roots: Promise<PromptNode[]> | undefined;
   /** One reader per log folder: a read after a change reads only what was appended. */
   private readonly readers = new Map<string, HistoryReader>();
-  private readWarnings: string[] = [];
   private currentFilter: HistoryFilter = {};
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** A change arrived while the view was hidden: read again when it shows. */
   private stale = false;
   private watchers: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
-  /** Warnings of the last read (lines skipped); each distinct one is logged once. */
+  /** The lines the history skips, one warning each; each distinct one is logged once. */
   warnings: string[] = [];
   private readonly logged = new Set<string>();
 
@@ -295,7 +294,6 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   /** Read every folder's log (only what changed since the last read); `onPartial` gets a single folder's first part. */
   private async read(onPartial?: (partial: FolderHistory[]) => void): Promise<FolderHistory[]> {
     const core = loadCore();
-    this.readWarnings = [];
     const workspaceFolders = vscode.workspace.workspaceFolders ?? [];
     const logDirs = new Set(workspaceFolders.map(logDirOf));
     for (const dir of this.readers.keys()) if (!logDirs.has(dir)) this.readers.delete(dir);
@@ -303,7 +301,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       const logDir = logDirOf(folder);
       let reader = this.readers.get(logDir);
       if (!reader) {
-        reader = new core.HistoryReader(logDir, { onWarning: (message) => this.readWarnings.push(message) });
+        reader = new core.HistoryReader(logDir);
         this.readers.set(logDir, reader);
       }
       const partial = workspaceFolders.length === 1 && onPartial
@@ -312,7 +310,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       const history = await reader.read(partial as Parameters<HistoryReader['read']>[0]);
       return { folder, logDir, runs: history.runs as HistoryEntry[], byPrompt: history.byPrompt as Map<string, HistoryEntry[]> };
     }));
-    const warnings = this.readWarnings;
+    // The skipped lines of the history as it is now, not only of what this read appended.
+    const warnings = workspaceFolders.flatMap((folder) => this.readers.get(logDirOf(folder))?.warnings ?? []);
     this.warnings = warnings;
     for (const message of warnings) {
       if (this.logged.has(message)) continue;

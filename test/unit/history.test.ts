@@ -387,3 +387,22 @@ test('HistoryReader: joining appended lines into the last result gives exactly w
   assert.ok(ids.length > 100, `the steps wrote ${ids.length} runs`);
   assert.ok(previous?.runs.some((e) => e.annotations !== undefined), 'some runs carry notes');
 });
+
+test('HistoryReader.warnings lists the skipped lines of the history as it is, after reads that appended nothing bad', async () => {
+  const dir = tempDir();
+  const file = write(dir, '2026-11-22.jsonl', [run('a', '2026-11-22T08:00:00.000Z'), '{"event":"run","id":']);
+  const heard: string[] = [];
+  const reader = new HistoryReader(dir, { onWarning: (m) => heard.push(m) });
+  await reader.read();
+  assert.equal(heard.length, 1);
+  assert.match(reader.warnings.join('\n'), new RegExp(`^${escape(file)}:2: skipped`));
+  // Another window appends a good run: the new read hears no warning, and the history still skips line 2.
+  fs.appendFileSync(file, `${JSON.stringify(run('b', '2026-11-22T09:00:00.000Z'))}\n`);
+  assert.deepEqual((await reader.read()).runs.map((e) => e.run.id), ['b', 'a']);
+  assert.equal(heard.length, 1);
+  assert.equal(reader.warnings.length, 1);
+  // The file is replaced without the corrupt line (a checkout): no warning left.
+  write(dir, '2026-11-22.jsonl', [run('c', '2026-11-22T07:00:00.000Z')]);
+  await reader.read();
+  assert.deepEqual(reader.warnings, []);
+});

@@ -98,6 +98,8 @@ interface FileState {
   runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[];
   ratings: RatingRecord[];
   annotations: AnnotationRecord[];
+  /** Lines of this file that were skipped, as warnings (kept while the file is, so a later read still knows them). */
+  warnings: string[];
 }
 
 /** Runs a first partial history is reported after (see {@link HistoryReader.read}). */
@@ -127,6 +129,14 @@ export class HistoryReader {
   }
 
   private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * The skipped lines of the history as last read, one warning each (`<file>:<line>: skipped …`), oldest file first.
+   * `onWarning` hears a line once, when it is first read; this lists it as long as its file is unchanged.
+   */
+  get warnings(): string[] {
+    return [...this.files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([, state]) => state.warnings);
+  }
 
   private async readNow(onPartial?: (partial: RunHistory<RunSummary | RunRecord>) => void): Promise<RunHistory<RunSummary | RunRecord>> {
     let names: string[];
@@ -198,12 +208,15 @@ export class HistoryReader {
     const size = (await fs.promises.stat(file)).size;
     let state = this.files.get(file);
     if (!state || size < state.consumed) {
-      state = { consumed: 0, lines: 0, runs: [], ratings: [], annotations: [] };
+      state = { consumed: 0, lines: 0, runs: [], ratings: [], annotations: [], warnings: [] };
       this.files.set(file, state);
     }
     if (size === state.consumed) return;
     const current = state;
-    const warn = this.options.onWarning ?? (() => undefined);
+    const warn = (message: string): void => {
+      current.warnings.push(message);
+      this.options.onWarning?.(message);
+    };
     const { consumed } = await forEachLine(file, (bytes, line, offset) => {
       const found = this.parse(file, bytes, line, offset, warn);
       if (found === 'incomplete') return false;
