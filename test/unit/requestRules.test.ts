@@ -62,6 +62,8 @@ test('the rules recognise the models they are about, with or without a publisher
   assert.deepEqual(names('o1'), ['max-completion-tokens', 'reasoning-sampling'], 'o1 takes system messages');
   assert.deepEqual(names('qwen3-235b-a22b-instruct-2507', 'scaleway'), ['json-object-as-schema']);
   assert.deepEqual(names('qwen3-235b-a22b-instruct-2507', 'together'), [], 'only Scaleway\'s Qwen3 needs the schema form');
+  assert.deepEqual(names('google/gemma-3-12b', 'lmstudio'), ['json-object-as-schema'], 'LM Studio\'s server takes no json_object, whatever the model');
+  assert.deepEqual(names('google/gemma-3-12b', 'ollama'), []);
   assert.deepEqual(rulesFor('my-azure-deployment', 'azure', ['max-completion-tokens']).map((r) => r.name), ['max-completion-tokens']);
 });
 
@@ -109,6 +111,10 @@ test('a recorded 400 that a rule would have prevented names the rule and its fix
     assert.equal(outcome.record.variant, 'default');
     assert.equal(outcome.record.context, undefined);
   }
+  // LM Studio's answer to json_object (a plain string error body), from a deployment that is not the lmstudio preset.
+  const lmStudio = await run({ model: 'replay/lmstudio/error-400-response-format-type-from-issue' });
+  assert.equal(lmStudio.record.error?.httpStatus, 400);
+  assert.match(lmStudio.error?.message ?? '', /must be 'json_schema' or 'text'.*The request rule "json-object-as-schema" prevents this error/);
   const unrelated = await run({ model: 'replay/openai/error-400-context-length-exceeded-from-issue' });
   assert.doesNotMatch(unrelated.error?.message ?? '', /request rule/);
 });

@@ -39,6 +39,8 @@ export interface RequestRule {
   models: RegExp;
   /** Providers it is limited to (all when absent). */
   providers?: readonly string[];
+  /** Providers whose servers need it for every model (it applies there whatever `models` says). */
+  allModelsOf?: readonly string[];
   /**
    * Change `request` in place; returns one sentence per change (empty when there was nothing to change, and the rule
    * is then not reported as applied).
@@ -117,17 +119,19 @@ export const REQUEST_RULES: readonly RequestRule[] = [
   },
   {
     name: 'json-object-as-schema',
-    summary: 'sends "response_format": { "type": "json_object" } in the "json_schema" form, which Scaleway\'s Qwen3 models require (llmax does the same)',
-    source: 'llmax (delos-llmax) README, "Note spéciale pour le modèle Qwen"; https://www.scaleway.com/en/docs/generative-apis/how-to/use-structured-outputs/',
+    summary: 'sends "response_format": { "type": "json_object" } in the "json_schema" form (any object), which Scaleway\'s Qwen3 models (llmax does the same) and LM Studio\'s server require',
+    source: 'llmax (delos-llmax) README, "Note spéciale pour le modèle Qwen"; https://www.scaleway.com/en/docs/generative-apis/how-to/use-structured-outputs/; LM Studio answers json_object with 400 "\'response_format.type\' must be \'json_schema\' or \'text\'" (lmstudio-ai/lmstudio-bug-tracker#189, open; https://lmstudio.ai/docs/app/api/structured-output documents only json_schema)',
     models: /qwen3/i,
     providers: ['scaleway'],
+    allModelsOf: ['lmstudio'],
     apply({ parameters }) {
       const format = parameters.response_format as { type?: unknown } | undefined;
       if (!format || format.type !== 'json_object') return [];
       parameters.response_format = { type: 'json_schema', json_schema: { name: 'json_object', schema: { type: 'object' } } };
       return ['"response_format" json_object is sent as a json_schema of any object.'];
     },
-    prevents: (e) => typeof e.message === 'string' && /json_object/.test(e.message) && /json_schema/.test(e.message),
+    // Scaleway names json_object in its message; LM Studio names the field and the types it takes.
+    prevents: (e) => typeof e.message === 'string' && /json_schema/.test(e.message) && /json_object|response_format\.type/.test(e.message),
     fix: 'write "response_format" as { "type": "json_schema", "json_schema": { "name": "…", "schema": { "type": "object" } } }',
   },
 ];
@@ -147,7 +151,7 @@ function bareModel(model: string): string {
 /** The rules that apply to a request for `model` on `provider`, with those a deployment names in `forced`. */
 export function rulesFor(model: string, provider: string, forced: readonly string[] = []): RequestRule[] {
   const bare = bareModel(model);
-  return REQUEST_RULES.filter((rule) => forced.includes(rule.name)
+  return REQUEST_RULES.filter((rule) => forced.includes(rule.name) || rule.allModelsOf?.includes(provider) === true
     || (rule.models.test(bare) && (rule.providers === undefined || rule.providers.includes(provider))));
 }
 
