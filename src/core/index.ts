@@ -26,3 +26,4 @@ export { writeRunsExport } from './log/exportRuns';
 export { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from './template/renderer';
 export { inProcessRenderer } from './template/inProcessRenderer';
 export * as playground from './playground/playground';
+export * as starters from './format/starters';
