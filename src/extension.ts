@@ -24,6 +24,7 @@ import { DeploymentStatusBar } from './vscode/statusBar';
 import { createRenderer } from './vscode/renderer';
 import { SecretScrubber } from './core/log/secrets';
 import { scrubbingLog } from './vscode/scrubbingLog';
+import { type NewPromptFileArgs, newPromptFile } from './vscode/newPromptFile';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -107,6 +108,10 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
+  );
+  // The first hour (issue 17): new prompt files, …
+  context.subscriptions.push(
+    vscode.commands.registerCommand('promptLab.newPromptFile', (arg?: vscode.Uri | NewPromptFileArgs) => newPromptFile(arg)),
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;

@@ -3,9 +3,23 @@
  * SecretStorage only. An empty answer removes the stored key.
  */
 import * as vscode from 'vscode';
+import type { DeploymentConfig } from '../core/providers/deployments';
 import { PROVIDERS, type ProviderId } from '../core/providers/providers';
 import type { ApiKeyStore } from './apiKeys';
 import { readSettings } from './config';
+
+/** One quick pick item per deployment: its key, provider and model, and where it sends requests. */
+export function deploymentPickItems(deployments: Readonly<Record<string, DeploymentConfig>>): vscode.QuickPickItem[] {
+  return Object.entries(deployments).map(([name, config]): vscode.QuickPickItem => {
+    const item: vscode.QuickPickItem = {
+      label: name,
+      description: [PROVIDERS[config.provider as ProviderId]?.label ?? config.provider, config.model ?? config.deployment].filter(Boolean).join(' · '),
+    };
+    const where = config.baseURL ?? config.endpoint;
+    if (where) item.detail = where;
+    return item;
+  });
+}
 
 /**
  * Run the command. `deploymentKey` skips the pick (the error actions pass it); `value` skips the password box
@@ -16,15 +30,7 @@ export async function setApiKey(keys: ApiKeyStore, deploymentKey?: string, value
   const deployments = readSettings(vscode.window.activeTextEditor?.document.uri).deployments;
   let key = typeof deploymentKey === 'string' ? deploymentKey : undefined;
   if (!key) {
-    const items = Object.entries(deployments).map(([name, config]): vscode.QuickPickItem => {
-      const item: vscode.QuickPickItem = {
-        label: name,
-        description: [PROVIDERS[config.provider as ProviderId]?.label ?? config.provider, config.model ?? config.deployment].filter(Boolean).join(' · '),
-      };
-      const where = config.baseURL ?? config.endpoint;
-      if (where) item.detail = where;
-      return item;
-    });
+    const items = deploymentPickItems(deployments);
     if (items.length === 0) {
       const open = await vscode.window.showWarningMessage('No deployments yet: add one to "promptLab.deployments" first.', 'Open Settings');
       if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'promptLab.deployments');
