@@ -25,6 +25,8 @@ import { createRenderer } from './vscode/renderer';
 import { SecretScrubber } from './core/log/secrets';
 import { scrubbingLog } from './vscode/scrubbingLog';
 import { type NewPromptFileArgs, newPromptFile } from './vscode/newPromptFile';
+import { type AddDeploymentArgs, addDeployment } from './vscode/addDeployment';
+import { WalkthroughState, openWalkthroughOnFirstActivation } from './vscode/walkthrough';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -109,9 +111,13 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
   );
-  // The first hour (issue 17): new prompt files, …
+  // The first hour (issue 17): the walkthrough and what its steps wait for, new prompt files, adding a deployment.
+  const walkthrough = new WalkthroughState(keys, context.secrets, runs);
   context.subscriptions.push(
+    walkthrough,
+    openWalkthroughOnFirstActivation(context.globalState, log),
     vscode.commands.registerCommand('promptLab.newPromptFile', (arg?: vscode.Uri | NewPromptFileArgs) => newPromptFile(arg)),
+    vscode.commands.registerCommand('promptLab.addDeployment', (args?: AddDeploymentArgs) => addDeployment(args)),
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;

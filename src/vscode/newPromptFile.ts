@@ -63,15 +63,29 @@ export async function newPromptFile(arg?: vscode.Uri | NewPromptFileArgs): Promi
     await vscode.workspace.applyEdit(edit);
   } else {
     if (await exists(uri)) throw new Error(vscode.l10n.t('{0} already exists: pick another name.', vscode.workspace.asRelativePath(uri)));
-    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(uri, '..'));
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(file.text));
+    // Through a workspace edit, as the Explorer's New File does: undoable, and reported by onDidCreateFiles.
+    const edit = new vscode.WorkspaceEdit();
+    edit.createFile(uri, { contents: new TextEncoder().encode(file.text) });
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(vscode.l10n.t('Could not create {0}.', vscode.workspace.asRelativePath(uri)));
     document = await vscode.workspace.openTextDocument(uri);
   }
-  const editor = await vscode.window.showTextDocument(document, { preview: false });
+  const editor = await vscode.window.showTextDocument(document, { preview: false, viewColumn: targetColumn() });
   const selection = new vscode.Selection(document.positionAt(file.firstTemplate.start), document.positionAt(file.firstTemplate.end));
   editor.selection = selection;
   editor.revealRange(selection, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   return uri;
+}
+
+/**
+ * Where the new file opens: an empty editor group when there is one (the walkthrough's button makes one beside
+ * it), beside the active editor when that is no text editor (the walkthrough, a webview), else the active group.
+ */
+function targetColumn(): vscode.ViewColumn {
+  const groups = vscode.window.tabGroups;
+  const empty = groups.all.find((g) => g.tabs.length === 0);
+  if (empty) return empty.viewColumn;
+  const active = groups.activeTabGroup.activeTab;
+  return active && !(active.input instanceof vscode.TabInputText) ? vscode.ViewColumn.Beside : groups.activeTabGroup.viewColumn;
 }
 
 /** The folder of the active file when it is in the workspace, else the first workspace folder. */

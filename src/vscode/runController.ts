@@ -106,7 +106,7 @@ export class RunController implements vscode.Disposable {
    * @returns the outcome, or undefined when nothing ran (no prompt file, the person cancelled an input).
    */
   async run(target?: vscode.Uri, options?: { inputs?: Record<string, unknown> }): Promise<RunOutcome | undefined> {
-    const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+    const uri = target instanceof vscode.Uri ? target : promptEditorUri();
     if (!uri || !PROMPT_FILE_PATTERN.test(uri.path)) {
       void vscode.window.showWarningMessage('Open a .prompt.json or .prompt.yml file to run it, or pick one in the Explorer.');
       return undefined;
@@ -360,6 +360,16 @@ export class RunController implements vscode.Disposable {
     this.finishedEmitter.dispose();
     this.ratedEmitter.dispose();
   }
+}
+
+/**
+ * The active editor's file; when the active editor is no text editor (the walkthrough, a webview panel), the prompt
+ * file visible beside it, so the walkthrough's Run button runs the file the person just made.
+ */
+function promptEditorUri(): vscode.Uri | undefined {
+  const active = vscode.window.activeTextEditor;
+  if (active) return active.document.uri;
+  return vscode.window.visibleTextEditors.find((e) => PROMPT_FILE_PATTERN.test(e.document.uri.path))?.document.uri;
 }
 
 /** Ask for each required input with no value (after `overrides`); undefined when the person pressed Escape. */

@@ -125,6 +125,10 @@ export const DEFAULT_SETTINGS = Object.freeze({
   'update.mode': 'none',
   'security.workspace.trust.enabled': false,
   'git.enabled': false,
+  // No walkthrough opening by itself (VS Code's for a new extension, Prompt Lab's on its first activation); the
+  // walkthrough's own test turns Prompt Lab's on.
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'promptLab.walkthrough.openOnFirstActivation': false,
 });
 
 /**
