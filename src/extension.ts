@@ -27,6 +27,7 @@ import { scrubbingLog } from './vscode/scrubbingLog';
 import { type NewPromptFileArgs, newPromptFile } from './vscode/newPromptFile';
 import { type AddDeploymentArgs, addDeployment } from './vscode/addDeployment';
 import { WalkthroughState, openWalkthroughOnFirstActivation } from './vscode/walkthrough';
+import { PromptLanguageStatus } from './vscode/languageStatus';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -48,6 +49,10 @@ export interface PromptLabApi {
   activationMs: number;
   /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
   logUri: vscode.Uri;
+  /** The language status items of prompt files (deployment, problems), for tests. */
+  languageStatus: PromptLanguageStatus;
+  /** The walkthrough's context keys as last set, for tests. */
+  walkthrough: Pick<WalkthroughState, 'value'>;
 }
 
 /** The documents Prompt Lab's language features apply to. */
@@ -113,8 +118,10 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   );
   // The first hour (issue 17): the walkthrough and what its steps wait for, new prompt files, adding a deployment.
   const walkthrough = new WalkthroughState(keys, context.secrets, runs);
+  const languageStatus = new PromptLanguageStatus([...PROMPT_FILES, ...PROMPT_YAML_FILES], diagnostics);
   context.subscriptions.push(
     walkthrough,
+    languageStatus,
     openWalkthroughOnFirstActivation(context.globalState, log),
     vscode.commands.registerCommand('promptLab.newPromptFile', (arg?: vscode.Uri | NewPromptFileArgs) => newPromptFile(arg)),
     vscode.commands.registerCommand('promptLab.addDeployment', (args?: AddDeploymentArgs) => addDeployment(args)),
@@ -125,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     activationMs: loadMs + (performance.now() - activateStart),
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
     deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, runsView, playground, logUri: context.logUri,
+    languageStatus, walkthrough,
   };
 }
 

@@ -3,7 +3,7 @@
  * (routing by `promptLab.context`). Clicking it switches the context or the prompt's deployment.
  */
 import * as vscode from 'vscode';
-import type { DeploymentConfig } from '../core/providers/deployments';
+import type { DeploymentConfig, ResolvedDeployment } from '../core/providers/deployments';
 import { SECTION, affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
 import { type PromptDiagnostics, isPromptDocument, isPromptYamlDocument } from './diagnostics';
@@ -38,27 +38,23 @@ export class DeploymentStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const prompt = this.diagnostics.analysis(document).prompt;
-    // A prompt names a deployment, or a model (publisher/name) that promptLab.models or GitHub Models serves.
-    const key = prompt?.deployment ?? prompt?.model;
-    const settings = readSettings(document.uri);
-    const contextText = Object.entries(settings.context).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
+    const described = describePromptDeployment(document, this.diagnostics);
+    const key = described.key;
+    const contextText = Object.entries(described.context).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
     if (!key) {
       this.item.text = '$(server) no deployment';
       this.item.tooltip = 'This prompt names no deployment. Click to pick one.';
+    } else if (described.deployment) {
+      const d = described.deployment;
+      this.item.text = `$(server) ${key}${d.variant !== 'default' ? ` · ${d.variant}` : ''}`;
+      const tooltip = new vscode.MarkdownString();
+      tooltip.appendMarkdown(`**${key}** (variant: ${d.variant})\n\n`);
+      tooltip.appendMarkdown(`Provider: ${d.provider}  \nModel: ${d.model}  \nURL: ${d.baseURL}  \nContext: ${contextText}\n\n`);
+      tooltip.appendMarkdown('Click to switch the context or the deployment.');
+      this.item.tooltip = tooltip;
     } else {
-      try {
-        const d = loadCore().resolvePromptDeployment(prompt ?? {}, settings);
-        this.item.text = `$(server) ${key}${d.variant !== 'default' ? ` · ${d.variant}` : ''}`;
-        const tooltip = new vscode.MarkdownString();
-        tooltip.appendMarkdown(`**${key}** (variant: ${d.variant})\n\n`);
-        tooltip.appendMarkdown(`Provider: ${d.provider}  \nModel: ${d.model}  \nURL: ${d.baseURL}  \nContext: ${contextText}\n\n`);
-        tooltip.appendMarkdown('Click to switch the context or the deployment.');
-        this.item.tooltip = tooltip;
-      } catch (err) {
-        this.item.text = `$(warning) ${key}`;
-        this.item.tooltip = `${(err as Error).message} Click to pick a deployment.`;
-      }
+      this.item.text = `$(warning) ${key}`;
+      this.item.tooltip = `${described.error ?? ''} Click to pick a deployment.`;
     }
     this.item.show();
   }
@@ -121,6 +117,30 @@ export class DeploymentStatusBar implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** What a prompt document will run on: the key it names, its resolution, or why it does not resolve. */
+export interface PromptDeploymentDescription {
+  /** The prompt's `deployment`, else its `model` (publisher/name, served through promptLab.models or GitHub Models). */
+  key: string | undefined;
+  deployment?: ResolvedDeployment;
+  /** Why `key` does not resolve (a sentence). */
+  error?: string;
+  /** The routing context that picked the variant. */
+  context: Readonly<Record<string, string>>;
+}
+
+/** Resolve the deployment of `document` with the settings of its folder (the status bar and the language status). */
+export function describePromptDeployment(document: vscode.TextDocument, diagnostics: PromptDiagnostics): PromptDeploymentDescription {
+  const prompt = diagnostics.analysis(document).prompt;
+  const key = prompt?.deployment ?? prompt?.model;
+  const settings = readSettings(document.uri);
+  if (!key) return { key, context: settings.context };
+  try {
+    return { key, deployment: loadCore().resolvePromptDeployment(prompt ?? {}, settings), context: settings.context };
+  } catch (err) {
+    return { key, error: (err as Error).message, context: settings.context };
   }
 }
 
