@@ -1,9 +1,17 @@
 /**
- * Core benchmarks, in plain Node against the local replay server (loopback only). Prints figures; asserts nothing.
- *   node out/bench/core.js [--runs 200]
- * - Run overhead: time to first token (ms) of `executeRun` (render in the bounded worker, client, assembly, log write) against a bare
- *   `openai` SDK streaming loop on the same server and stream, alternating, median of each; target ratio < 1.10.
- * - Stream assembly: µs per chunk of StreamAssembler over the largest recorded stream, and over 20,000 synthetic chunks.
+ * Core benchmarks, in plain Node against the local replay server (loopback only). Exits non-zero when a run fails
+ * or a precondition does not hold.
+ *   node out/bench/core.js [--rounds 10] [--runs 20] [--whole-rounds 7]
+ * - core.ttft: time to first token of `executeRun` as its caller sees it (rendering in the bounded worker, a round
+ *   trip per run, then the client and the stream), from the call to the first text delta, against a bare `openai` SDK
+ *   streaming loop on the same server and recorded stream, from the call to the first content chunk. Neither side is
+ *   rounded (the log's ttftMs is rounded to 0.1 ms; this is measured around the call). `--rounds` rounds of `--runs`
+ *   runs a side, alternating run by run; a round's value is its median. The note gives a 95% bootstrap confidence
+ *   interval of the median ratio over all paired runs.
+ * - core.wholeRun: the whole run of a 20,000-chunk synthetic stream, to its log line written, against the bare SDK
+ *   loop that concatenates the text and appends one JSON line to a file.
+ * - core.assembly: StreamAssembler per chunk over 20,000 synthetic chunks (the replay server's own chunk JSON,
+ *   parsed), against taking `choices[0].delta.content` of each chunk and concatenating it.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,8 +24,8 @@ import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile'
 import { executeRun } from '../src/core/run/run';
 import { StreamAssembler } from '../src/core/run/streamAssembly';
 import { WorkerRenderer } from '../src/node/renderWorker';
-import { startReplayServer } from '../test/replay/server';
-import { WIRE_DIR, recordedChunks, recordedStreams } from '../test/unit/wireOracle';
+import { startReplayServer, syntheticText, syntheticToken } from '../test/replay/server';
+import { reportFigure } from './report';
 import { median } from './stats';
 
 function arg(name: string, fallback: number): number {
@@ -25,64 +33,169 @@ function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-async function runOverhead(runs: number): Promise<void> {
-  const server = await startReplayServer();
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-'));
-  const model = 'replay/openai/pysdk-stream-text-usage';
-  const prompt = parsePromptFile(JSON.stringify({
-    deployment: 'bench', inputs: { city: { default: 'San Francisco' } },
-    messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: 'Weather in {{ city }}?' }],
-  })).prompt as PromptFile;
-  const deployment = resolveDeployment('bench', { bench: { provider: 'openai-compatible', baseURL: server.baseURL, model } });
-  const messages = [{ role: 'system' as const, content: 'You are helpful.' }, { role: 'user' as const, content: 'Weather in San Francisco?' }];
-  const client = new OpenAI({ baseURL: server.baseURL, apiKey: 'no-key', maxRetries: 0 });
+const SYNTHETIC_CHUNKS = 20000;
 
-  const bare = async (): Promise<number> => {
-    const t0 = performance.now();
-    let ttft = -1;
-    const stream = await client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } });
-    for await (const chunk of stream) {
-      if (ttft < 0 && chunk.choices[0]?.delta?.content) ttft = performance.now() - t0;
-    }
-    return ttft;
+/** 95% bootstrap confidence interval of the median of `values` (deterministic resampling). */
+function medianInterval(values: readonly number[], resamples = 2000): [number, number] {
+  let seed = 7;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
   };
-  // The renderer the extension uses: the bounded worker (bench/render.ts measures it on its own).
-  const renderer = new WorkerRenderer(path.resolve(__dirname, '..', 'src', 'node', 'renderWorkerMain.js'));
-  const ours = async (): Promise<number> => {
-    const { record } = await executeRun({ runId: randomUUID(), promptPath: 'bench.prompt.json', prompt, renderer, inputs: { city: 'San Francisco' }, deployment, apiKey: undefined, logDir });
-    if (record.status !== 'ok' || record.timing.ttftMs === null) throw new Error(`bench run failed: ${record.error?.message}`);
-    return record.timing.ttftMs;
-  };
-  // Warm both paths (JIT, sockets), then alternate so drift hits both alike.
-  for (let i = 0; i < 20; i++) { await bare(); await ours(); }
-  const bareTtft: number[] = [];
-  const oursTtft: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    if (i % 2) { bareTtft.push(await bare()); oursTtft.push(await ours()); } else { oursTtft.push(await ours()); bareTtft.push(await bare()); }
+  const medians: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const sample = Array.from({ length: values.length }, () => values[Math.floor(rand() * values.length)] as number);
+    medians.push(median(sample));
   }
-  renderer.dispose();
-  await server.close();
-  fs.rmSync(logDir, { recursive: true, force: true });
-  const b = median(bareTtft);
-  const o = median(oursTtft);
-  console.log(`run overhead: time to first token, median of ${runs} runs each: bare openai SDK ${b.toFixed(2)} ms, Prompt Lab executeRun ${o.toFixed(2)} ms, ratio ${(o / b).toFixed(3)} (target < 1.10)`);
+  medians.sort((a, b) => a - b);
+  return [medians[Math.floor(resamples * 0.025)] as number, medians[Math.floor(resamples * 0.975)] as number];
 }
 
-function assembly(): void {
-  const largest = recordedStreams().map((f) => ({ f, size: fs.statSync(path.join(WIRE_DIR, f)).size })).sort((a, b) => b.size - a.size)[0];
-  if (!largest) throw new Error('no recorded streams');
-  const chunks = recordedChunks(largest.f);
-  const repeats = 2000;
-  for (let i = 0; i < 50; i++) { const a = new StreamAssembler(); for (const c of chunks) a.push(c); }
-  const t0 = performance.now();
-  for (let i = 0; i < repeats; i++) { const a = new StreamAssembler(); for (const c of chunks) a.push(c); }
-  const perChunkUs = ((performance.now() - t0) * 1000) / (repeats * chunks.length);
-  console.log(`stream assembly: ${perChunkUs.toFixed(3)} µs per chunk over ${largest.f} (${chunks.length} chunks × ${repeats}) (target < 5 µs)`);
+async function runOverhead(rounds: number, runs: number, wholeRounds: number): Promise<void> {
+  const server = await startReplayServer();
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-'));
+  const renderer = new WorkerRenderer(path.resolve(__dirname, '..', 'src', 'node', 'renderWorkerMain.js'));
+  try {
+    const prompt = parsePromptFile(JSON.stringify({
+      deployment: 'bench', inputs: { city: { default: 'San Francisco' } },
+      messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: 'Weather in {{ city }}?' }],
+    })).prompt as PromptFile;
+    const messages = [{ role: 'system' as const, content: 'You are helpful.' }, { role: 'user' as const, content: 'Weather in San Francisco?' }];
+    const client = new OpenAI({ baseURL: server.baseURL, apiKey: 'no-key', maxRetries: 0 });
+
+    /** The bare loop: first content chunk, whole text, and (with `logFile`) one JSON line appended. */
+    const bare = async (model: string, logFile?: string): Promise<{ ttft: number; total: number; text: string }> => {
+      const t0 = performance.now();
+      let ttft = -1;
+      let text = '';
+      let usage: unknown = null;
+      const stream = await client.chat.completions.create({ model, messages, stream: true, stream_options: { include_usage: true } });
+      for await (const chunk of stream) {
+        const content = chunk.choices[0]?.delta?.content;
+        if (content) {
+          if (ttft < 0) ttft = performance.now() - t0;
+          text += content;
+        }
+        if (chunk.usage) usage = chunk.usage;
+      }
+      if (logFile) await fs.promises.appendFile(logFile, `${JSON.stringify({ event: 'run', id: randomUUID(), model, messages, output: text, usage })}\n`);
+      return { ttft, total: performance.now() - t0, text };
+    };
+    const ours = async (model: string): Promise<{ ttft: number; total: number; text: string }> => {
+      const deployment = resolveDeployment('bench', { bench: { provider: 'openai-compatible', baseURL: server.baseURL, model } });
+      const t0 = performance.now();
+      let ttft = -1;
+      const { record, logFile } = await executeRun(
+        { runId: randomUUID(), promptPath: 'bench.prompt.json', prompt, renderer, inputs: { city: 'San Francisco' }, deployment, apiKey: undefined, logDir },
+        { onText: () => { if (ttft < 0) ttft = performance.now() - t0; } },
+      );
+      const total = performance.now() - t0;
+      if (record.status !== 'ok' || !logFile) throw new Error(`precondition: the run ended ${record.status} (${record.error?.message ?? 'not logged'})`);
+      return { ttft, total, text: record.output };
+    };
+
+    // Time to first token, on a recorded stream.
+    const recorded = 'replay/openai/pysdk-stream-text-usage';
+    const check = [await bare(recorded), await ours(recorded)];
+    if (check[0]?.text !== check[1]?.text || !check[0]?.text) throw new Error('precondition: both sides get the same text from the recorded stream');
+    for (let i = 0; i < 20; i++) { await bare(recorded); await ours(recorded); }
+    const oursTtft: number[] = [];
+    const bareTtft: number[] = [];
+    const pairs: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const o: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        if ((r * runs + i) % 2) { b.push((await bare(recorded)).ttft); o.push((await ours(recorded)).ttft); } else { o.push((await ours(recorded)).ttft); b.push((await bare(recorded)).ttft); }
+        pairs.push((o.at(-1) as number) / (b.at(-1) as number));
+      }
+      if ([...o, ...b].some((v) => v < 0)) throw new Error('precondition: a run had no text');
+      oursTtft.push(median(o));
+      bareTtft.push(median(b));
+    }
+    const [lo, hi] = medianInterval(pairs);
+    reportFigure({
+      id: 'core.ttft', title: 'run overhead: time to first token (render in the worker, client, stream)', unit: 'ms',
+      ours: { label: 'executeRun', values: oursTtft }, floor: { label: 'bare openai SDK loop', values: bareTtft }, target: 1.1,
+      note: `${rounds} rounds × ${runs} runs a side, alternating; unrounded; median ratio of the ${pairs.length} paired runs ${median(pairs).toFixed(3)}, 95% CI ${lo.toFixed(3)}–${hi.toFixed(3)}; includes the render worker's round trip`,
+    });
+
+    // The whole run of a long stream, to its log line.
+    const synthetic = `synthetic/fast?chunks=${SYNTHETIC_CHUNKS}`;
+    const bareLog = path.join(logDir, 'bare.jsonl');
+    const expected = syntheticText(SYNTHETIC_CHUNKS);
+    const first = [await bare(synthetic, bareLog), await ours(synthetic)];
+    if (first.some((s) => s.text !== expected)) throw new Error('precondition: both sides get the 20,000-chunk text');
+    const oursWhole: number[] = [];
+    const bareWhole: number[] = [];
+    for (let r = 0; r < wholeRounds; r++) {
+      if (r % 2) { bareWhole.push((await bare(synthetic, bareLog)).total); oursWhole.push((await ours(synthetic)).total); } else { oursWhole.push((await ours(synthetic)).total); bareWhole.push((await bare(synthetic, bareLog)).total); }
+    }
+    reportFigure({
+      id: 'core.wholeRun', title: `run overhead: whole run of a ${SYNTHETIC_CHUNKS.toLocaleString('en-US')}-chunk stream, to the log line written`, unit: 'ms',
+      ours: { label: 'executeRun', values: oursWhole }, floor: { label: 'bare SDK loop + one appended JSON line', values: bareWhole }, target: 1.1,
+      note: `${wholeRounds} rounds, alternating; both stream the same synthetic chunks from the same server`,
+    });
+  } finally {
+    renderer.dispose();
+    await server.close();
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+/** The chunks the replay server sends for synthetic/fast?chunks=20000, parsed as the SDK parses them. */
+function syntheticChunks(): Record<string, unknown>[] {
+  const base = '{"id":"chatcmpl-promptlabsynthetic","object":"chat.completion.chunk","created":1727346168,"model":"synthetic/fast","system_fingerprint":"fp_synthetic","choices":';
+  const chunks = [JSON.parse(`${base}[{"index":0,"delta":{"role":"assistant","content":"","refusal":null},"logprobs":null,"finish_reason":null}]}`) as Record<string, unknown>];
+  for (let i = 0; i < SYNTHETIC_CHUNKS; i++) {
+    chunks.push(JSON.parse(`${base}[{"index":0,"delta":{"content":${JSON.stringify(syntheticToken(i))}},"logprobs":null,"finish_reason":null}]}`) as Record<string, unknown>);
+  }
+  chunks.push(JSON.parse(`${base}[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]}`) as Record<string, unknown>);
+  chunks.push(JSON.parse(`${base}[],"usage":{"prompt_tokens":1,"completion_tokens":${SYNTHETIC_CHUNKS},"total_tokens":${SYNTHETIC_CHUNKS + 1}}}`) as Record<string, unknown>);
+  return chunks;
+}
+
+function assembly(rounds: number): void {
+  const chunks = syntheticChunks();
+  const expected = syntheticText(SYNTHETIC_CHUNKS);
+  const repeats = 20;
+  const ours = (): number => {
+    const t0 = performance.now();
+    for (let r = 0; r < repeats; r++) {
+      const a = new StreamAssembler();
+      for (const c of chunks) a.push(c);
+      if (a.text !== expected) throw new Error('precondition: StreamAssembler assembles the synthetic text');
+    }
+    return ((performance.now() - t0) * 1000) / (repeats * chunks.length);
+  };
+  const floor = (): number => {
+    const t0 = performance.now();
+    for (let r = 0; r < repeats; r++) {
+      let text = '';
+      for (const c of chunks) {
+        const content = (c.choices as { delta?: { content?: string } }[])[0]?.delta?.content;
+        if (content) text += content;
+      }
+      if (text !== expected) throw new Error('precondition: the floor assembles the synthetic text');
+    }
+    return ((performance.now() - t0) * 1000) / (repeats * chunks.length);
+  };
+  for (let i = 0; i < 3; i++) { ours(); floor(); }
+  const o: number[] = [];
+  const f: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2) { f.push(floor()); o.push(ours()); } else { o.push(ours()); f.push(floor()); }
+  }
+  reportFigure({
+    id: 'core.assembly', title: `stream assembly per chunk, ${SYNTHETIC_CHUNKS.toLocaleString('en-US')} synthetic chunks`, unit: 'µs',
+    ours: { label: 'StreamAssembler', values: o }, floor: { label: 'delta.content concatenated', values: f },
+    note: `${rounds} rounds of ${repeats} passes; StreamAssembler also keeps usage, finish_reason, tool calls, reasoning and filters; no target ratio (absolute target before: < 5 µs per chunk, median ${median(o).toFixed(3)} µs)`,
+  });
 }
 
 async function main(): Promise<void> {
-  assembly();
-  await runOverhead(arg('runs', 200));
+  assembly(arg('rounds', 10));
+  await runOverhead(arg('rounds', 10), arg('runs', 20), arg('whole-rounds', 7));
 }
 
 main().catch((err: unknown) => {

@@ -1,15 +1,20 @@
 /**
  * Runs inside the real extension host (extensionTestsPath contract), started by bench/playground.mjs. Opens the
- * Playground view, then runs it on four deployments at once, each streaming 20,000 chunks from the local replay
- * server (synthetic/fast?chunks=20000). Prints, per round, the time from the last text delta any column received
- * in the host to the last of the four columns confirming its finished run (run/rendered), as
- * `bench: playground four-column catch-up <ms> ms`.
+ * Playground view and runs it on four deployments at once, each streaming 20,000 chunks from the local replay server
+ * (synthetic/fast?chunks=20000); then the same four runs into the reference webview (bench/referenceWebview.ts), in
+ * the editor area beside it, alternating which goes first. The figure of a round is the time from the last text
+ * delta any of the four runs delivered to the extension host to the last of the four confirming it shows the whole
+ * output. Prints one `BENCH-SAMPLE <json>` line per round; throws when a precondition fails.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
 import type { PlaygroundState } from '../src/protocol/playground';
 import type { PlaygroundRenderedEvent } from '../src/vscode/playground';
+import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
+import { resolveDeployment } from '../src/core/providers/deployments';
 import { startReplayServer, syntheticText } from '../test/replay/server';
+import { ReferenceWebview } from './referenceWebview';
 
 const CHUNKS = 20000;
 const COLUMNS = 4;
@@ -18,20 +23,26 @@ export async function run(): Promise<void> {
   const ext = vscode.extensions.getExtension<PromptLabApi>('prompt-lab.prompt-lab');
   if (!ext) throw new Error('Prompt Lab is not installed in this host');
   const api = await ext.activate();
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) throw new Error('no workspace folder');
   const server = await startReplayServer();
+  let reference: ReferenceWebview | undefined;
   try {
     const keys = Array.from({ length: COLUMNS }, (_, i) => `fast${i + 1}`);
-    await vscode.workspace.getConfiguration('promptLab').update('deployments', Object.fromEntries(keys.map((k) => [k, {
-      provider: 'openai-compatible', baseURL: server.baseURL, model: `synthetic/fast?chunks=${CHUNKS}`,
-    }])), vscode.ConfigurationTarget.Workspace);
+    const model = `synthetic/fast?chunks=${CHUNKS}`;
+    const settings = Object.fromEntries(keys.map((k) => [k, { provider: 'openai-compatible', baseURL: server.baseURL, model }]));
+    await vscode.workspace.getConfiguration('promptLab').update('deployments', settings, vscode.ConfigurationTarget.Workspace);
     await vscode.commands.executeCommand('promptLab.playground.focus');
     await api.playground.whenReady();
     const state: PlaygroundState = {
       version: 1, name: 'Bench', messages: [{ id: 'm1', role: 'user', content: 'go {{ x }}' }], values: { x: '1' }, parameters: {}, deployments: keys, notes: [],
     };
+    const prompt = parsePromptFile(JSON.stringify({ messages: [{ role: 'user', content: 'go 1' }] })).prompt as PromptFile;
+    const deployments = keys.map((k) => resolveDeployment(k, settings as Parameters<typeof resolveDeployment>[1]));
+    const logDir = path.join(folder.uri.fsPath, '.promptlab', 'reference');
     const expected = syntheticText(CHUNKS).length;
-    const rounds = Number(process.env.PROMPT_LAB_BENCH_RUNS) || 5;
-    for (let i = 0; i < rounds; i++) {
+
+    const ours = async (): Promise<number> => {
       const rendered: PlaygroundRenderedEvent[] = [];
       const all = new Promise<void>((resolve) => {
         const sub = api.playground.onDidRender((e) => {
@@ -42,17 +53,32 @@ export async function run(): Promise<void> {
           }
         });
       });
-      const t0 = Date.now();
       const columns = await api.playground.run(state);
-      if (typeof columns === 'string') throw new Error(`the playground did not run: ${columns}`);
+      if (typeof columns === 'string') throw new Error(`precondition: the playground did not run: ${columns}`);
       await all;
       const short = rendered.filter((e) => e.outputLength !== expected);
-      if (short.length > 0) throw new Error(`round ${i}: ${short.map((e) => `${e.deployment} shows ${e.outputLength}`).join(', ')} of ${expected} characters`);
-      const lastText = Math.max(...rendered.map((e) => e.lastTextAt));
-      const allFinal = Math.max(...rendered.map((e) => e.renderedAt));
-      console.log(`bench: playground four-column catch-up ${(allFinal - lastText).toFixed(1)} ms (${COLUMNS} × ${CHUNKS} chunks, round ${Date.now() - t0} ms)`);
+      if (short.length > 0) throw new Error(`precondition: ${short.map((e) => `${e.deployment} shows ${e.outputLength}`).join(', ')} of ${expected} characters`);
+      return Math.max(...rendered.map((e) => e.renderedAt)) - Math.max(...rendered.map((e) => e.lastTextAt));
+    };
+    const floor = async (): Promise<number> => {
+      const r = await (reference as ReferenceWebview).round(prompt, deployments, logDir);
+      if (r.statuses.some((s) => s !== 'ok') || r.lengths.some((l) => l !== expected)) {
+        throw new Error(`precondition: the reference runs ended ${r.statuses.join(', ')} and show ${r.lengths.join(', ')} of ${expected} characters`);
+      }
+      return Math.max(...r.renderedAt) - Math.max(...r.lastTextAt);
+    };
+    await ours();
+    reference = await ReferenceWebview.open(vscode.ViewColumn.One);
+    await floor();
+    const rounds = Number(process.env.PROMPT_LAB_BENCH_ROUNDS) || 6;
+    for (let i = 0; i < rounds; i++) {
+      let o: number;
+      let f: number;
+      if (i % 2) { f = await floor(); o = await ours(); } else { o = await ours(); f = await floor(); }
+      console.log(`BENCH-SAMPLE ${JSON.stringify({ kind: 'playgroundCatchUp', ours: o, floor: f })}`);
     }
   } finally {
+    reference?.dispose();
     await server.close();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * What rendering in the bounded worker costs (src/node/renderWorker.ts), against rendering on the calling thread.
- * Plain Node, no network. Prints figures; asserts nothing but its preconditions.
+ * Plain Node, no network. Figures through bench/report.ts; exits non-zero when a precondition fails.
  *   node out/bench/render.js [--rounds 7] [--renders 2000]
  * - per render: the same prompt (system message, a loop over a 20-item input, a filter) rendered `--renders` times
  *   in process and through one reused worker, alternating rounds; median and spread (min–max) over the rounds, and
@@ -14,7 +14,7 @@ import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile'
 import { inProcessRenderer } from '../src/core/template/inProcessRenderer';
 import type { TemplateRenderer } from '../src/core/template/renderer';
 import { WorkerRenderer } from '../src/node/renderWorker';
-import { median } from './stats';
+import { reportFigure } from './report';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -37,10 +37,6 @@ async function time(renderer: TemplateRenderer, renders: number): Promise<number
   return ((performance.now() - t0) * 1000) / renders;
 }
 
-function spread(values: number[]): string {
-  return `median ${median(values).toFixed(1)} µs (min ${Math.min(...values).toFixed(1)}, max ${Math.max(...values).toFixed(1)}, ${values.length} rounds)`;
-}
-
 async function main(): Promise<void> {
   const rounds = arg('rounds', 7);
   const renders = arg('renders', 2000);
@@ -56,10 +52,11 @@ async function main(): Promise<void> {
     if (r % 2) { floor.push(await time(local, renders)); ours.push(await time(worker, renders)); } else { ours.push(await time(worker, renders)); floor.push(await time(local, renders)); }
   }
   worker.dispose();
-  const ratios = ours.map((o, i) => o / (floor[i] as number));
-  console.log(`render, in process (floor): ${spread(floor)} per render`);
-  console.log(`render, bounded worker:     ${spread(ours)} per render`);
-  console.log(`ratio worker / in process:  median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}); added ${(median(ours) - median(floor)).toFixed(1)} µs per render`);
+  reportFigure({
+    id: 'render.perRender', title: 'a render through the bounded worker (round trip included)', unit: 'µs',
+    ours: { label: 'worker', values: ours }, floor: { label: 'in process', values: floor },
+    note: `${rounds} rounds of ${renders} renders, alternating; the difference is the round trip (a structured clone each way and a message)`,
+  });
 
   const starts: number[] = [];
   for (let r = 0; r < rounds; r++) {
@@ -69,7 +66,11 @@ async function main(): Promise<void> {
     starts.push(performance.now() - t0);
     fresh.dispose();
   }
-  console.log(`worker start (first render of a new worker): median ${median(starts).toFixed(1)} ms (min ${Math.min(...starts).toFixed(1)}, max ${Math.max(...starts).toFixed(1)}, ${rounds} rounds)`);
+  reportFigure({
+    id: 'render.workerStart', title: 'worker start: the first render of a new worker', unit: 'ms',
+    ours: { label: 'new worker', values: starts },
+    note: 'paid once, and again after a render passes a limit; no floor',
+  });
 }
 
 main().catch((err: unknown) => {

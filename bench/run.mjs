@@ -19,8 +19,10 @@ const BENCHMARKS = [
   { name: 'analysis', command: ['node', 'out/bench/analyze.js'] },
   { name: 'render', command: ['node', 'out/bench/render.js'] },
   { name: 'core', command: ['node', 'out/bench/core.js'] },
+  { name: 'coreLoad', command: ['node', 'out/bench/coreLoad.js'] },
   { name: 'history', command: ['node', '--expose-gc', 'out/bench/history.js'] },
   { name: 'vscode', command: ['node', 'bench/vscode.mjs'], rig: true },
+  { name: 'diagnostics', command: ['node', 'bench/diagnostics.mjs'], rig: true },
   { name: 'runsView', command: ['node', 'bench/runsView.mjs'], rig: true },
   { name: 'playground', command: ['node', 'bench/playground.mjs'], rig: true },
 ];

@@ -1,86 +1,115 @@
 /**
  * Runs inside the real extension host (extensionTestsPath contract), started by bench/runsView.mjs on a workspace whose
- * `promptLab.log.directory` points at a generated log (100,000 runs by default). Prints `bench: …` lines; asserts only
- * that the view showed every run.
- * - first paint: from opening the Prompt Lab view container (`workbench.view.extension.promptLab`) to the Runs view's
- *   provider returning its root elements (the whole log read, ratings joined, grouped by prompt), ms; and the provider's
- *   own figure, from VS Code's first getChildren call to its result.
- * - memory: the extension host's rss and heapUsed after a forced gc, before and after.
- * - refresh: from appending a rating line to the log to the view having read it again (200 ms debounce included), ms.
+ * `promptLab.log.directory` points at a generated 100,000-run log (PROMPT_LAB_BENCH_RUNS_VIEW_LOG); a 1,000-run log
+ * of the same kind is at PROMPT_LAB_BENCH_RUNS_VIEW_SMALL. Prints one `BENCH-SAMPLE <json>` line per measurement;
+ * throws when a precondition fails.
+ * - first paint: from opening the Prompt Lab view container to the Runs view's first roots (a partial paint: the
+ *   newest days, see HistoryReader), and to the roots of the whole log.
+ * - refresh: per round, on each log in turn (the setting switched between them, the switch's full read not timed):
+ *   a rating line is appended to the newest day file; the figure is from the start of the read that this append
+ *   caused (checked: the refreshed history holds that rating) to the view handing VS Code its new roots. Also from the
+ *   append itself (the file watcher and the 200 ms debounce included).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
-import type { RootsReturnedEvent } from '../src/vscode/runsView';
+import type { RefreshEvent, RootsReturnedEvent } from '../src/vscode/runsView';
 
-/** A forced gc in a process started without --expose-gc. */
-function gc(): void {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
-}
-
-const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
-function memory(): { rss: number; heapUsed: number } {
-  gc();
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss, heapUsed };
+function sample(value: Record<string, unknown>): void {
+  console.log(`BENCH-SAMPLE ${JSON.stringify(value)}`);
 }
 
 export async function run(): Promise<void> {
   const ext = vscode.extensions.getExtension<PromptLabApi>('prompt-lab.prompt-lab');
   if (!ext) throw new Error('Prompt Lab is not installed in this host');
-  const expected = Number(process.env.PROMPT_LAB_BENCH_RUNS_VIEW_RUNS);
-  const logDir = process.env.PROMPT_LAB_BENCH_RUNS_VIEW_LOG;
-  if (!logDir) throw new Error('PROMPT_LAB_BENCH_RUNS_VIEW_LOG is not set (run bench/runsView.mjs)');
+  const big = { dir: process.env.PROMPT_LAB_BENCH_RUNS_VIEW_LOG ?? '', runs: Number(process.env.PROMPT_LAB_BENCH_RUNS_VIEW_RUNS) };
+  const small = { dir: process.env.PROMPT_LAB_BENCH_RUNS_VIEW_SMALL ?? '', runs: Number(process.env.PROMPT_LAB_BENCH_RUNS_VIEW_SMALL_RUNS) };
+  if (!big.dir || !small.dir || !big.runs || !small.runs) throw new Error('the log folders are not set (run bench/runsView.mjs)');
   const api = await ext.activate();
-  const before = memory();
+  const view = api.runsView;
 
-  // The view paints the newest days first (HistoryReader's partial history) and repaints when the whole log is read.
+  // First paint: the view paints the newest days first and repaints when the whole log is read.
   const t0 = performance.now();
-  let firstMs = 0;
-  let firstEvent: RootsReturnedEvent | undefined;
-  const complete = new Promise<RootsReturnedEvent>((resolve) => {
-    const sub = api.runsView.onDidReturnRoots((e) => {
-      if (!firstEvent) {
-        firstEvent = e;
-        firstMs = performance.now() - t0;
-      }
-      if (!expected || e.runs === expected) {
+  let first: { ms: number; runs: number } | undefined;
+  const whole = new Promise<number>((resolve) => {
+    const sub = view.onDidReturnRoots((e) => {
+      first ??= { ms: performance.now() - t0, runs: e.runs };
+      if (e.runs === big.runs) {
         sub.dispose();
-        resolve(e);
+        resolve(performance.now() - t0);
       }
     });
   });
   await vscode.commands.executeCommand('workbench.view.extension.promptLab');
-  const whole = await complete;
-  const ms = performance.now() - t0;
-  const first = firstEvent as RootsReturnedEvent;
-  console.log(`bench: runs-view first paint ${firstMs.toFixed(0)} ms from opening the container (${first.runs} runs of the newest days, ${first.roots} prompts; getChildren to roots ${first.ms.toFixed(0)} ms) — target < 1000 ms`);
-  console.log(`bench: runs-view whole log painted ${ms.toFixed(0)} ms from opening the container (${whole.runs} runs, ${whole.roots} prompts)`);
-  const after = memory();
-  console.log(`bench: runs-view memory rss ${mb(after.rss)} (+${mb(after.rss - before.rss)}), heapUsed ${mb(after.heapUsed)} (+${mb(after.heapUsed - before.heapUsed)}) after a forced gc — target < 200 MB`);
+  const wholeMs = await whole;
+  const partial = first as { ms: number; runs: number };
+  if (partial.runs >= big.runs) throw new Error(`precondition: the first paint was not partial (${partial.runs} runs)`);
+  sample({ kind: 'firstPaint', partialMs: partial.ms, partialRuns: partial.runs, wholeMs });
 
-  // Expand the newest prompt, as a person would next: its children are already in memory.
-  const top = await api.runsView.getChildren();
-  const t1 = performance.now();
-  const children = top?.[0] ? await api.runsView.getChildren(top[0]) : [];
-  console.log(`bench: runs-view expand first prompt ${(performance.now() - t1).toFixed(1)} ms (${children?.length ?? 0} runs)`);
-
-  const file = fs.readdirSync(logDir).filter((f) => f.endsWith('.jsonl')).sort().at(-1);
-  const runId = top?.[0]?.kind === 'prompt' ? top[0].runs[0]?.entry.run.id : undefined;
-  if (file && runId) {
-    const refreshed = new Promise<void>((resolve) => {
-      const sub = api.runsView.onDidRefresh(() => { sub.dispose(); resolve(); });
+  /**
+   * Resolves with the first refresh event `accept` takes, and when the view next handed VS Code its roots after it
+   * (listened for from the refresh event on, so that roots returned while `accept` looks are not missed).
+   */
+  const refreshed = (accept: (e: RefreshEvent) => Promise<boolean>): Promise<{ event: RefreshEvent; rootsAt: number }> => new Promise((resolve, reject) => {
+    const timeout = setTimeout(() => { sub.dispose(); reject(new Error('no refresh within 120 s')); }, 120_000);
+    const sub = view.onDidRefresh((event) => {
+      let rootsAt: number | undefined;
+      let accepted = false;
+      const roots = view.onDidReturnRoots((r: RootsReturnedEvent) => {
+        if (r.runs !== event.runs || rootsAt !== undefined) return;
+        rootsAt = performance.now();
+        if (accepted) finish();
+      });
+      const finish = (): void => {
+        roots.dispose();
+        clearTimeout(timeout);
+        resolve({ event, rootsAt: rootsAt as number });
+      };
+      void accept(event).then((ok) => {
+        if (!ok) {
+          roots.dispose();
+          return;
+        }
+        sub.dispose();
+        accepted = true;
+        if (rootsAt !== undefined) finish();
+      }, reject);
     });
-    const t2 = performance.now();
-    fs.appendFileSync(path.join(logDir, file), `${JSON.stringify({ event: 'rating', runId, thumb: 'down', at: new Date().toISOString() })}\n`);
-    await refreshed;
-    const total = memory();
-    console.log(`bench: runs-view refresh after an appended line ${(performance.now() - t2).toFixed(0)} ms (debounce 200 ms and file watcher included); rss ${mb(total.rss)}, heapUsed ${mb(total.heapUsed)}`);
+  });
+
+  let current = big.dir;
+  const use = async (log: { dir: string; runs: number }): Promise<void> => {
+    if (current === log.dir) return;
+    current = log.dir;
+    const done = refreshed(async (e) => e.runs === log.runs);
+    await vscode.workspace.getConfiguration('promptLab').update('log.directory', log.dir, vscode.ConfigurationTarget.Workspace);
+    await done;
+  };
+  const refresh = async (log: { dir: string; runs: number }, round: number): Promise<{ refreshMs: number; appendMs: number }> => {
+    await use(log);
+    const file = fs.readdirSync(log.dir).filter((f) => f.endsWith('.jsonl')).sort().at(-1) as string;
+    const newest = (await view.entries(false))[0]?.entry;
+    if (!newest) throw new Error('precondition: the log has no runs');
+    const at = new Date(Date.UTC(2030, 0, 1, 0, 0, round)).toISOString();
+    // The rated run is the newest: the first entry of the refreshed history (a check that costs nothing).
+    const done = refreshed(async (e) => {
+      if (e.runs !== log.runs) return false;
+      const entry = (await view.history())[0]?.runs[0];
+      return entry?.run.id === newest.run.id && entry.rating?.at === at;
+    });
+    const t = performance.now();
+    fs.appendFileSync(path.join(log.dir, file), `${JSON.stringify({ event: 'rating', runId: newest.run.id, thumb: 'down', at })}\n`);
+    const { event, rootsAt } = await done;
+    if (event.startedAt < t) throw new Error('precondition: the refresh timed started before the line was appended');
+    return { refreshMs: rootsAt - event.startedAt, appendMs: rootsAt - t };
+  };
+  const rounds = Number(process.env.PROMPT_LAB_BENCH_ROUNDS) || 5;
+  for (let r = 0; r < rounds; r++) {
+    let b: { refreshMs: number; appendMs: number };
+    let s: { refreshMs: number; appendMs: number };
+    if (r % 2) { s = await refresh(small, r); b = await refresh(big, r); } else { b = await refresh(big, r); s = await refresh(small, r); }
+    sample({ kind: 'refresh', big: b, small: s });
   }
 }

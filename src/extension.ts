@@ -17,7 +17,7 @@ import { PREVIEW_SCHEME, PromptPreview } from './vscode/preview';
 import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
 import { RUN_SCHEME, RunDocuments } from './vscode/runDocuments';
-import { type ExportArgs, type RateArgs, RunsCommands } from './vscode/runsCommands';
+import { type AnnotateArgs, type ExportArgs, type RateArgs, RunsCommands } from './vscode/runsCommands';
 import { type RunNode, RunsView } from './vscode/runsView';
 import { setApiKey } from './vscode/setApiKey';
 import { DeploymentStatusBar } from './vscode/statusBar';
@@ -39,6 +39,8 @@ export interface PromptLabApi {
   onDidRefreshDiagnostics: vscode.Event<vscode.Uri>;
   /** A rating was appended to the log (from the panel or Rate Last Run). */
   onDidRate: RunController['onDidRate'];
+  /** A note or property was appended to the log (Add Note to Run, Set Run Property). */
+  onDidAnnotate: RunController['onDidAnnotate'];
   /** The Runs view's tree data provider (roots, children, items, filter, refresh events), for tests and benchmarks. */
   runsView: RunsView;
   /** The deployment status bar item (text and tooltip), for tests. */
@@ -47,6 +49,11 @@ export interface PromptLabApi {
   playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender'>;
   /** ms of Prompt Lab's own activation work: evaluating dist/extension.js plus the `activate` call. */
   activationMs: number;
+  /**
+   * ms from the first statement of dist/extension.js to the first diagnostics Prompt Lab published (activation,
+   * loading dist/core.js, the first analysis); undefined until a prompt document has been checked.
+   */
+  readonly firstDiagnosticsMs: number | undefined;
   /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
   logUri: vscode.Uri;
   /** The language status items of prompt files (deployment, problems), for tests. */
@@ -76,7 +83,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const log = scrubbingLog(vscode.window.createOutputChannel('Prompt Lab', { log: true }), secrets);
   const keys = new ApiKeyStore(context.secrets, secrets);
   const renderer = createRenderer(context.extensionUri);
-  const runs = new RunController(context.extensionUri, keys, log, renderer);
+  const runs = new RunController(context.extensionUri, keys, log, renderer, (text) => secrets.scrub(text));
   const diagnostics = new PromptDiagnostics();
   const preview = new PromptPreview(diagnostics, renderer);
   const statusBar = new DeploymentStatusBar(diagnostics);
@@ -112,6 +119,8 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.rerunWithInputs', (node?: RunNode) => runsCommands.rerun(node)),
     vscode.commands.registerCommand('promptLab.exportRuns', (args?: ExportArgs) => runsCommands.exportRuns(args)),
     vscode.commands.registerCommand('promptLab.rateLastRun', (args?: RateArgs) => runsCommands.rateLastRun(args)),
+    vscode.commands.registerCommand('promptLab.addRunNote', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('note', target)),
+    vscode.commands.registerCommand('promptLab.setRunProperty', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('property', target)),
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
@@ -128,10 +137,17 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;
+  let firstDiagnosticsMs: number | undefined;
+  const firstRefresh = diagnostics.onDidRefresh(() => {
+    firstDiagnosticsMs = loadStart === undefined ? Number.NaN : performance.now() - loadStart;
+    firstRefresh.dispose();
+  });
+  context.subscriptions.push(firstRefresh);
   return {
+    get firstDiagnosticsMs() { return firstDiagnosticsMs; },
     activationMs: loadMs + (performance.now() - activateStart),
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
-    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, runsView, playground, logUri: context.logUri,
+    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,
     languageStatus, walkthrough,
   };
 }

@@ -25,8 +25,13 @@ export { checkStructuredOutput, formatArguments, reaskMessages, responseSchema }
 export { finishedView } from './run/runView';
 export { selectVariant } from './providers/deployments';
 export { appendRating } from './log/ratings';
+export { appendAnnotation, NOTE_KEY } from './log/annotations';
 export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './log/history';
-export { writeRunsExport } from './log/exportRuns';
+export { annotationKeys, writeRunsExport } from './log/exportRuns';
 export { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from './template/renderer';
 export { inProcessRenderer } from './template/inProcessRenderer';
 export * as playground from './playground/playground';
+export { changedMedia, prepareMessages, mediaSourceOf, detectMediaType, type MediaAccess } from './run/media';
+export { mediaLimitsOf, formatBytes } from './providers/mediaLimits';
+export { REQUEST_RULES, applyRequestRules, rulesFor } from './providers/requestRules';
+export { checkMediaInputs } from './run/mediaCheck';

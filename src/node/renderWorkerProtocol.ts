@@ -2,13 +2,13 @@
  * The messages between {@link WorkerRenderer} (src/node/renderWorker.ts) and the render worker
  * (src/node/renderWorkerMain.ts). Plain data only: they cross a `worker_threads` MessagePort by structured clone.
  */
-import type { TemplateMessage, ChatHistoryMessage, TemplateSyntax } from '../core/format/promptFile';
+import type { PromptMessage, TemplateSyntax } from '../core/format/promptFile';
 import type { ChatMessage } from '../core/template/template';
 import type { RenderLimitKind } from '../core/template/renderer';
 
 /** A render asked of the worker. `id` pairs it with its reply. */
 export type RenderRequest =
-  | { id: number; kind: 'messages'; messages: (TemplateMessage | ChatHistoryMessage)[]; syntax: TemplateSyntax | undefined; values: Record<string, unknown>; maxOutputChars: number }
+  | { id: number; kind: 'messages'; messages: PromptMessage[]; syntax: TemplateSyntax | undefined; values: Record<string, unknown>; maxOutputChars: number }
   | { id: number; kind: 'templates'; templates: string[]; syntax: TemplateSyntax | undefined; values: Record<string, unknown>; maxOutputChars: number };
 
 /** An error as it crosses the port, to be rebuilt as the same class on the other side. */

@@ -23,7 +23,31 @@ export interface PlaygroundMessage {
   role: PlaygroundRole;
   /** A Nunjucks template. */
   content: string;
+  /** Images, audio and PDF files sent with a user message, after its text (absent: none). */
+  attachments?: PlaygroundAttachment[];
 }
+
+/** Kinds of media a playground message can carry (the prompt format's media parts). */
+export const ATTACHMENT_KINDS = ['image', 'audio', 'file'] as const;
+
+/**
+ * Media attached to a playground message: a workspace-relative path (a file picked inside the workspace) or a `data:`
+ * URI (pasted, or picked outside the workspace). It becomes an input of its kind and a part of the message.
+ */
+export interface PlaygroundAttachment {
+  /** Stable id in the view. */
+  id: string;
+  kind: (typeof ATTACHMENT_KINDS)[number];
+  /** What the person sees: the file name, or "pasted image". */
+  name: string;
+  /** The input's value: a workspace-relative path or a data: URI. */
+  value: string;
+  /** A data: URI of the image for the thumbnail, when it is small enough (view only). */
+  preview?: string;
+}
+
+/** Largest attachment the playground takes, in bytes (OpenAI's largest media limit, for a PDF). */
+export const MAX_ATTACHMENT_BYTES = 32 * 1024 * 1024;
 
 /** Everything the playground holds; kept in webview state and in the workspace state. */
 export interface PlaygroundState {
@@ -99,7 +123,9 @@ export type PlaygroundHostMessage =
   | { method: 'run/retrying'; params: RunRetryingParams }
   | { method: 'run/finished'; params: RunFinishedParams }
   | { method: 'rating/saved'; params: { requestId: string; runId: string; rating: RatingView } }
-  | { method: 'rating/failed'; params: { requestId: string; runId: string; message: string } };
+  | { method: 'rating/failed'; params: { requestId: string; runId: string; message: string } }
+  /** The reply to playground/attach: the file picked, as an attachment of message `messageId`. */
+  | { method: 'playground/attached'; params: { requestId: string; messageId: string; attachment: PlaygroundAttachment } };
 
 /** Webview → host. */
 export type PlaygroundWebviewMessage =
@@ -121,7 +147,9 @@ export type PlaygroundWebviewMessage =
   /** The column has applied run/finished and shows `outputLength` characters. */
   | { method: 'run/rendered'; params: { runId: string; outputLength: number } }
   | { method: 'error/action'; params: { action: ErrorAction; deployment: string } }
-  | { method: 'rating/submit'; params: { requestId: string; runId: string; rating: RatingView } };
+  | { method: 'rating/submit'; params: { requestId: string; runId: string; rating: RatingView } }
+  /** Pick a file to attach to message `messageId`; answered by playground/attached or playground/failed. */
+  | { method: 'playground/attach'; params: { requestId: string; messageId: string } };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -136,13 +164,20 @@ export function isPlaygroundState(value: unknown): value is PlaygroundState {
   if (!isRecord(value) || value.version !== 1 || typeof value.name !== 'string') return false;
   return (
     Array.isArray(value.messages) &&
-    value.messages.every((m) => isRecord(m) && typeof m.id === 'string' && typeof m.content === 'string' && (PLAYGROUND_ROLES as readonly unknown[]).includes(m.role)) &&
+    value.messages.every((m) => isRecord(m) && typeof m.id === 'string' && typeof m.content === 'string' && (PLAYGROUND_ROLES as readonly unknown[]).includes(m.role)
+      && (m.attachments === undefined || (Array.isArray(m.attachments) && m.attachments.every(isAttachment)))) &&
     isStringRecord(value.values) &&
     isStringRecord(value.parameters) &&
     Array.isArray(value.deployments) && value.deployments.every((d) => typeof d === 'string') &&
     (value.sourcePath === undefined || typeof value.sourcePath === 'string') &&
     Array.isArray(value.notes) && value.notes.every((n) => typeof n === 'string')
   );
+}
+
+/** Type guard for an attachment. */
+export function isAttachment(value: unknown): value is PlaygroundAttachment {
+  return isRecord(value) && typeof value.id === 'string' && typeof value.name === 'string' && typeof value.value === 'string'
+    && (ATTACHMENT_KINDS as readonly unknown[]).includes(value.kind) && (value.preview === undefined || typeof value.preview === 'string');
 }
 
 /** Type guard for messages arriving from the playground webview; anything else is dropped. */
@@ -171,6 +206,8 @@ export function isPlaygroundWebviewMessage(value: unknown): value is PlaygroundW
       return typeof p.action === 'string' && typeof p.deployment === 'string';
     case 'rating/submit':
       return typeof p.requestId === 'string' && typeof p.runId === 'string' && isRecord(p.rating);
+    case 'playground/attach':
+      return typeof p.requestId === 'string' && typeof p.messageId === 'string';
     default:
       return false;
   }
@@ -209,6 +246,8 @@ export function isPlaygroundHostMessage(value: unknown): value is PlaygroundHost
     case 'rating/saved':
     case 'rating/failed':
       return typeof p.requestId === 'string' && typeof p.runId === 'string';
+    case 'playground/attached':
+      return typeof p.requestId === 'string' && typeof p.messageId === 'string' && isAttachment(p.attachment);
     default:
       return false;
   }

@@ -50,6 +50,28 @@ export interface RunStartedParams {
   notice?: string;
   /** For a structured output asked again after it failed its schema: this attempt and the most allowed. */
   attempt?: { number: number; of: number };
+  /** The images, audio and files the request sent, in order. */
+  media?: MediaView[];
+  /** Request rules that changed the request, e.g. "max-completion-tokens". */
+  requestRules?: string[];
+}
+
+/**
+ * A media part as the views show it. `dataUri` (a `data:` URI, which the webviews' CSP allows) is there for images and
+ * audio up to a size; a URL is only named, never loaded: the webviews fetch nothing from the network.
+ */
+export interface MediaView {
+  kind: 'image' | 'audio' | 'file';
+  /** The input it came from. */
+  input: string;
+  /** Where it came from: the workspace path, the URL, or "inline data". */
+  label: string;
+  mediaType?: string;
+  /** Size in bytes. */
+  bytes?: number;
+  dataUri?: string;
+  /** The https: URL of an image passed to the provider as a URL (shown as text). */
+  url?: string;
 }
 
 /** The server answered (headers arrived). */
@@ -151,7 +173,9 @@ export type HostMessage =
   | { method: 'rating/show'; params: { runId: string; rating: RatingView } }
   /** The reply to `rating/submit` with the same `requestId`: saved (with the rating as logged) or not (with why). */
   | { method: 'rating/saved'; params: { requestId: string; runId: string; rating: RatingView } }
-  | { method: 'rating/failed'; params: { requestId: string; runId: string; message: string } };
+  | { method: 'rating/failed'; params: { requestId: string; runId: string; message: string } }
+  /** The notes and properties of a run (after one was added, or when a logged run is reopened): key → newest value. */
+  | { method: 'annotations/show'; params: { runId: string; annotations: Record<string, string> } };
 
 /** Webview → host. */
 export type WebviewMessage =
@@ -165,7 +189,9 @@ export type WebviewMessage =
   /** A click on an error's action button. */
   | { method: 'error/action'; params: { action: ErrorAction } }
   /** Rate a finished run; the host appends a rating line to the log and answers rating/saved or rating/failed. */
-  | { method: 'rating/submit'; params: { requestId: string; runId: string; rating: RatingView } };
+  | { method: 'rating/submit'; params: { requestId: string; runId: string; rating: RatingView } }
+  /** Add Note to Run / Set Run Property on this run: the host asks for the text and answers with annotations/show. */
+  | { method: 'annotation/add'; params: { runId: string; kind: 'note' | 'property' } };
 
 const ERROR_ACTIONS: readonly ErrorAction[] = ['openSettings', 'setApiKey', 'showLog', 'openPrompt', 'retry'];
 
@@ -189,6 +215,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof p.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(p.action);
     case 'rating/submit':
       return typeof p.requestId === 'string' && typeof p.runId === 'string' && isRecord(p.rating);
+    case 'annotation/add':
+      return typeof p.runId === 'string' && (p.kind === 'note' || p.kind === 'property');
     default:
       return false;
   }
@@ -214,6 +242,8 @@ export function isHostMessage(value: unknown): value is HostMessage {
     case 'rating/saved':
     case 'rating/failed':
       return typeof p.requestId === 'string' && typeof p.runId === 'string';
+    case 'annotations/show':
+      return typeof p.runId === 'string' && isRecord(p.annotations);
     default:
       return false;
   }

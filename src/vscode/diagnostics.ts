@@ -6,6 +6,8 @@
  */
 import * as vscode from 'vscode';
 import type * as Analyze from '../core/template/analyze';
+import type { DeploymentConfig } from '../core/providers/deployments';
+import { nodeFileSystem } from '../node/fileSystem';
 import { readSettings, affectsPromptLab } from './config';
 import { loadCore } from './core';
 
@@ -95,11 +97,41 @@ export class PromptDiagnostics implements vscode.Disposable {
     const key = document.uri.toString();
     // The previous analysis lets an edit re-parse only the templates it changed.
     const previous = this.analyses.get(key)?.analysis;
-    const analysis = analyzePromptDocument(document.uri.path, document.getText(), { ...(deployments ? { deployments } : {}), ...(models ? { models } : {}), ...(previous ? { previous } : {}) });
+    const deploymentTargets = settings ? targetsOf(settings.deployments, settings.context) : undefined;
+    const analysis = analyzePromptDocument(document.uri.path, document.getText(), {
+      ...(deployments ? { deployments } : {}), ...(models ? { models } : {}), ...(previous ? { previous } : {}), ...(deploymentTargets ? { deploymentTargets } : {}),
+    });
     this.analyses.set(key, { version: document.version, analysis });
     this.collection.set(document.uri, analysis.diagnostics.map((d) => toDiagnostic(document, d)));
     this.changed.fire(document.uri);
+    if (analysis.prompt?.messages.some((m) => m.kind === 'parts')) void this.checkMedia(document, analysis, deploymentTargets);
     return analysis;
+  }
+
+  /**
+   * Read what the prompt's media inputs name (workspace files, data: URIs) and add a `media-input` error for each that a
+   * run would refuse (missing, of a type the deployment's provider does not take, over its limit). Reading a file is not
+   * running anything, so this also happens in an untrusted workspace (with OpenAI's limits, as the deployments are withheld).
+   */
+  private async checkMedia(document: vscode.TextDocument, analysis: Analyze.PromptAnalysis, targets: Record<string, Analyze.DeploymentTarget> | undefined): Promise<void> {
+    const prompt = analysis.prompt;
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+    if (!prompt || !folder) return;
+    const core = loadCore();
+    const provider = (prompt.deployment !== undefined ? targets?.[prompt.deployment]?.provider : undefined) ?? 'openai';
+    const root = folder.uri.fsPath;
+    let found: Analyze.PromptDiagnostic[];
+    try {
+      found = await core.checkMediaInputs(prompt, { fileSystem: nodeFileSystem({ root }), root }, core.mediaLimitsOf(provider));
+    } catch {
+      return;
+    }
+    const key = document.uri.toString();
+    // Only if the document has not changed since: a newer analysis will check again.
+    if (this.analyses.get(key)?.analysis !== analysis || document.isClosed || found.length === 0) return;
+    analysis.diagnostics.push(...found);
+    this.collection.set(document.uri, analysis.diagnostics.map((d) => toDiagnostic(document, d)));
+    this.changed.fire(document.uri);
   }
 
   private forget(uri: vscode.Uri): void {
@@ -115,6 +147,21 @@ export class PromptDiagnostics implements vscode.Disposable {
     this.timers.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
+}
+
+/** Each deployment's model, provider, capabilities and forced rules under the routing context (those that resolve). */
+function targetsOf(deployments: Record<string, DeploymentConfig>, context: Record<string, string>): Record<string, Analyze.DeploymentTarget> {
+  const core = loadCore();
+  const targets: Record<string, Analyze.DeploymentTarget> = {};
+  for (const key of Object.keys(deployments)) {
+    try {
+      const d = core.resolveDeployment(key, deployments, context);
+      targets[key] = { model: d.model, provider: d.provider, ...(d.capabilities ? { capabilities: d.capabilities } : {}), ...(d.requestRules ? { requestRules: d.requestRules } : {}) };
+    } catch {
+      // A deployment that does not resolve has its own error elsewhere.
+    }
+  }
+  return targets;
 }
 
 /** A VS Code Diagnostic for a core diagnostic; its `code` is one of those the README lists under "Diagnostics". */

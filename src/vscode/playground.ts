@@ -14,13 +14,14 @@ import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
-  type PlaygroundColumn, type PlaygroundHostMessage, type PlaygroundState, MAX_PLAYGROUND_DEPLOYMENTS, isPlaygroundState, isPlaygroundWebviewMessage,
+  type PlaygroundAttachment, type PlaygroundColumn, type PlaygroundHostMessage, type PlaygroundState, MAX_ATTACHMENT_BYTES, MAX_PLAYGROUND_DEPLOYMENTS,
+  isPlaygroundState, isPlaygroundWebviewMessage,
 } from '../protocol/playground';
 import { affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
 import { PlaygroundColumnRun } from './playgroundColumn';
 import type { RunController } from './runController';
-import { renderHtml } from './runPanel';
+import { MAX_PREVIEW_BYTES, renderHtml } from './runPanel';
 
 export const PLAYGROUND_VIEW_ID = 'promptLab.playground';
 const STATE_KEY = 'promptLab.playground.state';
@@ -212,6 +213,14 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
         else if (action !== 'retry' && action !== 'openPrompt') await this.runs.performAction(action, this.lastPromptUri ?? this.extensionUri, deployment);
         return;
       }
+      case 'playground/attach': {
+        const { requestId, messageId } = message.params;
+        const result = await this.pickAttachment().catch((err: unknown) => `Could not attach: ${err instanceof Error ? err.message : String(err)}`);
+        this.post(typeof result === 'string' || result === undefined
+          ? { method: 'playground/failed', params: { requestId, message: result ?? 'Nothing attached.', ...(result === undefined ? { cancelled: true } : {}) } }
+          : { method: 'playground/attached', params: { requestId, messageId, attachment: result } });
+        return;
+      }
       case 'rating/submit': {
         const { requestId, runId, rating } = message.params;
         const uri = this.runUris.get(runId);
@@ -226,6 +235,34 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
         return;
       }
     }
+  }
+
+  /**
+   * Ask for an image, audio or PDF file and make it an attachment: a file inside a workspace folder by its relative path
+   * (read again at each run), one outside as a data: URI (the person chose it; nothing outside is read later). Its kind
+   * comes from its bytes. undefined when the person cancelled; a sentence when it cannot be attached.
+   */
+  private async pickAttachment(): Promise<PlaygroundAttachment | string | undefined> {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Attach an image, audio or PDF file', openLabel: 'Attach', canSelectMany: false,
+      filters: { 'Images, audio, PDF': ['png', 'jpg', 'jpeg', 'webp', 'gif', 'wav', 'mp3', 'pdf'] },
+      ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
+    });
+    const uri = picked?.[0];
+    if (!uri) return undefined;
+    const bytes = await vscode.workspace.fs.readFile(uri);
+    if (bytes.length > MAX_ATTACHMENT_BYTES) return `${path.basename(uri.path)} is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`;
+    const core = loadCore();
+    const mediaType = await core.detectMediaType(bytes);
+    const kind = mediaType?.startsWith('image/') ? 'image' : mediaType?.startsWith('audio/') ? 'audio' : mediaType === 'application/pdf' ? 'file' : undefined;
+    if (!kind || !mediaType) return `${path.basename(uri.path)} is not an image, audio or PDF file${mediaType ? ` (it holds ${mediaType})` : ''}.`;
+    const dataUri = `data:${mediaType};base64,${Buffer.from(bytes).toString('base64')}`;
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const value = folder ? path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/') : dataUri;
+    return {
+      id: `a${Date.now().toString(36)}`, kind, name: path.basename(uri.path), value,
+      ...(kind === 'image' && bytes.length <= MAX_PREVIEW_BYTES ? { preview: dataUri } : {}),
+    };
   }
 
   /** The playground of the active editor's .prompt.json, or why there is none. */

@@ -12,6 +12,8 @@ import { readSettings } from './config';
 import { loadCore } from './core';
 import { PROMPT_FILE_PATTERN, type PromptDiagnostics } from './diagnostics';
 import type { TemplateRenderer } from '../core/template/renderer';
+import { nodeFileSystem } from '../node/fileSystem';
+import { nodeHasher } from '../node/hash';
 
 export const PREVIEW_SCHEME = 'promptlab-preview';
 
@@ -121,7 +123,40 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
     out.push('The messages cannot be rendered:', '', fenced(err instanceof Error ? err.message : String(err), 'text'), '');
     return out.join('\n');
   }
-  messages.forEach((m, i) => out.push(`### ${i + 1}. ${m.role}${m.name ? ` (${m.name})` : ''}`, '', fenced(m.content, 'text'), ''));
+  // Media is read as a run reads it (from the workspace folder only) and shown by its metadata; the request rules of
+  // the deployment's model are applied, so the preview shows the request as it is sent.
+  const root = vscode.workspace.getWorkspaceFolder(source)?.uri.fsPath ?? path.dirname(source.fsPath);
+  let logged: ChatMessage[] = messages;
+  let mediaProblem: string | undefined;
+  try {
+    logged = (await core.prepareMessages(messages, values, { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() }, core.mediaLimitsOf(deployment?.provider ?? 'openai'))).logged;
+  } catch (err) {
+    mediaProblem = err instanceof Error ? err.message : String(err);
+  }
+  if (deployment) {
+    const ruled = core.applyRequestRules(deployment.model, deployment.provider, { parameters: core.requestParameters(prompt, deployment), messages: messages.map((m) => ({ role: m.role, content: '' })) as never }, deployment.requestRules);
+    if (ruled.applied.length > 0) {
+      out.push('Request rules for this model (see the README):', '', ...ruled.applied.flatMap((a) => a.changes.map((c) => `- **${a.name}**: ${c}`)), '');
+      logged = logged.map((m, i) => ({ ...m, role: (ruled.messages[i]?.role ?? m.role) as ChatMessage['role'] }));
+    }
+  }
+  if (mediaProblem) out.push(`**A run would stop here:** ${mediaProblem}`, '');
+  logged.forEach((m, i) => {
+    out.push(`### ${i + 1}. ${m.role}${m.name ? ` (${m.name})` : ''}`, '');
+    if (typeof m.content === 'string') {
+      out.push(fenced(m.content, 'text'), '');
+      return;
+    }
+    m.content.forEach((part, j) => {
+      if (part.type === 'text') {
+        out.push(`Part ${j + 1}, text:`, '', fenced(part.text, 'text'), '');
+        return;
+      }
+      const where = part.path ? `\`${part.path}\`` : part.url ? `${part.url} (sent as a URL; Prompt Lab does not fetch it)` : part.source === 'data' ? 'inline data: URI' : 'not read';
+      const facts = [part.mediaType, part.bytes !== undefined ? core.formatBytes(part.bytes) : undefined, part.sha256 ? `SHA-256 ${part.sha256.slice(0, 12)}…` : undefined, part.detail ? `detail ${part.detail}` : undefined].filter(Boolean);
+      out.push(`Part ${j + 1}, **${part.type}** from the input \`${part.input}\`: ${where}${facts.length ? ` (${facts.join(', ')})` : ''}`, '');
+    });
+  });
   return out.join('\n');
 }
 

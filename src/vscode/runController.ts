@@ -11,13 +11,15 @@ import type { ResolvedDeployment } from '../core/providers/deployments';
 import type { DescribedError } from '../core/providers/errors';
 import type { PromptFile, PromptInput } from '../core/format/promptFile';
 import type { RunOutcome } from '../core/run/run';
-import type { ErrorAction, RatingView } from '../protocol/runPanel';
+import type { ErrorAction, MediaView, RatingView } from '../protocol/runPanel';
+import { nodeFileSystem } from '../node/fileSystem';
+import { nodeHasher } from '../node/hash';
 import type { ChatMessage } from '../core/template/template';
 import { type ApiKeyStore, type FoundKey, originOf } from './apiKeys';
 import { readSettings } from './config';
 import { loadCore } from './core';
 import { PROMPT_FILE_PATTERN } from './diagnostics';
-import { type RunPanel, RunPanelManager } from './runPanel';
+import { type RunPanel, RunPanelManager, mediaView } from './runPanel';
 import type { TemplateRenderer } from '../core/template/renderer';
 
 /** One request of a run, with everything the panel and the log need. */
@@ -71,13 +73,77 @@ export class RunController implements vscode.Disposable {
   readonly panels: RunPanelManager;
 
   /** `renderer` renders every run's templates (the bounded worker, see ./renderer.ts). */
-  constructor(extensionUri: vscode.Uri, private readonly keys: ApiKeyStore, private readonly log: vscode.LogOutputChannel, private readonly renderer: TemplateRenderer) {
+  /**
+   * `scrub` masks the keys this session knows (the extension's SecretScrubber): what a person types into a note goes
+   * through it before it is written.
+   */
+  constructor(extensionUri: vscode.Uri, private readonly keys: ApiKeyStore, private readonly log: vscode.LogOutputChannel, private readonly renderer: TemplateRenderer,
+    private readonly scrub: (text: string) => string = (t) => t) {
     this.panels = new RunPanelManager(extensionUri, {
       stop: (runId) => this.stop(runId),
       rerun: (uri) => void this.run(uri),
       errorAction: (action, uri) => void this.performAction(action, uri),
       rate: (uri, runId, rating) => this.rate(uri, runId, rating),
+      annotate: (uri, runId, kind) => void this.askAnnotation(uri, runId, kind).catch((err: unknown) => this.annotationFailed(err)),
     });
+  }
+
+  /**
+   * Append a note (`key` "note") or a property of run `runId` (of the prompt file `uri`) to the log, as its own line; the
+   * session's keys are masked in the value, and personal data too with `promptLab.log.redactPII`. Shows the run's notes
+   * and properties in its open panel.
+   * @returns the run's notes and properties after it (key → newest value); rejects with a sentence when it is not valid
+   * or cannot be written.
+   */
+  async annotate(uri: vscode.Uri, runId: string, key: string, value: string): Promise<Record<string, string>> {
+    const settings = readSettings(uri);
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const logDir = path.resolve(folder?.uri.fsPath ?? path.dirname(uri.fsPath), settings.logDirectory);
+    const core = loadCore();
+    const { record } = await core.appendAnnotation(logDir, { runId, key, value }, { redactPII: settings.redactPII, scrub: (t) => this.scrub(t) });
+    this.log.info(`[annotation] ${runId}: ${record.key} (${record.value.length} characters)`);
+    const shown = { ...(this.annotationsOf.get(runId) ?? {}) };
+    if (record.value === '') delete shown[record.key];
+    else shown[record.key] = record.value;
+    this.annotationsOf.set(runId, shown);
+    this.panels.existing(uri)?.annotations(runId, shown);
+    this.annotatedEmitter.fire({ runId, promptUri: uri, key: record.key, value: record.value });
+    return shown;
+  }
+
+  /** Notes and properties known for runs of this session (from the log when a run is opened, and as they are added). */
+  readonly annotationsOf = new Map<string, Record<string, string>>();
+  private readonly annotatedEmitter = new vscode.EventEmitter<{ runId: string; promptUri: vscode.Uri; key: string; value: string }>();
+  /** Fires after a note or property line was appended to the log. */
+  readonly onDidAnnotate = this.annotatedEmitter.event;
+
+  /** Ask for the note, or the property's name and value, of `runId` and append it; undefined when the person cancelled. */
+  async askAnnotation(uri: vscode.Uri, runId: string, kind: 'note' | 'property', given?: { key?: string; value?: string }): Promise<Record<string, string> | undefined> {
+    const core = loadCore();
+    const known = this.annotationsOf.get(runId) ?? {};
+    let key = kind === 'note' ? core.NOTE_KEY : given?.key;
+    if (key === undefined) {
+      key = await vscode.window.showInputBox({
+        title: 'Set Run Property', prompt: 'Property name (letters, digits, _ - .), e.g. reviewed', ignoreFocusOut: true,
+        validateInput: (text) => (/^[A-Za-z_][\w.-]{0,63}$/.test(text) ? undefined : 'Start with a letter or _; then letters, digits, _, - or . (at most 64).'),
+      });
+      if (key === undefined) return undefined;
+    }
+    let value = given?.value;
+    if (value === undefined) {
+      value = await vscode.window.showInputBox({
+        title: kind === 'note' ? 'Add Note to Run' : `Set Run Property "${key}"`, value: known[key] ?? '', ignoreFocusOut: true,
+        prompt: kind === 'note' ? 'A note on this run (replaces its earlier note; empty removes it)' : `The value of "${key}" (empty removes it)`,
+      });
+      if (value === undefined) return undefined;
+    }
+    return this.annotate(uri, runId, key, value);
+  }
+
+  private annotationFailed(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.log.error(`[annotation] ${message}`);
+    void vscode.window.showErrorMessage(`Prompt Lab could not save the note: ${message}`);
   }
 
   /**
@@ -254,8 +320,10 @@ export class RunController implements vscode.Disposable {
     a.signal?.addEventListener('abort', () => controller.abort(), { once: true });
     this.running.set(runId, controller);
     this.log.info(`[run] ${runId} ${a.promptPath} → ${deployment.key}${deployment.variant !== 'default' ? ` [${deployment.variant}]` : ''} (${deployment.provider}, ${deployment.model}) at ${deployment.baseURL}${a.maxAttempts > 1 ? `, attempt ${a.attempt} of ${a.maxAttempts}` : ''}`);
-    const started = (startedAt: string, model: string) => panel.started({
+    const started = (startedAt: string, model: string, media?: MediaView[], requestRules?: string[]) => panel.started({
       runId, promptName: a.promptName, promptPath: a.promptPath, deployment: deployment.key, provider: deployment.provider, model, baseURL: deployment.baseURL, startedAt,
+      ...(media && media.length > 0 ? { media } : {}),
+      ...(requestRules && requestRules.length > 0 ? { requestRules } : {}),
       ...(deployment.variant !== 'default' ? { variant: deployment.variant } : {}),
       ...(a.notice ? { notice: a.notice } : {}),
       ...(a.maxAttempts > 1 ? { attempt: { number: a.attempt, of: a.maxAttempts } } : {}),
@@ -269,6 +337,9 @@ export class RunController implements vscode.Disposable {
     if (a.prompt.tags.length > 0) request.tags = a.prompt.tags;
     if (a.followUp) request.followUp = a.followUp;
     if (a.maxAttempts > 1) request.attempt = a.attempt;
+    // Image, audio and file inputs are read from the workspace folder only (a prompt file comes from someone else's repository).
+    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    request.media = { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() };
     if (deployment.entra) {
       request.azureADTokenProvider = async () => {
         const token = await entraToken();
@@ -279,7 +350,7 @@ export class RunController implements vscode.Disposable {
     let outcome: RunOutcome;
     try {
       outcome = await core.executeRun(request, {
-        onStarted: ({ startedAt, model }) => started(startedAt, model),
+        onStarted: ({ startedAt, model, media, requestRules }) => started(startedAt, model, media?.map((m) => mediaView(m.part, m.dataUri)), requestRules?.map((r) => r.name)),
         onResponded: (replayOf) => panel.responded(runId, replayOf),
         onText: (text) => panel.text(runId, text),
         onRetry: (retry) => {
@@ -359,6 +430,7 @@ export class RunController implements vscode.Disposable {
     this.panels.dispose();
     this.finishedEmitter.dispose();
     this.ratedEmitter.dispose();
+    this.annotatedEmitter.dispose();
   }
 }
 

@@ -7,9 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../core/log/runLog';
+import type { ChatMediaPart } from '../core/template/template';
 import { TextBatcher } from '../core/run/textBatcher';
+import { webviewCsp } from './webviewPolicy';
 import {
-  type ErrorAction, type HostMessage, type RatingView, type RunFinishedParams, type RunRetryingParams, type RunStartedParams, isWebviewMessage,
+  type ErrorAction, type HostMessage, type MediaView, type RatingView, type RunFinishedParams, type RunRetryingParams, type RunStartedParams, isWebviewMessage,
 } from '../protocol/runPanel';
 
 /** What the panel asks of its owner. */
@@ -18,6 +20,8 @@ export interface RunPanelHandlers {
   /** Append a rating of `runId` to the log; resolves with the rating as saved, rejects with a sentence. */
   rate(promptUri: vscode.Uri, runId: string, rating: RatingView): Promise<RatingView>;
   rerun(promptUri: vscode.Uri): void;
+  /** Ask for a note or a property of `runId` and append it (Add Note to Run / Set Run Property). */
+  annotate(promptUri: vscode.Uri, runId: string, kind: 'note' | 'property'): void;
   errorAction(action: ErrorAction, promptUri: vscode.Uri): void;
 }
 
@@ -103,17 +107,30 @@ export class RunPanel implements vscode.Disposable {
     this.post({ method: 'rating/show', params: { runId, rating } });
   }
 
-  /** Show a logged run again (from the Runs view): its output, metrics and newest rating. */
-  showRecord(record: RunRecord, finished: RunFinishedParams, rating?: RatingView): void {
+  /** Show a run's notes and properties (key → newest value). */
+  annotations(runId: string, annotations: Record<string, string>): void {
+    this.post({ method: 'annotations/show', params: { runId, annotations } });
+  }
+
+  /**
+   * Show a logged run again (from the Runs view): its output, metrics, newest rating, notes and properties, and its media
+   * as the log has them (path or URL, type, size: the log keeps no bytes, so no thumbnails).
+   */
+  showRecord(record: RunRecord, finished: RunFinishedParams, rating?: RatingView, annotations?: Record<string, string>): void {
     const promptName = this.panel.title.replace(/^Run: /, '');
+    const media = loggedMediaViews(record);
     this.post({ method: 'run/started', params: {
       runId: record.id, promptName, promptPath: record.prompt, deployment: record.deployment, provider: record.provider, model: record.model,
       baseURL: '', startedAt: record.timing.startedAt,
+      ...(record.variant && record.variant !== 'default' ? { variant: record.variant } : {}),
+      ...(media.length > 0 ? { media } : {}),
+      ...(record.requestRules?.length ? { requestRules: record.requestRules } : {}),
     } });
     if (record.replayOf) this.post({ method: 'run/responded', params: { runId: record.id, replayOf: record.replayOf } });
     if (record.output) this.post({ method: 'run/delta', params: { runId: record.id, text: record.output } });
     this.post({ method: 'run/finished', params: finished });
     if (rating) this.rating(record.id, rating);
+    if (annotations && Object.keys(annotations).length > 0) this.annotations(record.id, annotations);
   }
 
   private post(message: HostMessage): void {
@@ -150,6 +167,9 @@ export class RunPanel implements vscode.Disposable {
       }
       case 'error/action':
         this.handlers.errorAction(message.params.action, this.promptUri);
+        break;
+      case 'annotation/add':
+        this.handlers.annotate(this.promptUri, message.params.runId, message.params.kind);
         break;
       case 'rating/submit': {
         const { requestId, runId, rating } = message.params;
@@ -218,13 +238,7 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, en
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
-  const csp = [
-    "default-src 'none'",
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-    `style-src ${webview.cspSource} 'unsafe-inline'`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
+  const csp = webviewCsp(webview.cspSource, nonce);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -239,4 +253,27 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, en
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
+}
+
+/** The media parts a logged run sent, as the panel shows them without their bytes. */
+export function loggedMediaViews(record: Pick<RunRecord, 'messages'>): MediaView[] {
+  const views: MediaView[] = [];
+  for (const message of record.messages) {
+    if (typeof message.content === 'string') continue;
+    for (const part of message.content) if (part.type !== 'text') views.push(mediaView(part));
+  }
+  return views;
+}
+
+/** Images and audio up to this size are shown from a data: URI; larger ones are named only. */
+export const MAX_PREVIEW_BYTES = 4 * 1024 * 1024;
+
+/** A media part as the views show it; `dataUri` only for images and audio up to MAX_PREVIEW_BYTES. */
+export function mediaView(part: ChatMediaPart, dataUri?: string): MediaView {
+  const view: MediaView = { kind: part.type, input: part.input, label: part.path ?? part.url ?? 'inline data' };
+  if (part.mediaType) view.mediaType = part.mediaType;
+  if (part.bytes !== undefined) view.bytes = part.bytes;
+  if (part.url) view.url = part.url;
+  if (dataUri && part.type !== 'file' && (part.bytes ?? Infinity) <= MAX_PREVIEW_BYTES) view.dataUri = dataUri;
+  return view;
 }

@@ -13,6 +13,8 @@ import type { RunOutcome } from '../core/run/run';
 import type { RunRecord } from '../core/log/runLog';
 import type { RatingView } from '../protocol/runPanel';
 import { loadCore } from './core';
+import { nodeFileSystem } from '../node/fileSystem';
+import { nodeHasher } from '../node/hash';
 import type { RunController } from './runController';
 import { runOutputUri } from './runDocuments';
 import { type RunNode, type RunsView, localTime, promptTitle, promptUriOf, ratingView, runDescription } from './runsView';
@@ -24,6 +26,16 @@ export interface ExportArgs {
   scope?: 'all' | 'filter';
   /** Where to write; without it a save dialog asks. */
   uri?: vscode.Uri;
+}
+
+/**
+ * Arguments of `promptLab.addRunNote` / `promptLab.setRunProperty` that skip their questions: which run (default: the
+ * last run), the property's name (Set Run Property) and the value.
+ */
+export interface AnnotateArgs {
+  runId?: string;
+  key?: string;
+  value?: string;
 }
 
 /** Arguments of `promptLab.rateLastRun` that skip its questions: the rating itself, and optionally which run. */
@@ -62,7 +74,45 @@ export class RunsCommands implements vscode.Disposable {
       return;
     }
     const panel = this.runs.panels.panelFor(promptUriOf(target.folder, record.prompt), promptTitle(record.prompt));
-    panel.showRecord(record, core.finishedView(record, loggedError(record)), ratingView(target.entry.rating));
+    if (target.entry.annotations) this.runs.annotationsOf.set(record.id, { ...target.entry.annotations });
+    panel.showRecord(record, core.finishedView(record, loggedError(record)), ratingView(target.entry.rating), target.entry.annotations);
+  }
+
+  /**
+   * Add a note to a run, or set one of its properties: the run of `target` (a Runs view item), the run `target.runId`, or
+   * the newest run of this window (else the newest in the log). Asks for what `target` does not give.
+   * @returns the run's notes and properties after it, or undefined when there is no run or the person cancelled.
+   */
+  async annotate(kind: 'note' | 'property', target?: RunNode | AnnotateArgs): Promise<Record<string, string> | undefined> {
+    const node = target && (target as RunNode).kind === 'run' ? target as RunNode : undefined;
+    const args = node || !target || target instanceof vscode.Uri ? undefined : target as AnnotateArgs;
+    let run: Target | undefined;
+    if (node) {
+      run = { runId: node.entry.run.id, promptUri: promptUriOf(node.folder, node.entry.run.prompt) };
+      if (node.entry.annotations && !this.runs.annotationsOf.has(run.runId)) this.runs.annotationsOf.set(run.runId, { ...node.entry.annotations });
+    } else {
+      run = args?.runId ? await this.findRun(args.runId) : this.last ?? await this.newestLogged();
+    }
+    if (!run) {
+      const message = args?.runId ? `There is no run ${args.runId} in the log.` : 'There is no run to annotate yet: run a prompt first.';
+      if (args) throw new Error(message);
+      void vscode.window.showInformationMessage(message);
+      return undefined;
+    }
+    if (!node && !this.runs.annotationsOf.has(run.runId)) {
+      const entry = (await this.view.entries(false)).find((e) => e.entry.run.id === run.runId)?.entry;
+      if (entry?.annotations) this.runs.annotationsOf.set(run.runId, { ...entry.annotations });
+    }
+    const given: { key?: string; value?: string } = {};
+    if (args?.key !== undefined) given.key = args.key;
+    if (args?.value !== undefined) given.value = args.value;
+    try {
+      return await this.runs.askAnnotation(run.promptUri, run.runId, kind, given);
+    } catch (err) {
+      if (args) throw err;
+      this.fail(kind === 'note' ? 'could not save the note' : 'could not save the property', err);
+      return undefined;
+    }
   }
 
   /** Set the filter: from `filter` as given, or by asking what to filter by and which value. */
@@ -78,12 +128,27 @@ export class RunsCommands implements vscode.Disposable {
       { field: 'deployment', label: '$(server) Deployment', description: current.deployment ?? 'any' },
       { field: 'status', label: '$(pass) Status', description: current.status ?? 'any' },
       { field: 'rating', label: '$(thumbsup) Rating', description: current.rating ? RATING_LABELS[current.rating] : 'any' },
+      { field: 'property', label: '$(tag) Note or Property', description: current.property ?? 'any' },
     ];
     if (Object.keys(current).length > 0) kinds.push({ field: 'clear', label: '$(clear-all) Clear Filter' });
     const kind = await vscode.window.showQuickPick(kinds, { title: 'Filter Runs', placeHolder: 'Filter the runs by…' });
     if (!kind) return undefined;
     if (kind.field === 'clear') return this.clearFilter();
     const field = kind.field;
+    if (field === 'property') {
+      const keys = [...new Set((await this.view.entries(false)).flatMap((e) => Object.keys(e.entry.annotations ?? {})))].sort();
+      const typed = await vscode.window.showInputBox({
+        title: 'Filter Runs by Note or Property', value: current.property ?? '', placeHolder: keys.length ? `${keys[0]}=… (keys: ${keys.join(', ')})` : 'reviewed=yes',
+        prompt: 'key=value keeps the runs whose property has that value; key alone keeps the runs that have it. Empty: any.',
+      });
+      if (typed === undefined) return undefined;
+      const next: HistoryFilter = { ...current };
+      if (typed.trim() === '') delete next.property;
+      else next.property = typed.trim();
+      this.view.setFilter(next);
+      void vscode.commands.executeCommand('promptLab.runs.focus');
+      return this.view.filter;
+    }
 
     const entries = (await this.view.entries(false)).map((e) => e.entry);
     const counts = new Map<string, number>();
@@ -158,6 +223,14 @@ export class RunsCommands implements vscode.Disposable {
       void vscode.window.showWarningMessage(`${record.prompt} is no longer in the workspace, so its run cannot be repeated.`);
       return undefined;
     }
+    // Media inputs are read again from the workspace: say which files changed since the logged run (by SHA-256).
+    const root = target.folder.uri.fsPath;
+    const changed = await loadCore().changedMedia(record.messages, { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() });
+    if (changed.length > 0) {
+      const what = changed.map((c) => `"${c.path}" (input "${c.input}") ${c.reason === 'missing' ? 'is gone' : 'changed'}`).join(', ');
+      this.log.warn(`[runs] re-run of ${record.id}: ${what}`);
+      void vscode.window.showWarningMessage(`Since the logged run, ${what}: the re-run sends the workspace's files as they are now.`);
+    }
     const masked = new Set(record.maskedInputs ?? []);
     if (masked.size > 0) {
       const names = [...masked].map((n) => `"${n}"`).join(', ');
@@ -207,7 +280,7 @@ export class RunsCommands implements vscode.Disposable {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${entries.length} runs…` }, async () => {
         const out = fs.createWriteStream(target.fsPath);
         try {
-          await core.writeRunsExport(core.loadRuns(entries), format, out);
+          await core.writeRunsExport(core.loadRuns(entries), format, out, core.annotationKeys(entries));
         } catch (err) {
           out.destroy();
           throw err;
@@ -346,7 +419,7 @@ function isFilter(value: unknown): value is HistoryFilter {
   const v = value as Record<string, unknown>;
   if ('kind' in v) return false; // a tree node, not a filter
   return Object.entries(v).every(([key, field]) => field === undefined
-    || (key === 'prompt' || key === 'deployment' ? typeof field === 'string'
+    || (key === 'prompt' || key === 'deployment' || key === 'property' ? typeof field === 'string'
       : key === 'status' ? (STATUSES as readonly unknown[]).includes(field)
         : key === 'rating' ? (RATINGS as readonly unknown[]).includes(field) : false));
 }

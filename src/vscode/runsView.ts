@@ -27,6 +27,8 @@ export interface FolderHistory {
   logDir: string;
   /** Newest first. */
   runs: HistoryEntry[];
+  /** The same runs by prompt path, in the order of each prompt's newest run (the reader's grouping). */
+  byPrompt: Map<string, HistoryEntry[]>;
 }
 
 export interface PromptNode {
@@ -48,6 +50,13 @@ export interface RunNode {
 
 export type RunsNode = PromptNode | RunNode;
 
+/** A refresh: when its read started (performance.now()) and what it read. */
+export interface RefreshEvent {
+  startedAt: number;
+  /** Runs in every folder's history after the read. */
+  runs: number;
+}
+
 /** Reported each time the view hands VS Code its root elements: the first paint's figures. */
 export interface RootsReturnedEvent {
   /** From the getChildren call to its result, ms (reading the log included when it was not read yet). */
@@ -60,9 +69,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly treeView: vscode.TreeView<RunsNode>;
   private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly refreshed = new vscode.EventEmitter<void>();
+  private readonly refreshed = new vscode.EventEmitter<RefreshEvent>();
   /** Fires after the log was read again because it changed and the tree was told. */
   readonly onDidRefresh = this.refreshed.event;
+  /** The run nodes of each prompt's entries, kept while the reader keeps that list (an unchanged prompt's). */
+  private readonly nodesOf = new WeakMap<readonly HistoryEntry[], RunNode[]>();
+  private readonly promptNodes = new Map<string, PromptNode>();
+  private readonly usedIds = new Set<string>();
   private readonly rootsReturned = new vscode.EventEmitter<RootsReturnedEvent>();
   readonly onDidReturnRoots = this.rootsReturned.event;
 
@@ -89,6 +102,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       this.treeView,
       runs.onDidFinishRun(() => this.refresh()),
       runs.onDidRate(() => this.refresh()),
+      runs.onDidAnnotate(() => this.refresh()),
       this.treeView.onDidChangeVisibility(({ visible }) => {
         if (visible && this.stale) this.refresh();
       }),
@@ -112,6 +126,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (filter.deployment !== undefined) kept.deployment = filter.deployment;
     if (filter.status !== undefined) kept.status = filter.status;
     if (filter.rating !== undefined) kept.rating = filter.rating;
+    if (filter.property !== undefined) kept.property = filter.property;
     this.currentFilter = kept;
     const active = Object.keys(kept).length > 0;
     this.treeView.description = active ? describeFilter(kept) : '';
@@ -199,23 +214,48 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private async buildRoots(source: Promise<FolderHistory[]>): Promise<PromptNode[]> {
     const core = loadCore();
     const roots: PromptNode[] = [];
-    const ids = new Set<string>();
-    for (const { folder, runs } of await source) {
-      const kept = Object.keys(this.currentFilter).length > 0 ? core.filterRuns(runs, this.currentFilter) : runs;
-      for (const [prompt, entries] of core.groupByPrompt(kept)) {
-        const parent: PromptNode = { kind: 'prompt', id: `prompt:${folder.uri.toString()}:${prompt}`, folder, prompt, runs: [] };
-        for (const entry of entries) {
-          // A line copied twice (a merge, a restored file) must not give two tree items one id.
-          let id = `run:${entry.run.id}`;
-          if (ids.has(id)) id = `${id}@${entry.file}:${entry.line}`;
-          ids.add(id);
-          parent.runs.push({ kind: 'run', id, folder, entry, parent });
+    const filtered = Object.keys(this.currentFilter).length > 0;
+    for (const { folder, runs, byPrompt } of await source) {
+      const groups = filtered ? core.groupByPrompt(core.filterRuns(runs, this.currentFilter)) : byPrompt;
+      for (const [prompt, entries] of groups) {
+        const id = `prompt:${folder.uri.toString()}:${prompt}`;
+        let parent = this.promptNodes.get(id);
+        if (!parent) {
+          parent = { kind: 'prompt', id, folder, prompt, runs: [] };
+          this.promptNodes.set(id, parent);
         }
+        // An unchanged prompt keeps its list of entries between reads (HistoryReader), and so its nodes.
+        let nodes = this.nodesOf.get(entries);
+        if (!nodes) {
+          const owner = parent;
+          nodes = entries.map((entry) => this.runNode(owner, entry));
+          this.nodesOf.set(entries, nodes);
+        }
+        parent.runs = nodes;
         roots.push(parent);
       }
     }
     return roots;
   }
+
+  /** The node of `entry` under `parent`: the same node (and id) for the same run line from one read to the next. */
+  private runNode(parent: PromptNode, entry: HistoryEntry): RunNode {
+    const key = `${entry.file}:${entry.offset}`;
+    const known = this.runNodes.get(key);
+    if (known && known.entry.run.id === entry.run.id && known.parent === parent) {
+      if (known.entry !== entry) known.entry = entry;
+      return known;
+    }
+    // A line copied twice (a merge, a restored file) must not give two tree items one id.
+    let id = `run:${entry.run.id}`;
+    if (this.usedIds.has(id)) id = `${id}@${entry.file}:${entry.line}`;
+    this.usedIds.add(id);
+    const node: RunNode = { kind: 'run', id, folder: parent.folder, entry, parent };
+    this.runNodes.set(key, node);
+    return node;
+  }
+
+  private readonly runNodes = new Map<string, RunNode>();
 
   /**
    * Start reading every folder's log; the result becomes the snapshot. With `notify`, once it is read (and no newer
@@ -232,10 +272,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     // A large log takes a second or two: the view shows its progress bar meanwhile.
     void vscode.window.withProgress({ location: { viewId: RUNS_VIEW_ID } }, () => next.catch(() => undefined));
     if (notify) {
-      next.then(() => {
+      const startedAt = performance.now();
+      next.then((folders) => {
         if (this.snapshot !== next) return;
         this.changed.fire(undefined);
-        this.refreshed.fire();
+        this.refreshed.fire({ startedAt, runs: folders.reduce((n, f) => n + f.runs.length, 0) });
       }, () => undefined);
     }
     return next;
@@ -256,10 +297,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         this.readers.set(logDir, reader);
       }
       const partial = workspaceFolders.length === 1 && onPartial
-        ? (p: { runs: HistoryEntry[] }) => onPartial([{ folder, logDir, runs: p.runs }])
+        ? (p: { runs: HistoryEntry[]; byPrompt: Map<string, HistoryEntry[]> }) => onPartial([{ folder, logDir, runs: p.runs, byPrompt: p.byPrompt }])
         : undefined;
       const history = await reader.read(partial as Parameters<HistoryReader['read']>[0]);
-      return { folder, logDir, runs: history.runs as HistoryEntry[] };
+      return { folder, logDir, runs: history.runs as HistoryEntry[], byPrompt: history.byPrompt as Map<string, HistoryEntry[]> };
     }));
     const warnings = this.readWarnings;
     this.warnings = warnings;
@@ -334,7 +375,7 @@ export function costText(usd: number): string {
 export function runDescription(entry: HistoryEntry): string {
   const { run } = entry;
   return [
-    run.deployment, run.status, ratingText(entry.rating),
+    run.variant && run.variant !== 'default' ? `${run.deployment} · ${run.variant}` : run.deployment, run.status, ratingText(entry.rating),
     run.usage ? `${run.usage.totalTokens} tokens` : '', run.costUsd !== undefined ? costText(run.costUsd) : '',
   ].filter((p) => p !== '').join(' · ');
 }
@@ -352,6 +393,7 @@ function describeFilter(filter: HistoryFilter): string {
   if (filter.deployment !== undefined) parts.push(filter.deployment);
   if (filter.status !== undefined) parts.push(filter.status);
   if (filter.rating !== undefined) parts.push({ up: '👍', down: '👎', rated: 'rated', unrated: 'unrated' }[filter.rating]);
+  if (filter.property !== undefined) parts.push(filter.property);
   return `Filter: ${parts.join(', ')}`;
 }
 
@@ -384,7 +426,10 @@ function runItem(node: RunNode): vscode.TreeItem {
   tooltip.appendMarkdown('**').appendText(`${run.prompt} · ${run.status}`).appendMarkdown('**\n\n');
   const facts: [string, string | undefined][] = [
     ['Started', new Date(run.timing.startedAt).toLocaleString()],
-    ['Deployment', `${run.deployment} (${run.provider}, ${run.model})`],
+    ['Deployment', `${run.deployment}${run.variant && run.variant !== 'default' ? ` · variant ${run.variant}` : ''} (${run.provider}, ${run.model})`],
+    ['Requested model', run.requestModel !== undefined && run.requestModel !== run.model ? run.requestModel : undefined],
+    ['Context', run.context ? Object.entries(run.context).map(([k, v]) => `${k}=${v}`).join(', ') : undefined],
+    ['Request rules', run.requestRules?.length ? run.requestRules.join(', ') : undefined],
     ['Tokens', run.usage ? `${run.usage.promptTokens} prompt + ${run.usage.completionTokens} completion` : undefined],
     ['Latency', `${Math.round(run.timing.latencyMs)} ms${run.timing.ttftMs !== null ? `, first token ${Math.round(run.timing.ttftMs)} ms` : ''}`],
     ['Cost', run.costUsd !== undefined ? costText(run.costUsd) : undefined],
@@ -395,6 +440,7 @@ function runItem(node: RunNode): vscode.TreeItem {
     ['Error', run.error?.message],
     ['Run id', run.id],
   ];
+  for (const [key, value] of Object.entries(node.entry.annotations ?? {})) facts.push([key === 'note' ? 'Note' : `Property ${key}`, value]);
   for (const [name, value] of facts) if (value !== undefined) tooltip.appendMarkdown(`${name}: `).appendText(value).appendMarkdown('  \n');
   if (node.entry.run.outputPreview) tooltip.appendCodeblock(node.entry.run.outputPreview, 'text');
   item.tooltip = tooltip;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // End to end, issue 4 in the real UI: a retry counts down in the panel; a stored key is not sent to another
-// host until the person agrees in a modal dialog; the status bar item switches the prompt's deployment; a budget
+// origin (scheme, port or host) until the person agrees in a modal dialog; the status bar item switches the prompt's deployment; a budget
 // warns, then asks before running (last: once spent, every run asks). Deployments point at a local replay server this script starts.
 //   node test/e2e/deployments.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
 // Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/deployments/.
@@ -15,13 +15,20 @@ const require = createRequire(import.meta.url);
 const { startReplayServer } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
 
 const server = await startReplayServer();
-const localhostBase = `http://localhost:${server.port}/v1`;
+// A second server: the same host on another port.
+const otherPort = await startReplayServer();
+/** Where the keyed deployment's variant moves it: another host, another port, another scheme (nothing listens there). */
+const MOVES = {
+  host: `http://localhost:${server.port}/v1`,
+  port: otherPort.baseURL,
+  scheme: `https://127.0.0.1:${server.port}/v1`,
+};
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-e2e-deployments-'));
 /**
- * Workspace settings in `dir`. `moved`: the keyed deployment gets a variant that always applies and sends to
- * another origin (localhost).
+ * Workspace settings in `dir`. `moved` (a key of MOVES): the keyed deployment gets a variant of that name that always
+ * applies and sends to another origin.
  */
-function writeSettings(dir, moved = false) {
+function writeSettings(dir, moved = undefined) {
   const settingsFile = path.join(dir, '.vscode', 'settings.json');
   fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
   fs.writeFileSync(settingsFile, JSON.stringify({
@@ -30,7 +37,7 @@ function writeSettings(dir, moved = false) {
       pricey: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage', prices: { inputPerMillion: 1e6, outputPerMillion: 1e6 } },
       keyed: {
         provider: 'openai', baseURL: server.baseURL, model: 'replay/mistral/vercel-stream-text', apiKeyEnv: 'PROMPT_LAB_E2E_UNSET_KEY',
-        ...(moved ? { variants: [{ name: 'moved', when: {}, baseURL: localhostBase }] } : {}),
+        ...(moved ? { variants: [{ name: moved, when: {}, baseURL: MOVES[moved] }] } : {}),
       },
       other: {
         provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/vllm/crusoe-vllm-0.24-stream-usage',
@@ -95,20 +102,27 @@ try {
       await waitFor(() => logLines(workspaceDir).some((r) => r.prompt === 'keyed.prompt.json' && r.status === 'ok'), 20000, 'the keyed run');
       const first = server.requests.filter((r) => r.method === 'POST').at(-1);
       if (first.headers.authorization !== 'Bearer sk-e2e-origin-bound') throw new Error(`the key was not sent to its first host: ${first.headers.authorization}`);
-      // The workspace now points the deployment at another origin (same server, other host name); the status bar
-      // shows the variant once VS Code has read the new settings.
-      writeSettings(workspaceDir, true);
-      await page.locator('.statusbar-item', { hasText: 'keyed · moved' }).first().waitFor({ timeout: 30000 });
+      // The workspace now points the deployment at another origin: the same host over https, the same host on another
+      // port, another host. Each time the person is asked, naming the new origin; Cancel sends nothing. The status
+      // bar shows the variant once VS Code has read the new settings.
       const before = server.requests.length;
-      await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
-      await answerDialog(page, `now sends requests to http://localhost:${server.port}`, 'Cancel');
-      await page.waitForTimeout(1000);
-      if (server.requests.length !== before) throw new Error('a request went out although the person said no');
+      for (const moved of ['scheme', 'port', 'host']) {
+        writeSettings(workspaceDir, moved);
+        await page.locator('.statusbar-item', { hasText: `keyed · ${moved}` }).first().waitFor({ timeout: 30000 });
+        await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
+        await answerDialog(page, `now sends requests to ${new URL(MOVES[moved]).origin}`, 'Cancel');
+      }
+      // Then the person agrees: the key goes to the new host. A request the cancelled runs had sent would have gone
+      // out as their dialogs closed, before this one opened.
       await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
       await answerDialog(page, `now sends requests to http://localhost:${server.port}`, 'Send Key');
-      await waitFor(() => server.requests.length > before, 20000, 'the request to the new host');
-      const sent = server.requests.at(-1);
-      if (sent.headers.host !== `localhost:${server.port}` || sent.headers.authorization !== 'Bearer sk-e2e-origin-bound') throw new Error(`sent to ${sent.headers.host} with ${sent.headers.authorization}`);
+      const allowed = await waitFor(() => logLines(workspaceDir).filter((r) => r.prompt === 'keyed.prompt.json' && r.status === 'ok')[1], 20000, 'the run the person allowed');
+      await webviewFrame(page).locator(`[data-run-id="${allowed.id}"][data-status="ok"]`).waitFor({ timeout: 20000 });
+      const sent = server.requests.slice(before).filter((r) => r.method === 'POST');
+      if (sent.length !== 1) throw new Error(`${sent.length} requests after the three Cancels and one Send Key`);
+      if (otherPort.requests.length !== 0) throw new Error('a request went to the other port although the person said no');
+      if (logLines(workspaceDir).filter((r) => r.prompt === 'keyed.prompt.json').length !== 2) throw new Error('a cancelled run was logged');
+      if (sent[0].headers.host !== `localhost:${server.port}` || sent[0].headers.authorization !== 'Bearer sk-e2e-origin-bound') throw new Error(`sent to ${sent[0].headers.host} with ${sent[0].headers.authorization}`);
       if (logLines(workspaceDir).some((r) => JSON.stringify(r).includes('sk-e2e-origin-bound'))) throw new Error('the key is in the log');
     }],
     ['the status bar shows the deployment; clicking it switches the prompt\'s deployment, then the context', async ({ page, workspaceDir, artifacts }) => {
@@ -142,15 +156,21 @@ try {
       if (!/88% of the daily budget is spent: \$44\.00 of \$50\.00/.test(notice ?? '')) throw new Error(`notice: ${notice}`);
       await page.screenshot({ path: path.join(artifacts, 'budget-warning.png') });
       await waitFor(() => pricey().length === 2, 10000, 'the second run logged');
+      const before = server.requests.length;
       await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
       await answerDialog(page, 'The daily budget is spent: $88.00 of $50.00', 'Cancel');
-      await page.waitForTimeout(1000);
-      if (pricey().length !== 2) throw new Error('a run went out although the person cancelled');
       await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
       await answerDialog(page, 'The daily budget is spent', 'Run Anyway');
-      await waitFor(() => pricey().length === 3, 20000, 'the run the person allowed');
+      // Once the allowed run is shown finished, a run the Cancel had let through (sent as its dialog closed, before
+      // this one opened) would be logged and counted too.
+      const allowed = await waitFor(() => pricey()[2], 20000, 'the run the person allowed');
+      await webviewFrame(page).locator(`[data-run-id="${allowed.id}"][data-status="ok"]`).waitFor({ timeout: 20000 });
+      if (pricey().length !== 3) throw new Error(`${pricey().length} pricey runs logged: a run went out although the person cancelled`);
+      const sent = server.requests.slice(before).filter((r) => r.method === 'POST').length;
+      if (sent !== 1) throw new Error(`${sent} requests for one allowed run`);
     }],
   ]);
 } finally {
   await server.close();
+  await otherPort.close();
 }

@@ -6,6 +6,7 @@
 // opens without problems. Its own replay server; a temp copy of examples/ with "fast" and "slow" deployments.
 //   node test/e2e/playground.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
 // Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/playground/.
+/* global document -- callbacks that run inside the workbench page */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,9 +50,13 @@ try {
       if ((await slow.getAttribute('data-status')) !== 'running') throw new Error(`slow is ${await slow.getAttribute('data-status')} when fast finished`);
       const fastText = await fast.locator('[data-testid="run-output"]').textContent();
       if (fastText !== syntheticText(200)) throw new Error(`fast shows ${fastText?.length} chars, expected ${syntheticText(200).length}`);
-      for (const id of ['metric-ttft', 'metric-latency', 'metric-tokens']) {
-        if (!(await fast.locator(`[data-testid="${id}"]`).textContent())?.trim()) throw new Error(`${id} is empty`);
+      // Numbers, not the "—" of a missing figure: the synthetic stream reports 1 prompt and 200 completion tokens.
+      for (const id of ['metric-ttft', 'metric-latency']) {
+        const shown = (await fast.locator(`[data-testid="${id}"]`).textContent())?.trim() ?? '';
+        if (!/^\d+ ms$/.test(shown)) throw new Error(`${id} shows "${shown}"`);
       }
+      const tokens = (await fast.locator('[data-testid="metric-tokens"]').textContent())?.trim();
+      if (tokens !== '1 in, 200 out') throw new Error(`metric-tokens shows "${tokens}"`);
       await waitFor(async () => ((await slow.locator('[data-testid="run-output"]').textContent()) ?? '').length > 20, 20000, 'slow text');
       await fast.scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(artifacts, 'narrow-side-bar.png') });
@@ -103,18 +108,40 @@ try {
       const saved = JSON.parse(fs.readFileSync(target, 'utf8'));
       if (saved.inputs?.name?.default !== 'Ada' || saved.deployment !== 'fast') throw new Error(`saved ${JSON.stringify(saved)}`);
       await web.locator('[data-testid="run-status"]', { hasText: 'Saved as greeting.prompt.json' }).waitFor({ timeout: 10000 });
-      // Prompt Lab's diagnostics for the file: the Problems view filtered to it shows none.
+      // Prompt Lab's diagnostics for the file: none. Zero rows prove nothing until the checks have run, so first an
+      // edit they must flag (an undeclared variable in the message) shows up in the Problems view, then the edit is
+      // taken back and saved, and the flag goes: the view then holds the checks of the file as saved.
+      const savedText = fs.readFileSync(target, 'utf8');
       await runPaletteCommand(page, 'View: Focus Problems');
-      const problems = page.locator('.markers-panel');
-      await problems.waitFor({ timeout: 20000 });
-      await page.waitForTimeout(1500); // diagnostics are debounced; there is no event to wait on from outside the host
-      const rows = await page.locator('.markers-panel .monaco-tl-row', { hasText: 'greeting.prompt.json' }).count();
-      if (rows !== 0) throw new Error(`${rows} problem rows for greeting.prompt.json`);
+      await page.locator('.markers-panel').waitFor({ timeout: 20000 });
+      const rows = page.locator('.markers-panel .monaco-tl-row', { hasText: 'greeting.prompt.json' });
+      const flagged = page.locator('.markers-panel .monaco-tl-row', { hasText: 'nobody' });
+      const replace = async (from, to) => {
+        await page.locator('.tabs-container .tab', { hasText: 'greeting.prompt.json' }).first().click();
+        await page.keyboard.press('Control+F');
+        await page.keyboard.insertText(from);
+        await page.keyboard.press('Escape'); // the match stays selected
+        await page.keyboard.insertText(to); // one edit (typing would auto-close the braces)
+      };
+      await replace('Say hello to', 'Say hello to {{ nobody }} and');
+      await flagged.first().waitFor({ timeout: 20000 });
+      await replace('Say hello to {{ nobody }} and', 'Say hello to');
+      await page.keyboard.press('Control+S');
+      await flagged.first().waitFor({ state: 'detached', timeout: 20000 });
+      await waitFor(() => fs.readFileSync(target, 'utf8') === savedText, 10000, 'the file as Save as wrote it');
+      if (await rows.count() !== 0) throw new Error(`${await rows.count()} problem rows for greeting.prompt.json: ${await rows.allTextContents()}`);
     }],
     ['the playground survives reloading the window', async ({ page }) => {
+      // A mark on the page that the reload must clear: the workbench found after it is a new one.
+      await page.evaluate(() => { globalThis.__promptLabBeforeReload = true; });
       await runPaletteCommand(page, 'Developer: Reload Window');
-      await page.waitForTimeout(1000);
-      await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+      await waitFor(async () => {
+        try {
+          return await page.evaluate(() => globalThis.__promptLabBeforeReload !== true && !!document.querySelector('.monaco-workbench'));
+        } catch {
+          return false; // the page is navigating
+        }
+      }, 60000, 'a new workbench after the reload');
       await runPaletteCommand(page, 'Prompt Lab: Open Playground');
       const web = webviewFrame(page);
       const message = web.locator('[data-testid="message"]').nth(1).locator('[data-testid="message-content"] textarea');

@@ -6,7 +6,6 @@
 // Prints `e2e: N passed, N failed`; exits 1 on failure. Artifacts (final.png /
 // failure.png, code-server.log) go to .test-artifacts/e2e/smoke/.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { e2eMain, openFile, findPaletteCommand, activeTab, REPO_ROOT } from './helpers.mjs';
 
@@ -19,17 +18,14 @@ function promptFiles(dir) {
     .sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
 }
 
-let workspace = path.join(REPO_ROOT, 'examples');
-let prompt = promptFiles(workspace)[0];
-let scratch;
-if (!prompt) { // examples/ not written yet: a one-file workspace
-  scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-smoke-'));
-  fs.writeFileSync(path.join(scratch, 'hello.prompt.json'),
-    JSON.stringify({ name: 'hello', messages: [{ role: 'user', content: 'hi' }] }, null, 2) + '\n');
-  workspace = scratch;
-  prompt = 'hello.prompt.json';
+// The smoke test is of examples/, the workspace `npm start` opens: without a prompt file there it fails, rather than
+// testing some other folder.
+const workspace = path.join(REPO_ROOT, 'examples');
+const prompt = promptFiles(workspace)[0];
+if (!prompt) {
+  console.log(`  FAIL examples/ has no .prompt.json file\ne2e: 0 passed, 1 failed`);
+  process.exit(1);
 }
-process.on('exit', () => { if (scratch) fs.rmSync(scratch, { recursive: true, force: true }); });
 
 await e2eMain({ name: 'smoke', workspace }, [
   [`Quick Open opens ${prompt}`, async ({ page }) => {

@@ -44,6 +44,12 @@ export function run(): Promise<void> {
       const runner = mocha.run((failures) => {
         const passed = runner.stats?.passes ?? 0;
         const failed = runner.stats?.failures ?? failures;
+        // A session in which no test ran proves nothing (a grep that matches nothing, a suite that skipped itself).
+        if (passed + failed === 0) {
+          console.log('integration: 0 passed, 1 failed (no test ran)');
+          reject(new Error(`no integration test ran${process.env.MOCHA_GREP ? ` (MOCHA_GREP=${process.env.MOCHA_GREP})` : ''}`));
+          return;
+        }
         console.log(`integration: ${passed} passed, ${failed} failed`);
         if (failures > 0) reject(new Error(`${failures} integration test(s) failed`));
         else resolve();

@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { expectedOf } from '../unit/wireOracle';
 import type { PromptLabApi } from '../../src/extension';
 import type { RunOutcome } from '../../src/core/run/run';
 import type { RunRecord } from '../../src/core/log/runLog';
@@ -83,14 +84,14 @@ describe('Routing and the deployment status bar', function () {
     const cases: [Record<string, string> | undefined, string, string][] = [
       [{ environment: 'staging', region: 'eu' }, 'replay/mistral/vercel-stream-text', 'Hello, world! This is a test response.'],
       [{ environment: 'production', region: 'eu' }, 'replay/vllm/crusoe-vllm-0.24-stream-usage', '1, 2, 3, 4, 5'],
-      [undefined, 'replay/openai/pysdk-stream-text-usage', ''],
+      [undefined, 'replay/openai/pysdk-stream-text-usage', expectedOf('openai/pysdk-stream-text-usage.sse').text],
     ];
     for (const [context, model, text] of cases) {
       await config().update('context', context, vscode.ConfigurationTarget.Workspace);
       const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
       assert.equal(outcome?.record.status, 'ok', outcome?.error?.message);
       assert.equal((server.requests.at(-1)?.body as { model?: string }).model, model);
-      if (text) assert.equal(outcome?.record.output, text);
+      assert.equal(outcome?.record.output, text);
     }
   });
 
@@ -110,7 +111,7 @@ describe('Routing and the deployment status bar', function () {
     assert.equal(reask.length, 3);
     assert.equal(reask[1]?.role, 'assistant');
     assert.equal(reask[1]?.content, runs[0]?.output);
-    assert.match(reask[2]?.content ?? '', /must have required property 'humidity'/);
+    assert.match(String(reask[2]?.content ?? ''), /must have required property 'humidity'/);
     assert.equal(outcome?.record.id, runs[1]?.id);
   });
 });

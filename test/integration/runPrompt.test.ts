@@ -83,6 +83,9 @@ describe('Run Prompt', function () {
       azure: { provider: 'azure', endpoint: server.url, deployment: 'replay/azure/vercel-model-router-stream-usage', apiVersion: '2024-10-21' },
       unauthorised: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/error-401-invalid-api-key' },
       needsKey: { provider: 'openai', model: 'gpt-4o-mini' },
+      envKeyed: { provider: 'openai', baseURL: server.baseURL, model: 'replay/mistral/vercel-stream-text', apiKeyEnv: 'PROMPT_LAB_INTEGRATION_KEY' },
+      groqError: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/groq/pai-stream-error-event' },
+      answered: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage?unmarked=1' },
     }, vscode.ConfigurationTarget.Workspace);
   });
 
@@ -195,5 +198,57 @@ describe('Run Prompt', function () {
     const settings = fs.readFileSync(path.join(workspaceRoot(), '.vscode', 'settings.json'), 'utf8');
     assert.ok(!settings.includes(secret));
     await vscode.commands.executeCommand('promptLab.setApiKey', 'replay', '');
+  });
+
+  it('a key in the environment variable named by apiKeyEnv is sent, and never logged', async () => {
+    // The extension host is this process: its environment is where the extension reads apiKeyEnv.
+    const secret = 'sk-from-environment-0123456789';
+    process.env.PROMPT_LAB_INTEGRATION_KEY = secret;
+    try {
+      const uri = await writePrompt('envkeyed.prompt.json', { deployment: 'envKeyed', messages: [{ role: 'user', content: 'hi' }] });
+      const before = server.requests.length;
+      const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
+      assert.ok(outcome, 'the run went ahead: the deployment needs a key and the environment has it');
+      assert.equal(outcome.record.status, 'ok', outcome.error?.message);
+      const sent = server.requests.slice(before).filter((r) => r.method === 'POST');
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0]?.headers.authorization, `Bearer ${secret}`);
+      const logged = fs.readdirSync(path.join(workspaceRoot(), '.promptlab', 'runs')).map((f) => fs.readFileSync(path.join(workspaceRoot(), '.promptlab', 'runs', f), 'utf8')).join('');
+      assert.ok(!logged.includes(secret));
+    } finally {
+      delete process.env.PROMPT_LAB_INTEGRATION_KEY;
+    }
+  });
+
+  it('an error inside a 200 stream (Groq) reaches the panel and the log with the reasoning before it', async () => {
+    const uri = await writePrompt('groq-error.prompt.json', { name: 'Groq error', deployment: 'groqError', messages: [{ role: 'user', content: 'call the tool' }] });
+    const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
+    assert.ok(outcome);
+    const before = expectedOf('groq/pai-stream-error-event.sse', true);
+    assert.equal(outcome.record.status, 'error');
+    assert.match(outcome.error?.message ?? '', /^The server reported an error during the stream \(deployment "groqError"\): Tool call validation failed: .*not allowed\]\.$/);
+    assert.equal(outcome.error?.actionLabel, 'Run Again');
+    assert.equal(outcome.record.reasoning, before.reasoning);
+    const panel = await renderedFor(outcome.record.id);
+    assert.equal(panel.outputLength, 0, 'the panel shows the run as finished, with no answer text');
+    const line = logLines().find((r) => r.id === outcome.record.id);
+    assert.equal(line?.status, 'error');
+    assert.equal(line?.error?.message, outcome.error?.message);
+    assert.equal(line?.reasoning, before.reasoning);
+  });
+
+  it('cost: the built-in price table prices an answer from the service; a replay costs nothing', async () => {
+    const answered = await writePrompt('answered.prompt.json', { deployment: 'answered', messages: [{ role: 'user', content: 'hi' }] });
+    const real = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', answered);
+    assert.equal(real?.record.status, 'ok', real?.error?.message);
+    assert.equal(real?.record.model, 'gpt-4o-2024-08-06');
+    // gpt-4o in src/core/providers/prices.ts: $2.50 / $10 per million; 14 prompt and 30 completion tokens.
+    assert.equal(logLines().find((r) => r.id === real?.record.id)?.costUsd, (14 * 2.5 + 30 * 10) / 1e6);
+    const weather = vscode.Uri.file(path.join(workspaceRoot(), 'weather.prompt.json'));
+    const replay = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', weather);
+    assert.equal(replay?.record.model, 'gpt-4o-2024-08-06', 'the same model, from a replay');
+    const line = logLines().find((r) => r.id === replay?.record.id);
+    assert.ok(line);
+    assert.equal('costUsd' in line, false);
   });
 });

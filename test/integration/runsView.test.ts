@@ -127,6 +127,7 @@ describe('Runs view', function () {
     server = await startReplayServer();
     await vscode.workspace.getConfiguration('promptLab').update('deployments', {
       replay: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage' },
+      echo: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'synthetic/echo' },
     }, vscode.ConfigurationTarget.Workspace);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-runs-view-'));
     // Earlier suites logged runs here: this suite starts from its own fixture log.
@@ -242,12 +243,12 @@ describe('Runs view', function () {
       return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
     };
     const header = ['id', 'startedAt', 'prompt', 'deployment', 'provider', 'model', 'status', 'finishReason', 'promptTokens', 'completionTokens',
-      'totalTokens', 'ttftMs', 'latencyMs', 'costUsd', 'thumb', 'score', 'comment', 'betterResponse', 'output'];
+      'totalTokens', 'ttftMs', 'latencyMs', 'costUsd', 'thumb', 'score', 'comment', 'betterResponse', 'output', 'requestModel', 'variant', 'context', 'requestRules'];
     const rows = newestFirst.map((r) => {
       const g = newest.get(r.id);
       return [r.id, r.timing.startedAt, r.prompt, r.deployment, r.provider, r.model, r.status, r.finishReason, r.usage?.promptTokens,
         r.usage?.completionTokens, r.usage?.totalTokens, r.timing.ttftMs, r.timing.latencyMs, r.costUsd, g?.thumb, g?.score, g?.comment,
-        g?.betterResponse, r.output].map(quote).join(',');
+        g?.betterResponse, r.output, r.requestModel, r.variant, r.context ? JSON.stringify(r.context) : undefined, r.requestRules?.join(' ')].map(quote).join(',');
     });
     assert.equal(fs.readFileSync(csvFile.fsPath, 'utf8'), [header.join(','), ...rows].map((l) => `${l}\r\n`).join(''));
 
@@ -324,21 +325,54 @@ describe('Runs view', function () {
     assert.match(String(item(await runNode(last)).description), /👍 score 0\.8/);
   });
 
-  it('re-runs a run whose log masked an input with the prompt\'s default for it, not the mask', async () => {
-    await writePromptText('rerun-masked.prompt.json', JSON.stringify({
-      deployment: 'replay', inputs: { city: { required: true }, contact: { default: 'the front desk' } },
-      messages: [{ role: 'user', content: 'Weather in {{ city }}, for {{ contact }}?' }],
-    }));
-    const masked = run('11111111-0000-4000-8000-000000000007', 'rerun-masked.prompt.json', '2025-03-03T13:00:00.000Z', {
-      inputs: { city: 'Lisbon', contact: '[EMAIL]' }, maskedInputs: ['contact'],
-    });
-    await treeAfter(() => fs.appendFileSync(path.join(logDir, '2025-03-03.jsonl'), lines(masked)), async () => (await roots()).some((r) => r.prompt === 'rerun-masked.prompt.json'), 'the masked run');
-    const before = server.requests.length;
-    const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.rerunWithInputs', await runNode(masked.id));
-    assert.ok(outcome);
-    assert.equal(outcome.record.status, 'ok', outcome.error?.message);
-    assert.deepEqual(outcome.record.inputs, { city: 'Lisbon', contact: 'the front desk' });
-    const sent = server.requests.slice(before).find((r) => r.method === 'POST')?.body as { messages: { content: string }[] };
-    assert.equal(sent.messages[0]?.content, 'Weather in Lisbon, for the front desk?');
+  it('with redactPII on, a run logs its personal data masked and names the inputs; Re-run leaves those out', async () => {
+    const config = vscode.workspace.getConfiguration('promptLab');
+    await config.update('log.redactPII', true, vscode.ConfigurationTarget.Workspace);
+    try {
+      const email = 'ana.silva@example.com';
+      const uri = await writePromptText('rerun-masked.prompt.json', JSON.stringify({
+        deployment: 'echo', inputs: { city: { default: 'Lisbon' }, contact: { default: email } },
+        messages: [{ role: 'user', content: 'Weather in {{ city }}, for {{ contact }}?' }],
+      }));
+      // The echo model answers with the message it got: the output holds the address too.
+      const first = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
+      assert.ok(first);
+      assert.equal(first.record.status, 'ok', first.error?.message);
+      const unmasked = `Weather in Lisbon, for ${email}?`;
+      assert.equal(first.record.output, unmasked, 'what the panel is shown is not masked');
+      assert.equal((server.requests.at(-1)?.body as { messages: { content: string }[] }).messages[0]?.content, unmasked, 'the model gets the address');
+      await treeAfter(() => undefined, async () => (await roots()).some((r) => r.runs.some((n) => n.entry.run.id === first.record.id)), 'the masked run');
+      const line = fs.readdirSync(logDir).flatMap((f) => fs.readFileSync(path.join(logDir, f), 'utf8').split('\n'))
+        .filter((l) => l.includes(first.record.id)).map((l) => JSON.parse(l) as RunRecord);
+      assert.equal(line.length, 1);
+      assert.deepEqual(line[0]?.inputs, { city: 'Lisbon', contact: '[EMAIL]' });
+      assert.deepEqual(line[0]?.maskedInputs, ['contact']);
+      assert.equal(line[0]?.messages[0]?.content, 'Weather in Lisbon, for [EMAIL]?');
+      assert.equal(line[0]?.output, 'Weather in Lisbon, for [EMAIL]?');
+      assert.ok(!fs.readdirSync(logDir).some((f) => fs.readFileSync(path.join(logDir, f), 'utf8').includes(email)), 'the address is nowhere in the log');
+
+      // The prompt's default changes; Re-run with These Inputs keeps "Lisbon" and takes the new default, not "[EMAIL]".
+      const changed = JSON.stringify({
+        deployment: 'echo', inputs: { city: { default: 'Porto' }, contact: { default: 'the front desk' } },
+        messages: [{ role: 'user', content: 'Weather in {{ city }}, for {{ contact }}?' }],
+      });
+      const document = await vscode.workspace.openTextDocument(uri);
+      const updated = new Promise<void>((resolve) => {
+        const sub = vscode.workspace.onDidChangeTextDocument((e) => {
+          if (e.document === document && document.getText() === changed) { sub.dispose(); resolve(); }
+        });
+      });
+      await writePromptText('rerun-masked.prompt.json', changed);
+      if (document.getText() !== changed) await updated; // the open document follows the file on disk
+      const before = server.requests.length;
+      const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.rerunWithInputs', await runNode(first.record.id));
+      assert.ok(outcome);
+      assert.equal(outcome.record.status, 'ok', outcome.error?.message);
+      assert.deepEqual(outcome.record.inputs, { city: 'Lisbon', contact: 'the front desk' });
+      const sent = server.requests.slice(before).find((r) => r.method === 'POST')?.body as { messages: { content: string }[] };
+      assert.equal(sent.messages[0]?.content, 'Weather in Lisbon, for the front desk?');
+    } finally {
+      await config.update('log.redactPII', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 });

@@ -33,13 +33,19 @@
  *   N times, then stream; `fault/500?times=N&key=K` answers 500 N times, then streams; `fault/drop?times=N&key=K`
  *   destroys the connection before any byte N times, then streams; `fault/reset?after=N` resets the connection after
  *   N content chunks; `fault/malformed?after=N` sends a line that is not JSON after N chunks. shaped like `openai/pysdk-stream-text-usage.sse`; header `x-prompt-lab-replay: synthetic`.
+ * - `synthetic/echo`: streams back the content of the request's last message, one word per chunk, then
+ *   `finish_reason: "stop"` (for tests of what a run sends and logs, e.g. masking); with `n` > 1 in the request,
+ *   choice i > 0 says the same after `[i] `.
  * - Any replay model may carry `?delayMs=M`; the request header `x-replay-delay-ms: M` does the same
  *   (milliseconds between SSE events, bounded by {@link MAX_DELAY_MS}).
+ * - `replay/<folder>/<stem>?unmarked=1` plays the recording without the `x-prompt-lab-replay` header, as the
+ *   recorded service answered: Prompt Lab then treats it as a real answer (e.g. prices it).
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 /** Upper bound for `chunks=N` of the synthetic models (count of content chunks). */
 export const MAX_SYNTHETIC_CHUNKS = 1_000_000;
@@ -62,6 +68,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   /** The body parsed as JSON, or `null` when empty or not JSON. */
   body: unknown;
+  /** When the request's headers arrived, in ms on this process's `performance.now()` clock. */
+  receivedAt: number;
 }
 
 /** A running replay server (see {@link startReplayServer}). */
@@ -91,7 +99,7 @@ export interface ReplayServerOptions {
 }
 
 /** The synthetic model names (without query), as listed by `GET /v1/models`. */
-export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status', 'synthetic/echoKey', 'synthetic/errorBody'] as const;
+export const SYNTHETIC_MODELS = ['synthetic/fast', 'synthetic/slow', 'synthetic/stall', 'synthetic/cut', 'synthetic/status', 'synthetic/echo', 'synthetic/echoKey', 'synthetic/errorBody'] as const;
 
 /**
  * Content of the i-th synthetic chunk (0-based): `"tok<i> "`, e.g. `"tok0 "`, `"tok123 "`.
@@ -247,6 +255,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   });
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const receivedAt = performance.now();
     const rawUrl = req.url ?? '/';
     const qIndex = rawUrl.indexOf('?');
     const rawPath = qIndex === -1 ? rawUrl : rawUrl.slice(0, qIndex);
@@ -258,6 +267,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       url: rawUrl,
       headers: req.headers,
       body: bodyResult.json,
+      receivedAt,
     };
     requests.push(record);
     if (bodyResult.tooLarge) {
@@ -297,7 +307,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
 
     const delayHeader = req.headers['x-replay-delay-ms'];
     const headerDelay = typeof delayHeader === 'string' ? clampInt(Number(delayHeader), 0, MAX_DELAY_MS, -1) : -1;
-    await serveModel(req, res, model, headerDelay >= 0 ? headerDelay : defaultDelay);
+    await serveModel(req, res, model, headerDelay >= 0 ? headerDelay : defaultDelay, bodyResult.json);
   }
 
   async function serveModel(
@@ -305,6 +315,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     res: http.ServerResponse,
     model: string,
     delayMs: number,
+    body: unknown,
   ): Promise<void> {
     const q = model.indexOf('?');
     const name = q === -1 ? model : model.slice(0, q);
@@ -346,6 +357,15 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       else sendJson(res, status, { object: 'error', message, type: 'invalid_request_error', param: null, code: status });
       return;
     }
+    if (name === 'synthetic/echo') {
+      const messages = isRecord(body) && Array.isArray(body['messages']) ? (body['messages'] as unknown[]) : [];
+      const last = messages.at(-1);
+      const content = isRecord(last) && typeof last['content'] === 'string' ? last['content'] : '';
+      const words = content.match(/\S+\s*|\s+/g) ?? [];
+      const n = isRecord(body) && typeof body['n'] === 'number' ? clampInt(body['n'], 1, 8, 1) : 1;
+      await streamSynthetic(req, res, { chunks: words.length, delayMs: paramDelay >= 0 ? paramDelay : delayMs, stall: false, cut: false, model: name, tokens: words, choices: n });
+      return;
+    }
     if (name.startsWith('synthetic/')) {
       const kind = name.slice('synthetic/'.length);
       if (kind !== 'fast' && kind !== 'slow' && kind !== 'stall' && kind !== 'cut') return sendModelNotFound(res, model);
@@ -363,16 +383,17 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       res.writeHead(entry.status, {
         'content-type': 'application/json',
         'content-length': String(bytes.length),
-        'x-prompt-lab-replay': entry.rel,
+        ...(params.get('unmarked') !== '1' ? { 'x-prompt-lab-replay': entry.rel } : {}),
       });
       res.end(bytes);
       return;
     }
+    const marked = params.get('unmarked') !== '1';
     const events = splitSseEvents(bytes.toString('utf8'));
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      'x-prompt-lab-replay': entry.rel,
+      ...(marked ? { 'x-prompt-lab-replay': entry.rel } : {}),
     });
     res.flushHeaders();
     const between = paramDelay >= 0 ? paramDelay : delayMs;
@@ -420,7 +441,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   async function streamSynthetic(
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    opts: { chunks: number; delayMs: number; stall: boolean; cut: boolean; model: string; resetAfter?: number; malformedAfter?: number },
+    opts: { chunks: number; delayMs: number; stall: boolean; cut: boolean; model: string; resetAfter?: number; malformedAfter?: number; tokens?: string[]; choices?: number },
   ): Promise<void> {
     const id = 'chatcmpl-promptlabsynthetic';
     const created = 1727346168;
@@ -458,11 +479,12 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         return;
       }
       if (i === opts.malformedAfter && !(await write('data: {"id": this is not json\n\n', false))) return;
-      const content = JSON.stringify(syntheticToken(i));
-      const ok = await write(
-        ev(`[{"index":0,"delta":{"content":${content}},"logprobs":null,"finish_reason":null}]`),
-        false,
-      );
+      const token = opts.tokens?.[i] ?? syntheticToken(i);
+      const deltas = Array.from({ length: opts.choices ?? 1 }, (_, c) => {
+        const content = JSON.stringify(c > 0 && i === 0 ? `[${c}] ${token}` : token);
+        return `{"index":${c},"delta":{"content":${content}},"logprobs":null,"finish_reason":null}`;
+      });
+      const ok = await write(ev(`[${deltas.join(',')}]`), false);
       if (!ok) return;
     }
     if (opts.stall) {
@@ -476,7 +498,8 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       return;
     }
     const usage = `,"usage":{"prompt_tokens":1,"completion_tokens":${opts.chunks},"total_tokens":${opts.chunks + 1}}`;
-    if (!(await write(ev('[{"index":0,"delta":{},"logprobs":null,"finish_reason":"stop"}]'), false))) return;
+    const stops = Array.from({ length: opts.choices ?? 1 }, (_, c) => `{"index":${c},"delta":{},"logprobs":null,"finish_reason":"stop"}`);
+    if (!(await write(ev(`[${stops.join(',')}]`), false))) return;
     if (!(await write(ev('[]', usage), false))) return;
     if (!(await write('data: [DONE]\n\n', false))) return;
     res.end();

@@ -5,17 +5,19 @@
 //
 //   node test/rig/runExtensionTests.mjs --extension . --tests out/test/integration/index.js \
 //       [--workspace DIR] [--timeout SEC] [--artifacts DIR] [--env KEY=VALUE ...] \
-//       [--trust true|false] [--cache DIR]
+//       [--trust true|false] [--cache DIR] [--open FILE]
 //
 // --tests: the module whose exported run() returns a Promise.
 // --workspace: opened folder; default a temporary copy of <repo>/examples
 //   (a copy always, so tests never dirty the repo).
 // --env: environment for the tests (set on code-server; the extension host
 //   inherits it). Repeatable.
-// --trust false: enable workspace trust so the folder opens untrusted
+// --trust false: enable workspace trust so the folder opens untrusted (the tests see PROMPT_LAB_TEST_TRUST=untrusted)
 //   (default true = trust switched off, everything allowed). Checked: with
 //   --trust false the tests see vscode.workspace.isTrusted === false (the web
 //   workbench does not auto-trust a test window).
+// --open: a file of the workspace (relative path) open in an editor when the
+//   window starts, as a restored editor would be (the workbench's openFile payload).
 // --artifacts: where code-server.log, the renderer logs and a timeout
 //   screenshot go (default .test-artifacts/integration).
 //
@@ -49,6 +51,8 @@ const extension = path.resolve(opts.extension);
 const tests = path.resolve(opts.tests);
 const env = parseEnvPairs(opts.env);
 const workspaceTrust = !['true', '1', 'yes', 'on'].includes(String(opts.trust).toLowerCase());
+// Tells the suites which session this is: the restricted suite runs, and insists on an untrusted window, only here.
+env.PROMPT_LAB_TEST_TRUST = workspaceTrust ? 'untrusted' : 'trusted';
 if (!fs.existsSync(tests)) { console.error(`${tests} missing (run npm run build:tests)`); process.exit(1); }
 
 const clock = makeClock('[integration] ');
@@ -98,6 +102,7 @@ try {
   });
   const remote = (p) => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = [['extensionDevelopmentPath', remote(extension)], ['extensionTestsPath', remote(tests)]];
+  if (opts.open) payload.push(['openFile', remote(path.join(workspace, opts.open))]);
   await openWorkbench(context, server.url, workspace, `&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   clock.lap('workbench up; tests running in the extension host');
   let timer;

@@ -179,7 +179,7 @@ test('.prompty → .prompt.json: the messages and sample data of the hand-conver
     assert.deepEqual(converted.problems, [], `${file} converts to a readable .prompt.json`);
     const prompt = converted.prompt as PromptFile;
     const fixture = parsePromptFile(fs.readFileSync(path.join(TEMPLATE_FIXTURES_DIR, group, file.replace(/\.prompty$/, '.prompt.json')), 'utf8')).prompt as PromptFile;
-    const contents = (p: PromptFile) => p.messages.map((m) => (m.kind === 'template' ? [m.role, m.content] : ['chat_history', m.input]));
+    const contents = (p: PromptFile) => p.messages.map((m) => (m.kind === 'template' ? [m.role, m.content] : m.kind === 'chat_history' ? ['chat_history', m.input] : ['parts']));
     if (file === 'v2-threaded.prompty') {
       // The thread input on a line of its own becomes a chat_history message there.
       assert.deepEqual(contents(prompt), [['system', 'You are a helpful assistant.'], ['chat_history', 'conversation'], ['user', '{{question}}']]);

@@ -34,6 +34,7 @@ test('CSV: a header and one row per run, RFC 4180 quoting, that a CSV parser rea
     id: '1', startedAt: '2026-11-21T10:00:00.000Z', prompt: 'prompts/a.prompt.json', deployment: 'd', provider: 'openai', model: 'gpt-4o-mini',
     status: 'ok', finishReason: 'stop', promptTokens: '10', completionTokens: '5', totalTokens: '15', ttftMs: '120.5', latencyMs: '900',
     costUsd: '0.000015', thumb: 'up', score: '0.9', comment: 'good, "short"', betterResponse: '', output: 'Sunny, 21 °C.',
+    requestModel: '', variant: '', context: '', requestRules: '',
   });
   assert.equal(rows[1]?.output, 'line one\nline two, with comma\r\nand "quotes"');
   assert.deepEqual([rows[1]?.finishReason, rows[1]?.promptTokens, rows[1]?.ttftMs, rows[1]?.thumb, rows[1]?.status], ['', '', '', '', 'error']);

@@ -12,28 +12,46 @@ import { tempDir } from './tempDir';
 
 const DEADLINE_MS = 5000;
 
-/** A watcher whose changes can be awaited: `changes(step)` runs `step` and resolves at the first change after it. */
+/**
+ * A watcher whose changes can be awaited: `changes(step)` runs `step` and resolves at the first change after it.
+ * `asked` lists every file name the watcher was told about (its `accept` sees each), `reported` the names it
+ * reported (the name `accept` was asked about just before a report; undefined for a report of the folder itself),
+ * so a name left out can be told from one never seen.
+ */
 function watch(folder: string) {
   let waiting: (() => void) | undefined;
   let count = 0;
+  const asked: string[] = [];
+  const reported: (string | undefined)[] = [];
+  // The watcher calls `accept(name)` and then, in the same synchronous step, `onChange()` for that name.
+  let askedNow: string | undefined;
   const watcher = new FolderWatcher(folder, () => {
     count++;
+    reported.push(askedNow);
     waiting?.();
-  }, (name) => name.endsWith('.jsonl'));
-  async function changes(step: () => void, what: string): Promise<void> {
-    const before = count;
+  }, (name) => {
+    asked.push(name);
+    askedNow = name;
+    queueMicrotask(() => { askedNow = undefined; });
+    return name.endsWith('.jsonl');
+  });
+  /** Runs `step`, resolves at the first report after it (of the file `name`, when given). */
+  async function changes(step: () => void, what: string, name?: string): Promise<void> {
+    const before = reported.length;
+    const done = () => (name === undefined ? reported.length > before : reported.slice(before).includes(name));
     const seen = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no change reported after ${what} within ${DEADLINE_MS} ms`)), DEADLINE_MS);
       waiting = () => {
+        if (!done()) return;
         clearTimeout(timer);
         resolve();
       };
     });
     step();
-    if (count === before) await seen;
+    if (!done()) await seen;
     waiting = undefined;
   }
-  return { watcher, changes, count: () => count };
+  return { watcher, changes, count: () => count, asked, reported };
 }
 
 test('follows a log folder made with mkdir -p after watching started, and the lines appended to it', async () => {
@@ -59,7 +77,7 @@ test('follows the folder when it is deleted and made again, and reports only the
   const root = tempDir('prompt-lab-watch-');
   const folder = path.join(root, 'runs');
   fs.mkdirSync(folder);
-  const { watcher, changes, count } = watch(folder);
+  const { watcher, changes, asked, reported } = watch(folder);
   try {
     assert.equal(watcher.watchingFolder, true);
     await changes(() => {
@@ -69,13 +87,12 @@ test('follows the folder when it is deleted and made again, and reports only the
     }, 'rm -rf, mkdir and a new log file');
     for (let i = 0; i < 50 && !watcher.watchingFolder; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(watcher.watchingFolder, true);
-    // Let the events of the re-creation pass, then a name it does not accept, then one it does.
-    await new Promise((r) => setTimeout(r, 200));
-    const before = count();
+    // A name it does not accept, then one it does: inotify delivers their events in order, so once the append is
+    // reported the watcher has already been told about notes.txt, and did not report it.
     fs.writeFileSync(path.join(folder, 'notes.txt'), 'not a log\n');
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(count(), before, 'notes.txt is not reported');
-    await changes(() => fs.appendFileSync(path.join(folder, 'a.jsonl'), 'y\n'), 'an append to the new folder');
+    await changes(() => fs.appendFileSync(path.join(folder, 'a.jsonl'), 'y\n'), 'an append to the new folder', 'a.jsonl');
+    assert.ok(asked.includes('notes.txt'), `the watcher was told about notes.txt (${asked.join(', ')})`);
+    assert.ok(!reported.includes('notes.txt'), 'notes.txt is not reported');
   } finally {
     watcher.dispose();
   }
@@ -84,8 +101,14 @@ test('follows the folder when it is deleted and made again, and reports only the
 test('reports nothing after dispose', async () => {
   const folder = tempDir('prompt-lab-watch-');
   const { watcher, count } = watch(folder);
-  watcher.dispose();
-  fs.writeFileSync(path.join(folder, 'a.jsonl'), 'x\n');
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(count(), 0);
+  // A second watcher on the same folder, left running: once it reports the new file, the disposed one would have too.
+  const witness = watch(folder);
+  try {
+    watcher.dispose();
+    await witness.changes(() => fs.writeFileSync(path.join(folder, 'a.jsonl'), 'x\n'), 'a new log file');
+    await new Promise((resolve) => setImmediate(resolve)); // the rest of the same batch of events
+    assert.equal(count(), 0);
+  } finally {
+    witness.watcher.dispose();
+  }
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { HistoryReader, PARTIAL_AFTER_RUNS, PREVIEW_CHARS, filterRuns, forEachLine, loadRun, loadRuns, readHistory, type HistoryEntry } from '../../src/core/log/history';
+import { HistoryReader, PARTIAL_AFTER_RUNS, PREVIEW_CHARS, filterRuns, forEachLine, loadRun, loadRuns, readHistory, type HistoryEntry, type RunHistory, type RunSummary } from '../../src/core/log/history';
 import { scanLine } from '../../src/core/log/lineScan';
 import { appendRating } from '../../src/core/log/ratings';
 import { appendRunRecord, type RatingRecord, type RunRecord } from '../../src/core/log/runLog';
@@ -309,4 +309,58 @@ test('HistoryReader: reads asked for at once do not take appended lines twice', 
   const reader = new HistoryReader(dir);
   const results = await Promise.all([reader.read(), reader.read(), reader.read()]);
   for (const r of results) assert.equal(r.runs.length, 50);
+});
+
+test('HistoryReader: joining appended lines into the last result gives exactly what reading everything again gives', async () => {
+  // Seeded, so a failure reproduces: runs at colliding times, a line copied twice, ratings and notes of old runs, of
+  // runs not read yet and of no run at all, equal `at`, new prompts; appends to the newest file, new newer files, and now and
+  // then lines added to an older file (which takes the full join).
+  let seed = 16;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x80000000;
+  };
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+  const dir = tempDir();
+  const ids: string[] = [];
+  let day = 10;
+  const file = (d: number): string => path.join(dir, `2026-11-${String(d).padStart(2, '0')}.jsonl`);
+  const line = (): string => {
+    const r = rand();
+    if (r < 0.55 || ids.length === 0) {
+      const id = rand() < 0.05 && ids.length > 0 ? pick(ids) : `run-${ids.length}`;
+      ids.push(id);
+      const minute = String(Math.floor(rand() * 6)).padStart(2, '0');
+      return JSON.stringify(run(id, `2026-11-${String(day - Math.floor(rand() * 2)).padStart(2, '0')}T10:${minute}:00.000Z`, { prompt: `p${Math.floor(rand() * 4 + ids.length / 20)}.prompt.json` }));
+    }
+    const target = rand() < 0.1 ? `ghost-${Math.floor(rand() * 3)}` : pick(ids);
+    if (r < 0.75) {
+      // A note or property on a run: later lines of a key win, an empty value clears it.
+      const key = pick(['note', 'reviewer', 'ticket']);
+      return JSON.stringify({ event: 'annotation', runId: target, key, value: rand() < 0.15 ? '' : `${key}-${Math.floor(rand() * 5)}`, at: `2026-11-20T0${Math.floor(rand() * 3)}:00:00.000Z` });
+    }
+    return JSON.stringify(rating(target, `2026-11-20T0${Math.floor(rand() * 3)}:00:00.000Z`, { thumb: rand() < 0.5 ? 'up' : 'down', score: Math.floor(rand() * 10) / 10 }));
+  };
+  const reader = new HistoryReader(dir);
+  const view = (h: RunHistory<RunSummary | RunRecord>) => ({
+    runs: h.runs,
+    byPrompt: [...h.byPrompt].map(([prompt, entries]) => [prompt, entries.map((e) => `${e.file}:${e.line}`)]),
+    orphanRatings: h.orphanRatings,
+  });
+  let previous: RunHistory<RunSummary | RunRecord> | undefined;
+  for (let step = 0; step < 60; step++) {
+    const where = rand();
+    if (where < 0.15) day++;
+    const target = where > 0.93 && day > 10 ? file(day - 1) : file(day);
+    const lines = Array.from({ length: 1 + Math.floor(rand() * (rand() < 0.2 ? 30 : 3)) }, line);
+    fs.appendFileSync(target, `${lines.join('\n')}\n`);
+    const snapshot = previous && JSON.stringify(view(previous));
+    const incremental = await reader.read();
+    const whole = await readHistory(dir);
+    assert.deepEqual(view(incremental), view(whole), `step ${step}`);
+    if (previous && snapshot) assert.equal(JSON.stringify(view(previous)), snapshot, `step ${step}: the previous result was left as it was`);
+    previous = incremental;
+  }
+  assert.ok(ids.length > 100, `the steps wrote ${ids.length} runs`);
+  assert.ok(previous?.runs.some((e) => e.annotations !== undefined), 'some runs carry notes');
 });

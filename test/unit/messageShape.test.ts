@@ -1,5 +1,6 @@
 /**
- * A message Prompt Lab cannot send as written (content that is an array of parts, no role, not an object) is an
+ * A message Prompt Lab cannot send as written (a content part of an unknown type or naming an undeclared input, no
+ * role, not an object) is an
  * error in the editor and a failed, logged run that sent nothing: never a request with the message silently left out.
  */
 import { after, before, test } from 'node:test';
@@ -23,7 +24,9 @@ after(async () => {
 });
 
 const CASES: { messages: string; marked: string; message: RegExp }[] = [
-  { messages: '{ "role": "user", "content": [ { "type": "text", "text": "Describe it" } ] }', marked: '[ { "type": "text", "text": "Describe it" } ]', message: /Message 2 has "content" as an array of parts/ },
+  { messages: '{ "role": "user", "content": [ { "type": "text", "text": "Describe it" }, { "type": "video", "input": "clip" } ] }', marked: '"video"', message: /Part 2 of message 2 has the type "video"/ },
+  { messages: '{ "role": "user", "content": [ { "type": "image", "input": "photo" } ] }', marked: '"photo"', message: /names the input "photo", which is not declared/ },
+  { messages: '{ "role": "user", "content": [] }', marked: '[]', message: /empty "content" array/ },
   { messages: '{ "content": "no role" }', marked: '{ "content": "no role" }', message: /Message 2 needs a "role"/ },
   { messages: '"just text"', marked: '"just text"', message: /Message 2 must be an object/ },
   { messages: '{ "role": "user", "content": 42 }', marked: '42', message: /Message 2 needs "content": a string/ },

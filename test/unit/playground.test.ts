@@ -144,3 +144,31 @@ test('the protocol guards accept what the webview sends and drop the rest', () =
   assert.ok(!isPlaygroundWebviewMessage({ method: 'playground/save', params: { state: emptyState() } }));
   assert.ok(!isPlaygroundWebviewMessage({ method: 'nope', params: {} }));
 });
+
+test('attachments become inputs of their kind and parts after the text; the saved file passes the schema and loads back', () => {
+  const state: PlaygroundState = {
+    ...emptyState(), name: 'Describe',
+    messages: [
+      { id: 'm1', role: 'system', content: 'You describe pictures.' },
+      { id: 'm2', role: 'user', content: 'What is in {{ where }}?', attachments: [
+        { id: 'a1', kind: 'image', name: 'cat.png', value: 'photos/cat.png' },
+        { id: 'a2', kind: 'image', name: 'pasted image', value: 'data:image/png;base64,iVBORw0KGgo=', preview: 'data:image/png;base64,iVBORw0KGgo=' },
+      ] },
+    ],
+    values: { where: 'the garden' }, deployments: ['d'],
+  };
+  assert.ok(isPlaygroundState(state));
+  const text = promptFileText(state);
+  const file = JSON.parse(text) as { inputs: Record<string, unknown>; messages: { content: unknown }[] };
+  assert.deepEqual(file.messages[1]?.content, [{ type: 'text', text: 'What is in {{ where }}?' }, { type: 'image', input: 'image1' }, { type: 'image', input: 'image2' }]);
+  assert.deepEqual(file.inputs.image1, { type: 'image', default: 'photos/cat.png' });
+  assert.ok(validate(file), JSON.stringify(validate.errors));
+  assert.deepEqual(analyzePromptFile(text, { deployments: ['d'] }).diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(problemsOf(state, ['d']), []);
+  assert.deepEqual(inputValues(state), { where: 'the garden', image1: 'photos/cat.png', image2: 'data:image/png;base64,iVBORw0KGgo=' });
+  const back = stateFromPromptFile(parsePromptFile(text).prompt!, 'describe.prompt.json', 'describe');
+  assert.deepEqual(back.messages[1]?.attachments?.map((a) => [a.kind, a.value]), [['image', 'photos/cat.png'], ['image', 'data:image/png;base64,iVBORw0KGgo=']]);
+  assert.deepEqual(back.values, { where: 'the garden' }, 'media inputs are attachments, not variables');
+  assert.equal(isPlaygroundWebviewMessage({ method: 'playground/attach', params: { requestId: 'r1', messageId: 'm2' } }), true);
+  assert.equal(isPlaygroundState({ ...state, messages: [{ id: 'x', role: 'user', content: '', attachments: [{ id: 'a', kind: 'video', name: 'v', value: 'v.mp4' }] }] }), false);
+});

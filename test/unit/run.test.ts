@@ -6,12 +6,13 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { resolveDeployment, type DeploymentConfig, type ResolvedDeployment } from '../../src/core/providers/deployments';
 import { parsePromptFile, type PromptFile } from '../../src/core/format/promptFile';
-import { executeRun, type RunObserver, type RunRequest } from '../../src/core/run/run';
+import { executeRun, redactRecord, type RunObserver, type RunRequest } from '../../src/core/run/run';
 import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
 import { expectedOf, recordedStreams } from './wireOracle';
 import { tempDir } from './tempDir';
 import { inProcessRenderer } from '../../src/core/template/inProcessRenderer';
+import { builtInPrices } from '../../src/core/providers/prices';
 
 let server: ReplayServer;
 let logDir: string;
@@ -45,28 +46,77 @@ function logged(id: string): RunRecord[] {
   return fs.readdirSync(logDir).flatMap((f) => fs.readFileSync(path.join(logDir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord)).filter((r) => r.id === id);
 }
 
+/**
+ * The recorded streams that end in an error although the server answered 200, each with what the run must say and
+ * keep: the error message, and everything that came before the chunk that broke the stream (`expectedOf(file, true)`).
+ */
+const FAILING_STREAMS: Record<string, { message: string; why: string }> = {
+  // Groq: an `event: error` SSE event after 94 chunks of reasoning.
+  'groq/pai-stream-error-event.sse': {
+    message: 'The server reported an error during the stream (deployment "d"): Tool call validation failed: tool call validation failed: parameters for tool get_something_by_name did not match schema: errors: [missing properties: \'name\', additionalProperties \'invalid_param\' not allowed].',
+    why: 'an error event mid-stream',
+  },
+  // OpenRouter: finish_reason "length", then a chunk with a top-level `error` (and usage, which the SDK drops with it).
+  'openrouter/pai-stream-comments-inline-error.sse': {
+    message: 'The server reported an error during the stream (deployment "d"): Token limit reached.',
+    why: 'a chunk with an error object after the finish_reason',
+  },
+  // openai-php's hand-written stream: one `data: {"error":…}` line that no blank line ends. The SSE standard drops an
+  // event the stream ends in the middle of, so the SDK sees no event at all: the run fails as a stream with nothing in it.
+  'openai/HANDWRITTEN-openai-php-stream-error-data.sse': {
+    message: 'The server closed the stream without sending a completion (deployment "d").',
+    why: 'an unterminated event, dropped by the SSE rules',
+  },
+};
+
 test('every recorded stream runs through the real SDK into the same output as the recording', async () => {
+  const failed: string[] = [];
   for (const file of recordedStreams()) {
     const model = `replay/${file.replace(/\.sse$/, '')}`;
     let streamed = '';
     const outcome = await executeRun(request(local(model)), { onText: (t) => { streamed += t; } });
-    const expected = expectedOf(file);
     const { record } = outcome;
     assert.equal(streamed, record.output, `${file}: the deltas concatenate to the output`);
     assert.equal(record.replayOf, file);
-    if (record.status === 'ok') {
+    const failing = FAILING_STREAMS[file];
+    if (!failing) {
+      const expected = expectedOf(file);
+      assert.equal(record.status, 'ok', `${file}: ${outcome.error?.message}`);
       assert.equal(record.output, expected.text, file);
       assert.equal(record.finishReason, expected.finishReason, file);
-      if (expected.usage) assert.equal(record.usage?.completionTokens, expected.usage.completion_tokens, file);
+      assert.equal(record.usage?.completionTokens ?? null, expected.usage?.completion_tokens ?? null, `${file}: completion tokens`);
+      assert.equal(record.usage?.promptTokens ?? null, expected.usage?.prompt_tokens ?? null, `${file}: prompt tokens`);
+      assert.equal(expected.errorAt, -1, `${file} has an error chunk: list it in FAILING_STREAMS`);
     } else {
-      // Only streams that carry an error event may fail, and they keep what came before it.
+      failed.push(file);
+      // What came before the chunk that broke the stream is kept, in the record and the log line, and nothing after.
+      const before = expectedOf(file, true);
       assert.equal(record.status, 'error', file);
-      assert.ok(outcome.error?.message, file);
-      assert.ok(expected.text.startsWith(record.output), file);
-      assert.ok(/error|HANDWRITTEN/.test(file), `${file} failed: ${outcome.error?.message}`);
+      assert.equal(outcome.error?.message, failing.message, `${file} (${failing.why})`);
+      assert.equal(record.error?.message, failing.message, file);
+      assert.equal(outcome.error?.action, 'retry', file);
+      assert.equal(record.output, before.text, `${file}: the output up to the error`);
+      assert.equal(record.reasoning ?? '', before.reasoning, `${file}: the reasoning up to the error`);
+      assert.equal(record.finishReason, before.finishReason, file);
+      assert.equal(logged(record.id)[0]?.reasoning ?? '', before.reasoning, `${file}: logged with its reasoning`);
     }
     assert.equal(logged(record.id).length, 1, `${file} is logged once`);
   }
+  assert.deepEqual(failed, Object.keys(FAILING_STREAMS).sort(), 'every stream that must fail was played');
+});
+
+test('where the stream broke: the reasoning stops at the chunk before the error', () => {
+  // The oracle's own check, so that the test above compares against the right cut: Groq's error is chunk 94 of 95, the
+  // first 94 chunks are reasoning; OpenRouter's is chunk 3, after two chunks of reasoning and the finish_reason.
+  const groq = expectedOf('groq/pai-stream-error-event.sse', true);
+  assert.equal(groq.errorAt, 94);
+  assert.match(groq.reasoning, /^We need to call the tool with invalid parameters first.* Let's do that\.$/s);
+  const openrouter = expectedOf('openrouter/pai-stream-comments-inline-error.sse', true);
+  assert.equal(openrouter.errorAt, 3);
+  assert.equal(openrouter.reasoning, 'We need to respond to a greeting. The user');
+  assert.equal(openrouter.finishReason, 'length');
+  assert.equal(openrouter.usage, null, 'the usage rides on the error chunk');
+  assert.equal(expectedOf('openai/HANDWRITTEN-openai-php-stream-error-data.sse').errorAt, 0);
 });
 
 test('the log line holds the run: rendered messages, parameters, usage, timing, status', async () => {
@@ -190,6 +240,53 @@ test('a deployment with prices gets the run\'s cost in USD', async () => {
   // 14 prompt tokens at $2.50/M + 30 completion tokens at $10/M
   assert.equal(record.costUsd, (14 * 2.5 + 30 * 10) / 1e6);
   assert.equal(logged(record.id)[0]?.costUsd, record.costUsd);
+});
+
+test('the built-in price table prices a run the server answered, by the model it reported', async () => {
+  // The recording played as the service sent it (no replay header): the server reports gpt-4o-2024-08-06, a dated
+  // snapshot of gpt-4o in the built-in table ($2.50 / $10 per million tokens, src/core/providers/prices.ts).
+  const { record } = await executeRun(request(local('replay/openai/pysdk-stream-text-usage?unmarked=1')));
+  assert.equal(record.status, 'ok', record.error?.message);
+  assert.equal(record.replayOf, undefined);
+  assert.equal(record.model, 'gpt-4o-2024-08-06');
+  assert.deepEqual(builtInPrices(record.model), { inputPerMillion: 2.5, outputPerMillion: 10 });
+  assert.equal(record.costUsd, (14 * 2.5 + 30 * 10) / 1e6);
+  assert.equal(logged(record.id)[0]?.costUsd, record.costUsd);
+});
+
+test('a replay costs nothing, although the model it reports is in the price table', async () => {
+  const { record } = await executeRun(request(local('replay/openai/pysdk-stream-text-usage')));
+  assert.equal(record.replayOf, 'openai/pysdk-stream-text-usage.sse');
+  assert.equal(record.model, 'gpt-4o-2024-08-06');
+  assert.ok(builtInPrices(record.model), 'the reported model has built-in prices');
+  assert.equal(record.costUsd, undefined);
+  assert.equal('costUsd' in (logged(record.id)[0] ?? {}), false);
+});
+
+test('with redactPII, every output in the logged line is masked: the answer, the other choices, the reasoning; the run itself is not', async () => {
+  const email = 'ana.silva@example.com';
+  const prompt = parsePromptFile(JSON.stringify({ parameters: { n: 2 }, messages: [{ role: 'user', content: `Write to ${email} today.` }] })).prompt as PromptFile;
+  const { record } = await executeRun(request(local('synthetic/echo'), { prompt, redactPII: true }));
+  assert.equal(record.status, 'ok', record.error?.message);
+  assert.equal(record.output, `Write to ${email} today.`);
+  assert.deepEqual(record.otherChoices?.map((c) => c.output), [`[1] Write to ${email} today.`]);
+  const [line] = logged(record.id);
+  assert.equal(line?.output, 'Write to [EMAIL] today.');
+  assert.equal(line?.messages[0]?.content, 'Write to [EMAIL] today.');
+  assert.deepEqual(line?.otherChoices?.map((c) => c.output), ['[1] Write to [EMAIL] today.']);
+  assert.ok(!JSON.stringify(line).includes(email), 'the address is nowhere in the line');
+});
+
+test('redactRecord masks the refusal and the reasoning too', () => {
+  const record: RunRecord = {
+    event: 'run', id: 'r', prompt: 'p', deployment: 'd', provider: 'openai', model: 'm', inputs: {}, messages: [], parameters: {},
+    output: '', finishReason: 'stop', usage: null, timing: { startedAt: '2026-01-01T00:00:00.000Z', ttftMs: null, latencyMs: 1 }, status: 'ok',
+    refusal: 'I will not write to ana.silva@example.com.', reasoning: 'The user wants ana.silva@example.com.',
+  };
+  const masked = redactRecord(record);
+  assert.equal(masked.refusal, 'I will not write to [EMAIL].');
+  assert.equal(masked.reasoning, 'The user wants [EMAIL].');
+  assert.equal(record.refusal, 'I will not write to ana.silva@example.com.', 'the record itself is not changed');
 });
 
 test('a stream that ends without a finish_reason is an error that keeps its partial output', async () => {

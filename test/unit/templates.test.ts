@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyzePromptFile, type DiagnosticCode, type PromptAnalysis, type PromptDiagnostic } from '../../src/core/template/analyze';
 import type { PromptFile, TemplateMessage } from '../../src/core/format/promptFile';
-import { TemplateError, renderMessages, resolveInputs } from '../../src/core/template/template';
+import { TemplateError, messageText, renderMessages, resolveInputs } from '../../src/core/template/template';
 import { positionAt } from '../../src/core/format/text';
 import { TEMPLATE_FIXTURES_DIR, templateFixtures, type PromptFixture } from './templateFixtures';
 
@@ -119,14 +119,14 @@ test('every converted template analyses without errors (but the explained ones) 
     }
     const rendered = renderMessages(prompt, values);
     assert.equal(rendered.length, prompt.messages.length, fixture.name);
-    for (const m of rendered) assert.ok(!m.content.includes('{{') && !m.content.includes('{%'), `${fixture.name}: ${m.content}`);
+    for (const m of rendered.map(messageText)) assert.ok(!m.includes('{{') && !m.includes('{%'), `${fixture.name}: ${m}`);
   }
 });
 
 test('sample data reaches the rendered messages (Prompty sample, ${file:…} data, gh-models testData)', () => {
   const render = (name: string) => {
     const prompt = promptOf(FIXTURES.find((f) => f.name === name)?.text ?? '');
-    return renderMessages(prompt, resolveInputs(prompt).values);
+    return renderMessages(prompt, resolveInputs(prompt).values).map((m) => ({ ...m, content: messageText(m) }));
   };
   assert.match(render('microsoft-prompty/v1-context.prompt.json')[0]?.content ?? '', /catalog: 17\nitem: RainGuard Hiking Jacket\nprice: 110\n[\s\S]*You are helping Sally Davis to find answers/);
   assert.equal(render('microsoft-prompty/v1-context.prompt.json')[1]?.content, 'What kind of clothing do you suggest?');

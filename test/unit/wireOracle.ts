@@ -32,22 +32,30 @@ export function recordedChunks(file: string): Record<string, unknown>[] {
 
 interface Expected {
   text: string;
+  /** Reasoning of choice 0 (`delta.reasoning_content` or `delta.reasoning` strings). */
+  reasoning: string;
   finishReason: string | null;
   usage: { prompt_tokens: number; completion_tokens: number } | null;
-  /** Chunks that carry an `error` object (the SDK stops at the first). */
+  /** Index of the first chunk that carries an `error` object (the SDK stops there), or -1. */
   errorAt: number;
 }
 
-/** What a correct assembly of `file`'s choice 0 gives. */
-export function expectedOf(file: string): Expected {
-  const expected: Expected = { text: '', finishReason: null, usage: null, errorAt: -1 };
+/**
+ * What a correct assembly of `file`'s choice 0 gives. With `upToError`, only the chunks before the first one that
+ * carries an `error` (what a client has received when the stream breaks there).
+ */
+export function expectedOf(file: string, upToError = false): Expected {
+  const expected: Expected = { text: '', reasoning: '', finishReason: null, usage: null, errorAt: -1 };
   recordedChunks(file).forEach((chunk, i) => {
     if (chunk.error && expected.errorAt < 0) expected.errorAt = i;
+    if (upToError && expected.errorAt >= 0) return;
     const usage = (chunk.usage ?? (chunk.x_groq as { usage?: unknown } | undefined)?.usage) as Expected['usage'] | undefined;
     if (usage) expected.usage = usage;
-    for (const choice of (chunk.choices ?? []) as { index?: number; finish_reason?: string | null; delta?: { content?: unknown } }[]) {
+    for (const choice of (chunk.choices ?? []) as { index?: number; finish_reason?: string | null; delta?: { content?: unknown; reasoning_content?: unknown; reasoning?: unknown } }[]) {
       if ((choice.index ?? 0) !== 0) continue;
       if (choice.finish_reason) expected.finishReason = choice.finish_reason;
+      const reasoning = choice.delta?.reasoning_content ?? choice.delta?.reasoning;
+      if (typeof reasoning === 'string') expected.reasoning += reasoning;
       const content = choice.delta?.content;
       if (typeof content === 'string') expected.text += content;
       else if (Array.isArray(content)) for (const part of content as { type: string; text?: string }[]) if (part.type === 'text') expected.text += part.text ?? '';

@@ -1,7 +1,7 @@
 /**
  * A stand-in for the VS Code webview around the Run Prompt panel, in real Chromium: a local
- * HTTP server on 127.0.0.1 serves a page with the panel's CSP shape (nonce'd scripts, styles
- * from the server only), a Dark+ theme stylesheet, media/runPanel.css and the webview bundle.
+ * HTTP server on 127.0.0.1 serves a page under the extension's own CSP (webviewCsp: nonce'd
+ * scripts, styles from the server only), a Dark+ theme stylesheet, media/runPanel.css and the webview bundle.
  * `acquireVsCodeApi` records every posted message and keeps state in sessionStorage, so a
  * reload behaves like VS Code hiding and showing the panel. Host messages are delivered with
  * `window.postMessage`, as MessageEvent data, the way VS Code delivers them.
@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import type { HostMessage, WebviewMessage } from '../../src/protocol/runPanel';
+import { webviewCsp } from '../../src/vscode/webviewPolicy';
 
 function findRepoRoot(from: string): string {
   let dir = from;
@@ -83,16 +84,8 @@ const STUB = `
 `;
 
 function pageHtml(origin: string, nonce: string, entry: WebviewEntry): string {
-  // The same policy as src/vscode/runPanel.ts, with the server's origin as cspSource. The
-  // toolkit (FAST) needs 'unsafe-inline' styles: it probes :focus-visible with a <style> element
-  // and vscode-progress-ring has a style attribute; without it, those are blocked (and logged).
-  const csp = [
-    "default-src 'none'",
-    `img-src ${origin} data:`,
-    `font-src ${origin}`,
-    `style-src ${origin} 'unsafe-inline'`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
+  // The extension's own policy (src/vscode/webviewPolicy.ts), with the server's origin as cspSource.
+  const csp = webviewCsp(origin, nonce);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

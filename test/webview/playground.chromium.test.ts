@@ -63,7 +63,6 @@ async function waitForPosted<M extends PlaygroundWebviewMessage['method']>(view:
 async function answerAnalyze(view: PanelPage, variables: string[], parameterProblems: Record<string, string> = {}, from = 0): Promise<void> {
   const all = await posted(view);
   const request = all.slice(from).filter((m) => m.method === 'playground/analyze').at(-1) ?? (await waitForPosted(view, 'playground/analyze', from));
-  assert.equal(request.method, 'playground/analyze');
   await send(view, { method: 'playground/analyzed', params: { requestId: request.params.requestId, analysis: { variables, templateErrors: [], parameterProblems } } });
 }
 

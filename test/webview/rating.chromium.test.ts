@@ -51,10 +51,7 @@ async function nthSubmit(panel: PanelPage, n: number): Promise<Submit> {
       (globalThis as unknown as { __posted: { method: string }[] }).__posted.filter((m) => m.method === 'rating/submit').length >= count,
     n,
   );
-  const all = await submits(panel);
-  const message = all[n - 1];
-  assert.ok(message, `rating/submit #${n}`);
-  return message;
+  return (await submits(panel))[n - 1] as Submit;
 }
 
 /** Sets the score slider the way a person does: a new value, then input and change events. */
@@ -395,8 +392,11 @@ test('screenshot: a rated run (Dark+)', async () => {
   await panel.page.locator('[data-testid="rate-save"]:not([disabled])').waitFor();
   await control(panel, 'shot', 'rate-save').focus();
   await panel.page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready);
-  const file = path.join(screenshotDir, 'run-rated.png');
-  await panel.page.screenshot({ path: file, fullPage: true });
-  const size = fs.statSync(file).size;
-  assert.ok(size > 1000 && size < 400_000, `${file} is a small png (${size} bytes)`);
+  // What the screenshot shows, in the page: the thumb pressed, the score, the better response and the comment.
+  assert.equal(await control(panel, 'shot', 'rate-up').getAttribute('aria-pressed'), 'true');
+  assert.equal(await control(panel, 'shot', 'rate-score').inputValue(), '0.7');
+  assert.equal(await control(panel, 'shot', 'rate-better-text').inputValue(), `${OUTPUT}\nOwner: the auth team, by Friday.`);
+  assert.equal(await control(panel, 'shot', 'rate-better-text').isVisible(), true);
+  assert.equal(await control(panel, 'shot', 'rate-comment').inputValue(), 'Good, but it should name the owner.');
+  await panel.page.screenshot({ path: path.join(screenshotDir, 'run-rated.png'), fullPage: true });
 });

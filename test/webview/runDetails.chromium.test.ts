@@ -1,17 +1,19 @@
 /**
  * The Run Prompt webview's newer run details in real Chromium: variant, notice, attempt, the retry
  * countdown, and the sections of a finished run (reasoning, refusal, tool calls, other choices,
- * content filter, max_tokens, structured output). Payloads come from the recorded streams in
- * test/fixtures/wire, assembled by the extension's own StreamAssembler.
+ * content filter, max_tokens, structured output). A finished run's messages come from the product's
+ * own path (./recordedRuns.ts): the recorded stream through executeRun and the real SDK, then
+ * finishedView, the mapping the extension posts; only what no recording has is added to the record.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { RunFinishedParams, RunStartedParams, ToolCallView } from '../../src/protocol/runPanel';
+import type { RunFinishedParams, RunStartedParams } from '../../src/protocol/runPanel';
 import { StreamAssembler } from '../../src/core/run/streamAssembly';
-import { checkStructuredOutput, formatArguments } from '../../src/core/run/structured';
-import { type PanelPage, repoRoot, screenshotDir, useRunPanelHarness, startedParams } from './harness';
+import { checkStructuredOutput } from '../../src/core/run/structured';
+import { type PanelPage, repoRoot, screenshotDir, useRunPanelHarness, startedParams, finishedParams } from './harness';
+import { recordedRun } from './recordedRuns';
 
 /** A new page of the panel; each test's page is checked for errors, CSP violations and off-machine requests. */
 const open = useRunPanelHarness();
@@ -29,42 +31,8 @@ interface InPage {
 
 const WIRE = path.join(repoRoot, 'test', 'fixtures', 'wire');
 
-/** A recorded stream through StreamAssembler: the deltas the host would send and the assembler. */
-function replay(file: string): { deltas: string[]; assembler: StreamAssembler } {
-  const assembler = new StreamAssembler();
-  const deltas: string[] = [];
-  for (const line of fs.readFileSync(path.join(WIRE, file), 'utf8').split(/\r?\n/)) {
-    if (!line.startsWith('data:') || line.includes('[DONE]')) continue;
-    const { text } = assembler.push(JSON.parse(line.slice(5)) as Record<string, unknown>);
-    if (text) deltas.push(text);
-  }
-  return { deltas, assembler };
-}
-
 const started = (runId: string, overrides: Partial<RunStartedParams> = {}): RunStartedParams =>
   startedParams(runId, { promptName: 'weather', promptPath: 'prompts/weather.prompt.json', model: 'gpt-4o', ...overrides });
-
-/** run/finished for an assembled stream, with `extra` fields on top. */
-function finishedFrom(runId: string, assembler: StreamAssembler, extra: Partial<RunFinishedParams> = {}): RunFinishedParams {
-  return {
-    runId,
-    status: 'ok',
-    model: assembler.model,
-    finishReason: assembler.finishReason,
-    usage: assembler.usage,
-    ttftMs: 180,
-    latencyMs: 950,
-    outputLength: assembler.text.length,
-    ...extra,
-  };
-}
-
-function toolCallsOf(assembler: StreamAssembler): ToolCallView[] {
-  return (assembler.choices[0]?.toolCalls ?? []).map((c) => {
-    const args = formatArguments(c.arguments);
-    return { id: c.id, name: c.name, arguments: args.text, valid: args.valid };
-  });
-}
 
 /** Sends a whole recorded run: started, deltas, finished; waits for run/rendered. */
 async function playRun(panel: PanelPage, start: RunStartedParams, deltas: string[], done: RunFinishedParams) {
@@ -140,13 +108,13 @@ test('retrying counts down every second, stops at the first delta, and leaves "r
   await panel.send({ method: 'run/delta', params: { runId: 'rt', text: 'Sunny.' } });
   await retrying.waitFor({ state: 'detached' });
   assert.equal(await run.locator(testid('run-retries')).textContent(), 'retried 2 times');
-  await panel.send({ method: 'run/finished', params: { ...finishedFrom('rt', new StreamAssembler()), outputLength: 6, retries: 2 } });
+  await panel.send({ method: 'run/finished', params: finishedParams('rt', 6, { retries: 2 }) });
   assert.equal((await panel.waitForPosted('run/rendered', 'rt')).params.outputLength, 6);
   assert.equal(await run.locator(testid('run-retries')).textContent(), 'retried 2 times');
 
   // retries only in run/finished, and a countdown cut short by the end of the run.
   await panel.send({ method: 'run/started', params: started('rf') });
-  await panel.send({ method: 'run/finished', params: { ...finishedFrom('rf', new StreamAssembler()), retries: 1 } });
+  await panel.send({ method: 'run/finished', params: finishedParams('rf', 0, { retries: 1 }) });
   await panel.waitForPosted('run/rendered', 'rf');
   assert.equal(await panel.run('rf').locator(testid('run-retries')).textContent(), 'retried 1 time');
   await panel.send({ method: 'run/started', params: started('rc') });
@@ -154,7 +122,7 @@ test('retrying counts down every second, stops at the first delta, and leaves "r
   assert.equal(await panel.run('rc').locator(testid('run-retrying')).textContent(), 'Retrying in 60 s (1/2): HTTP 500');
   await panel.send({
     method: 'run/finished',
-    params: { ...finishedFrom('rc', new StreamAssembler()), status: 'cancelled', finishReason: null },
+    params: finishedParams('rc', 0, { status: 'cancelled', finishReason: null }),
   });
   await panel.waitForPosted('run/rendered', 'rc');
   assert.equal(await panel.run('rc').locator(testid('run-retrying')).count(), 0);
@@ -169,18 +137,18 @@ test('retrying counts down every second, stops at the first delta, and leaves "r
 
 test('reasoning (DeepSeek) is a collapsed section of text, apart from the answer', async () => {
   const panel = await open();
-  const { deltas, assembler } = replay('deepseek/pai-stream-reasoning-content.sse');
-  const reasoning = assembler.choices[0]?.reasoning ?? '';
+  const { deltas, record, finished } = await recordedRun('ds', 'replay/deepseek/pai-stream-reasoning-content');
+  const reasoning = record.reasoning ?? '';
   assert.ok(reasoning.length > 100, 'the fixture has reasoning');
   const rendered = await playRun(
     panel,
     started('ds', { deployment: 'deepseek', provider: 'deepseek', model: 'deepseek-reasoner' }),
     deltas,
-    finishedFrom('ds', assembler, { reasoning }),
+    finished,
   );
-  assert.equal(rendered.params.outputLength, assembler.text.length);
+  assert.equal(rendered.params.outputLength, record.output.length);
   const run = panel.run('ds');
-  assert.equal(await panel.output('ds'), assembler.text);
+  assert.equal(await panel.output('ds'), record.output);
   const section = run.locator(testid('run-reasoning'));
   assert.equal(await section.evaluate((el) => el.tagName), 'DETAILS');
   assert.equal(await section.getAttribute('open'), null, 'collapsed');
@@ -198,7 +166,7 @@ test('reasoning (DeepSeek) is a collapsed section of text, apart from the answer
 test('reasoning with HTML in it stays text', async () => {
   const panel = await open();
   const reasoning = '<img src=x onerror="window.__pwned=1"> <b>not bold</b>';
-  await playRun(panel, started('x'), ['ok'], { ...finishedFrom('x', new StreamAssembler()), outputLength: 2, reasoning });
+  await playRun(panel, started('x'), ['ok'], finishedParams('x', 2, { reasoning }));
   const pre = panel.run('x').locator(`${testid('run-reasoning')} pre`);
   assert.equal(await pre.textContent(), reasoning);
   assert.equal(await pre.evaluate((el) => el.children.length), 0);
@@ -207,20 +175,23 @@ test('reasoning with HTML in it stays text', async () => {
 
 test('parallel tool calls (OpenAI) show name, id and formatted arguments; invalid arguments are marked', async () => {
   const panel = await open();
-  const { deltas, assembler } = replay('openai/pysdk-stream-parallel-tool-calls.sse');
-  const calls = toolCallsOf(assembler);
-  assert.equal(calls.length, 2, 'the fixture has two tool calls');
-  // The same first call cut short, as a stream stopped at max_tokens leaves it.
-  const raw = assembler.choices[0]?.toolCalls[0]?.arguments ?? '';
-  const cut = formatArguments(raw.slice(0, raw.length - 3));
-  assert.equal(cut.valid, false);
-  const toolCalls = [...calls, { id: 'call_cut', name: calls[0]?.name ?? '', arguments: cut.text, valid: false }];
-  await playRun(panel, started('tc'), deltas, finishedFrom('tc', assembler, { toolCalls }));
+  // The recording's two calls, and the first one again cut short, as a stream stopped at max_tokens leaves it.
+  const { deltas, record, finished } = await recordedRun('tc', 'replay/openai/pysdk-stream-parallel-tool-calls', {
+    edit: (r) => {
+      const first = r.toolCalls?.[0];
+      if (first) r.toolCalls?.push({ id: 'call_cut', name: first.name, arguments: first.arguments.slice(0, -3) });
+    },
+  });
+  const calls = record.toolCalls ?? [];
+  assert.equal(calls.length, 3, 'the fixture has two tool calls');
+  const raw = calls[0]?.arguments ?? '';
+  await playRun(panel, started('tc'), deltas, finished);
   const run = panel.run('tc');
   const section = run.locator(testid('run-tool-calls'));
   assert.equal(await section.getAttribute('aria-label'), 'Tool calls');
   const items = section.locator(testid('tool-call'));
   assert.equal(await items.count(), 3);
+  assert.deepEqual(calls.slice(0, 2).map((c) => c.name), ['GetWeatherArgs', 'get_stock_price']);
   for (let i = 0; i < 2; i++) {
     const item = items.nth(i);
     assert.equal(await item.getAttribute('data-valid'), 'true');
@@ -246,13 +217,13 @@ test('parallel tool calls (OpenAI) show name, id and formatted arguments; invali
 
 test('n=3 (OpenAI): choices 1 and 2 below the answer with their index and finish reason', async () => {
   const panel = await open();
-  const { deltas, assembler } = replay('openai/pysdk-stream-n3-choices.sse');
-  const others = assembler.choices.slice(1).map((c) => ({ index: c.index, output: c.content, finishReason: c.finishReason }));
-  assert.equal(others.length, 2);
-  const rendered = await playRun(panel, started('n3'), deltas, finishedFrom('n3', assembler, { otherChoices: others }));
-  assert.equal(rendered.params.outputLength, assembler.text.length);
+  const { deltas, record, finished } = await recordedRun('n3', 'replay/openai/pysdk-stream-n3-choices');
+  const others = record.otherChoices ?? [];
+  assert.deepEqual(others.map((c) => c.index), [1, 2]);
+  const rendered = await playRun(panel, started('n3'), deltas, finished);
+  assert.equal(rendered.params.outputLength, record.output.length);
   const run = panel.run('n3');
-  assert.equal(await panel.output('n3'), assembler.text);
+  assert.equal(await panel.output('n3'), record.output);
   const choices = run.locator(`${testid('run-choices')} ${testid('run-choice')}`);
   assert.equal(await choices.count(), 2);
   for (let i = 0; i < 2; i++) {
@@ -273,11 +244,11 @@ test('n=3 (OpenAI): choices 1 and 2 below the answer with their index and finish
 
 test('a refusal (OpenAI) is shown instead of an answer', async () => {
   const panel = await open();
-  const { deltas, assembler } = replay('openai/pysdk-stream-refusal.sse');
-  const refusal = assembler.choices[0]?.refusal ?? '';
+  const { deltas, record, finished } = await recordedRun('rf', 'replay/openai/pysdk-stream-refusal');
+  const refusal = record.refusal ?? '';
   assert.ok(refusal.length > 10);
   assert.equal(deltas.length, 0, 'no answer text');
-  await playRun(panel, started('rf'), deltas, finishedFrom('rf', assembler, { refusal }));
+  await playRun(panel, started('rf'), deltas, finished);
   const run = panel.run('rf');
   const box = run.locator(testid('run-refusal'));
   assert.equal(await box.getAttribute('role'), 'note');
@@ -288,25 +259,32 @@ test('a refusal (OpenAI) is shown instead of an answer', async () => {
 
 test('content filter (Azure) and finish_reason length (OpenAI) are warnings', async () => {
   const panel = await open();
+  // The only recorded verdict is a non-streamed Azure answer, and runs always stream: its body goes through the
+  // real StreamAssembler, and its verdict onto a streamed run's record, which finishedView then maps.
   const filtered = new StreamAssembler();
   const body = JSON.parse(
     fs.readFileSync(path.join(WIRE, 'azure', 'throughster-chat_completion_content_filter.json'), 'utf8'),
   ) as Record<string, unknown>;
   filtered.push(body);
+  assert.ok(filtered.contentFilter.output.length > 0, 'the recording has a verdict');
+  const cf = await recordedRun('cf', 'replay/azure/quarkus-stream-gpt4o-no-usage', { edit: (r) => { r.contentFilter = filtered.contentFilter; } });
   const contentFilter = `output: ${filtered.contentFilter.output.join(', ')}`;
-  await playRun(panel, started('cf'), [filtered.text], finishedFrom('cf', filtered, { contentFilter }));
+  await playRun(panel, started('cf'), cf.deltas, cf.finished);
   const note = panel.run('cf').locator(testid('run-content-filter'));
   assert.equal(await note.textContent(), `Content filter: ${contentFilter}`);
   assert.equal(await note.getAttribute('role'), 'note');
   assert.equal(await panel.run('cf').locator(testid('run-length-note')).count(), 0);
 
-  const { deltas, assembler } = replay('openai/pysdk-stream-finish-length.sse');
-  assert.equal(assembler.finishReason, 'length');
-  await playRun(panel, started('len'), deltas, finishedFrom('len', assembler));
+  const { deltas, record, finished } = await recordedRun('len', 'replay/openai/pysdk-stream-finish-length');
+  assert.equal(record.finishReason, 'length');
+  await playRun(panel, started('len'), deltas, finished);
   const cut = panel.run('len').locator(testid('run-length-note'));
   assert.equal(await cut.textContent(), 'Stopped at max_tokens (finish_reason length): the output is cut.');
-  assert.equal(await panel.output('len'), assembler.text);
+  assert.equal(await panel.output('len'), record.output);
 });
+
+/** The prompt parameters that ask for `schema` (OpenAI's json_schema response format). */
+const schemaFormat = (schema: unknown) => ({ response_format: { type: 'json_schema', json_schema: { name: 'weather', schema } } });
 
 const MATCHING_SCHEMA = {
   type: 'object',
@@ -324,11 +302,12 @@ const FAILING_SCHEMA = {
 
 test('structured output (OpenAI json_schema) that matches: formatted JSON, badge, Raw toggle', async () => {
   const panel = await open();
-  const { deltas, assembler } = replay('openai/pysdk-stream-json-schema.sse');
-  const structured = checkStructuredOutput(assembler.text, MATCHING_SCHEMA);
+  const { deltas, record, finished } = await recordedRun('ok', 'replay/openai/pysdk-stream-json-schema', { parameters: schemaFormat(MATCHING_SCHEMA) });
+  const structured = checkStructuredOutput(record.output, MATCHING_SCHEMA);
   assert.equal(structured.valid, true);
-  const rendered = await playRun(panel, started('ok'), deltas, finishedFrom('ok', assembler, { structured }));
-  assert.equal(rendered.params.outputLength, assembler.text.length, 'the raw text length, not the formatted one');
+  assert.equal(record.schemaValid, true);
+  const rendered = await playRun(panel, started('ok'), deltas, finished);
+  assert.equal(rendered.params.outputLength, record.output.length, 'the raw text length, not the formatted one');
   const run = panel.run('ok');
   const section = run.locator(testid('run-structured'));
   assert.equal(await section.locator(testid('structured-status')).textContent(), 'matches schema');
@@ -338,7 +317,7 @@ test('structured output (OpenAI json_schema) that matches: formatted JSON, badge
   assert.equal(await formatted.textContent(), structured.formatted);
   assert.equal(await formatted.isVisible(), true);
   assert.equal(await raw.isVisible(), false);
-  assert.equal(await raw.textContent(), assembler.text, 'the raw stream text is kept');
+  assert.equal(await raw.textContent(), record.output, 'the raw stream text is kept');
 
   const toggle = section.locator(testid('structured-raw-toggle'));
   assert.equal(await toggle.getAttribute('aria-label'), 'Raw');
@@ -355,10 +334,10 @@ test('structured output (OpenAI json_schema) that matches: formatted JSON, badge
 
 test('structured output that fails its schema: badge, problems, failing lines marked; restored after reload', async () => {
   const panel = await open();
-  const { deltas, assembler } = replay('openai/pysdk-stream-json-schema.sse');
-  const structured = checkStructuredOutput(assembler.text, FAILING_SCHEMA);
+  const { deltas, record, finished } = await recordedRun('bad', 'replay/openai/pysdk-stream-json-schema', { parameters: schemaFormat(FAILING_SCHEMA) });
+  const structured = checkStructuredOutput(record.output, FAILING_SCHEMA);
   assert.equal(structured.valid, false);
-  await playRun(panel, started('bad', { attempt: { number: 1, of: 3 } }), deltas, finishedFrom('bad', assembler, { structured }));
+  await playRun(panel, started('bad', { attempt: { number: 1, of: 3 } }), deltas, finished);
   const check = async () => {
     const section = panel.run('bad').locator(testid('run-structured'));
     assert.equal(await section.getAttribute('data-valid'), 'false');
@@ -377,7 +356,7 @@ test('structured output that fails its schema: badge, problems, failing lines ma
       ['', '}'],
     ]);
     assert.equal(await section.locator(testid('structured-formatted')).textContent(), structured.formatted);
-    assert.equal(await panel.output('bad'), assembler.text);
+    assert.equal(await panel.output('bad'), record.output);
   };
   await check();
   await panel.page.reload();
@@ -388,10 +367,12 @@ test('structured output that fails its schema: badge, problems, failing lines ma
 
 test('structured output that is not JSON: problems and the raw text, no toggle', async () => {
   const panel = await open();
+  // The echo model answers with the prompt's own message: an output that is not JSON.
   const output = 'Sure! {"city": "San Francisco"';
-  const structured = checkStructuredOutput(output, MATCHING_SCHEMA);
-  assert.equal(structured.formatted, undefined);
-  await playRun(panel, started('nj'), [output], { ...finishedFrom('nj', new StreamAssembler()), outputLength: output.length, structured });
+  const { deltas, finished } = await recordedRun('nj', 'synthetic/echo', { parameters: schemaFormat(MATCHING_SCHEMA), content: output });
+  assert.equal(finished.structured?.formatted, undefined);
+  assert.equal(finished.structured?.valid, false);
+  await playRun(panel, started('nj'), deltas, finished);
   const section = panel.run('nj').locator(testid('run-structured'));
   assert.equal(await section.locator(testid('structured-status')).textContent(), 'does not match schema');
   assert.match((await section.locator(testid('structured-problems')).textContent()) ?? '', /The output is not JSON/);
@@ -404,30 +385,33 @@ test('screenshots: tool calls with reasoning, and a structured output that fails
   fs.mkdirSync(screenshotDir, { recursive: true });
   const panel = await open({ width: 720, height: 900 });
   // Reasoning from the DeepSeek recording, tool calls from the OpenAI one: no single recording has both.
-  const reasoning = replay('deepseek/pai-stream-reasoning-content.sse').assembler.choices[0]?.reasoning ?? '';
-  const tools = replay('openai/pysdk-stream-parallel-tool-calls.sse');
+  const reasoning = (await recordedRun('r', 'replay/deepseek/pai-stream-reasoning-content')).record.reasoning ?? '';
+  const tools = await recordedRun('tools', 'replay/openai/pysdk-stream-parallel-tool-calls', { edit: (r) => { r.reasoning = reasoning; r.retries = 1; } });
   await playRun(
     panel,
     started('tools', { deployment: 'chat', variant: 'staging', notice: 'Budget: 85% of the monthly budget is spent.' }),
     tools.deltas,
-    finishedFrom('tools', tools.assembler, { reasoning, toolCalls: toolCallsOf(tools.assembler), retries: 1 }),
+    tools.finished,
   );
   await panel.run('tools').locator(`${testid('run-reasoning')} summary`).click();
   await panel.page.evaluate(() => (globalThis as unknown as InPage).document.fonts.ready);
-  const toolsPng = path.join(screenshotDir, 'run-tool-calls-reasoning.png');
-  await panel.run('tools').screenshot({ path: toolsPng });
+  // What the screenshot is for, visible in the page: the header, the notice, the open reasoning, both calls.
+  const shown = panel.run('tools');
+  assert.equal(await shown.locator(testid('run-variant')).textContent(), 'staging');
+  assert.equal(await shown.locator(testid('run-notice')).isVisible(), true);
+  assert.equal(await shown.locator(`${testid('run-reasoning')} pre`).isVisible(), true);
+  assert.equal(await shown.locator(`${testid('run-reasoning')} pre`).textContent(), reasoning);
+  assert.deepEqual(await shown.locator(testid('tool-call-name')).allTextContents(), ['GetWeatherArgs', 'get_stock_price']);
+  assert.equal(await shown.locator(testid('tool-call-args')).first().isVisible(), true);
+  assert.equal(await shown.locator(testid('run-retries')).textContent(), 'retried 1 time');
+  await shown.screenshot({ path: path.join(screenshotDir, 'run-tool-calls-reasoning.png') });
 
-  const json = replay('openai/pysdk-stream-json-schema.sse');
-  await playRun(
-    panel,
-    started('schema', { attempt: { number: 2, of: 3 } }),
-    json.deltas,
-    finishedFrom('schema', json.assembler, { structured: checkStructuredOutput(json.assembler.text, FAILING_SCHEMA) }),
-  );
-  const schemaPng = path.join(screenshotDir, 'run-structured-invalid.png');
-  await panel.run('schema').screenshot({ path: schemaPng });
-  for (const file of [toolsPng, schemaPng]) {
-    const size = fs.statSync(file).size;
-    assert.ok(size > 1000 && size < 400_000, `${file} is a small png (${size} bytes)`);
-  }
+  const json = await recordedRun('schema', 'replay/openai/pysdk-stream-json-schema', { parameters: schemaFormat(FAILING_SCHEMA) });
+  await playRun(panel, started('schema', { attempt: { number: 2, of: 3 } }), json.deltas, json.finished);
+  const schema = panel.run('schema');
+  assert.equal(await schema.locator(testid('structured-status')).textContent(), 'does not match schema');
+  assert.equal(await schema.locator(testid('structured-formatted')).isVisible(), true);
+  assert.equal(await schema.locator('.json-problem').first().isVisible(), true);
+  assert.equal(await schema.locator(testid('run-attempt')).textContent(), 'attempt 2 of 3');
+  await schema.screenshot({ path: path.join(screenshotDir, 'run-structured-invalid.png') });
 });

@@ -101,12 +101,19 @@ test('streams 20,000 deltas exactly (HTML-looking text, emoji, CRLF) and reports
   assert.equal(output.length, expected.length);
   assert.ok(output === expected, 'output textContent equals the concatenation of the deltas');
   assert.equal(await panel.page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned), undefined);
-  const nodes = await run.locator('[data-testid="run-output"]').evaluate((el) => ({
-    elements: el.children.length,
-    textNodes: el.childNodes.length,
-  }));
-  assert.equal(nodes.elements, 0, 'no element was created from the text');
-  assert.ok(nodes.textNodes < 50, `text is kept in few text nodes (${nodes.textNodes})`);
+  // The text is in blocks (span.run-output-block), each holding one text node: nothing else was made of it.
+  const nodes = await run.locator('[data-testid="run-output"]').evaluate((el) => {
+    const children = [...el.childNodes];
+    return {
+      blocks: children.length,
+      foreign: children.filter((c) => !(c.nodeName === 'SPAN' && (c as unknown as { className: string }).className === 'run-output-block'
+        && c.childNodes.length === 1 && c.firstChild?.nodeType === 3)).length,
+      largest: Math.max(...children.map((c) => c.textContent?.length ?? 0)),
+    };
+  });
+  assert.equal(nodes.foreign, 0, 'no element was created from the text: only blocks of one text node each');
+  assert.ok(nodes.blocks < 50, `text is kept in few blocks (${nodes.blocks})`);
+  assert.ok(nodes.largest < 20 * 1024, `no block holds much more than 16 K characters (${nodes.largest})`);
 
   assert.equal(await run.getAttribute('data-status'), 'ok');
   assert.equal(await run.locator('[data-testid="run-output"]').getAttribute('aria-busy'), 'false');
@@ -303,7 +310,9 @@ test('a replay says the output is a recorded response', async () => {
   );
   await panel.send({ method: 'run/started', params: started('plain') });
   await panel.send({ method: 'run/responded', params: { runId: 'plain', replayOf: null } });
-  await panel.run('plain').waitFor();
+  // Messages are handled in order: once the delta sent after run/responded shows, run/responded was handled.
+  await panel.send({ method: 'run/delta', params: { runId: 'plain', text: 'after' } });
+  await panel.run('plain').locator('[data-testid="run-output"]', { hasText: 'after' }).waitFor();
   assert.equal(await panel.run('plain').locator('[data-testid="run-replay"]').count(), 0);
 });
 
@@ -354,8 +363,15 @@ test('screenshots: a finished run and an error run (Dark+)', async () => {
   await panel.send({ method: 'run/finished', params: finished('shot', answer.length) });
   await panel.waitForPosted('run/rendered', 'shot');
   await panel.page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready);
-  const finishedPng = path.join(screenshotDir, 'run-finished.png');
-  await panel.page.screenshot({ path: finishedPng });
+  // What the screenshot shows, in the page: the replay notice, the whole answer as text, the metrics, the older run.
+  const shot = panel.run('shot');
+  assert.match((await shot.locator('[data-testid="run-replay"]').textContent()) ?? '', /recorded response \(openai\/pysdk-stream-text-usage\.sse\)/);
+  assert.equal(await panel.output('shot'), answer);
+  assert.equal(await shot.locator('[data-testid="run-output"]').isVisible(), true);
+  assert.match((await shot.locator('[data-testid="metric-completion-tokens"]').textContent()) ?? '', /\b87\b/);
+  assert.equal(await shot.locator('[data-testid="metric-latency"]').isVisible(), true);
+  assert.equal(await panel.run('older').isVisible(), true);
+  await panel.page.screenshot({ path: path.join(screenshotDir, 'run-finished.png') });
 
   await panel.send({ method: 'run/started', params: started('err', { deployment: 'azure-gpt4o', provider: 'azure', model: 'gpt-4o' }) });
   await panel.send({
@@ -376,10 +392,9 @@ test('screenshots: a finished run and an error run (Dark+)', async () => {
     }),
   });
   await panel.waitForPosted('run/rendered', 'err');
-  const errorPng = path.join(screenshotDir, 'run-error.png');
-  await panel.page.screenshot({ path: errorPng });
-  for (const file of [finishedPng, errorPng]) {
-    const size = fs.statSync(file).size;
-    assert.ok(size > 1000 && size < 300_000, `${file} is a small png (${size} bytes)`);
-  }
+  const err = panel.run('err');
+  assert.equal(await err.locator('[data-testid="run-error-message"]').textContent(), 'The API key for deployment "azure-gpt4o" was rejected (401). Set a new key and run again.');
+  assert.equal(await err.locator('[data-testid="run-error-message"]').isVisible(), true);
+  assert.equal(await err.locator('[data-testid="run-error-action"]', { hasText: 'Set API Key' }).isVisible(), true);
+  await panel.page.screenshot({ path: path.join(screenshotDir, 'run-error.png') });
 });

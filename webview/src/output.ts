@@ -1,28 +1,39 @@
 /**
- * The streamed output of one run: a <pre> that only ever grows by text nodes.
+ * The streamed output of one run: a <pre> that only ever grows.
  *
- * Deltas are buffered and written at most once per animation frame (with a timer as a fallback,
- * because a hidden webview gets no frames). Every view of the page flushes in the same frame callback,
- * all writes first and then the scrolling, so several streams side by side (the playground's columns)
- * cost one layout per frame, not one per stream; whether a view follows its end is tracked from scroll
- * events rather than measured at each flush. Text goes into a Text node with `appendData`; once
- * that node holds CHUNK characters a new one is started, so a long stream never recopies
- * everything it has shown (or, for the playground's columns, into blocks: see the constructor). The element's
- * textContent is exactly the concatenation of the deltas.
+ * Deltas are buffered and written at most once per animation frame (with a timer as a fallback, because a hidden
+ * webview gets no frames). Every view of the page flushes in the same frame callback, reading first, then writing,
+ * then scrolling, so several streams side by side (the playground's columns) cost one layout per frame, not one per
+ * stream, and nothing forces a layout the frame would not do anyway.
+ *
+ * The text goes into blocks (`<span class="run-output-block">`, shown as blocks) of about BLOCK_CHARS characters,
+ * each one text node grown with `appendData`: appending then lays out only the last block, not the whole output. A
+ * trace of a 20,000-chunk stream in the real VS Code showed why (bench/webviewProfile.mjs): with the whole output
+ * one run of text, every write laid out all of it again, and reading the scroll position after each write forced
+ * that layout twice. A block ends after a line break where the text has one, otherwise after a space (a line then
+ * wraps a little early), so the blocks read as one text; the element's textContent is exactly the concatenation of
+ * the deltas.
+ *
+ * Whether a view follows its end (the person has not scrolled up) is read once per frame before anything is
+ * written, when a scroll happened since the last frame: the layout is still the one the last frame made, so the
+ * read costs nothing.
  */
 import { h } from './dom';
 
-const CHUNK = 64 * 1024;
+/** Characters of a block: small enough that laying out the last one is cheap, large enough to be few. */
+export const BLOCK_CHARS = 16 * 1024;
 const FALLBACK_FLUSH_MS = 100;
 /**
- * Past this many characters a view is written at most every LARGE_FLUSH_MS instead of every frame: laying out a
- * long wrapped text costs more with every write, and a fast stream would otherwise keep the page busy with layout
- * (the last text is still written at once when the run finishes: see flush()).
+ * Past this many characters a view is written at most every LARGE_FLUSH_MS instead of every frame: a fast stream
+ * would otherwise keep the page's thread, which in VS Code is also the workbench's, busy drawing every frame (the
+ * last text is still written at once when the run finishes: see flush()).
  */
 const LARGE_CHARS = 32 * 1024;
 const LARGE_FLUSH_MS = 250;
+/** Within this many pixels of its end, a view counts as showing its end. */
+const FOLLOW_SLACK_PX = 8;
 
-/** Views with buffered text, flushed together. */
+/** Views with buffered text, or scrolled, flushed together. */
 const dirty = new Set<OutputView>();
 let frame: number | undefined;
 let timer: ReturnType<typeof setTimeout> | undefined;
@@ -37,7 +48,7 @@ function schedule(view: OutputView): void {
   timer ??= setTimeout(flushAll, FALLBACK_FLUSH_MS);
 }
 
-/** Write every dirty view's text, then scroll the ones that follow their end: one layout for all. */
+/** Read every dirty view's scroll state, write their text, then scroll the ones that follow their end. */
 function flushAll(): void {
   if (frame !== undefined) cancelAnimationFrame(frame);
   if (timer !== undefined) clearTimeout(timer);
@@ -45,8 +56,25 @@ function flushAll(): void {
   timer = undefined;
   const views = [...dirty];
   dirty.clear();
+  for (const v of views) v.readScroll();
   const written = views.filter((v) => v.writePending());
   for (const v of written) v.scrollIfFollowing();
+}
+
+/**
+ * Calls `fn` once the page has drawn the next frame (a task queued from the frame callback runs after its paint), or
+ * after FALLBACK_FLUSH_MS when no frame comes (a hidden webview).
+ */
+export function afterNextPaint(fn: () => void): void {
+  let done = false;
+  const once = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(fallback);
+    fn();
+  };
+  const fallback = setTimeout(once, FALLBACK_FLUSH_MS);
+  requestAnimationFrame(() => setTimeout(once, 0));
 }
 
 export class OutputView {
@@ -54,19 +82,15 @@ export class OutputView {
   private pending: string[] = [];
   private current: Text | null = null;
   private shown = 0;
-  /** Whether the view shows its end (the person has not scrolled up), kept from scroll events. */
+  /** Whether the view shows its end (the person has not scrolled up), read at the frame after a scroll. */
   private following = true;
+  /** A scroll happened since the last frame: read whether the view still shows its end. */
+  private scrolled = false;
   /** The current block ended at a break: the next text starts a new one. */
   private blockFull = false;
 
-  /**
-   * @param blockChars with a positive value the text goes into blocks (`<span class="run-output-block">`, shown
-   * as blocks) of about that many characters instead of bare text nodes: appending then lays out only the last
-   * block, not the whole output, which is what keeps several long outputs side by side cheap (the playground). A
-   * block ends after a line break where the text has one, otherwise after a space (a line then wraps a little
-   * early), so the blocks read as one text; the element's textContent is the same either way.
-   */
-  constructor(label: string, initial: string, private readonly blockChars = 0) {
+  /** @param blockChars about how many characters a block holds (see the module's comment). */
+  constructor(label: string, initial: string, private readonly blockChars = BLOCK_CHARS) {
     this.element = h('pre', {
       class: 'run-output',
       'data-testid': 'run-output',
@@ -77,9 +101,14 @@ export class OutputView {
     });
     if (initial) this.write(initial);
     this.element.addEventListener('scroll', () => {
-      const pre = this.element;
-      this.following = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 8;
+      this.scrolled = true;
+      schedule(this);
     }, { passive: true });
+  }
+
+  /** Whether the view shows its end (the person has not scrolled up). */
+  get isFollowing(): boolean {
+    return this.following;
   }
 
   /** Number of UTF-16 code units now in the DOM. */
@@ -113,6 +142,14 @@ export class OutputView {
     return true;
   }
 
+  /** After a scroll: whether the view still shows its end (read before this frame writes anything). */
+  readScroll(): void {
+    if (!this.scrolled) return;
+    this.scrolled = false;
+    const pre = this.element;
+    this.following = pre.scrollHeight - pre.scrollTop - pre.clientHeight < FOLLOW_SLACK_PX;
+  }
+
   /** Keep the end in view, unless the person scrolled up. */
   scrollIfFollowing(): void {
     if (this.following) this.element.scrollTop = this.element.scrollHeight;
@@ -120,19 +157,6 @@ export class OutputView {
 
   private write(text: string): void {
     this.shown += text.length;
-    if (this.blockChars > 0) {
-      this.writeBlocks(text);
-      return;
-    }
-    if (this.current && this.current.length < CHUNK) {
-      this.current.appendData(text);
-    } else {
-      this.current = document.createTextNode(text);
-      this.element.append(this.current);
-    }
-  }
-
-  private writeBlocks(text: string): void {
     let rest = text;
     while (rest) {
       if (!this.current || this.blockFull) {
@@ -145,9 +169,8 @@ export class OutputView {
         this.current.appendData(rest);
         return;
       }
-      // The block is (about to be) full: end it at the last line break of the text, or else at its last space.
-      const newline = rest.lastIndexOf('\n');
-      const cut = (newline >= 0 ? newline : rest.lastIndexOf(' ')) + 1;
+      // The block is (about to be) full: end it after a break that fits, or else after the first one that comes.
+      const cut = breakBefore(rest, room) || breakFrom(rest, Math.max(0, room));
       if (cut === 0) {
         this.current.appendData(rest);
         return;
@@ -157,4 +180,19 @@ export class OutputView {
       rest = rest.slice(cut);
     }
   }
+}
+
+/** After the last line break before index `limit` of `text`, else after its last space there; 0 when neither. */
+function breakBefore(text: string, limit: number): number {
+  if (limit <= 0) return 0;
+  const newline = text.lastIndexOf('\n', limit - 1);
+  return (newline >= 0 ? newline : text.lastIndexOf(' ', limit - 1)) + 1;
+}
+
+/** After the first line break or space at or past index `from` of `text`; 0 when none. */
+function breakFrom(text: string, from: number): number {
+  const newline = text.indexOf('\n', from);
+  const space = text.indexOf(' ', from);
+  const first = newline < 0 ? space : space < 0 ? newline : Math.min(newline, space);
+  return first + 1;
 }

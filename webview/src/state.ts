@@ -21,6 +21,8 @@ export interface StoredRun {
   retried?: number;
   /** The run's rating: saved and being edited (older states have none). */
   rating?: StoredRating;
+  /** The run's notes and properties (older states have none). */
+  annotations?: Record<string, string>;
 }
 
 /** A run's rating as kept in state. */

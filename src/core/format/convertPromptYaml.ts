@@ -402,6 +402,10 @@ export function promptJsonToYaml(text: string, options: ToYamlOptions = {}): Con
             notes.push(noteAt(text, 'error', `Message ${index + 1} is a chat_history slot ("${message.input}"); a .prompt.yml has no such message, so it is left out.`, item.offset, item.length));
             return;
           }
+          if (message.kind === 'parts') {
+            notes.push(noteAt(text, 'error', `Message ${index + 1} is written as content parts (text, images, audio, files); a .prompt.yml holds only text, so it is left out.`, item.offset, item.length));
+            return;
+          }
           const contentNode = findNodeAtLocation(item, ['content']);
           const translated = nunjucksToGithub(message.content, known);
           for (const p of translated.problems) notes.push(noteAt(text, 'error', `Message ${index + 1}: ${p.message} The template is kept as written.`, contentNode ? contentNode.offset : item.offset));

@@ -23,8 +23,11 @@ export type TemplateRole = (typeof TEMPLATE_ROLES)[number];
  */
 export type TemplateSyntax = 'nunjucks' | 'github';
 
-/** Types an input may declare. `chat_history` is an array of `{role, content}` messages. */
-export const INPUT_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'chat_history'] as const;
+/**
+ * Types an input may declare. `chat_history` is an array of `{role, content}` messages; `image`, `audio` and `file` (a
+ * PDF) hold a workspace-relative path, an `https:` URL or a `data:` URI, sent as a content part (see ../run/media.ts).
+ */
+export const INPUT_TYPES = ['string', 'number', 'boolean', 'object', 'array', 'chat_history', 'image', 'audio', 'file'] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
 /** A character range of the prompt file: `offset` and `length` in UTF-16 code units. */
@@ -53,7 +56,47 @@ export interface ChatHistoryMessage {
   span: TextSpan;
 }
 
-export type PromptMessage = TemplateMessage | ChatHistoryMessage;
+/** Media a content part can carry, each from an input of the same type. */
+export const MEDIA_KINDS = ['image', 'audio', 'file'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
+/** Values of an image part's `detail` (OpenAI's `image_url.detail`). */
+export const IMAGE_DETAILS = ['low', 'high', 'auto'] as const;
+export type ImageDetail = (typeof IMAGE_DETAILS)[number];
+
+/** `{ "type": "text", "text": "<template>" }`: a template rendered like a message's content. */
+export interface TextPart {
+  type: 'text';
+  /** The template text (escapes decoded). */
+  text: string;
+  /** Span of the JSON string literal holding `text`, quotes included. */
+  textSpan: TextSpan;
+}
+
+/** `{ "type": "image" | "audio" | "file", "input": "<input name>", "detail"? }`: media from an input's value. */
+export interface MediaPart {
+  type: MediaKind;
+  input: string;
+  /** Images only: how closely the model looks (`low`, `high`, `auto`). */
+  detail?: ImageDetail;
+  /** Span of the part's object. */
+  span: TextSpan;
+}
+
+export type ContentPart = TextPart | MediaPart;
+
+/** A message whose `content` is an array of parts: text templates and media from inputs. */
+export interface PartsMessage {
+  kind: 'parts';
+  index: number;
+  role: TemplateRole;
+  parts: ContentPart[];
+  name?: string;
+  /** Span of the `content` array. */
+  contentSpan: TextSpan;
+}
+
+export type PromptMessage = TemplateMessage | ChatHistoryMessage | PartsMessage;
 
 /** One declared input. */
 export interface PromptInput {
@@ -65,6 +108,8 @@ export interface PromptInput {
   required: boolean;
   type?: InputType;
   span: TextSpan;
+  /** Span of the `default` value, when there is one (media checks mark it). */
+  defaultSpan?: TextSpan;
 }
 
 /** A parsed prompt file. Fields absent from the file are absent here. */
@@ -238,6 +283,8 @@ function readInputs(locate: Locate, tree: Node, prompt: PromptFile, problems: Pr
     if (Object.prototype.hasOwnProperty.call(value, 'default')) {
       input.hasDefault = true;
       input.default = value.default;
+      const defaultNode = findNodeAtLocation(valueNode, ['default']);
+      if (defaultNode) input.defaultSpan = spanOf(defaultNode);
     }
     input.required = value.required === true;
     if (typeof value.type === 'string' && (INPUT_TYPES as readonly string[]).includes(value.type)) input.type = value.type as InputType;
@@ -278,10 +325,17 @@ function readMessages(locate: Locate, tree: Node, prompt: PromptFile, problems: 
       return;
     }
     const contentNode = findNodeAtLocation(node, ['content']);
+    if (contentNode?.type === 'array') {
+      const parts = readParts(contentNode, index, role as TemplateRole, prompt, unusable);
+      if (!parts) return;
+      const message: PartsMessage = { kind: 'parts', index, role: role as TemplateRole, parts, contentSpan: spanOf(contentNode) };
+      const nameNode = findNodeAtLocation(node, ['name']);
+      if (nameNode?.type === 'string') message.name = nameNode.value as string;
+      prompt.messages.push(message);
+      return;
+    }
     if (contentNode?.type !== 'string') {
-      unusable(contentNode?.type === 'array'
-        ? `Message ${index + 1} has "content" as an array of parts, which Prompt Lab does not send yet: write the text as one string (a Nunjucks template).`
-        : `Message ${index + 1} needs "content": a string (a Nunjucks template).`, contentNode ?? node);
+      unusable(`Message ${index + 1} needs "content": a string (a Nunjucks template), or an array of parts such as [{ "type": "text", "text": "…" }, { "type": "image", "input": "photo" }].`, contentNode ?? node);
       return;
     }
     const message: TemplateMessage = { kind: 'template', index, role: role as TemplateRole, content: contentNode.value as string, contentSpan: spanOf(contentNode) };
@@ -294,4 +348,87 @@ function readMessages(locate: Locate, tree: Node, prompt: PromptFile, problems: 
     return false;
   }
   return true;
+}
+
+const PART_TYPES = ['text', ...MEDIA_KINDS] as const;
+
+/** "an image", "an audio", "a file". */
+function withArticle(kind: MediaKind): string {
+  return kind === 'file' ? 'a file' : `an ${kind}`;
+}
+
+/**
+ * The parts of a `content` array, or undefined when one of them cannot be sent as written: each such part is reported
+ * (through `unusable`, at the part) so the run refuses the message instead of sending it without the part. Media parts
+ * must name a declared input of their type (or of no type) and belong to a user message (OpenAI's chat completions API
+ * takes image, audio and file parts only in user messages: https://platform.openai.com/docs/api-reference/chat/create).
+ */
+function readParts(contentNode: Node, index: number, role: TemplateRole, prompt: PromptFile, unusable: (message: string, at: Node) => void): ContentPart[] | undefined {
+  const parts: ContentPart[] = [];
+  let ok = true;
+  const fail = (message: string, at: Node): void => {
+    ok = false;
+    unusable(message, at);
+  };
+  const items = contentNode.children ?? [];
+  if (items.length === 0) {
+    fail(`Message ${index + 1} has an empty "content" array: add a part such as { "type": "text", "text": "…" }.`, contentNode);
+    return undefined;
+  }
+  items.forEach((item, j) => {
+    const where = `Part ${j + 1} of message ${index + 1}`;
+    if (item.type !== 'object') {
+      fail(`${where} must be an object such as { "type": "text", "text": "…" } or { "type": "image", "input": "photo" }.`, item);
+      return;
+    }
+    const typeNode = findNodeAtLocation(item, ['type']);
+    const type = typeNode?.type === 'string' ? (typeNode.value as string) : undefined;
+    if (!type || !(PART_TYPES as readonly string[]).includes(type)) {
+      fail(`${where} has ${type === undefined ? 'no "type"' : `the type "${type}"`}: use "text", "image", "audio" or "file".`, typeNode ?? item);
+      return;
+    }
+    if (type === 'text') {
+      const textNode = findNodeAtLocation(item, ['text']);
+      if (textNode?.type !== 'string') {
+        fail(`${where} is a text part and needs "text": a string (a Nunjucks template).`, textNode ?? item);
+        return;
+      }
+      parts.push({ type: 'text', text: textNode.value as string, textSpan: spanOf(textNode) });
+      return;
+    }
+    const kind = type as MediaKind;
+    const inputNode = findNodeAtLocation(item, ['input']);
+    if (inputNode?.type !== 'string') {
+      fail(`${where} is ${withArticle(kind)} part and needs "input": the name of an input of type "${kind}".`, inputNode ?? item);
+      return;
+    }
+    const name = inputNode.value as string;
+    const input = prompt.inputs.get(name);
+    if (!input) {
+      fail(`${where} names the input "${name}", which is not declared: add it under "inputs" with "type": "${kind}" and a path, https: URL or data: URI as its default.`, inputNode);
+      return;
+    }
+    if (input.type !== undefined && input.type !== kind) {
+      fail(`${where} is ${withArticle(kind)} part, but the input "${name}" has the type "${input.type}": give it "type": "${kind}".`, inputNode);
+      return;
+    }
+    if (role !== 'user') {
+      fail(`${where} is ${withArticle(kind)} part in ${role === 'assistant' ? 'an' : 'a'} ${role} message: images, audio and files can only be sent in user messages.`, item);
+      return;
+    }
+    const part: MediaPart = { type: kind, input: name, span: spanOf(item) };
+    const detailNode = findNodeAtLocation(item, ['detail']);
+    if (detailNode) {
+      const detail = detailNode.type === 'string' ? (detailNode.value as string) : undefined;
+      if (kind !== 'image' || !detail || !(IMAGE_DETAILS as readonly string[]).includes(detail)) {
+        fail(kind === 'image'
+          ? `${where} has "detail" ${JSON.stringify(getNodeValue(detailNode))}: use "low", "high" or "auto".`
+          : `${where} is ${withArticle(kind)} part: only image parts take "detail".`, detailNode);
+        return;
+      }
+      part.detail = detail as ImageDetail;
+    }
+    parts.push(part);
+  });
+  return ok ? parts : undefined;
 }

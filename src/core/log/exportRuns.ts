@@ -15,46 +15,75 @@ export type ExportFormat = 'csv' | 'jsonl';
 export interface ExportEntry {
   run: RunRecord;
   rating?: RatingRecord;
+  /** Notes and properties (key → newest value), as history folds them. */
+  annotations?: Record<string, string>;
 }
 
 /** CSV columns, in order. */
 export const CSV_COLUMNS = [
   'id', 'startedAt', 'prompt', 'deployment', 'provider', 'model', 'status', 'finishReason', 'promptTokens', 'completionTokens',
   'totalTokens', 'ttftMs', 'latencyMs', 'costUsd', 'thumb', 'score', 'comment', 'betterResponse', 'output',
+  'requestModel', 'variant', 'context', 'requestRules',
 ] as const;
 
-/** The whole export as one string: JSONL (one run per line, its rating in `rating`) or CSV with a header row. */
+/** The annotation keys of `entries`, sorted: the extra CSV columns of an export. */
+export function annotationKeys(entries: Iterable<Pick<ExportEntry, 'annotations'>>): string[] {
+  const keys = new Set<string>();
+  for (const e of entries) for (const key of Object.keys(e.annotations ?? {})) keys.add(key);
+  return [...keys].sort();
+}
+
+/** A note or property's CSV column: its key, or `annotation:<key>` when the key is one of CSV_COLUMNS. */
+function annotationColumn(key: string): string {
+  return (CSV_COLUMNS as readonly string[]).includes(key) ? `annotation:${key}` : key;
+}
+
+/**
+ * The whole export as one string: JSONL (one run per line, its rating in `rating`, its notes and properties in
+ * `annotations`) or CSV with a header row (one column per note or property key after the fixed ones).
+ */
 export function exportRuns(entries: Iterable<ExportEntry>, format: ExportFormat): string {
-  const parts: string[] = format === 'csv' ? [csvHeader()] : [];
-  for (const entry of entries) parts.push(format === 'csv' ? csvRow(entry) : jsonlLine(entry));
+  const list = [...entries];
+  const keys = annotationKeys(list);
+  const parts: string[] = format === 'csv' ? [csvHeader(keys)] : [];
+  for (const entry of list) parts.push(format === 'csv' ? csvRow(entry, keys) : jsonlLine(entry));
   return parts.join('');
 }
 
-/** Stream the export to `out` (respecting back-pressure); does not end `out`. */
-export async function writeRunsExport(entries: Iterable<ExportEntry> | AsyncIterable<ExportEntry>, format: ExportFormat, out: Writable): Promise<void> {
-  if (format === 'csv' && !out.write(csvHeader())) await once(out, 'drain');
+/**
+ * Stream the export to `out` (respecting back-pressure); does not end `out`. `keys` are the annotation columns of a
+ * CSV (see {@link annotationKeys}; the entries stream, so they are given ahead).
+ */
+export async function writeRunsExport(entries: Iterable<ExportEntry> | AsyncIterable<ExportEntry>, format: ExportFormat, out: Writable, keys: readonly string[] = []): Promise<void> {
+  if (format === 'csv' && !out.write(csvHeader(keys))) await once(out, 'drain');
   for await (const entry of entries) {
-    if (!out.write(format === 'csv' ? csvRow(entry) : jsonlLine(entry))) await once(out, 'drain');
+    if (!out.write(format === 'csv' ? csvRow(entry, keys) : jsonlLine(entry))) await once(out, 'drain');
   }
 }
 
-/** One JSONL line: the run's fields, then `rating` (the newest rating, without its `event`) when there is one. */
-function jsonlLine({ run, rating }: ExportEntry): string {
-  if (!rating) return `${JSON.stringify(run)}\n`;
-  const { event: _event, ...fields } = rating;
-  return `${JSON.stringify({ ...run, rating: fields })}\n`;
+/** One JSONL line: the run's fields, then `rating` (the newest rating, without its `event`) and `annotations` when there are any. */
+function jsonlLine({ run, rating, annotations }: ExportEntry): string {
+  const extra: Record<string, unknown> = {};
+  if (rating) {
+    const { event: _event, ...fields } = rating;
+    extra.rating = fields;
+  }
+  if (annotations && Object.keys(annotations).length > 0) extra.annotations = annotations;
+  return `${JSON.stringify({ ...run, ...extra })}\n`;
 }
 
-function csvHeader(): string {
-  return stringify([[...CSV_COLUMNS]], { eof: true, record_delimiter: 'windows' });
+function csvHeader(keys: readonly string[]): string {
+  return stringify([[...CSV_COLUMNS, ...keys.map(annotationColumn)]], { eof: true, record_delimiter: 'windows' });
 }
 
-/** One CSV row. Numbers as JavaScript prints them, absent values as empty fields. */
-function csvRow({ run, rating }: ExportEntry): string {
+/** One CSV row. Numbers as JavaScript prints them, absent values as empty fields; `context` as JSON, `requestRules` joined by spaces. */
+function csvRow({ run, rating, annotations }: ExportEntry, keys: readonly string[]): string {
   const row: (string | number | undefined | null)[] = [
     run.id, run.timing.startedAt, run.prompt, run.deployment, run.provider, run.model, run.status, run.finishReason,
     run.usage?.promptTokens, run.usage?.completionTokens, run.usage?.totalTokens, run.timing.ttftMs, run.timing.latencyMs,
     run.costUsd, rating?.thumb, rating?.score, rating?.comment, rating?.betterResponse, run.output,
+    run.requestModel, run.variant, run.context ? JSON.stringify(run.context) : undefined, run.requestRules?.join(' '),
+    ...keys.map((k) => annotations?.[k]),
   ];
   return stringify([row.map((v) => (v === undefined || v === null ? '' : String(v)))], { eof: true, record_delimiter: 'windows' });
 }

@@ -17,7 +17,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scanLine } from './lineScan';
 import { supersedes } from './ratings';
-import type { RatingRecord, RunRecord } from './runLog';
+import type { AnnotationRecord, RatingRecord, RunRecord } from './runLog';
+import { foldAnnotations } from './annotations';
 
 /** Characters of the output kept in a `RunSummary`. */
 export const PREVIEW_CHARS = 120;
@@ -36,6 +37,8 @@ export interface HistoryEntry<R extends RunSummary | RunRecord = RunSummary> {
   run: R;
   /** The newest rating of the run (by `at`, then by file order), when it has one. */
   rating?: RatingRecord;
+  /** Notes and properties added later (`event: "annotation"` lines): key → newest value; absent when there are none. */
+  annotations?: Record<string, string>;
   /** Absolute path of the log file. */
   file: string;
   /** 1-based line number in `file`. */
@@ -62,6 +65,8 @@ export interface HistoryFilter {
   status?: RunRecord['status'];
   /** By the newest rating: its thumb ("up", "down"), whether there is one at all ("rated", "unrated"). */
   rating?: 'up' | 'down' | 'unrated' | 'rated';
+  /** By a note or property: `key=value` (that value exactly), or `key` (any value). */
+  property?: string;
 }
 
 export interface ReadHistoryOptions {
@@ -92,6 +97,7 @@ interface FileState {
   lines: number;
   runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[];
   ratings: RatingRecord[];
+  annotations: AnnotationRecord[];
 }
 
 /** Runs a first partial history is reported after (see {@link HistoryReader.read}). */
@@ -129,24 +135,60 @@ export class HistoryReader {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         this.files.clear();
+        this.joined = undefined;
         return { runs: [], byPrompt: new Map(), orphanRatings: 0 };
       }
       throw err;
     }
     const present = new Set(names.map((n) => path.join(this.logDir, n)));
-    for (const file of this.files.keys()) if (!present.has(file)) this.files.delete(file);
+    // What was read before, and its newest file: lines appended there (or new files after it) can be joined into the
+    // last result; anything else (a file gone, shrunk or replaced, lines added to an older file) is joined anew.
+    const newestBefore = [...this.files.keys()].sort().at(-1);
+    let incremental = this.joined !== undefined;
+    for (const file of this.files.keys()) {
+      if (!present.has(file)) {
+        this.files.delete(file);
+        incremental = false;
+      }
+    }
+    const changes: FileChange[] = [];
     let partialSent = !onPartial;
     let counted = 0;
     for (const name of names) {
       const file = path.join(this.logDir, name);
+      const before = this.files.get(file);
+      const runsBefore = before?.runs.length ?? 0;
+      const ratingsBefore = before?.ratings.length ?? 0;
+      const annotationsBefore = before?.annotations.length ?? 0;
       await this.update(file);
-      counted += this.files.get(file)?.runs.length ?? 0;
+      const after = this.files.get(file) as FileState;
+      if (before !== undefined && after !== before) incremental = false;
+      const change = {
+        file,
+        runs: after.runs.slice(after === before ? runsBefore : 0),
+        ratings: after.ratings.slice(after === before ? ratingsBefore : 0),
+        annotations: after.annotations.slice(after === before ? annotationsBefore : 0),
+      };
+      if (change.runs.length > 0 || change.ratings.length > 0 || change.annotations.length > 0) {
+        changes.push(change);
+        if (newestBefore !== undefined && file < newestBefore) incremental = false;
+      }
+      counted += after.runs.length;
       if (!partialSent && counted >= PARTIAL_AFTER_RUNS && name !== names.at(-1)) {
         partialSent = true;
-        onPartial?.(this.assemble());
+        onPartial?.(this.finish(this.joinAll()));
       }
     }
-    return this.assemble();
+    if (!incremental || this.joined === undefined) this.joined = this.joinAll();
+    else if (changes.length > 0) this.joined = joinChanges(this.joined, changes.sort((a, b) => (a.file < b.file ? -1 : 1)));
+    return this.finish(this.joined);
+  }
+
+  /** The result of a join: filtered when the reader has a filter. */
+  private finish(joined: Joined): RunHistory<RunSummary | RunRecord> {
+    if (!this.options.filter) return { runs: joined.runs, byPrompt: joined.byPrompt, orphanRatings: joined.orphans };
+    const kept = filterRuns(joined.runs, this.options.filter);
+    return { runs: kept, byPrompt: groupByPrompt(kept), orphanRatings: joined.orphans };
   }
 
   /** Bring `file`'s state up to date: read from where the last read stopped, or from the start if it shrank. */
@@ -154,7 +196,7 @@ export class HistoryReader {
     const size = (await fs.promises.stat(file)).size;
     let state = this.files.get(file);
     if (!state || size < state.consumed) {
-      state = { consumed: 0, lines: 0, runs: [], ratings: [] };
+      state = { consumed: 0, lines: 0, runs: [], ratings: [], annotations: [] };
       this.files.set(file, state);
     }
     if (size === state.consumed) return;
@@ -165,6 +207,7 @@ export class HistoryReader {
       if (found === 'incomplete') return false;
       if (found?.kind === 'run') current.runs.push(found.value);
       else if (found?.kind === 'rating') current.ratings.push(found.value);
+      else if (found?.kind === 'annotation') current.annotations.push(found.value);
       return true;
     }, current.consumed, current.lines);
     current.consumed = consumed.bytes;
@@ -173,7 +216,8 @@ export class HistoryReader {
 
   /** One line: a run, a rating, nothing (another event, or skipped with a warning), or 'incomplete' (a last line still being written). */
   private parse(file: string, bytes: Buffer, line: number, offset: number, warn: (message: string) => void):
-    { kind: 'run'; value: { entry: HistoryEntry<RunSummary | RunRecord>; time: number } } | { kind: 'rating'; value: RatingRecord } | undefined | 'incomplete' {
+    { kind: 'run'; value: { entry: HistoryEntry<RunSummary | RunRecord>; time: number } } | { kind: 'rating'; value: RatingRecord }
+    | { kind: 'annotation'; value: AnnotationRecord } | undefined | 'incomplete' {
     const full = this.options.full === true;
     let value: unknown;
     let preview: string | undefined;
@@ -208,6 +252,14 @@ export class HistoryReader {
       }
       return { kind: 'rating', value: rating };
     }
+    if (event === 'annotation') {
+      const annotation = value as AnnotationRecord;
+      if (typeof annotation.runId !== 'string' || typeof annotation.key !== 'string' || typeof annotation.value !== 'string' || Number.isNaN(Date.parse(String(annotation.at)))) {
+        warn(`${file}:${line}: skipped an annotation line without runId, key, a text value or a valid at.`);
+        return undefined;
+      }
+      return { kind: 'annotation', value: annotation };
+    }
     return undefined;
   }
 
@@ -218,9 +270,10 @@ export class HistoryReader {
     return s;
   };
 
-  /** Join, sort and group what has been read so far. */
-  private assemble(): RunHistory<RunSummary | RunRecord> {
+  /** Join, sort and group everything read so far. */
+  private joinAll(): Joined {
     const ratings = new Map<string, RatingRecord>();
+    const annotations = new Map<string, AnnotationRecord[]>();
     const runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[] = [];
     // Oldest file first, so that among equal `at` the later line wins (see supersedes).
     for (const file of [...this.files.keys()].sort()) {
@@ -229,23 +282,191 @@ export class HistoryReader {
         const previous = ratings.get(rating.runId);
         if (previous === undefined || supersedes(rating, previous)) ratings.set(rating.runId, rating);
       }
+      for (const annotation of state.annotations) {
+        const list = annotations.get(annotation.runId);
+        if (list) list.push(annotation);
+        else annotations.set(annotation.runId, [annotation]);
+      }
       for (const run of state.runs) runs.push(run);
     }
     runs.sort((a, b) => b.time - a.time);
-    const byId = new Set<string>();
+    const byId = new Map<string, HistoryEntry<RunSummary | RunRecord>[]>();
     const all: HistoryEntry<RunSummary | RunRecord>[] = [];
     for (const { entry } of runs) {
-      const rating = ratings.get(entry.run.id);
-      const joined = rating ? { ...entry, rating } : { ...entry };
-      if (!rating) delete joined.rating;
-      byId.add(entry.run.id);
+      const joined = join(entry, ratings.get(entry.run.id), annotations.get(entry.run.id));
+      const same = byId.get(entry.run.id);
+      if (same) same.push(joined);
+      else byId.set(entry.run.id, [joined]);
       all.push(joined);
     }
-    let orphanRatings = 0;
-    for (const runId of ratings.keys()) if (!byId.has(runId)) orphanRatings++;
-    const kept = this.options.filter ? filterRuns(all, this.options.filter) : all;
-    return { runs: kept, byPrompt: groupByPrompt(kept), orphanRatings };
+    let orphans = 0;
+    for (const runId of ratings.keys()) if (!byId.has(runId)) orphans++;
+    return { runs: all, byPrompt: groupByPrompt(all), ratings, annotations, byId, orphans };
   }
+
+  /** The last join (runs newest first, grouped, with the indexes an appended line is joined in with). */
+  private joined: Joined | undefined;
+}
+
+/** A join of the log: what a read returns, and what the next read's appended lines are joined into. */
+interface Joined {
+  runs: HistoryEntry<RunSummary | RunRecord>[];
+  byPrompt: Map<string, HistoryEntry<RunSummary | RunRecord>[]>;
+  /** The newest rating of each run id. */
+  ratings: Map<string, RatingRecord>;
+  /** The annotation lines of each run id, oldest first (folded when joined: the newest value of a key wins). */
+  annotations: Map<string, AnnotationRecord[]>;
+  /** The joined entries of each run id (a line copied twice gives two). */
+  byId: Map<string, HistoryEntry<RunSummary | RunRecord>[]>;
+  orphans: number;
+}
+
+/** The lines a read found in one file beyond what the last read had. */
+interface FileChange {
+  file: string;
+  runs: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[];
+  ratings: RatingRecord[];
+  annotations: AnnotationRecord[];
+}
+
+/** An entry with its newest rating and its folded notes (a copy: entries of an earlier result are never changed). */
+function join(entry: HistoryEntry<RunSummary | RunRecord>, rating: RatingRecord | undefined, notes: readonly AnnotationRecord[] | undefined): HistoryEntry<RunSummary | RunRecord> {
+  const joined = rating ? { ...entry, rating } : { ...entry };
+  if (!rating) delete joined.rating;
+  const folded = notes ? foldAnnotations([...notes]) : undefined;
+  if (folded && Object.keys(folded).length > 0) joined.annotations = folded;
+  else delete joined.annotations;
+  return joined;
+}
+
+function timeOf(entry: HistoryEntry<RunSummary | RunRecord>): number {
+  return Date.parse(entry.run.timing.startedAt);
+}
+
+/** In `entries` (newest first), the first index whose time is below `time`: where a run of that time goes last. */
+function insertionIndex(entries: readonly HistoryEntry<RunSummary | RunRecord>[], time: number): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (timeOf(entries[mid] as HistoryEntry<RunSummary | RunRecord>) >= time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Replace `old` by `next` in `entries` (newest first; found by its time); false when it is not there. */
+function replaceEntry(entries: HistoryEntry<RunSummary | RunRecord>[], old: HistoryEntry<RunSummary | RunRecord>, next: HistoryEntry<RunSummary | RunRecord>): boolean {
+  const time = timeOf(old);
+  for (let i = insertionIndex(entries, time) - 1; i >= 0 && timeOf(entries[i] as HistoryEntry<RunSummary | RunRecord>) === time; i--) {
+    if (entries[i] === old) {
+      entries[i] = next;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Insert `added` (newest first, each after the entries of its time already there) into a copy of `entries`. */
+function insertEntries(entries: readonly HistoryEntry<RunSummary | RunRecord>[], added: readonly HistoryEntry<RunSummary | RunRecord>[]): HistoryEntry<RunSummary | RunRecord>[] {
+  if (added.length === 0) return [...entries];
+  const out: HistoryEntry<RunSummary | RunRecord>[] = [];
+  let i = 0;
+  for (const entry of added) {
+    const at = insertionIndex(entries, timeOf(entry));
+    while (i < at) out.push(entries[i++] as HistoryEntry<RunSummary | RunRecord>);
+    out.push(entry);
+  }
+  while (i < entries.length) out.push(entries[i++] as HistoryEntry<RunSummary | RunRecord>);
+  return out;
+}
+
+/**
+ * The join of `previous` with the lines appended since (files in name order, each change's lines in file order):
+ * the same result as joining everything again, in time proportional to the appended lines and the runs of the prompts
+ * they touch (plus copying the list of entries), not to the whole log. Entries that did not change are the same
+ * objects as in `previous`; `previous` itself is left as it was.
+ */
+function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
+  const ratings = new Map(previous.ratings);
+  const annotations = new Map(previous.annotations);
+  const byId = new Map(previous.byId);
+  let orphans = previous.orphans;
+  const rerated = new Set<string>();
+  const added: { entry: HistoryEntry<RunSummary | RunRecord>; time: number }[] = [];
+  for (const change of changes) {
+    for (const rating of change.ratings) {
+      const before = ratings.get(rating.runId);
+      if (before !== undefined && !supersedes(rating, before)) continue;
+      ratings.set(rating.runId, rating);
+      rerated.add(rating.runId);
+      if (before === undefined && !byId.has(rating.runId)) orphans++;
+    }
+    for (const annotation of change.annotations) {
+      annotations.set(annotation.runId, [...(annotations.get(annotation.runId) ?? []), annotation]);
+      rerated.add(annotation.runId);
+    }
+    added.push(...change.runs);
+  }
+  // Stable: runs of the same time keep their file order, after those already read.
+  added.sort((a, b) => b.time - a.time);
+  const addedJoined: HistoryEntry<RunSummary | RunRecord>[] = [];
+  for (const { entry } of added) {
+    const rating = ratings.get(entry.run.id);
+    const joined = join(entry, rating, annotations.get(entry.run.id));
+    const same = byId.get(entry.run.id);
+    // Its rating was an orphan until now (counted when it was read, in this change or before).
+    if (same === undefined && rating !== undefined) orphans--;
+    byId.set(entry.run.id, [...(same ?? []), joined]);
+    addedJoined.push(joined);
+  }
+  const runs = insertEntries(previous.runs, addedJoined);
+  const byPrompt = new Map(previous.byPrompt);
+  const touched = new Map<string, HistoryEntry<RunSummary | RunRecord>[]>();
+  const promptEntries = (prompt: string): HistoryEntry<RunSummary | RunRecord>[] => {
+    let list = touched.get(prompt);
+    if (!list) {
+      list = [...(byPrompt.get(prompt) ?? [])];
+      touched.set(prompt, list);
+      byPrompt.set(prompt, list);
+    }
+    return list;
+  };
+  // Runs read before whose newest rating changed: a new joined entry in their place.
+  for (const runId of rerated) {
+    const old = previous.byId.get(runId);
+    if (!old) continue;
+    const rating = ratings.get(runId);
+    const replaced = old.map((entry) => {
+      const next = join(entry, rating, annotations.get(runId));
+      replaceEntry(runs, entry, next);
+      replaceEntry(promptEntries(entry.run.prompt), entry, next);
+      return next;
+    });
+    const fresh = (byId.get(runId) ?? []).slice(old.length);
+    byId.set(runId, [...replaced, ...fresh]);
+  }
+  let reorder = false;
+  for (const [prompt, entries] of groupByPrompt(addedJoined)) {
+    const before = byPrompt.get(prompt)?.[0];
+    const list = insertEntries(promptEntries(prompt), entries);
+    touched.set(prompt, list);
+    byPrompt.set(prompt, list);
+    if (list[0] !== before) reorder = true;
+  }
+  return { runs, byPrompt: reorder ? orderPrompts(byPrompt, runs) : byPrompt, ratings, annotations, byId, orphans };
+}
+
+/** The groups in groupByPrompt's order: by their newest run's place in `runs`. */
+function orderPrompts(groups: Map<string, HistoryEntry<RunSummary | RunRecord>[]>, runs: readonly HistoryEntry<RunSummary | RunRecord>[]): Map<string, HistoryEntry<RunSummary | RunRecord>[]> {
+  const position = (entry: HistoryEntry<RunSummary | RunRecord>): number => {
+    const time = timeOf(entry);
+    for (let i = insertionIndex(runs, time) - 1; i >= 0; i--) if (runs[i] === entry) return i;
+    return runs.indexOf(entry);
+  };
+  const firsts = [...groups].map(([prompt, list]) => ({ prompt, list, at: position(list[0] as HistoryEntry<RunSummary | RunRecord>) }));
+  firsts.sort((a, b) => a.at - b.at);
+  return new Map(firsts.map((g) => [g.prompt, g.list]));
 }
 
 /** The entries that meet every criterion of `filter`, in their order. */
@@ -254,6 +475,7 @@ export function filterRuns<E extends HistoryEntry<RunSummary | RunRecord>>(entri
     if (filter.prompt !== undefined && e.run.prompt !== filter.prompt) return false;
     if (filter.deployment !== undefined && e.run.deployment !== filter.deployment) return false;
     if (filter.status !== undefined && e.run.status !== filter.status) return false;
+    if (filter.property !== undefined && !hasProperty(e.annotations, filter.property)) return false;
     switch (filter.rating) {
       case undefined: return true;
       case 'rated': return e.rating !== undefined;
@@ -427,4 +649,13 @@ function summarize(run: RunRecord, intern: (s: string) => string, preview: strin
   }
   summary.outputPreview = preview;
   return summary as RunSummary;
+}
+
+/** Whether `annotations` hold `key=value` (that value, trimmed) or, for `key` alone, any value of it. */
+function hasProperty(annotations: Record<string, string> | undefined, property: string): boolean {
+  const at = property.indexOf('=');
+  const key = (at < 0 ? property : property.slice(0, at)).trim();
+  const value = annotations && Object.prototype.hasOwnProperty.call(annotations, key) ? annotations[key] : undefined;
+  if (value === undefined) return false;
+  return at < 0 || value.trim() === property.slice(at + 1).trim();
 }

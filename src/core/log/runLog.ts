@@ -78,6 +78,14 @@ export interface RunRecord {
   attempt?: number;
   /** Whether the output matched the prompt's JSON schema (response_format json_schema), when it has one. */
   schemaValid?: boolean;
+  /** The model as sent in the request, after routing and the request rules (`model` is the one the server reported). */
+  requestModel?: string;
+  /** The deployment variant the routing context chose ("default" when none matched). */
+  variant?: string;
+  /** The `promptLab.context` values that chose the variant (the keys its `when` reads); absent for "default". */
+  context?: Record<string, string>;
+  /** Names of the request rules that changed the request (src/core/providers/requestRules.ts). */
+  requestRules?: string[];
   /** Runs of an evaluation (its cells and their judges): the evaluation's id, as in its `event: "evaluation"` line. */
   evaluationId?: string;
   /** Runs of an evaluation: the 0-based index of the test data row. */
@@ -175,8 +183,25 @@ export interface RatingRecord {
   at: string;
 }
 
+/**
+ * A note or a property added to an earlier run, as its own line (`event: "annotation"`): **Add Note to Run** writes the
+ * key `note`, **Set Run Property** any key. The run's line is never rewritten; the newest value of a key (by `at`, then
+ * by file order) wins, as for ratings. Field names are part of the log format: change them only additively.
+ */
+export interface AnnotationRecord {
+  event: 'annotation';
+  /** `id` of the annotated run. */
+  runId: string;
+  /** `note`, or a property name (letters, digits, `_`, `-`, `.`; at most 64 characters). */
+  key: string;
+  /** The text; an empty string clears the key. */
+  value: string;
+  /** When it was written, ISO 8601 UTC; the line goes to the file of this UTC date. */
+  at: string;
+}
+
 /** Any line of the log. Readers skip events they do not know, so new kinds can be added later. */
-export type LogEvent = RunRecord | RatingRecord | EvaluationRecord;
+export type LogEvent = RunRecord | RatingRecord | EvaluationRecord | AnnotationRecord;
 
 /** Log file name for a moment: its UTC date, `YYYY-MM-DD.jsonl`. */
 export function logFileName(at: Date): string {

@@ -38,15 +38,15 @@ export function joinPath(base: string, relative: string): string {
  * A workspace-relative path as a prompt file may name it (`data/cases.jsonl`), checked: forward slashes, no
  * absolute path, no drive letter, no `..` segment. A prompt file comes from someone else's repository, so the test
  * data it names must stay inside the workspace (a path such as `../../.ssh/id_rsa` would otherwise be read and sent to
- * a model). Returns the normalised path (no `.` segments, no doubled slashes), or an error sentence.
+ * a model). `what` names what the path is for in the error ("test data", "an image"). Returns the normalised path (no `.` segments, no doubled slashes), or an error sentence.
  */
-export function checkWorkspaceRelativePath(path: string): { path: string } | { error: string } {
+export function checkWorkspaceRelativePath(path: string, what = 'test data'): { path: string } | { error: string } {
   const trimmed = path.trim();
   if (trimmed === '') return { error: 'The path is empty.' };
   if (/^([a-zA-Z]:|[\\/]|~)/.test(trimmed) || /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) {
     return { error: `"${path}" is not relative to the workspace folder: write it like "data/cases.jsonl".` };
   }
   const segments = trimmed.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
-  if (segments.includes('..')) return { error: `"${path}" leaves the workspace folder ("..") : test data must be inside the workspace.` };
+  if (segments.includes('..')) return { error: `"${path}" leaves the workspace folder (".."): ${what} must be inside the workspace.` };
   return { path: segments.join('/') };
 }

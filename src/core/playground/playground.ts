@@ -4,7 +4,9 @@
  * to run (`toPromptFile`) or to save (`promptFileText`). A saved file declares every variable as an input
  * with its value as default, so it passes the schema and `analyzePromptFile` without errors.
  */
-import { type PlaygroundAnalysis, type PlaygroundMessage, type PlaygroundParameter, type PlaygroundRole, type PlaygroundState, defaultPlaygroundState } from '../../protocol/playground';
+import {
+  type PlaygroundAnalysis, type PlaygroundAttachment, type PlaygroundMessage, type PlaygroundParameter, type PlaygroundRole, type PlaygroundState, defaultPlaygroundState,
+} from '../../protocol/playground';
 import { analyzePromptFile } from '../template/analyze';
 import { parsePromptFile, type PromptFile } from '../format/promptFile';
 import { analyzeTemplate } from '../template/templateAnalysis';
@@ -109,11 +111,31 @@ function valueText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** The input values of a run: every variable the templates read, with its value (an empty string when none was typed). */
+/** The input values of a run: every variable the templates read, with its value (an empty string when none was typed), and each attachment's. */
 export function inputValues(state: PlaygroundState): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const name of templateVariables(state.messages).variables) values[name] = parseValue(state.values[name] ?? '');
+  for (const { name, attachment } of attachmentInputs(state)) values[name] = attachment.value;
   return values;
+}
+
+/**
+ * The input each attachment becomes, named by its kind and number (`image1`, `audio1`, `file1`; a name a template
+ * already uses is skipped), in message order.
+ */
+export function attachmentInputs(state: PlaygroundState): { name: string; messageId: string; attachment: PlaygroundAttachment }[] {
+  const taken = new Set(templateVariables(state.messages).variables);
+  const counts: Record<string, number> = {};
+  const out: { name: string; messageId: string; attachment: PlaygroundAttachment }[] = [];
+  for (const message of state.messages) {
+    for (const attachment of message.attachments ?? []) {
+      let name: string;
+      do name = `${attachment.kind}${(counts[attachment.kind] = (counts[attachment.kind] ?? 0) + 1)}`; while (taken.has(name));
+      taken.add(name);
+      out.push({ name, messageId: message.id, attachment });
+    }
+  }
+  return out;
 }
 
 /** The prompt file of the state as a plain object (what `promptFileText` writes). */
@@ -125,12 +147,19 @@ export function promptFileObject(state: PlaygroundState, deployment = state.depl
     inputs[name] = { type: Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : 'string', default: value };
   }
   const { values: parameters } = validateParameters(state.parameters);
+  // Attachments become inputs of their kind, and parts after the message's text.
+  const attached = attachmentInputs(state);
+  for (const { name, attachment } of attached) inputs[name] = { type: attachment.kind, default: attachment.value };
+  const partsOf = (m: PlaygroundState['messages'][number]) => [
+    ...(m.content !== '' ? [{ type: 'text', text: m.content }] : []),
+    ...attached.filter((a) => a.messageId === m.id).map((a) => ({ type: a.attachment.kind, input: a.name })),
+  ];
   return {
     name: state.name.trim() || 'Playground',
     ...(deployment ? { deployment } : {}),
     ...(Object.keys(parameters).length > 0 ? { parameters } : {}),
-    ...(variables.length > 0 ? { inputs } : {}),
-    messages: state.messages.map((m) => ({ role: m.role, content: m.content })),
+    ...(Object.keys(inputs).length > 0 ? { inputs } : {}),
+    messages: state.messages.map((m) => ({ role: m.role, content: m.attachments?.length ? partsOf(m) : m.content })),
   };
 }
 
@@ -170,11 +199,30 @@ export function toPromptFile(state: PlaygroundState, deployment: string): Prompt
 export function stateFromPromptFile(prompt: PromptFile, sourcePath: string, fallbackName: string): PlaygroundState {
   const notes: string[] = [];
   const messages: PlaygroundMessage[] = [];
+  const mediaInputs = new Set<string>();
   const add = (role: PlaygroundRole, content: string) => messages.push({ id: `m${messages.length + 1}`, role, content });
   for (const message of prompt.messages) {
     if (message.kind === 'template') {
       if (message.role === 'developer') notes.push(`Message ${message.index + 1} was a developer message; it is a system message here.`);
       add(message.role === 'developer' ? 'system' : message.role, message.content);
+      continue;
+    }
+    if (message.kind === 'parts') {
+      const text = message.parts.flatMap((p) => (p.type === 'text' ? [p.text] : [])).join('\n\n');
+      add(message.role === 'developer' ? 'system' : message.role, text);
+      const attachments: PlaygroundAttachment[] = [];
+      for (const part of message.parts) {
+        if (part.type === 'text') continue;
+        const value = prompt.inputs.get(part.input)?.default;
+        if (typeof value !== 'string' || value === '') {
+          notes.push(`Message ${message.index + 1} sends the ${part.type} input "${part.input}", which has no default: attach one here.`);
+          continue;
+        }
+        attachments.push({ id: `a${attachments.length + 1}m${messages.length}`, kind: part.type, name: value.startsWith('data:') ? `${part.input} (inline)` : value, value });
+        mediaInputs.add(part.input);
+      }
+      const last = messages.at(-1);
+      if (last && attachments.length > 0) last.attachments = attachments;
       continue;
     }
     const turns = prompt.inputs.get(message.input)?.default;
@@ -185,7 +233,7 @@ export function stateFromPromptFile(prompt: PromptFile, sourcePath: string, fall
   }
   const values: Record<string, string> = {};
   for (const input of prompt.inputs.values()) {
-    if (input.type === 'chat_history') continue;
+    if (input.type === 'chat_history' || mediaInputs.has(input.name)) continue;
     values[input.name] = input.hasDefault ? valueText(input.default) : '';
   }
   const parameters: PlaygroundState['parameters'] = {};

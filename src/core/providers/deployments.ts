@@ -3,7 +3,7 @@
  * Every provider's defaults live in {@link PROVIDERS}; nothing else in the code branches on a provider name
  * except the client factory (Azure needs the SDK's AzureOpenAI).
  */
-import { PROVIDERS, type ProviderId } from './providers';
+import { PROVIDERS, scalewayBaseURL, type ProviderId } from './providers';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
 export { PROVIDERS, type ProviderId, type ProviderPreset } from './providers';
@@ -41,6 +41,12 @@ export interface DeploymentConfig {
   maxRetries?: number;
   /** Azure: "entra" uses a Microsoft Entra ID token from VS Code's `microsoft` authentication instead of a key. */
   auth?: 'key' | 'entra';
+  /** Scaleway: the project whose endpoint to use (`https://api.scaleway.ai/<projectId>/v1`); `baseURL` given whole wins. */
+  projectId?: string;
+  /** What the model takes beyond text: `vision` (images), `audio`. Sending an image to one without `vision` is a warning. */
+  capabilities?: string[];
+  /** Request rules to apply whatever the model name says (see ./requestRules.ts), e.g. an Azure deployment of o3-mini. */
+  requestRules?: string[];
   /**
    * Variants chosen by the `promptLab.context` setting: the first whose `when` matches the context wins, its
    * fields replacing the deployment's own; with none matching, the deployment's own fields are the default variant.
@@ -70,12 +76,15 @@ export function variantName(variant: DeploymentVariant): string {
 }
 
 /** The variant `context` selects (first match wins), with the merged configuration; `variant` is "default" when none matches. */
-export function selectVariant(config: DeploymentConfig, context: RoutingContext = {}): { config: DeploymentConfig; variant: string } {
+export function selectVariant(config: DeploymentConfig, context: RoutingContext = {}): { config: DeploymentConfig; variant: string; chosenBy?: Record<string, string> } {
   const { variants, ...base } = config;
   const match = Array.isArray(variants) ? variants.find((v) => v && typeof v === 'object' && variantMatches(v, context)) : undefined;
   if (!match) return { config: base, variant: 'default' };
-  const { when: _when, name: _name, ...overrides } = match;
-  return { config: { ...base, ...overrides }, variant: variantName(match) };
+  const { when, name: _name, ...overrides } = match;
+  // The context values the variant's `when` read: what chose it (logged with the run).
+  const chosenBy: Record<string, string> = {};
+  for (const key of Object.keys(when ?? {})) if (context[key] !== undefined) chosenBy[key] = context[key];
+  return { config: { ...base, ...overrides }, variant: variantName(match), chosenBy };
 }
 
 /** A deployment ready to call. */
@@ -99,6 +108,12 @@ export interface ResolvedDeployment {
   parameters: Record<string, unknown>;
   streamUsage: boolean;
   retry: RetryPolicy;
+  /** The routing context values that chose the variant (absent for "default"). */
+  chosenBy?: Record<string, string>;
+  /** The deployment's `capabilities`, when it declares them. */
+  capabilities?: string[];
+  /** Request rules the deployment asks for by name (./requestRules.ts). */
+  requestRules?: string[];
 }
 
 /** Why a deployment cannot be used; `kind` decides the action offered to the person. */
@@ -140,7 +155,7 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
       ? `No deployment "${key}" in "promptLab.deployments"; known: ${known.map((k) => `"${k}"`).join(', ')}.`
       : `No deployment "${key}": the "promptLab.deployments" setting is empty.`);
   }
-  const { config, variant } = selectVariant(configured, context);
+  const { config, variant, chosenBy } = selectVariant(configured, context);
   const providerName = config.provider ?? (config.endpoint ? 'azure' : config.baseURL ? 'openai-compatible' : 'openai');
   if (!isProvider(providerName)) {
     throw new DeploymentError('invalid', `Deployment "${key}" has provider "${providerName}"; use one of ${Object.keys(PROVIDERS).join(', ')}.`);
@@ -166,6 +181,9 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
   if (apiKeyEnv !== undefined) resolved.apiKeyEnv = apiKeyEnv;
   if (config.timeoutMs !== undefined) resolved.timeoutMs = config.timeoutMs;
   if (config.prices !== undefined) resolved.prices = config.prices;
+  if (chosenBy !== undefined) resolved.chosenBy = chosenBy;
+  if (Array.isArray(config.capabilities)) resolved.capabilities = config.capabilities.filter((c) => typeof c === 'string');
+  if (Array.isArray(config.requestRules)) resolved.requestRules = config.requestRules.filter((r) => typeof r === 'string');
 
   if (providerName === 'azure') {
     if (!config.endpoint) throw new DeploymentError('invalid', `Deployment "${key}" (Azure) needs "endpoint", e.g. "https://YOUR-RESOURCE.openai.azure.com".`);
@@ -175,7 +193,9 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
     resolved.baseURL = resolved.azure.endpoint;
     if (!resolved.model) resolved.model = deployment;
   } else {
-    const baseURL = config.baseURL ?? preset.baseURL;
+    // Scaleway takes its endpoint whole in `endpoint` (as llmax does) or builds it from `projectId`.
+    const scaleway = providerName === 'scaleway' ? config.endpoint ?? (config.projectId ? scalewayBaseURL(config.projectId) : undefined) : undefined;
+    const baseURL = config.baseURL ?? scaleway ?? preset.baseURL;
     if (!baseURL) throw new DeploymentError('invalid', `Deployment "${key}" (${preset.label}) needs "baseURL", e.g. "http://127.0.0.1:8000/v1".`);
     resolved.baseURL = baseURL.replace(/\/+$/, '');
     if (!resolved.model) throw new DeploymentError('invalid', `Deployment "${key}" needs "model": the model name the server knows.`);

@@ -115,7 +115,7 @@ export function describeError(err: unknown, deployment?: Pick<ResolvedDeployment
   }
   // By name: the render worker's host (in the extension's bundle) rebuilds these errors from its own copy of
   // ../template/errors.ts, a different class from this bundle's.
-  if (err instanceof PromptFileError || isNamed(err, 'TemplateError') || isNamed(err, 'InputValueError')) {
+  if (err instanceof PromptFileError || isNamed(err, 'TemplateError') || isNamed(err, 'InputValueError') || isNamed(err, 'MediaError')) {
     return { message: err.message, action: 'openPrompt', actionLabel: 'Open Prompt', detail: err.message };
   }
   if (isNamed(err, 'RenderLimitError')) {

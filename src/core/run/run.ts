@@ -20,6 +20,10 @@ import { isRetryable, retryDelayMs, sleep } from '../providers/retry';
 import { checkStructuredOutput, responseSchema } from './structured';
 import type { ChatMessage } from '../template/template';
 import type { TemplateRenderer } from '../template/renderer';
+import { APIError } from 'openai';
+import { mediaLimitsOf } from '../providers/mediaLimits';
+import { applyRequestRules, ruleFor, ruleHint, type AppliedRule } from '../providers/requestRules';
+import { prepareMessages, type MediaAccess, type ResolvedMedia } from './media';
 
 /** Everything a run needs. */
 export interface RunRequest {
@@ -44,8 +48,8 @@ export interface RunRequest {
   /** Request timeout in ms when the deployment sets none. */
   timeoutMs?: number;
   /**
-   * Mask personal data and secrets (see ./redact) in the inputs, messages, output, reasoning and tool call arguments
-   * of the logged line (`promptLab.log.redactPII`). The outcome's `record`, which the panel shows, stays unmasked.
+   * Mask personal data and secrets (see ./redact) in the inputs, messages, output, other choices, refusal, reasoning
+   * and tool call arguments of the logged line (`promptLab.log.redactPII`). The outcome's `record`, which the panel shows, stays unmasked.
    */
   redactPII?: boolean;
   /** Copied to the record: see `RunRecord`. */
@@ -57,12 +61,23 @@ export interface RunRequest {
   followUp?: ChatMessage[];
   /** Attempt number of a re-asked structured output (1 = first), written to the log. */
   attempt?: number;
+  /**
+   * How image, audio and file inputs are read (the workspace's files, a hash function). Without it a prompt with media
+   * parts fails before anything is sent.
+   */
+  media?: MediaAccess;
 }
 
 /** Callbacks as the run progresses. All optional; called synchronously from the stream loop. */
 export interface RunObserver {
   /** The messages are rendered and the request is about to be sent. */
-  onStarted?(info: { startedAt: string; model: string; messages: ChatMessage[]; parameters: Record<string, unknown> }): void;
+  onStarted?(info: {
+    startedAt: string; model: string; messages: ChatMessage[]; parameters: Record<string, unknown>;
+    /** The media parts sent, with their data URIs (for thumbnails), in order. */
+    media?: ResolvedMedia[];
+    /** The request rules that changed the request. */
+    requestRules?: AppliedRule[];
+  }): void;
   /** The server answered; `replayOf` is the `x-prompt-lab-replay` header of Prompt Lab's replay server, else null. */
   onResponded?(replayOf: string | null): void;
   /** New answer text (choice 0), in order; the output is the concatenation. */
@@ -103,8 +118,9 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const assembler = new StreamAssembler();
-  const parameters = requestParameters(request.prompt, deployment);
+  let parameters = requestParameters(request.prompt, deployment);
   let messages: ChatMessage[] = [];
+  let applied: AppliedRule[] = [];
   let ttftMs: number | null = null;
   let replayOf: string | null = null;
   let failure: unknown;
@@ -116,8 +132,19 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     // A message that could not be read is not in prompt.messages: sending the rest would be a different prompt.
     const unreadable = request.prompt.messageProblems[0];
     if (unreadable !== undefined) throw new PromptFileError(unreadable);
-    messages = [...await request.renderer.renderMessages(request.prompt, request.inputs), ...(request.followUp ?? [])];
-    observer.onStarted?.({ startedAt, model: deployment.model, messages, parameters });
+    const rendered = [...await request.renderer.renderMessages(request.prompt, request.inputs), ...(request.followUp ?? [])];
+    // Media bytes are read here, outside the renderer; the log keeps their path or URL, type, size and hash.
+    const prepared = await prepareMessages(rendered, request.inputs, request.media, mediaLimitsOf(deployment.provider));
+    const ruled = applyRequestRules(deployment.model, deployment.provider, { parameters, messages: prepared.wire }, deployment.requestRules);
+    applied = ruled.applied;
+    parameters = ruled.parameters;
+    // A rule may change a message's role (system-as-user): the log says what was sent.
+    messages = prepared.logged.map((m, i) => {
+      const role = ruled.messages[i]?.role;
+      return role && role !== m.role ? { ...m, role: role as ChatMessage['role'] } : m;
+    });
+    const wireMessages = ruled.messages;
+    observer.onStarted?.({ startedAt, model: deployment.model, messages, parameters, media: prepared.media, requestRules: applied });
     const clientOptions: ClientOptions = { apiKey: request.apiKey };
     const tokenProvider = request.azureADTokenProvider;
     if (tokenProvider) {
@@ -132,7 +159,7 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     const body = {
       ...parameters,
       model: deployment.model,
-      messages,
+      messages: wireMessages,
       stream: true,
       ...(deployment.streamUsage ? { stream_options: { include_usage: true } } : {}),
     } as ChatCompletionCreateParamsStreaming;
@@ -195,6 +222,11 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   // The SDK ends a stream's iteration quietly when its signal aborts, so a Stop shows as an aborted signal.
   const cancelled = request.signal?.aborted === true || (failure !== undefined && isCancellation(failure));
   const described = failure !== undefined && !cancelled ? secrets.scrubValue(describeError(failure, deployment)) : undefined;
+  // A 400 that a request rule would have prevented says which rule, and how to get it applied.
+  if (described && failure instanceof APIError && failure.status === 400) {
+    const rule = ruleFor({ param: failure.param, code: failure.code, message: failure.message }, applied.map((a) => a.name));
+    if (rule) described.message = `${described.message} ${ruleHint(rule, deployment.key)}`;
+  }
 
   const record: RunRecord = {
     event: 'run',
@@ -212,6 +244,11 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
     timing: { startedAt, ttftMs: ttftMs === null ? null : round(ttftMs), latencyMs: round(latencyMs) },
     status: cancelled ? 'cancelled' : failure === undefined ? 'ok' : 'error',
   };
+  // What was asked, beside what answered: the model as sent, the variant and the context values that chose it, the rules.
+  record.requestModel = deployment.model;
+  record.variant = deployment.variant;
+  if (deployment.chosenBy && Object.keys(deployment.chosenBy).length > 0) record.context = { ...deployment.chosenBy };
+  if (applied.length > 0) record.requestRules = applied.map((a) => a.name);
   if (described) {
     record.error = { message: described.message };
     if (described.httpStatus !== undefined) record.error.httpStatus = described.httpStatus;
@@ -262,6 +299,9 @@ export function redactRecord(record: RunRecord): RunRecord {
   if (maskedInputs.length > 0) masked.maskedInputs = maskedInputs;
   if (record.reasoning !== undefined) masked.reasoning = redact(record.reasoning);
   if (record.toolCalls !== undefined) masked.toolCalls = record.toolCalls.map((c) => ({ ...c, arguments: redact(c.arguments) }));
+  // With n > 1 the other choices are outputs as much as choice 0; a refusal is the model's words too.
+  if (record.otherChoices !== undefined) masked.otherChoices = record.otherChoices.map((c) => ({ ...c, output: redact(c.output) }));
+  if (record.refusal !== undefined) masked.refusal = redact(record.refusal);
   return masked;
 }
 

@@ -16,7 +16,12 @@ export function finishedView(record: RunRecord, error?: DescribedError): RunFini
   if (record.costUsd !== undefined) view.costUsd = record.costUsd;
   if (record.reasoning) view.reasoning = record.reasoning;
   if (record.refusal) view.refusal = record.refusal;
-  if (record.toolCalls?.length) view.toolCalls = record.toolCalls.map((c) => ({ id: c.id, name: c.name, ...formatArguments(c.arguments), arguments: formatArguments(c.arguments).text }));
+  if (record.toolCalls?.length) {
+    view.toolCalls = record.toolCalls.map((c) => {
+      const formatted = formatArguments(c.arguments);
+      return { id: c.id, name: c.name, arguments: formatted.text, valid: formatted.valid };
+    });
+  }
   if (record.otherChoices?.length) view.otherChoices = record.otherChoices.map((c) => ({ index: c.index, output: c.output, finishReason: c.finishReason }));
   if (record.contentFilter) {
     const parts = [...record.contentFilter.prompt.map((c) => `prompt: ${c}`), ...record.contentFilter.output.map((c) => `output: ${c}`)];

@@ -9,7 +9,7 @@
  */
 import { type Node, findNodeAtLocation } from 'jsonc-parser';
 import { JsonStringMap } from '../format/jsonString';
-import { parsePromptFile, type PreviousParse, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from '../format/promptFile';
+import { parsePromptFile, type PartsMessage, type PreviousParse, type PromptFile, type TemplateMessage, TEMPLATE_ROLES } from '../format/promptFile';
 import { GITHUB_ROLES, parsePromptYaml } from '../format/promptYaml';
 import { promptFormatOf } from '../format/formats';
 import type { StringPositionMap } from '../format/text';
@@ -18,6 +18,9 @@ import type { YamlNode } from '../format/yamlTree';
 import { analyzeGithubTemplate, type GithubTemplateAnalysis } from './githubTemplate';
 import { analyzeTemplate, knownFilters, type TemplateAnalysis } from './templateAnalysis';
 import { templateEnvironment } from './template';
+import type { MediaKind, MediaPart } from '../format/promptFile';
+import { mediaSourceOf } from '../run/media';
+import { applyRequestRules } from '../providers/requestRules';
 
 /**
  * Diagnostic codes. They are part of the user interface: the README lists each, and quick fixes key on them.
@@ -36,6 +39,9 @@ export type DiagnosticCode =
   | 'parameter-out-of-range'
   | 'not-positive-integer'
   | 'message-shape'
+  | 'media-input'
+  | 'media-capability'
+  | 'request-rule'
   // .prompt.yml only:
   | 'yaml-syntax'
   | 'prompt-structure'
@@ -65,7 +71,20 @@ export interface AnalysisContext {
   deployments?: readonly string[];
   /** The `promptLab.models` setting (model id → deployment key), to check where a prompt's `model` goes. */
   models?: Readonly<Record<string, string>>;
+  /**
+   * What each deployment resolves to under the current routing context (model as sent, provider, declared capabilities
+   * and forced request rules), for the request-rule and capability warnings. Absent: those checks are skipped.
+   */
+  deploymentTargets?: Readonly<Record<string, DeploymentTarget>>;
   previous?: PromptAnalysis;
+}
+
+/** A deployment as the checks need it: see AnalysisContext.deploymentTargets. */
+export interface DeploymentTarget {
+  model: string;
+  provider: string;
+  capabilities?: readonly string[];
+  requestRules?: readonly string[];
 }
 
 /** A template message with its analysis and position map, for hover and completion. */
@@ -199,6 +218,8 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
   let unreadableTemplate = false;
   const messagesNode = findNodeAtLocation(tree, ['messages']);
   const { templateMessages, previous } = messageIndexes(prompt, context);
+  const partsMessages = new Map<number, PartsMessage>();
+  for (const m of prompt?.messages ?? []) if (m.kind === 'parts') partsMessages.set(m.index, m);
 
   // Messages: templates, chat history slots, roles.
   (messagesNode?.type === 'array' ? messagesNode.children ?? [] : []).forEach((node, index) => {
@@ -227,8 +248,20 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
       }
       return;
     }
+    const partsMessage = partsMessages.get(index);
+    if (partsMessage) {
+      for (const part of partsMessage.parts) {
+        if (part.type === 'text') checkTemplate({ kind: 'template', index, role: partsMessage.role, content: part.text, contentSpan: part.textSpan });
+        else used.add(part.input);
+      }
+      return;
+    }
     const message = templateMessages.get(index);
-    if (!message) return;
+    if (message) checkTemplate(message);
+  });
+  /** A template's syntax, filters and variables, checked at their characters (a message's content or a text part). */
+  function checkTemplate(message: TemplateMessage): void {
+    const index = message.index;
     const analysis = reusedAnalysis(previous, index, message.content) ?? analyzeTemplate(message.content);
     const analyzed = analyzedMessage(text, message, analysis);
     messages.push(analyzed);
@@ -251,7 +284,7 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
         message: `"${use.name}" is used in message ${index + 1} but not declared in "inputs".`,
       });
     }
-  });
+  }
   // Messages that cannot be sent as they are (content that is an array, no role…): a run refuses them.
   for (const problem of problems) {
     if (problem.code !== 'message-shape') continue;
@@ -292,6 +325,11 @@ export function analyzePromptFile(text: string, context: AnalysisContext = {}): 
   }
 
   diagnostics.push(...modelDiagnostics(tree, context));
+  if (prompt) {
+    diagnostics.push(...mediaValueDiagnostics(prompt));
+    const target = prompt.deployment !== undefined ? context.deploymentTargets?.[prompt.deployment] : undefined;
+    if (target && prompt.deployment !== undefined) diagnostics.push(...capabilityDiagnostics(prompt, prompt.deployment, target), ...ruleDiagnostics(tree, prompt, prompt.deployment, target));
+  }
 
   // Parameters the schema cannot judge.
   const parametersNode = findNodeAtLocation(tree, ['parameters']);
@@ -445,4 +483,79 @@ export function analyzePromptYaml(text: string, context: AnalysisContext = {}): 
  */
 export function analyzePromptDocument(fileName: string, text: string, context: AnalysisContext = {}): PromptAnalysis {
   return promptFormatOf(fileName) === 'prompt.yml' ? analyzePromptYaml(text, context) : analyzePromptFile(text, context);
+}
+
+/** The media parts of `prompt`, in order. */
+function mediaParts(prompt: PromptFile): MediaPart[] {
+  return prompt.messages.flatMap((m) => (m.kind === 'parts' ? m.parts.filter((p): p is MediaPart => p.type !== 'text') : []));
+}
+
+/**
+ * A media input's default that cannot be sent, whatever is in the workspace: not a path, an https: URL or a data: URI, a
+ * path that leaves the workspace, a URL for audio or a file. Marked at the default value. (What a file holds and its size
+ * need the file: see `checkMediaInputs` in ../run/mediaCheck.ts, which the editor runs after this.)
+ */
+function mediaValueDiagnostics(prompt: PromptFile): PromptDiagnostic[] {
+  const out: PromptDiagnostic[] = [];
+  const seen = new Set<string>();
+  for (const part of mediaParts(prompt)) {
+    if (seen.has(part.input)) continue;
+    seen.add(part.input);
+    const input = prompt.inputs.get(part.input);
+    if (!input?.hasDefault) continue;
+    const source = mediaSourceOf(input.default, part.type);
+    if (source.kind !== 'invalid') continue;
+    const at = input.defaultSpan ?? input.span;
+    out.push({ code: 'media-input', severity: 'error', start: at.offset, end: at.offset + at.length, data: { name: input.name }, message: `The ${part.type} input "${input.name}" ${source.reason}.` });
+  }
+  return out;
+}
+
+const CAPABILITY_OF: Record<MediaKind, string> = { image: 'vision', audio: 'audio', file: 'files' };
+
+/** A media part sent to a deployment that does not declare the capability it needs: a warning at the part. */
+function capabilityDiagnostics(prompt: PromptFile, key: string, target: DeploymentTarget): PromptDiagnostic[] {
+  const out: PromptDiagnostic[] = [];
+  const warned = new Set<string>();
+  for (const part of mediaParts(prompt)) {
+    const needed = CAPABILITY_OF[part.type];
+    if (target.capabilities?.includes(needed) || warned.has(needed)) continue;
+    warned.add(needed);
+    out.push({
+      code: 'media-capability', severity: 'warning', start: part.span.offset, end: part.span.offset + part.span.length,
+      message: `The deployment "${key}" (${target.model}) does not declare "${needed}": add "capabilities": ["${needed}"] to it if its model reads ${part.type === 'image' ? 'images' : part.type === 'audio' ? 'audio' : 'PDF files'}, or pick a deployment that does.`,
+    });
+  }
+  return out;
+}
+
+/**
+ * What the request rules will change in this prompt's request on `target` (../providers/requestRules.ts): a warning at
+ * each parameter they leave out or rename, and at each message whose role they change, so nothing changes unseen.
+ */
+function ruleDiagnostics(tree: Node, prompt: PromptFile, key: string, target: DeploymentTarget): PromptDiagnostic[] {
+  const out: PromptDiagnostic[] = [];
+  const roles = prompt.messages.map((m) => ({ role: m.kind === 'chat_history' ? 'user' : m.role, content: '' }));
+  const ruled = applyRequestRules(target.model, target.provider, { parameters: prompt.parameters, messages: roles as never }, target.requestRules ?? []);
+  if (ruled.applied.length === 0) return out;
+  const names = ruled.applied.map((a) => a.name);
+  const why = (name: string) => `(request rule "${name}" for ${target.model} on "${key}")`;
+  for (const [parameter, value] of Object.entries(prompt.parameters)) {
+    if (parameter in ruled.parameters && JSON.stringify(ruled.parameters[parameter]) === JSON.stringify(value)) continue;
+    const node = findNodeAtLocation(tree, ['parameters', parameter])?.parent?.children?.[0];
+    if (!node) continue;
+    const rule = parameter === 'max_tokens' ? 'max-completion-tokens' : parameter === 'response_format' ? 'json-object-as-schema' : 'reasoning-sampling';
+    const message = parameter === 'max_tokens' ? `"max_tokens" is sent as "max_completion_tokens" ${why(rule)}.`
+      : parameter === 'response_format' ? `"response_format" json_object is sent as a json_schema of any object ${why(rule)}.`
+        : `"${parameter}" is left out: ${target.model} rejects it ${why(rule)}. Remove it${parameter === 'temperature' ? ', or use "reasoning_effort"' : ''}.`;
+    out.push({ code: 'request-rule', severity: 'warning', start: node.offset, end: node.offset + node.length, message });
+  }
+  if (names.includes('system-as-user')) {
+    for (const m of prompt.messages) {
+      if (m.kind === 'chat_history' || (m.role !== 'system' && m.role !== 'developer')) continue;
+      const roleNode = findNodeAtLocation(tree, ['messages', m.index, 'role']);
+      if (roleNode) out.push({ code: 'request-rule', severity: 'warning', start: roleNode.offset, end: roleNode.offset + roleNode.length, message: `This ${m.role} message is sent as a user message ${why('system-as-user')}.` });
+    }
+  }
+  return out;
 }

@@ -16,18 +16,59 @@
  */
 import * as nunjucks from 'nunjucks';
 import * as transformer from 'nunjucks/src/transformer';
-import type { ChatHistoryMessage, PromptFile, TemplateRole, TemplateSyntax } from '../format/promptFile';
+import type { ChatHistoryMessage, ImageDetail, MediaKind, PromptFile, TemplateRole, TemplateSyntax } from '../format/promptFile';
 import { checkTemplateTree } from './policy';
 import { InputValueError, TemplateError } from './errors';
 import { renderGithubTemplate } from './githubTemplate';
 
 export { InputValueError, TemplateError } from './errors';
 
-/** A chat message as sent in a chat completion request (`messages[]`). */
+/**
+ * A chat message as sent in a chat completion request (`messages[]`), and as logged. `content` is the rendered text,
+ * or, for a message written as parts, its parts: text rendered, media as references (never the bytes; the run reads
+ * and sends them, see ../run/media.ts).
+ */
 export interface ChatMessage {
   role: TemplateRole | 'tool';
-  content: string;
+  content: string | ChatContentPart[];
   name?: string;
+}
+
+/** A rendered text part. */
+export interface ChatTextPart {
+  type: 'text';
+  text: string;
+}
+
+/**
+ * A media part as rendered (`type`, `input`, `detail`) and, once the run resolved the input's value, as sent and logged:
+ * where the bytes came from (`path` in the workspace, `url`, or an inline `data:` URI), their media type (from the bytes),
+ * their size in bytes and SHA-256 (hex). A URL is passed to the provider as it is, so it has no type, size or hash.
+ */
+export interface ChatMediaPart {
+  type: MediaKind;
+  /** Name of the input that holds the media. */
+  input: string;
+  detail?: ImageDetail;
+  source?: 'path' | 'url' | 'data';
+  /** Workspace-relative path (source `path`). */
+  path?: string;
+  /** The `https:` URL (source `url`). */
+  url?: string;
+  /** e.g. `image/png`, detected from the bytes. */
+  mediaType?: string;
+  /** Size in bytes. */
+  bytes?: number;
+  /** SHA-256 of the bytes, lowercase hex. */
+  sha256?: string;
+}
+
+export type ChatContentPart = ChatTextPart | ChatMediaPart;
+
+/** The text of a message: its content, or its text parts joined by blank lines (media parts left out). */
+export function messageText(message: Pick<ChatMessage, 'content'>): string {
+  if (typeof message.content === 'string') return message.content;
+  return message.content.filter((p): p is ChatTextPart => p.type === 'text').map((p) => p.text).join('\n\n');
 }
 
 /** Keys a template may never read: they lead from data to constructors and so to the host. */
@@ -278,6 +319,18 @@ export function renderMessages(prompt: Pick<PromptFile, 'messages' | 'templateSy
     hooks.onMessage?.(message.index);
     if (message.kind === 'chat_history') {
       out.push(...expandChatHistory(message, values[message.input]));
+      continue;
+    }
+    if (message.kind === 'parts') {
+      const parts: ChatContentPart[] = message.parts.map((part) => {
+        if (part.type !== 'text') return { type: part.type, input: part.input, ...(part.detail ? { detail: part.detail } : {}) };
+        const text = renderTemplate(part.text, values, message.index, prompt.templateSyntax);
+        hooks.checkOutput?.(text, message.index);
+        return { type: 'text', text };
+      });
+      const rendered: ChatMessage = { role: message.role, content: parts };
+      if (message.name !== undefined) rendered.name = message.name;
+      out.push(rendered);
       continue;
     }
     const content = renderTemplate(message.content, values, message.index, prompt.templateSyntax);

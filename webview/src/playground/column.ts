@@ -6,6 +6,7 @@
 import type { RatingView, RunFinishedParams, RunStartedParams } from '../../../src/protocol/runPanel';
 import { button, formatCost, formatNumber, h, text } from '../dom';
 import { OutputView } from '../output';
+import { capMedia, mediaStrip } from '../media';
 import { capOutput } from '../state';
 import type { StoredColumn } from './api';
 
@@ -17,9 +18,6 @@ export interface ColumnHost {
   /** Something worth saving changed. */
   changed(): void;
 }
-
-/** Outputs are kept in blocks of about this many characters: up to four long outputs stream side by side. */
-const OUTPUT_BLOCK_CHARS = 16 * 1024;
 
 const STATUS_LABEL: Record<ColumnStatus, string> = { waiting: 'Waiting', running: 'Running', ok: 'Done', error: 'Error', cancelled: 'Stopped' };
 
@@ -45,7 +43,7 @@ export class ColumnView {
     this.statusBox = h('span', { class: 'column-status', 'data-testid': 'column-status' });
     this.stopButton = button('Stop', { 'data-testid': 'column-stop', appearance: 'secondary', title: `Stop the run on ${deployment}` }, () => this.host.stop(this.column));
     this.stopButton.setAttribute('aria-label', `Stop ${deployment}`);
-    this.output = new OutputView(`Output of ${deployment}`, restored?.output ?? '', OUTPUT_BLOCK_CHARS);
+    this.output = new OutputView(`Output of ${deployment}`, restored?.output ?? '');
     this.metrics = h('dl', { class: 'column-metrics', 'data-testid': 'column-metrics' });
     this.notes = h('div', { class: 'column-notes' });
     const up = button('Good', { 'data-testid': 'rate-up', title: 'Good answer', 'aria-pressed': 'false', appearance: 'secondary' }, () => this.rate('up'));
@@ -89,6 +87,9 @@ export class ColumnView {
     this.root.setAttribute('data-run-id', params.runId);
     this.model.textContent = text(params.model);
     if (text(params.notice)) this.notes.append(h('p', { class: 'column-warning', role: 'note' }, text(params.notice)));
+    // What the request sent beyond text: thumbnails, players, file names.
+    const media = mediaStrip(params.media);
+    if (media) this.notes.append(media);
     this.render();
   }
 
@@ -151,7 +152,7 @@ export class ColumnView {
 
   toStored(): StoredColumn {
     return {
-      column: this.column, deployment: this.deployment, started: this.started, replayOf: this.replayOf,
+      column: this.column, deployment: this.deployment, started: this.started && capMedia(this.started), replayOf: this.replayOf,
       output: capOutput(this.output.text()).output, finished: this.finished, rating: this.rating,
     };
   }

@@ -5,7 +5,8 @@
  * calls `changed` after each edit (`analyze: true` when the templates or parameters changed).
  */
 import {
-  MAX_PLAYGROUND_DEPLOYMENTS, PLAYGROUND_PARAMETERS, PLAYGROUND_ROLES, type PlaygroundAnalysis, type PlaygroundParameter, type PlaygroundState,
+  MAX_ATTACHMENT_BYTES, MAX_PLAYGROUND_DEPLOYMENTS, PLAYGROUND_PARAMETERS, PLAYGROUND_ROLES, type PlaygroundAnalysis, type PlaygroundAttachment,
+  type PlaygroundMessage, type PlaygroundParameter, type PlaygroundState,
 } from '../../../src/protocol/playground';
 import { button, h } from '../dom';
 
@@ -42,7 +43,12 @@ export class PlaygroundEditor {
   private deployments: string[] = [];
   private analysis: PlaygroundAnalysis = { variables: [], templateErrors: [], parameterProblems: {} };
 
-  constructor(private state: PlaygroundState, private readonly changed: (analyze: boolean) => void) {
+  /**
+   * `attach(messageId)` asks the host for a file to attach to that message (its reply comes through `addAttachment`);
+   * `notice(text)` shows why a paste was not attached.
+   */
+  constructor(private state: PlaygroundState, private readonly changed: (analyze: boolean) => void,
+    private readonly attach: (messageId: string) => void = () => undefined, private readonly notice: (text: string) => void = () => undefined) {
     this.nameField = field('vscode-text-field', 'Name', state.name, { 'data-testid': 'prompt-name', class: 'wide' }, (v) => {
       this.state.name = v;
       this.changed(false);
@@ -74,6 +80,57 @@ export class PlaygroundEditor {
       this.deploymentBox,
     );
     this.renderAll();
+  }
+
+  /** Attach `attachment` to message `messageId` (a user message) and show it. */
+  addAttachment(messageId: string, attachment: PlaygroundAttachment): void {
+    const message = this.state.messages.find((m) => m.id === messageId);
+    if (!message) return;
+    message.attachments = [...(message.attachments ?? []), attachment];
+    this.renderMessages();
+    this.changed(false);
+  }
+
+  /** A pasted file (an image, audio or a PDF) as an attachment of `messageId`, read as a data: URI. */
+  private pasted(messageId: string, file: File): void {
+    const kind = file.type.startsWith('image/') ? 'image' : file.type.startsWith('audio/') ? 'audio' : file.type === 'application/pdf' ? 'file' : undefined;
+    if (!kind) {
+      this.notice(`Only images, audio and PDF files can be attached; the pasted file is ${file.type || 'of an unknown type'}.`);
+      return;
+    }
+    if (file.size > MAX_ATTACHMENT_BYTES) {
+      this.notice(`The pasted file is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`);
+      return;
+    }
+    const reader = new FileReader();
+    reader.addEventListener('load', () => {
+      const value = typeof reader.result === 'string' ? reader.result : '';
+      if (!value.startsWith('data:')) return;
+      this.addAttachment(messageId, {
+        id: newId(), kind, name: file.name && file.name !== 'image.png' ? file.name : `pasted ${kind}`, value,
+        ...(kind === 'image' && file.size <= 4 * 1024 * 1024 ? { preview: value } : {}),
+      });
+    });
+    reader.readAsDataURL(file);
+  }
+
+  /** The attachments of a message: a thumbnail or a name each, with a Remove button. */
+  private attachmentList(message: PlaygroundMessage, index: number): HTMLElement {
+    const list = h('ul', { class: 'attachments', 'data-testid': 'attachments', 'aria-label': `Attachments of message ${index + 1}` });
+    for (const attachment of message.attachments ?? []) {
+      const preview = attachment.preview && /^data:image\/(png|jpeg|webp|gif);base64,/.test(attachment.preview)
+        ? h('img', { class: 'attachment-thumbnail', src: attachment.preview, alt: attachment.name, 'data-testid': 'attachment-thumbnail' })
+        : h('span', { class: 'attachment-kind' }, attachment.kind);
+      const remove = button('✕', { appearance: 'icon', title: `Remove ${attachment.name}`, 'data-testid': 'attachment-remove' }, () => {
+        message.attachments = (message.attachments ?? []).filter((a) => a.id !== attachment.id);
+        if (message.attachments.length === 0) delete message.attachments;
+        this.renderMessages();
+        this.changed(false);
+      });
+      remove.setAttribute('aria-label', `Remove ${attachment.name}`);
+      list.append(h('li', { class: 'attachment', 'data-testid': 'attachment', 'data-kind': attachment.kind }, preview, h('span', { class: 'attachment-name' }, attachment.name), remove));
+    }
+    return list;
   }
 
   /** Show another state (loaded, restored). */
@@ -163,9 +220,22 @@ export class PlaygroundEditor {
       });
       remove.setAttribute('aria-label', `Remove message ${i + 1}`);
       const error = h('p', { class: 'message-error', 'data-testid': 'message-error', role: 'alert', hidden: '' });
-      return h('li', { class: 'message', 'data-testid': 'message', 'data-message-id': message.id, 'data-role': message.role },
-        h('div', { class: 'message-bar' }, h('span', { class: 'message-label', id: `label-${message.id}` }, label), role, up, down, remove),
-        content, error);
+      // Images, audio and files go with user messages only (the API takes them nowhere else).
+      const user = message.role === 'user';
+      const attach = user ? button('Attach…', { 'data-testid': 'message-attach', appearance: 'icon', title: 'Attach an image, audio or PDF file (or paste one)' }, () => this.attach(message.id)) : null;
+      attach?.setAttribute('aria-label', `Attach a file to message ${i + 1}`);
+      const item = h('li', { class: 'message', 'data-testid': 'message', 'data-message-id': message.id, 'data-role': message.role },
+        h('div', { class: 'message-bar' }, h('span', { class: 'message-label', id: `label-${message.id}` }, label), role, up, down, attach, remove),
+        content, ...(message.attachments?.length ? [this.attachmentList(message, i)] : []), error);
+      if (user) {
+        item.addEventListener('paste', (event) => {
+          const file = [...(event.clipboardData?.files ?? [])][0];
+          if (!file) return;
+          event.preventDefault();
+          this.pasted(message.id, file);
+        });
+      }
+      return item;
     }));
   }
 

@@ -9,6 +9,7 @@ import {
 } from '../../../src/protocol/playground';
 import type { RunFinishedParams } from '../../../src/protocol/runPanel';
 import { button, h } from '../dom';
+import { afterNextPaint } from '../output';
 import { type PlaygroundApi, type ViewState, readViewState } from './api';
 import { ColumnView } from './column';
 import { PlaygroundEditor } from './editor';
@@ -43,7 +44,7 @@ export class Playground {
     const saved = readViewState(api.getState());
     this.restored = saved !== undefined;
     this.state = saved?.playground ?? defaultPlaygroundState();
-    this.editor = new PlaygroundEditor(this.state, (analyze) => this.edited(analyze));
+    this.editor = new PlaygroundEditor(this.state, (analyze) => this.edited(analyze), (messageId) => this.requestAttach(messageId), (text) => this.showNotice(text));
     this.runButton = button('Run', { 'data-testid': 'run', title: 'Run on the picked deployments (Ctrl+Enter)', 'aria-keyshortcuts': 'Control+Enter Meta+Enter' }, () => this.run());
     this.stopButton = button('Stop All', { 'data-testid': 'stop-all', appearance: 'secondary', title: 'Stop every column (Escape)', 'aria-keyshortcuts': 'Escape' }, () => this.stopAll());
     this.liveStatus = h('div', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'data-testid': 'run-status' });
@@ -137,6 +138,11 @@ export class Playground {
       case 'run/finished':
         this.finish(message.params);
         return;
+      case 'playground/attached':
+        if (!this.answered(message.params.requestId)) return;
+        this.editor.addAttachment(message.params.messageId, message.params.attachment);
+        this.say(`Attached ${message.params.attachment.name}.`);
+        return;
       case 'rating/saved':
         if (!this.answered(message.params.requestId)) return;
         this.find(message.params.runId)?.rated(message.params.rating);
@@ -153,11 +159,14 @@ export class Playground {
     const column = this.find(params.runId);
     if (!column || !column.isRunning) return;
     column.finish(params);
-    // Confirm first: saving state clones every output and is not part of what the person waits for.
-    this.api.postMessage({ method: 'run/rendered', params: { runId: params.runId, outputLength: column.shownLength } });
     this.say(column.summary());
     this.updateChrome();
-    this.save();
+    // Confirm once the finished column is on screen (the next frame drawn); then save, which clones every output and
+    // is not part of what the person waits for.
+    afterNextPaint(() => {
+      this.api.postMessage({ method: 'run/rendered', params: { runId: params.runId, outputLength: column.shownLength } });
+      this.save();
+    });
   }
 
   private run(): void {
@@ -169,6 +178,13 @@ export class Playground {
     }
     this.pendingRun = this.request('playground/run');
     this.updateChrome();
+  }
+
+  /** Ask the host for a file to attach to message `messageId`. */
+  private requestAttach(messageId: string): void {
+    const requestId = `r${++this.requestCount}`;
+    this.pending.set(requestId, 'playground/attach');
+    this.api.postMessage({ method: 'playground/attach', params: { requestId, messageId } });
   }
 
   private stopAll(): void {

@@ -4,6 +4,7 @@
  */
 import type { HostMessage, RunFinishedParams } from '../../../src/protocol/runPanel';
 import { button, h } from '../dom';
+import { afterNextPaint } from '../output';
 import { RunView, type RunViewHost } from './runView';
 import { MAX_RUNS, readRating, type PanelState } from '../state';
 import type { VsCodeApi } from '../vscodeApi';
@@ -32,6 +33,7 @@ export class Panel {
       changedSoon: () => this.saveSoon(),
       submitRating: (runId, requestId, rating) =>
         this.api.postMessage({ method: 'rating/submit', params: { requestId, runId, rating } }),
+      annotate: (runId, kind) => this.api.postMessage({ method: 'annotation/add', params: { runId, kind } }),
     };
     this.runAgain = button('Run Again', { 'data-testid': 'run-again', title: 'Run this prompt again' }, () =>
       this.api.postMessage({ method: 'run/rerun', params: {} }),
@@ -90,6 +92,10 @@ export class Panel {
         this.find(message.params.runId)?.showRating(readRating(message.params.rating) ?? {});
         this.save();
         return;
+      case 'annotations/show':
+        this.find(message.params.runId)?.showAnnotations(message.params.annotations);
+        this.save();
+        return;
       case 'rating/saved':
         if (this.find(message.params.runId)?.ratingReply(message.params.requestId, { rating: readRating(message.params.rating) ?? {} })) this.save();
         return;
@@ -105,9 +111,12 @@ export class Panel {
     const view = this.find(params.runId);
     if (!view || !view.isRunning) return;
     view.finish(params);
-    // Confirm first: saving state clones the whole output and is not part of what the person waits for.
-    this.api.postMessage({ method: 'run/rendered', params: { runId: view.runId, outputLength: view.shownLength } });
-    this.save();
+    // Confirm once the finished run is on screen (the next frame drawn); then save, which clones the whole output and
+    // is not part of what the person waits for.
+    afterNextPaint(() => {
+      this.api.postMessage({ method: 'run/rendered', params: { runId: view.runId, outputLength: view.shownLength } });
+      this.save();
+    });
   }
 
   private find(runId: string): RunView | undefined {

@@ -14,6 +14,7 @@ import {
   toolCallsSection,
 } from './details';
 import { button, formatCost, formatNumber, formatTime, h, text } from '../dom';
+import { capMedia, mediaStrip } from '../media';
 import { OutputView } from '../output';
 import { RatingControls } from './rating';
 import { RetryNotice } from './retry';
@@ -29,6 +30,8 @@ export interface RunViewHost {
   /** Something worth saving changed that may change again at once (typing): save a little later. */
   changedSoon(): void;
   submitRating(runId: string, requestId: string, rating: RatingView): void;
+  /** Add Note to Run / Set Run Property: the host asks for the text. */
+  annotate(runId: string, kind: 'note' | 'property'): void;
 }
 
 const STATUS_LABEL: Record<ViewStatus, string> = {
@@ -74,6 +77,11 @@ export class RunView {
   private rating: RatingControls | null = null;
   /** A rating restored or shown before the controls exist. */
   private ratingStore: StoredRating | undefined;
+  /** What the request sent beyond text (null when only text). */
+  private readonly media: HTMLElement | null;
+  /** Notes and properties, and the buttons that add them. */
+  private readonly annotationBox: HTMLElement;
+  private annotationValues: Record<string, string> = {};
 
   constructor(
     started: RunStartedParams,
@@ -128,7 +136,12 @@ export class RunView {
     if (notice) this.notes.append(h('p', { class: 'run-warning', 'data-testid': 'run-notice', role: 'note' }, notice));
     this.retry = new RetryNotice(this.notes, restored?.retried ?? 0);
     this.body = h('div', { class: 'run-body', id: `${id}-body`, role: 'region', 'aria-labelledby': `${id}-title` });
-    this.body.append(this.notes, this.output.element);
+    this.media = mediaStrip(started.media);
+    const rules = Array.isArray(started.requestRules) ? started.requestRules.filter((r) => typeof r === 'string') : [];
+    if (rules.length > 0) this.notes.append(h('p', { class: 'run-note', 'data-testid': 'run-rules', role: 'note' }, `Request rules applied: ${rules.join(', ')}.`));
+    this.annotationBox = h('section', { class: 'run-annotations', 'data-testid': 'run-annotations', 'aria-label': 'Notes and properties' });
+    this.annotationValues = restored?.annotations ?? {};
+    this.body.append(this.notes, ...(this.media ? [this.media] : []), this.output.element);
 
     this.root = h(
       'section',
@@ -239,7 +252,19 @@ export class RunView {
     } else {
       sections.push(this.metrics(params));
     }
-    this.body.replaceChildren(this.notes, ...sections.filter((n): n is HTMLElement => n !== null));
+    this.renderAnnotations();
+    sections.push(this.annotationBox);
+    const lead = [this.notes, ...(this.media ? [this.media] : [])];
+    const shown = sections.filter((n): n is HTMLElement => n !== null);
+    const at = shown.indexOf(this.output.element);
+    if (at >= 0 && this.output.element.parentElement === this.body) {
+      // The output stays where it is: taking it out and back would lay all of it out again and lose its scroll.
+      for (const node of [...this.body.children]) if (node !== this.output.element) node.remove();
+      this.output.element.before(...lead, ...shown.slice(0, at));
+      this.output.element.after(...shown.slice(at + 1));
+    } else {
+      this.body.replaceChildren(...lead, ...shown);
+    }
     const expected = params.outputLength;
     if (!this.truncated && typeof expected === 'number' && expected > this.output.shownLength) {
       this.notes.append(
@@ -250,6 +275,26 @@ export class RunView {
         ),
       );
     }
+  }
+
+  /** `annotations/show`: the run's notes and properties (key → newest value). */
+  showAnnotations(annotations: Record<string, string>): void {
+    this.annotationValues = Object.fromEntries(Object.entries(annotations).filter(([, v]) => typeof v === 'string'));
+    this.renderAnnotations();
+  }
+
+  private renderAnnotations(): void {
+    const runId = this.runId;
+    const entries = Object.entries(this.annotationValues);
+    const note = this.annotationValues.note;
+    const properties = entries.filter(([k]) => k !== 'note');
+    this.annotationBox.replaceChildren(
+      ...(note !== undefined ? [h('p', { class: 'run-note-text', 'data-testid': 'run-note' }, h('strong', {}, 'Note: '), note)] : []),
+      ...(properties.length > 0 ? [h('dl', { class: 'run-properties', 'data-testid': 'run-properties' }, ...properties.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))] : []),
+      h('div', { class: 'run-annotation-actions' },
+        button(note !== undefined ? 'Edit Note' : 'Add Note', { appearance: 'secondary', 'data-testid': 'run-add-note', title: 'Add Note to Run' }, () => this.host.annotate(runId, 'note')),
+        button('Set Property…', { appearance: 'secondary', 'data-testid': 'run-set-property', title: 'Set Run Property' }, () => this.host.annotate(runId, 'property'))),
+    );
   }
 
   /** `rating/show`: the newest rating of this run. */
@@ -269,7 +314,8 @@ export class RunView {
     const rating = capStoredRating(this.rating?.toStored() ?? this.ratingStore);
     return {
       ...(rating ? { rating } : {}),
-      started: this.started,
+      started: capMedia(this.started),
+      ...(Object.keys(this.annotationValues).length > 0 ? { annotations: this.annotationValues } : {}),
       replayOf: this.replayOf,
       output: capped.output,
       truncated: this.truncated || capped.truncated,
