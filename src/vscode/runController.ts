@@ -167,6 +167,19 @@ export class RunController implements vscode.Disposable {
   }
 
   /**
+   * "Prompt Lab: Stop Run" (Escape in a run panel): run `runId`, else the runs of the run panel with the focus (or
+   * the active one), else those of every run panel. Each keeps its partial output, logged as `cancelled`.
+   * @returns how many runs were stopped.
+   */
+  stopRuns(runId?: string): number {
+    const inPanel = this.panels.current()?.running ?? [];
+    const ids = typeof runId === 'string' ? [runId].filter((id) => this.running.has(id)) : inPanel.length > 0 ? inPanel : this.panels.allRunning();
+    for (const id of ids) this.stop(id);
+    if (ids.length === 0 && typeof runId !== 'string') void vscode.window.showInformationMessage('No Prompt Lab run is running.');
+    return ids.length;
+  }
+
+  /**
    * Run the prompt file `target` (a Uri from the explorer or editor title), else the active editor's file.
    * `options.inputs` replace the resolved input values (Re-run with these inputs); inputs it gives are not asked for.
    * @returns the outcome, or undefined when nothing ran (no prompt file, the person cancelled an input).

@@ -44,6 +44,8 @@ export class RunPanel implements vscode.Disposable {
   private readonly batchers = new Map<string, TextBatcher>();
   private readonly lastTextAt = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
+  private focused = false;
+  private readonly runningIds = new Set<string>();
 
   constructor(
     readonly promptUri: vscode.Uri,
@@ -52,15 +54,34 @@ export class RunPanel implements vscode.Disposable {
     private readonly handlers: RunPanelHandlers,
     private readonly rendered: vscode.EventEmitter<RunRenderedEvent>,
     onDispose: () => void,
+    /** Called when the panel gains or loses the focus, or a run in it starts or ends. */
+    private readonly onStateChange: () => void = () => undefined,
   ) {
     panel.webview.html = renderHtml(panel.webview, extensionUri);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
       panel.onDidDispose(() => {
+        this.focused = false;
+        this.runningIds.clear();
         this.dispose();
         onDispose();
       }),
     );
+  }
+
+  /** Whether the panel's document has the keyboard focus (as its webview last reported). */
+  get hasFocus(): boolean {
+    return this.focused;
+  }
+
+  /** Whether the panel is the active editor (it may have the focus or not). */
+  get active(): boolean {
+    return this.panel.active;
+  }
+
+  /** The runs the panel shows as running. */
+  get running(): readonly string[] {
+    return [...this.runningIds];
   }
 
   /** The editor group column the panel is in, when it is shown. */
@@ -74,6 +95,8 @@ export class RunPanel implements vscode.Disposable {
   }
 
   started(params: RunStartedParams): void {
+    this.runningIds.add(params.runId);
+    this.onStateChange();
     this.panel.title = `Run: ${params.promptName}`;
     this.batchers.set(params.runId, new TextBatcher((text) => this.post({ method: 'run/delta', params: { runId: params.runId, text } })));
     this.post({ method: 'run/started', params });
@@ -94,6 +117,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   finished(params: RunFinishedParams): void {
+    if (this.runningIds.delete(params.runId)) this.onStateChange();
     const batcher = this.batchers.get(params.runId);
     batcher?.flush();
     batcher?.dispose();
@@ -168,6 +192,10 @@ export class RunPanel implements vscode.Disposable {
       case 'error/action':
         this.handlers.errorAction(message.params.action, this.promptUri);
         break;
+      case 'panel/focus':
+        this.focused = message.params.focused;
+        this.onStateChange();
+        break;
       case 'annotation/add':
         this.handlers.annotate(this.promptUri, message.params.runId, message.params.kind);
         break;
@@ -192,6 +220,8 @@ export class RunPanel implements vscode.Disposable {
 /** Keeps one RunPanel per prompt file and reuses it for later runs. */
 export class RunPanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, RunPanel>();
+  /** The context keys as last set (see updateContext). */
+  private readonly context = new Map<string, boolean>();
   private readonly renderedEmitter = new vscode.EventEmitter<RunRenderedEvent>();
   /** Fires when a panel confirms it shows a finished run. */
   readonly onDidRender = this.renderedEmitter.event;
@@ -213,9 +243,41 @@ export class RunPanelManager implements vscode.Disposable {
       retainContextWhenHidden: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     });
-    const panel = new RunPanel(promptUri, webviewPanel, this.extensionUri, this.handlers, this.renderedEmitter, () => this.panels.delete(key));
+    const panel = new RunPanel(promptUri, webviewPanel, this.extensionUri, this.handlers, this.renderedEmitter, () => {
+      this.panels.delete(key);
+      this.updateContext();
+    }, () => this.updateContext());
     this.panels.set(key, panel);
     return panel;
+  }
+
+  /** The panel with the keyboard focus, else the active one: where Stop Run applies. */
+  current(): RunPanel | undefined {
+    const panels = [...this.panels.values()];
+    return panels.find((p) => p.hasFocus) ?? panels.find((p) => p.active);
+  }
+
+  /** The running runs of every panel. */
+  allRunning(): string[] {
+    return [...this.panels.values()].flatMap((p) => p.running);
+  }
+
+  /**
+   * Context keys of Stop Run: `promptLab.runPanelFocused` (a run panel has the keyboard focus),
+   * `promptLab.runPanelRunning` (that panel shows a running run; the Escape keybinding needs both) and
+   * `promptLab.runsRunning` (a panel shows a running run; the Command Palette offers Stop Run).
+   */
+  private updateContext(): void {
+    const focused = [...this.panels.values()].find((p) => p.hasFocus);
+    const next: Record<string, boolean> = {
+      'promptLab.runPanelFocused': focused !== undefined,
+      'promptLab.runPanelRunning': (focused?.running.length ?? 0) > 0,
+      'promptLab.runsRunning': this.allRunning().length > 0,
+    };
+    for (const [key, value] of Object.entries(next)) {
+      if (this.context.get(key) !== value) void vscode.commands.executeCommand('setContext', key, value);
+      this.context.set(key, value);
+    }
   }
 
   /** The open panel of `promptUri`, if there is one (neither created nor revealed). */
