@@ -134,6 +134,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     openWalkthroughOnFirstActivation(context.globalState, log),
     vscode.commands.registerCommand('promptLab.newPromptFile', (arg?: vscode.Uri | NewPromptFileArgs) => newPromptFile(arg)),
     vscode.commands.registerCommand('promptLab.addDeployment', (args?: AddDeploymentArgs) => addDeployment(args)),
+    vscode.commands.registerCommand('promptLab.stopRun', (runId?: string) => runs.stopRuns(runId)),
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;
