@@ -28,6 +28,7 @@ import { type NewPromptFileArgs, newPromptFile } from './vscode/newPromptFile';
 import { type AddDeploymentArgs, addDeployment } from './vscode/addDeployment';
 import { WalkthroughState, openWalkthroughOnFirstActivation } from './vscode/walkthrough';
 import { PromptLanguageStatus } from './vscode/languageStatus';
+import { PromptSnippets } from './vscode/snippets';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -135,6 +136,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.newPromptFile', (arg?: vscode.Uri | NewPromptFileArgs) => newPromptFile(arg)),
     vscode.commands.registerCommand('promptLab.addDeployment', (args?: AddDeploymentArgs) => addDeployment(args)),
     vscode.commands.registerCommand('promptLab.stopRun', (runId?: string) => runs.stopRuns(runId)),
+    vscode.languages.registerCompletionItemProvider(PROMPT_FILES, new PromptSnippets(diagnostics)),
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;

@@ -5,6 +5,7 @@
 export { resolveDeployment } from './providers/deployments';
 // The first hour (issue 17): starting points of New Prompt File, Add Deployment's settings edit.
 export * as starters from './format/starters';
+export * as snippets from './format/snippets';
 export { DEFAULT_AZURE_API_VERSION, isLoopbackHost } from './providers/deployments';
 export { DEPLOYMENTS_SETTING, deploymentEdits, uniqueName, withDeployment } from './providers/deploymentSettings';
 export { resolvePromptDeployment } from './providers/models';
