@@ -51,13 +51,8 @@ async function answer(page, text, value) {
   await page.keyboard.press('Enter');
 }
 
-/** Pick the row labelled `label` in the quick pick that shows `text`. */
-async function pick(page, text, label) {
-  await quickInput(page).filter({ hasText: text }).waitFor({ state: 'visible', timeout: 30000 });
-  await quickRow(page, label).click();
-}
-
-const step = (page, id) => page.locator(`button.getting-started-step[data-step-id$="#${id}"]`);
+// The walkthrough re-renders its list when a context key changes: only the visible copy of an element counts.
+const step = (page, id) => page.locator(`button.getting-started-step[data-step-id$="#${id}"]:visible`);
 const stepDone = (page, id) => page.locator(`[data-done-step-id$="#${id}"]`);
 
 async function isChecked(page, id) {
@@ -67,9 +62,28 @@ async function isChecked(page, id) {
 /** Open the step and press its button. */
 async function pressStepButton(page, id) {
   await step(page, id).click();
-  const button = page.locator(`[x-step-description-for$="#${id}"] .button-container .monaco-button`).first();
+  const button = page.locator(`[x-step-description-for$="#${id}"] .button-container .monaco-button:visible`).first();
   await button.waitFor({ state: 'visible', timeout: 10000 });
   await button.click();
+}
+
+/**
+ * Press the step's button and pick `label` in the quick pick it opens. Selecting a step loads its media in a webview,
+ * and a quick pick that opens meanwhile can lose the focus and close: then the button is pressed again (3 tries).
+ */
+async function pressAndPick(page, id, title, label, onShown = async () => {}) {
+  for (let attempt = 1; ; attempt++) {
+    await pressStepButton(page, id);
+    try {
+      await quickInput(page).filter({ hasText: title }).waitFor({ state: 'visible', timeout: 15000 });
+      await onShown();
+      await quickRow(page, label).click({ timeout: 5000 });
+      return;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 async function waitChecked(page, id, timeoutMs = 30000) {
@@ -137,8 +151,7 @@ try {
     });
 
     await check('Add Deployment: a local server, its models listed, no key; the step is checked', async () => {
-      await pressStepButton(page, 'deployment');
-      await pick(page, 'Add Deployment', 'Another OpenAI-compatible server');
+      await pressAndPick(page, 'deployment', 'Add Deployment', 'Another OpenAI-compatible server');
       await answer(page, 'Base URL', server.baseURL);
       await quickInput(page).locator('.quick-input-list .monaco-list-row').first().waitFor({ state: 'visible', timeout: 20000 }); // the models the replay server lists
       await quickInputBox(page).fill(MODEL);
@@ -153,17 +166,13 @@ try {
 
     await check('a server on this machine needs no key: the key step is checked; Set API Key still stores one', async () => {
       await waitChecked(page, 'apiKey');
-      await pressStepButton(page, 'apiKey');
-      await pick(page, 'Set API Key', 'local');
+      await pressAndPick(page, 'apiKey', 'Set API Key', 'local');
       await answer(page, 'API key for "local"', 'sk-walkthrough');
       await page.locator('.notifications-toasts', { hasText: 'API key of "local" stored' }).waitFor({ timeout: 20000 });
     });
 
     await check('New Prompt File: the summariser, in a group beside the walkthrough; the step is checked', async () => {
-      await pressStepButton(page, 'createPrompt');
-      await quickInput(page).filter({ hasText: 'New Prompt File' }).waitFor({ state: 'visible', timeout: 30000 });
-      await page.screenshot({ path: path.join(artifacts, 'new-prompt-file.png') });
-      await pick(page, 'New Prompt File', 'Summariser');
+      await pressAndPick(page, 'createPrompt', 'New Prompt File', 'Summariser', () => page.screenshot({ path: path.join(artifacts, 'new-prompt-file.png') }));
       await answer(page, 'New Prompt File: name');
       await activeTab(page, 'summarise.prompt.json').waitFor({ timeout: 20000 });
       await waitChecked(page, 'createPrompt');
@@ -180,8 +189,7 @@ try {
     });
 
     await check('Rate Last Run: thumbs up; the step is checked and the rating logged', async () => {
-      await pressStepButton(page, 'rate');
-      await pick(page, 'Rate the last run', '👍');
+      await pressAndPick(page, 'rate', 'Rate the last run', '👍');
       await waitChecked(page, 'rate');
       await waitFor(() => logLines(workspaceDir).find((r) => r.event === 'rating' && r.thumb === 'up'), 10000, 'the rating in the log');
     });
@@ -204,8 +212,9 @@ try {
       for (const id of ['deployment', 'apiKey', 'createPrompt', 'runPrompt', 'rate', 'playground']) {
         if (!(await isChecked(page, id))) throw new Error(`step ${id} is not checked at the end`);
       }
-      await page.screenshot({ path: path.join(artifacts, 'walkthrough-end.png') });
-      await step(page, 'deployment').click();
+      // Tall enough for the whole list of steps, each with its check.
+      await page.setViewportSize({ width: 1400, height: 1300 });
+      await page.locator(`[data-done-step-id$="#deployment"]`).scrollIntoViewIfNeeded();
       await page.screenshot({ path: path.join(artifacts, 'walkthrough.png') });
     });
   });
