@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// End to end, from the keyboard: in a prompt file Ctrl+Alt+Enter runs it and Ctrl+Shift+V previews it; in the run
-// panel Escape stops a running run (its partial output is logged as cancelled). The deployments point at a local
-// replay server this script starts.
-//   node test/e2e/keybindings.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
-// Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/keybindings/.
+// End to end, the first hour's pieces outside the walkthrough (test/e2e/walkthrough.e2e.mjs has that):
+//  - File → New File… offers New Prompt File; the chat starting point opens with its first template selected, and
+//    the language status shows its deployment and no problems;
+//  - from the keyboard: in a prompt file Ctrl+Alt+Enter runs it and Ctrl+Shift+V previews it; in the run panel
+//    Escape stops a running run (its partial output is logged as cancelled).
+// The deployments point at a local replay server this script starts.
+//   node test/e2e/firstHour.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
+// Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/firstHour/.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { e2eMain, openFile, webviewFrame, waitFor, REPO_ROOT, logLines, activeTab } from './helpers.mjs';
+import { e2eMain, openFile, webviewFrame, waitFor, REPO_ROOT, logLines, activeTab, runPaletteCommand, findPaletteCommand } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startReplayServer } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
@@ -36,7 +39,35 @@ async function focusEditor(page) {
 }
 
 try {
-  await e2eMain({ name: 'keybindings', workspace }, [
+  await e2eMain({ name: 'firstHour', workspace }, [
+    ['File → New File… → New Prompt File: the chat starting point, its template selected, no problems', async ({ page, workspaceDir, artifacts }) => {
+      // Prompt Lab's contributions arrive a few seconds after the workbench: its command in the palette says they are in.
+      await findPaletteCommand(page, 'Prompt Lab: New Prompt File');
+      await page.keyboard.press('Escape');
+      await runPaletteCommand(page, 'Create: New File...'); // File → New File…
+      const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: 'New Prompt File' }).first();
+      await entry.waitFor({ timeout: 30000 });
+      if (!(await entry.textContent())?.includes('Prompt Lab')) throw new Error('the New File entry does not say it is Prompt Lab\'s');
+      await page.screenshot({ path: path.join(artifacts, 'file-new-file.png') });
+      await entry.click();
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Chat with history' }).first().click({ timeout: 20000 });
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'replay' }).first().click({ timeout: 20000 }); // two deployments: which one
+      await page.locator('.quick-input-widget', { hasText: 'New Prompt File: name' }).waitFor({ timeout: 20000 });
+      await page.keyboard.press('Enter');
+      await activeTab(page, 'chat.prompt.json').waitFor({ timeout: 20000 });
+      const text = fs.readFileSync(path.join(workspaceDir, 'chat.prompt.json'), 'utf8');
+      if (!text.includes('"deployment": "replay"')) throw new Error(`the file names no deployment "replay":\n${text}`);
+      // The first template is selected: the status bar says how many characters.
+      const template = 'You are a friendly travel assistant. Give practical, concrete answers.';
+      await page.locator('.statusbar-item', { hasText: `(${template.length} selected)` }).first().waitFor({ timeout: 20000 });
+      // The language status: the deployment, and no problems (VS Code's JSON support and Prompt Lab's checks).
+      await page.locator('[id="status.languageStatus"]').hover();
+      const hover = page.locator('.monaco-hover');
+      await hover.filter({ hasText: 'replay' }).first().waitFor({ timeout: 20000 });
+      await hover.filter({ hasText: 'No problems' }).first().waitFor({ timeout: 20000 });
+      await page.screenshot({ path: path.join(artifacts, 'language-status.png') });
+      await page.keyboard.press('Escape');
+    }],
     ['Ctrl+Alt+Enter in a prompt file runs it', async ({ page, workspaceDir }) => {
       await openFile(page, 'hello.prompt.json');
       await focusEditor(page);
