@@ -153,7 +153,14 @@ export async function openFile(page, relativePath, timeoutMs = 60000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.keyboard.press('Control+P');
-    await input.waitFor({ state: 'visible', timeout: 10000 });
+    try {
+      // A Ctrl+P pressed while another quick input is closing (a password box just answered) can be lost on a busy
+      // machine: press it again until Quick Open shows, within the deadline.
+      await input.waitFor({ state: 'visible', timeout: 10000 });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      continue;
+    }
     await input.fill(relativePath);
     try {
       await row.waitFor({ state: 'visible', timeout: 3000 });
