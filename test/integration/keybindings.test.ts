@@ -13,7 +13,7 @@ import { parse } from 'jsonc-parser';
 import type { PromptLabApi } from '../../src/extension';
 import type { RunOutcome } from '../../src/core/run/run';
 import { startReplayServer, type ReplayServer } from '../replay/server';
-import { EXTENSION_ID, writePromptText } from './promptDocuments';
+import { EXTENSION_ID, useDeployments, writePromptText } from './promptDocuments';
 
 interface Keybinding { key: string; command: string; when?: string; mac?: string }
 
@@ -94,19 +94,20 @@ describe('Stop Run', function () {
   this.timeout(60_000);
   let api: PromptLabApi;
   let server: ReplayServer;
+  let restore: () => Promise<void>;
 
   before(async () => {
     const ext = vscode.extensions.getExtension<PromptLabApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
     server = await startReplayServer();
-    await vscode.workspace.getConfiguration('promptLab').update('deployments', {
+    restore = await useDeployments({
       slow: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'synthetic/slow?chunks=400&delayMs=50' },
-    }, vscode.ConfigurationTarget.Workspace);
+    });
   });
 
   after(async () => {
-    await vscode.workspace.getConfiguration('promptLab').update('deployments', undefined, vscode.ConfigurationTarget.Workspace);
+    await restore();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await server?.close();
   });

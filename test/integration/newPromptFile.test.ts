@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import { parse, parseTree } from 'jsonc-parser';
 import { STARTER_IDS, type StarterId } from '../../src/core/format/starters';
 import type { PromptLabApi } from '../../src/extension';
-import { EXTENSION_ID, workspaceRoot } from './promptDocuments';
+import { EXTENSION_ID, useDeployments, workspaceRoot } from './promptDocuments';
 
 const DEADLINE_MS = 15_000;
 const PROBE = '"zzProbeNotInSchema": 1,';
@@ -68,15 +68,19 @@ const schemaKnowsEvaluation = 'testData' in schema.properties && 'evaluators' in
 describe('New Prompt File', function () {
   this.timeout(60_000);
   let api: PromptLabApi;
+  let restore: () => Promise<void>;
   const created: vscode.Uri[] = [];
 
   before(async () => {
     const ext = vscode.extensions.getExtension<PromptLabApi>(EXTENSION_ID);
     assert.ok(ext);
     api = await ext.activate();
+    // The deployment the new files name (never called: these tests only check the files).
+    restore = await useDeployments({ 'replay-openai': { provider: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1', model: 'm' } });
   });
 
   after(async () => {
+    await restore();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     for (const uri of created) await vscode.workspace.fs.delete(uri, { useTrash: false }).then(undefined, () => undefined);
   });

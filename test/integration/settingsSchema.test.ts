@@ -16,14 +16,19 @@ function label(item: vscode.CompletionItem): string {
   return typeof item.label === 'string' ? item.label : item.label.label;
 }
 
-/** The completion labels at the `|` of `text` written as the workspace's .vscode/settings.json. */
-async function completionsAt(uri: vscode.Uri, text: string): Promise<vscode.CompletionItem[]> {
-  const offset = text.indexOf('|');
-  // Through the open document (a write to disk would reach it later than the request).
+/** Replace the whole text of `uri`'s document (a write to disk would reach an open document later than a request). */
+async function setText(uri: vscode.Uri, text: string): Promise<vscode.TextDocument> {
   const document = await vscode.workspace.openTextDocument(uri);
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), text.replace('|', ''));
+  edit.replace(uri, new vscode.Range(document.positionAt(0), document.positionAt(document.getText().length)), text);
   assert.ok(await vscode.workspace.applyEdit(edit));
+  return document;
+}
+
+/** The completion labels at the `|` of `text` put in the workspace's .vscode/settings.json (unsaved). */
+async function completionsAt(uri: vscode.Uri, text: string): Promise<vscode.CompletionItem[]> {
+  const offset = text.indexOf('|');
+  const document = await setText(uri, text.replace('|', ''));
   await vscode.window.showTextDocument(document);
   const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, document.positionAt(offset));
   return list.items;
@@ -50,15 +55,19 @@ describe('Settings schema', function () {
         resolve();
       });
       void (async () => {
-        await vscode.workspace.fs.writeFile(uri, Buffer.from('{\n  "promptLab.requestTimeoutMs": "soon"\n}\n'));
+        if (!original) await vscode.workspace.fs.writeFile(uri, Buffer.from('{}\n'));
+        await setText(uri, '{\n  "promptLab.requestTimeoutMs": "soon"\n}\n');
         await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
       })();
     });
   });
 
   after(async () => {
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-    if (original) await vscode.workspace.fs.writeFile(uri, original);
+    // Back to the file as it was, through the document and saved, so the editor's copy and the disk agree (VS Code
+    // refuses to write settings while they differ).
+    await setText(uri, original ? Buffer.from(original).toString('utf8') : '{}\n');
+    await (await vscode.workspace.openTextDocument(uri)).save();
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('every setting has a Markdown description and a scope', () => {

@@ -3,7 +3,7 @@
 // *.prompt.json; an accepted row snippet leaves the file without a diagnostic.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { EXTENSION_ID, openWithDiagnostics, workspaceRoot, writePromptText } from './promptDocuments';
+import { EXTENSION_ID, openWithDiagnostics, useDeployments, workspaceRoot, writePromptText } from './promptDocuments';
 
 function label(item: vscode.CompletionItem): string {
   return typeof item.label === 'string' ? item.label : item.label.label;
@@ -39,11 +39,15 @@ const PROMPT = `{
 describe('Snippets', function () {
   this.timeout(60_000);
 
+  let restore: () => Promise<void>;
+
   before(async () => {
     await vscode.extensions.getExtension(EXTENSION_ID)?.activate();
+    restore = await useDeployments({ 'replay-openai': { provider: 'openai-compatible', baseURL: 'http://127.0.0.1:9/v1', model: 'm' } });
   });
 
   after(async () => {
+    await restore();
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
