@@ -11,6 +11,7 @@ import type { DeploymentConfig } from '../core/providers/deployments';
 import { PROVIDERS, type ProviderId } from '../core/providers/providers';
 import { SECTION, readSettings } from './config';
 import { loadCore } from './core';
+import { exists } from './files';
 
 /** Arguments that skip the questions (tests, scripts): the entry to add as it is. */
 export interface AddDeploymentArgs {
@@ -178,9 +179,7 @@ async function writeDeployment(folder: vscode.WorkspaceFolder | undefined, name:
     return;
   }
   const uri = settingsUri(folder);
-  try {
-    await vscode.workspace.fs.stat(uri);
-  } catch {
+  if (!(await exists(uri))) {
     await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(uri, '..'));
     await vscode.workspace.fs.writeFile(uri, new Uint8Array());
   }

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { exists } from './files';
 import type { ConversionNote, ConversionResult } from '../core/format/conversion';
 import type { DeploymentConfig } from '../core/providers/deployments';
 import { SECTION, readSettings } from './config';
@@ -33,15 +34,6 @@ function targetOf(source: vscode.Uri, direction: Direction): vscode.Uri | undefi
   if (/\.prompt\.ya?ml$/i.test(p)) return source.with({ path: p.replace(/\.prompt\.ya?ml$/i, '.prompt.json') });
   if (/\.prompty$/i.test(p)) return source.with({ path: p.replace(/\.prompty$/i, '.prompt.json') });
   return undefined;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * and opened with its first template selected. The starting points are the core's (src/core/format/starters.ts).
  */
 import * as vscode from 'vscode';
+import { exists } from './files';
 import type { StarterId } from '../core/format/starters';
 import { readSettings } from './config';
 import { loadCore } from './core';
@@ -134,13 +135,4 @@ function withExtension(name: string): string {
   const trimmed = name.trim();
   if (!trimmed) return '';
   return /\.prompt\.json$/i.test(trimmed) ? trimmed : `${trimmed.replace(/\.json$/i, '')}.prompt.json`;
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }
