@@ -59,8 +59,8 @@ export interface PromptLabApi {
   logUri: vscode.Uri;
   /** The language status items of prompt files (deployment, problems), for tests. */
   languageStatus: PromptLanguageStatus;
-  /** The walkthrough's context keys as last set, for tests. */
-  walkthrough: Pick<WalkthroughState, 'value'>;
+  /** The walkthrough's context keys as last set, and their changes, for tests. */
+  walkthrough: Pick<WalkthroughState, 'value' | 'onDidChange'>;
 }
 
 /** The documents Prompt Lab's language features apply to. */

@@ -36,10 +36,14 @@ export class WalkthroughState implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly values = new Map<string, boolean>();
   private promptFilesScan: Promise<void> | undefined;
+  private readonly changed = new vscode.EventEmitter<string>();
+  /** Fires with the context key that changed (for tests). */
+  readonly onDidChange = this.changed.event;
 
   constructor(private readonly keys: ApiKeyStore, secrets: vscode.SecretStorage, runs: RunController) {
     const watcher = vscode.workspace.createFileSystemWatcher(PROMPT_FILES_GLOB, false, true, false);
     this.disposables.push(
+      this.changed,
       watcher,
       watcher.onDidCreate(() => this.set(CONTEXT_KEYS.hasPromptFiles, true)),
       watcher.onDidDelete(() => void this.scanPromptFiles()),
@@ -76,6 +80,7 @@ export class WalkthroughState implements vscode.Disposable {
     if (this.values.get(key) === value) return;
     this.values.set(key, value);
     void vscode.commands.executeCommand('setContext', key, value);
+    this.changed.fire(key);
   }
 
   private scanPromptFiles(): Promise<void> {
