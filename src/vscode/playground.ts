@@ -75,7 +75,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    view.webview.html = renderHtml(view.webview, this.extensionUri, 'playground', 'Prompt Lab playground');
+    view.webview.html = renderHtml(view.webview, this.extensionUri, 'playground', vscode.l10n.t('Prompt Lab playground'));
     this.viewDisposables.push(
       view.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
       view.onDidDispose(() => {
@@ -94,10 +94,10 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
 
   /** Run `state` on its deployments, as the view's Run button does. @returns the columns, or why nothing ran. */
   async run(state: PlaygroundState): Promise<PlaygroundColumn[] | string> {
-    if (state.deployments.length === 0) return 'Pick a deployment to run on.';
-    if (!vscode.workspace.isTrusted) return 'Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.';
+    if (state.deployments.length === 0) return vscode.l10n.t('Pick a deployment to run on.');
+    if (!vscode.workspace.isTrusted) return vscode.l10n.t('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.');
     const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) return 'Open a folder first: runs are logged in the workspace.';
+    if (!folder) return vscode.l10n.t('Open a folder first: runs are logged in the workspace.');
     const core = loadCore();
     const problems = core.playground.problemsOf(state, deploymentKeys());
     if (problems.length > 0) return problems.join(' ');
@@ -120,8 +120,8 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
     let overBudget: Promise<boolean> | undefined;
     const keys = this.columns.map((c) => c.deployment).join(', ');
     const confirmOverBudget = (message: string) => (overBudget ??= Promise.resolve(
-      vscode.window.showWarningMessage(`${message} Run "${state.name}" on ${keys} anyway?`, { modal: true }, 'Run Anyway'),
-    ).then((go) => go === 'Run Anyway'));
+      vscode.window.showWarningMessage(`${message} ${vscode.l10n.t('Run "{0}" on {1} anyway?', state.name, keys)}`, { modal: true }, vscode.l10n.t('Run Anyway')),
+    ).then((go) => go === vscode.l10n.t('Run Anyway')));
     for (const column of this.columns) {
       const prompt = core.playground.toPromptFile(state, column.deployment);
       this.runs.runTemplate({
@@ -129,11 +129,11 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
         confirmOverBudget,
       }).then(
         (outcome) => {
-          if (!outcome) column.notRun(state.name, 'Not run.');
+          if (!outcome) column.notRun(state.name, vscode.l10n.t('Not run.'));
         },
         (err: unknown) => {
           this.log.error(`[playground] ${column.deployment}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-          column.notRun(state.name, `Could not run: ${err instanceof Error ? err.message : String(err)}`);
+          column.notRun(state.name, vscode.l10n.t('Could not run: {0}', err instanceof Error ? err.message : String(err)));
         },
       );
     }
@@ -177,7 +177,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
       }
       case 'playground/save': {
         const { requestId, state } = message.params;
-        const result = await this.save(state).catch((err: unknown): { message: string; cancelled?: boolean } => ({ message: `Could not save: ${err instanceof Error ? err.message : String(err)}` }));
+        const result = await this.save(state).catch((err: unknown): { message: string; cancelled?: boolean } => ({ message: vscode.l10n.t('Could not save: {0}', err instanceof Error ? err.message : String(err)) }));
         this.post('path' in result
           ? { method: 'playground/saved', params: { requestId, path: result.path } }
           : { method: 'playground/failed', params: { requestId, message: result.message, ...(result.cancelled ? { cancelled: true } : {}) } });
@@ -215,9 +215,9 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
       }
       case 'playground/attach': {
         const { requestId, messageId } = message.params;
-        const result = await this.pickAttachment().catch((err: unknown) => `Could not attach: ${err instanceof Error ? err.message : String(err)}`);
+        const result = await this.pickAttachment().catch((err: unknown) => vscode.l10n.t('Could not attach: {0}', err instanceof Error ? err.message : String(err)));
         this.post(typeof result === 'string' || result === undefined
-          ? { method: 'playground/failed', params: { requestId, message: result ?? 'Nothing attached.', ...(result === undefined ? { cancelled: true } : {}) } }
+          ? { method: 'playground/failed', params: { requestId, message: result ?? vscode.l10n.t('Nothing attached.'), ...(result === undefined ? { cancelled: true } : {}) } }
           : { method: 'playground/attached', params: { requestId, messageId, attachment: result } });
         return;
       }
@@ -225,7 +225,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
         const { requestId, runId, rating } = message.params;
         const uri = this.runUris.get(runId);
         if (!uri) {
-          this.post({ method: 'rating/failed', params: { requestId, runId, message: 'This run is not in the log yet; rate it once it has finished.' } });
+          this.post({ method: 'rating/failed', params: { requestId, runId, message: vscode.l10n.t('This run is not in the log yet; rate it once it has finished.') } });
           return;
         }
         await this.runs.rate(uri, runId, rating).then(
@@ -244,18 +244,20 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
    */
   private async pickAttachment(): Promise<PlaygroundAttachment | string | undefined> {
     const picked = await vscode.window.showOpenDialog({
-      title: 'Attach an image, audio or PDF file', openLabel: 'Attach', canSelectMany: false,
-      filters: { 'Images, audio, PDF': ['png', 'jpg', 'jpeg', 'webp', 'gif', 'wav', 'mp3', 'pdf'] },
+      title: vscode.l10n.t('Attach an image, audio or PDF file'), openLabel: vscode.l10n.t('Attach'), canSelectMany: false,
+      filters: { [vscode.l10n.t('Images, audio, PDF')]: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'wav', 'mp3', 'pdf'] },
       ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
     });
     const uri = picked?.[0];
     if (!uri) return undefined;
     const bytes = await vscode.workspace.fs.readFile(uri);
-    if (bytes.length > MAX_ATTACHMENT_BYTES) return `${path.basename(uri.path)} is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`;
+    if (bytes.length > MAX_ATTACHMENT_BYTES) return vscode.l10n.t('{0} is larger than {1} MB.', path.basename(uri.path), MAX_ATTACHMENT_BYTES / 1024 / 1024);
     const core = loadCore();
     const mediaType = await core.detectMediaType(bytes);
     const kind = mediaType?.startsWith('image/') ? 'image' : mediaType?.startsWith('audio/') ? 'audio' : mediaType === 'application/pdf' ? 'file' : undefined;
-    if (!kind || !mediaType) return `${path.basename(uri.path)} is not an image, audio or PDF file${mediaType ? ` (it holds ${mediaType})` : ''}.`;
+    if (!kind || !mediaType) return mediaType
+      ? vscode.l10n.t('{0} is not an image, audio or PDF file (it holds {1}).', path.basename(uri.path), mediaType)
+      : vscode.l10n.t('{0} is not an image, audio or PDF file.', path.basename(uri.path));
     const dataUri = `data:${mediaType};base64,${Buffer.from(bytes).toString('base64')}`;
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const value = folder ? path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/') : dataUri;
@@ -269,16 +271,16 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
   private async load(): Promise<PlaygroundState | string> {
     const document = vscode.window.activeTextEditor?.document
       ?? vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith('.prompt.json'))?.document;
-    if (!document || !document.uri.path.endsWith('.prompt.json')) return 'Open a .prompt.json file in the editor first.';
+    if (!document || !document.uri.path.endsWith('.prompt.json')) return vscode.l10n.t('Open a .prompt.json file in the editor first.');
     const core = loadCore();
     const parsed = core.parsePromptFile(document.getText());
-    if (!parsed.prompt) return `${path.basename(document.uri.path)} cannot be read: ${parsed.problems[0]?.message ?? 'it is not a prompt file'}`;
+    if (!parsed.prompt) return vscode.l10n.t('{0} cannot be read: {1}', path.basename(document.uri.path), parsed.problems[0]?.message ?? vscode.l10n.t('it is not a prompt file'));
     const sourcePath = vscode.workspace.getWorkspaceFolder(document.uri) ? vscode.workspace.asRelativePath(document.uri, false) : undefined;
     const state = core.playground.stateFromPromptFile(parsed.prompt, sourcePath ?? '', path.basename(document.uri.path, '.prompt.json'));
     if (!sourcePath) delete state.sourcePath;
     const known = new Set(deploymentKeys());
     const unknown = state.deployments.filter((d) => !known.has(d));
-    if (unknown.length > 0) state.notes.push(`The deployment "${unknown.join('", "')}" is not in promptLab.deployments.`);
+    if (unknown.length > 0) state.notes.push(vscode.l10n.t('The deployment "{0}" is not in promptLab.deployments.', unknown.join('", "')));
     state.deployments = state.deployments.filter((d) => known.has(d));
     return state;
   }
@@ -287,14 +289,14 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
   private async save(state: PlaygroundState): Promise<{ path: string } | { message: string; cancelled?: boolean }> {
     const core = loadCore();
     const problems = core.playground.problemsOf(state, deploymentKeys());
-    if (problems.length > 0) return { message: `Not saved: ${problems.join(' ')}` };
+    if (problems.length > 0) return { message: vscode.l10n.t('Not saved: {0}', problems.join(' ')) };
     const folder = vscode.workspace.workspaceFolders?.[0];
     const slug = state.name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'playground';
     const suggested = state.sourcePath && folder ? vscode.Uri.joinPath(folder.uri, state.sourcePath) : folder ? vscode.Uri.joinPath(folder.uri, `${slug}.prompt.json`) : undefined;
     const chosen = await vscode.window.showSaveDialog({
-      title: 'Save the playground as a prompt file', saveLabel: 'Save Prompt', filters: { 'Prompt files': ['json'] }, ...(suggested ? { defaultUri: suggested } : {}),
+      title: vscode.l10n.t('Save the playground as a prompt file'), saveLabel: vscode.l10n.t('Save Prompt'), filters: { [vscode.l10n.t('Prompt files')]: ['json'] }, ...(suggested ? { defaultUri: suggested } : {}),
     });
-    if (!chosen) return { message: 'Not saved.', cancelled: true };
+    if (!chosen) return { message: vscode.l10n.t('Not saved.'), cancelled: true };
     const target = chosen.path.endsWith('.prompt.json') ? chosen : chosen.with({ path: `${chosen.path.replace(/\.json$/, '')}.prompt.json` });
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(core.playground.promptFileText(state)));
     await vscode.window.showTextDocument(target, { preview: false });

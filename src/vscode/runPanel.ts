@@ -97,7 +97,7 @@ export class RunPanel implements vscode.Disposable {
   started(params: RunStartedParams): void {
     this.runningIds.add(params.runId);
     this.onStateChange();
-    this.panel.title = `Run: ${params.promptName}`;
+    this.panel.title = vscode.l10n.t('Run: {0}', params.promptName);
     this.batchers.set(params.runId, new TextBatcher((text) => this.post({ method: 'run/delta', params: { runId: params.runId, text } })));
     this.post({ method: 'run/started', params });
   }
@@ -238,7 +238,7 @@ export class RunPanelManager implements vscode.Disposable {
     }
     // Panels of other prompt files share one editor group beside the editors rather than opening a group each.
     const column = [...this.panels.values()].map((p) => p.viewColumn).find((c) => c !== undefined) ?? vscode.ViewColumn.Beside;
-    const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, `Run: ${title}`, { viewColumn: column, preserveFocus: true }, {
+    const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Run: {0}', title), { viewColumn: column, preserveFocus: true }, {
       enableScripts: true,
       retainContextWhenHidden: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
@@ -296,7 +296,7 @@ export class RunPanelManager implements vscode.Disposable {
  * A webview's HTML: a strict CSP, the script dist/webview/<entry>.js with a nonce from crypto.randomBytes, the
  * style media/<entry>.css. The run panel's, and the playground's (entry "playground").
  */
-export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry = 'runPanel', title = 'Prompt Lab run'): string {
+export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry = 'runPanel', title = vscode.l10n.t('Prompt Lab run')): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
@@ -332,7 +332,7 @@ export const MAX_PREVIEW_BYTES = 4 * 1024 * 1024;
 
 /** A media part as the views show it; `dataUri` only for images and audio up to MAX_PREVIEW_BYTES. */
 export function mediaView(part: ChatMediaPart, dataUri?: string): MediaView {
-  const view: MediaView = { kind: part.type, input: part.input, label: part.path ?? part.url ?? 'inline data' };
+  const view: MediaView = { kind: part.type, input: part.input, label: part.path ?? part.url ?? vscode.l10n.t('inline data') };
   if (part.mediaType) view.mediaType = part.mediaType;
   if (part.bytes !== undefined) view.bytes = part.bytes;
   if (part.url) view.url = part.url;

@@ -32,29 +32,29 @@ export async function setApiKey(keys: ApiKeyStore, deploymentKey?: string, value
   if (!key) {
     const items = deploymentPickItems(deployments);
     if (items.length === 0) {
-      const open = await vscode.window.showWarningMessage('No deployments yet: add one to "promptLab.deployments" first.', 'Open Settings');
+      const open = await vscode.window.showWarningMessage(vscode.l10n.t('No deployments yet: add one to "promptLab.deployments" first.'), vscode.l10n.t('Open Settings'));
       if (open) await vscode.commands.executeCommand('workbench.action.openSettings', 'promptLab.deployments');
       return false;
     }
-    const picked = await vscode.window.showQuickPick(items, { title: 'Set API Key', placeHolder: 'Deployment whose API key to set' });
+    const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Set API Key'), placeHolder: vscode.l10n.t('Deployment whose API key to set') });
     if (!picked) return false;
     key = picked.label;
   }
   const deployment: string = key;
   const answer = typeof value === 'string' ? value : await vscode.window.showInputBox({
-    title: `API key for "${deployment}"`,
-    prompt: 'Stored in VS Code\'s secret storage, never in settings or logs. Leave empty to remove the stored key.',
+    title: vscode.l10n.t('API key for "{0}"', deployment),
+    prompt: vscode.l10n.t('Stored in VS Code\'s secret storage, never in settings or logs. Leave empty to remove the stored key.'),
     password: true,
     ignoreFocusOut: true,
   });
   if (answer === undefined) return false;
   if (answer.trim() === '') {
     await keys.delete(deployment);
-    void vscode.window.showInformationMessage(`Removed the stored API key of "${deployment}".`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Removed the stored API key of "{0}".', deployment));
     return false;
   }
   // Bound to the endpoint of the first run that uses it (see ApiKeyStore).
   await keys.set(deployment, answer.trim(), null);
-  void vscode.window.showInformationMessage(`API key of "${deployment}" stored.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t('API key of "{0}" stored.', deployment));
   return true;
 }

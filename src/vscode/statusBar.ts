@@ -15,7 +15,7 @@ export class DeploymentStatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly diagnostics: PromptDiagnostics) {
-    this.item.name = 'Prompt Lab Deployment';
+    this.item.name = vscode.l10n.t('Prompt Lab Deployment');
     this.item.command = SWITCH_COMMAND;
     this.disposables.push(
       this.item,
@@ -40,21 +40,21 @@ export class DeploymentStatusBar implements vscode.Disposable {
     }
     const described = describePromptDeployment(document, this.diagnostics);
     const key = described.key;
-    const contextText = Object.entries(described.context).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
+    const contextText = Object.entries(described.context).map(([k, v]) => `${k}=${v}`).join(', ') || vscode.l10n.t('none');
     if (!key) {
-      this.item.text = '$(server) no deployment';
-      this.item.tooltip = 'This prompt names no deployment. Click to pick one.';
+      this.item.text = `$(server) ${vscode.l10n.t('no deployment')}`;
+      this.item.tooltip = vscode.l10n.t('This prompt names no deployment. Click to pick one.');
     } else if (described.deployment) {
       const d = described.deployment;
       this.item.text = `$(server) ${key}${d.variant !== 'default' ? ` · ${d.variant}` : ''}`;
       const tooltip = new vscode.MarkdownString();
-      tooltip.appendMarkdown(`**${key}** (variant: ${d.variant})\n\n`);
-      tooltip.appendMarkdown(`Provider: ${d.provider}  \nModel: ${d.model}  \nURL: ${d.baseURL}  \nContext: ${contextText}\n\n`);
-      tooltip.appendMarkdown('Click to switch the context or the deployment.');
+      tooltip.appendMarkdown(`${vscode.l10n.t('**{0}** (variant: {1})', key, d.variant)}\n\n`);
+      tooltip.appendMarkdown(`${vscode.l10n.t('Provider: {0}  \nModel: {1}  \nURL: {2}', d.provider, d.model, d.baseURL)}  \n${vscode.l10n.t('Context: {0}', contextText)}\n\n`);
+      tooltip.appendMarkdown(vscode.l10n.t('Click to switch the context or the deployment.'));
       this.item.tooltip = tooltip;
     } else {
       this.item.text = `$(warning) ${key}`;
-      this.item.tooltip = `${described.error ?? ''} Click to pick a deployment.`;
+      this.item.tooltip = `${described.error ?? ''} ${vscode.l10n.t('Click to pick a deployment.')}`;
     }
     this.item.show();
   }
@@ -66,16 +66,16 @@ export class DeploymentStatusBar implements vscode.Disposable {
     if (!document || !isPromptDocument(document)) return;
     const settings = readSettings(document.uri);
     type Item = vscode.QuickPickItem & { run?: () => Promise<void> };
-    const items: Item[] = [{ label: 'Context', kind: vscode.QuickPickItemKind.Separator }];
+    const items: Item[] = [{ label: vscode.l10n.t('Context'), kind: vscode.QuickPickItemKind.Separator }];
     for (const [name, values] of contextChoices(settings.deployments)) {
       items.push({
-        label: `$(symbol-key) ${name}: ${settings.context[name] ?? '(unset)'}`, description: `switch ${name}`,
+        label: `$(symbol-key) ${name}: ${settings.context[name] ?? vscode.l10n.t('(unset)')}`, description: vscode.l10n.t('switch {0}', name),
         run: () => this.pickContextValue(document.uri, name, values, settings.context),
       });
     }
     // A .prompt.yml names a model, not a deployment: only the context can be switched from here.
     const deploymentKeys = isPromptYamlDocument(document) ? [] : Object.keys(settings.deployments);
-    if (deploymentKeys.length) items.push({ label: 'Deployment', kind: vscode.QuickPickItemKind.Separator });
+    if (deploymentKeys.length) items.push({ label: vscode.l10n.t('Deployment'), kind: vscode.QuickPickItemKind.Separator });
     const current = this.diagnostics.analysis(document).prompt?.deployment;
     for (const key of deploymentKeys) {
       items.push({
@@ -83,17 +83,18 @@ export class DeploymentStatusBar implements vscode.Disposable {
         run: () => this.useDeployment(document, key),
       });
     }
-    const picked = await vscode.window.showQuickPick(items, { title: 'Prompt Lab: context and deployment', placeHolder: 'Switch a context value, or the deployment of this prompt' });
+    const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Prompt Lab: context and deployment'), placeHolder: vscode.l10n.t('Switch a context value, or the deployment of this prompt') });
     await picked?.run?.();
   }
 
   private async pickContextValue(scope: vscode.Uri, name: string, values: Set<string>, context: Readonly<Record<string, string>>): Promise<void> {
-    const items = [...values].map((v) => ({ label: v, description: v === context[name] ? 'current' : '' }));
-    items.push({ label: '(unset)', description: `remove "${name}" from the context` });
-    const picked = await vscode.window.showQuickPick(items, { title: `Context: ${name}` });
+    const unset = vscode.l10n.t('(unset)');
+    const items = [...values].map((v) => ({ label: v, description: v === context[name] ? vscode.l10n.t('current') : '' }));
+    items.push({ label: unset, description: vscode.l10n.t('remove "{0}" from the context', name) });
+    const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Context: {0}', name) });
     if (!picked) return;
     const next: Record<string, string> = { ...context };
-    if (picked.label === '(unset)') delete next[name];
+    if (picked.label === unset) delete next[name];
     else next[name] = picked.label;
     const target = vscode.workspace.getWorkspaceFolder(scope) ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration(SECTION, scope).update('context', next, target);
