@@ -15,8 +15,14 @@
 //     contributed commands, settings and views or context keys that src/ sets (commands another
 //     issue is still building are allowed while they are not contributed, and reported);
 //   - localisation: every %key% in package.json is in package.nls.json and every key there is used;
-//     a package.nls.<locale>.json has no key package.nls.json lacks; vscode.l10n.t is called with
-//     string literals only (so the strings can be extracted), each in l10n/bundle.l10n.json if it exists.
+//     no user-facing property of package.json (a title, a description, a label…) is written in it
+//     as text; a package.nls.<locale>.json has no key package.nls.json lacks; in the vscode layer
+//     (src/vscode, src/extension.ts) no string with words reaches VS Code's UI (a notification, a
+//     quick pick or input box, a dialog, a tree item, a code action, a hover, a status bar item, a
+//     webview message) except through vscode.l10n.t; vscode.l10n.t is called with string literals
+//     only (so the strings can be extracted); `l10n` in package.json is "./l10n" and
+//     l10n/bundle.l10n.json holds exactly the strings of those calls (`npm run l10n` writes it).
+//     Strings that reach the UI through a variable are not traced: the direct uses are.
 // Prints every problem and exits 1, or prints one "ok" line.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -28,6 +34,10 @@ const root = rootArg > 0 && process.argv[rootArg + 1] ? process.argv[rootArg + 1
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const contributes = pkg.contributes ?? {};
 const problems = [];
+const readJson = (file) => JSON.parse(readFileSync(join(root, file), 'utf8'));
+const nls = existsSync(join(root, 'package.nls.json')) ? readJson('package.nls.json') : {};
+/** `value` with its %key% strings replaced from package.nls.json (for the checks below that read the text). */
+const localized = (value) => (typeof value === 'string' ? value.replace(/^%([^%]+)%$/, (m, key) => nls[key] ?? m) : value);
 
 const ID_PREFIX = 'promptLab.';
 const CATEGORY = 'Prompt Lab';
@@ -63,7 +73,7 @@ for (const [i, c] of commands.entries()) {
   if (contributed.has(id)) problems.push(`command ${id} is contributed twice`);
   contributed.add(id);
   if (!id.startsWith(ID_PREFIX)) problems.push(`command ${id} does not start with "${ID_PREFIX}"`);
-  if (c.category !== CATEGORY) problems.push(`command ${id} has category ${JSON.stringify(c.category)}, not "${CATEGORY}"`);
+  if (localized(c.category) !== CATEGORY) problems.push(`command ${id} has category ${JSON.stringify(localized(c.category))}, not "${CATEGORY}"`);
   if (typeof c.title !== 'string' || c.title === '') problems.push(`command ${id} has no title`);
 }
 
@@ -121,10 +131,6 @@ for (const conf of configurations) {
 }
 
 // --- localisation -----------------------------------------------------------------------------
-const readJson = (file) => JSON.parse(readFileSync(join(root, file), 'utf8'));
-const nls = existsSync(join(root, 'package.nls.json')) ? readJson('package.nls.json') : {};
-/** `value` with its %key% strings replaced from package.nls.json (for the checks below that read the text). */
-const localized = (value) => (typeof value === 'string' ? value.replace(/^%([^%]+)%$/, (m, key) => nls[key] ?? m) : value);
 const nlsUsed = new Set();
 (function collect(value, path) {
   if (typeof value === 'string') {
@@ -140,15 +146,98 @@ for (const key of Object.keys(nls)) if (!nlsUsed.has(key)) problems.push(`packag
 for (const file of readdirSync(root).filter((f) => /^package\.nls\.[\w-]+\.json$/.test(f))) {
   for (const key of Object.keys(readJson(file))) if (!(key in nls)) problems.push(`${file} has "${key}", which package.nls.json lacks`);
 }
-const bundle = existsSync(join(root, 'l10n', 'bundle.l10n.json')) ? readJson(join('l10n', 'bundle.l10n.json')) : undefined;
+/** Properties of package.json whose strings a person reads (so they go through package.nls.json). */
+const USER_FACING_KEYS = new Set(['displayName', 'description', 'markdownDescription', 'title', 'shortTitle', 'category', 'enumDescriptions',
+  'markdownEnumDescriptions', 'deprecationMessage', 'markdownDeprecationMessage', 'contents', 'label', 'altText', 'contextualTitle']);
+/** Where those keys hold no text for a person: a snippet's body is inserted as written, an enum value is data. */
+const NOT_TEXT_UNDER = new Set(['body', 'default', 'examples', 'enum', 'const']);
+(function literalText(value, path, key) {
+  if (typeof value === 'string') {
+    if (USER_FACING_KEYS.has(key) && !/^%[^%]+%$/.test(value) && /\p{L}/u.test(value)) {
+      problems.push(`${path} is written in package.json ("${value.slice(0, 40)}"); put it in package.nls.json and write "%key%"`);
+    }
+  } else if (Array.isArray(value)) value.forEach((v, i) => literalText(v, `${path}[${i}]`, key));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (NOT_TEXT_UNDER.has(k)) continue;
+      // A view's name is its title; the extension's `name` is its id.
+      literalText(v, path ? `${path}.${k}` : k, k === 'name' && /\.views\.[^.]+\[\d+\]$/.test(path) ? 'title' : k);
+    }
+  }
+})(pkg, '', '');
+
+// The vscode layer's strings a person reads go through vscode.l10n.t. Found in the syntax tree: a string or template
+// literal with letters (outside `${…}` and codicons `$(…)`) where VS Code shows it.
+const ts = (await import('typescript')).default;
+/** Calls whose string arguments VS Code shows (the message and the buttons of a notification, a panel's title…). */
+const SHOWN_ARGUMENTS = new Set(['showInformationMessage', 'showWarningMessage', 'showErrorMessage', 'setStatusBarMessage', 'appendMarkdown', 'appendText']);
+/** Constructors whose string arguments VS Code shows. */
+const SHOWN_CONSTRUCTED = new Set(['TreeItem', 'CodeAction', 'MarkdownString', 'Hover', 'CompletionItem']);
+/** Properties (in an object literal, or assigned) whose strings VS Code shows: quick picks, input boxes, dialogs, items. */
+const SHOWN_PROPERTIES = new Set(['title', 'placeHolder', 'placeholder', 'prompt', 'label', 'description', 'detail', 'tooltip', 'text', 'name',
+  'openLabel', 'saveLabel', 'message', 'validationMessage']);
+/** Words that are the same in every language (product, format and provider names). */
+const UNTRANSLATED = new Set(['Prompt Lab', 'CSV', 'JSON Lines', 'JSON', 'OpenAI', 'Azure OpenAI']);
+const hasWords = (node) => {
+  const text = ts.isTemplateExpression(node) ? [node.head.text, ...node.templateSpans.map((span) => span.literal.text)].join(' ') : node.text;
+  const words = text.replace(/\$\([\w~-]+\)/g, ' ').trim();
+  return /\p{L}{2,}/u.test(words) && !UNTRANSLATED.has(words);
+};
+const isText = (node) => ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateExpression(node);
+/** Why VS Code would show `node` (a string literal) to a person, or undefined. */
+function shownBy(node) {
+  let child = node;
+  let parent = node.parent;
+  // `a ? 'x' : 'y'`, `a ?? 'x'`, `('x')`: the literal stands for the whole expression.
+  while (parent && (ts.isConditionalExpression(parent) && parent.condition !== child || ts.isParenthesizedExpression(parent)
+    || ts.isBinaryExpression(parent) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(parent.operatorToken.kind) && parent.right === child)) {
+    child = parent;
+    parent = parent.parent;
+  }
+  if (!parent) return undefined;
+  const calleeName = (expression) => (ts.isPropertyAccessExpression(expression) ? expression.name.text : ts.isIdentifier(expression) ? expression.text : '');
+  if (ts.isCallExpression(parent) && parent.expression !== child && SHOWN_ARGUMENTS.has(calleeName(parent.expression))) return `${calleeName(parent.expression)}(…)`;
+  if (ts.isNewExpression(parent) && SHOWN_CONSTRUCTED.has(calleeName(parent.expression))) return `new ${calleeName(parent.expression)}(…)`;
+  if (ts.isCallExpression(parent) && calleeName(parent.expression) === 'createWebviewPanel' && parent.arguments[1] === child) return 'createWebviewPanel title';
+  if (ts.isPropertyAssignment(parent) && parent.initializer === child && SHOWN_PROPERTIES.has(parent.name.getText())) return `${parent.name.getText()}:`;
+  if (ts.isBinaryExpression(parent) && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && parent.right === child
+    && ts.isPropertyAccessExpression(parent.left) && SHOWN_PROPERTIES.has(parent.left.name.text)) return `.${parent.left.name.text} =`;
+  return undefined;
+}
+// vscode.l10n.t calls: their first argument must be a string literal, so the string can be extracted (its text,
+// unescaped by the parser, is the bundle's key, as @vscode/l10n-dev extracts it).
+const l10nKeys = new Map();
 let l10nCalls = 0;
-for (const s of sources) {
-  for (const m of s.text.matchAll(/\bl10n\.t\(\s*/g)) {
-    l10nCalls++;
-    const rest = s.text.slice(m.index + m[0].length);
-    const literal = /^'((?:\\.|[^'\\\n])*)'|^"((?:\\.|[^"\\\n])*)"/.exec(rest);
-    if (!literal) problems.push(`${relative(root, s.path)}: vscode.l10n.t(${rest.slice(0, 40)}…) takes no string literal, so it cannot be extracted for translation`);
-    else if (bundle && !((literal[1] ?? literal[2]).replace(/\\(['"\\])/g, '$1') in bundle)) problems.push(`${relative(root, s.path)}: "${literal[1] ?? literal[2]}" is missing from l10n/bundle.l10n.json`);
+const isL10nCall = (node) => ts.isCallExpression(node) && /(^|\.)l10n\.t$/.test(node.expression.getText());
+const inVscodeLayer = (path) => /[\\/]src[\\/](vscode[\\/]|extension\.ts$)/.test(path);
+for (const s of sources.filter((f) => inVscodeLayer(f.path) || f.text.includes('l10n.t('))) {
+  const file = ts.createSourceFile(s.path, s.text, ts.ScriptTarget.Latest, true);
+  const where = (node) => `${relative(root, s.path)}:${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}`;
+  const visit = (node) => {
+    if (isL10nCall(node)) {
+      l10nCalls++;
+      const first = node.arguments[0];
+      if (first && (ts.isStringLiteral(first) || ts.isNoSubstitutionTemplateLiteral(first))) l10nKeys.set(first.text, where(node));
+      else problems.push(`${where(node)}: vscode.l10n.t(${(first?.getText(file) ?? '').slice(0, 40)}…) takes no string literal, so it cannot be extracted for translation`);
+    }
+    if (inVscodeLayer(s.path) && isText(node) && hasWords(node)) {
+      const why = shownBy(node);
+      if (why) problems.push(`${where(node)}: ${node.getText(file).slice(0, 60)} is shown by ${why} without vscode.l10n.t`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+}
+
+// The bundle holds the strings of the vscode.l10n.t calls in src/, no more and no less (`npm run l10n` writes it
+// with @vscode/l10n-dev).
+if (l10nCalls > 0) {
+  if (pkg.l10n !== './l10n') problems.push(`package.json has "l10n": ${JSON.stringify(pkg.l10n)}; it must be "./l10n", where l10n/bundle.l10n.json is`);
+  const bundle = existsSync(join(root, 'l10n', 'bundle.l10n.json')) ? readJson(join('l10n', 'bundle.l10n.json')) : undefined;
+  if (!bundle) problems.push('l10n/bundle.l10n.json is missing: run `npm run l10n`');
+  else {
+    for (const [key, where] of l10nKeys) if (!(key in bundle)) problems.push(`${where}: "${key.slice(0, 60)}" is missing from l10n/bundle.l10n.json: run \`npm run l10n\``);
+    for (const key of Object.keys(bundle)) if (!l10nKeys.has(key)) problems.push(`l10n/bundle.l10n.json has "${key.slice(0, 60)}", which no vscode.l10n.t in src/ uses: run \`npm run l10n\``);
   }
 }
 

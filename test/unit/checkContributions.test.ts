@@ -23,7 +23,7 @@ interface Pkg {
 function check(alter: (dir: string, pkg: Pkg, nls: Record<string, string>) => void): { status: number | null; output: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-check-'));
   try {
-    for (const entry of ['src', 'media']) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+    for (const entry of ['src', 'media', 'l10n']) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Pkg;
     const nls = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
     alter(dir, pkg, nls);
@@ -81,9 +81,78 @@ test('localisation: a missing key, an unused key, a translation of no key, a str
   fails((dir) => {
     const file = path.join(dir, 'src', 'vscode', 'languageStatus.ts');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace("vscode.l10n.t('No problems')", 'vscode.l10n.t(`No ${"problems"}`)'));
-  }, /languageStatus\.ts: vscode\.l10n\.t\(`No/);
-  fails((dir) => {
-    fs.mkdirSync(path.join(dir, 'l10n'));
-    fs.writeFileSync(path.join(dir, 'l10n', 'bundle.l10n.json'), JSON.stringify({ 'No problems': 'No problems' }));
-  }, /"1 problem" is missing from l10n\/bundle\.l10n\.json/);
+  }, /languageStatus\.ts:\d+: vscode\.l10n\.t\(`No/);
+});
+
+/** Replace `from` (which must be there) by `to` in the copy's file `relative`. */
+function edit(dir: string, relative: string, from: string, to: string): void {
+  const file = path.join(dir, relative);
+  const text = fs.readFileSync(file, 'utf8');
+  assert.ok(text.includes(from), `${relative} no longer holds ${from}`);
+  fs.writeFileSync(file, text.replace(from, to));
+}
+
+test('localisation: text written in package.json rather than package.nls.json', () => {
+  const { status, output } = check((_d, pkg) => {
+    const p = pkg as unknown as Pkg & { displayName: string; contributes: { configuration: { properties: Record<string, Record<string, unknown>> }; views: Record<string, { name: string }[]> } };
+    p.contributes.commands[0]!.title = 'Run Prompt';
+    p.contributes.configuration.properties['promptLab.models']!.markdownDescription = 'Where a model goes.';
+    p.contributes.views.promptLab![0]!.name = 'Runs';
+    p.displayName = 'Prompt Lab';
+  });
+  assert.equal(status, 1, output);
+  assert.match(output, /contributes\.commands\[0\]\.title is written in package\.json \("Run Prompt"\)/);
+  assert.match(output, /properties\.promptLab\.models\.markdownDescription is written in package\.json/);
+  assert.match(output, /contributes\.views\.promptLab\[0\]\.name is written in package\.json/);
+  assert.match(output, /displayName is written in package\.json/);
+});
+
+test('localisation: a string the vscode layer shows without vscode.l10n.t, in each place VS Code shows one', () => {
+  const { status, output } = check((dir) => {
+    edit(dir, 'src/vscode/setApiKey.ts', "showInformationMessage(vscode.l10n.t('API key of \"{0}\" stored.', deployment))", 'showInformationMessage(`API key of "${deployment}" stored.`)');
+    edit(dir, 'src/vscode/setApiKey.ts', "placeHolder: vscode.l10n.t('Deployment whose API key to set')", "placeHolder: 'Deployment whose API key to set'");
+    edit(dir, 'src/vscode/statusBar.ts', "this.item.tooltip = vscode.l10n.t('This prompt names no deployment. Click to pick one.')", "this.item.tooltip = 'This prompt names no deployment. Click to pick one.'");
+    edit(dir, 'src/vscode/codeLens.ts', "title: vscode.l10n.t('Preview')", "title: 'Preview'");
+    edit(dir, 'src/vscode/runPanel.ts', "createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Run: {0}', title)", 'createWebviewPanel(VIEW_TYPE, `Run: ${title}`');
+    edit(dir, 'src/vscode/playground.ts', "return { message: vscode.l10n.t('Not saved.'), cancelled: true }", "return { message: 'Not saved.', cancelled: true }");
+  });
+  assert.equal(status, 1, output);
+  for (const [file, shape, how] of [
+    ['setApiKey', '`API key of', 'showInformationMessage'],
+    ['setApiKey', "'Deployment whose API key to set'", 'placeHolder:'],
+    ['statusBar', "'This prompt names no deployment", '.tooltip ='],
+    ['codeLens', "'Preview'", 'title:'],
+    ['runPanel', '`Run: ', 'createWebviewPanel title'],
+    ['playground', "'Not saved.'", 'message:'],
+  ] as const) {
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(output, new RegExp(`${file}\\.ts:\\d+: ${escape(shape)}.* is shown by ${escape(how)}`), `${file}: ${shape}`);
+  }
+});
+
+test('localisation: the bundle must hold exactly the strings of the vscode.l10n.t calls, and package.json must name it', () => {
+  const { status, output } = check((dir) => {
+    edit(dir, 'src/vscode/languageStatus.ts', "vscode.l10n.t('No problems')", "vscode.l10n.t('Nothing wrong')");
+    const bundle = path.join(dir, 'l10n', 'bundle.l10n.json');
+    fs.writeFileSync(bundle, JSON.stringify({ ...JSON.parse(fs.readFileSync(bundle, 'utf8')) as object, 'A string no code uses': 'x' }));
+  });
+  assert.equal(status, 1, output);
+  assert.match(output, /languageStatus\.ts:\d+: "Nothing wrong" is missing from l10n\/bundle\.l10n\.json/);
+  assert.match(output, /l10n\/bundle\.l10n\.json has "No problems", which no vscode\.l10n\.t in src\/ uses/);
+  assert.match(output, /bundle\.l10n\.json has "A string no code uses"/);
+  const unnamed = check((dir, pkg) => {
+    delete (pkg as unknown as Record<string, unknown>).l10n;
+    fs.rmSync(path.join(dir, 'l10n'), { recursive: true });
+  });
+  assert.equal(unnamed.status, 1, unnamed.output);
+  assert.match(unnamed.output, /package\.json has "l10n": undefined; it must be "\.\/l10n"/);
+  assert.match(unnamed.output, /l10n\/bundle\.l10n\.json is missing/);
+});
+
+test('the committed bundle is what @vscode/l10n-dev extracts from src/', async () => {
+  const { getL10nJson } = await import('@vscode/l10n-dev');
+  const files = (fs.readdirSync(path.join(ROOT, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  const extracted = await getL10nJson(files.map((f) => ({ contents: fs.readFileSync(path.join(ROOT, 'src', f), 'utf8'), extension: '.ts' })));
+  const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'l10n', 'bundle.l10n.json'), 'utf8')) as Record<string, string>;
+  assert.deepEqual(Object.keys(committed).sort(), Object.keys(extracted).sort());
 });
