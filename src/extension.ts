@@ -12,7 +12,7 @@ import { COMPLETION_TRIGGERS, PromptCompletions } from './vscode/completion';
 import { type ConvertOptions, convertPromptFile } from './vscode/convert';
 import { PromptDiagnostics } from './vscode/diagnostics';
 import { PromptHovers } from './vscode/hover';
-import { PLAYGROUND_VIEW_ID, PlaygroundViewProvider } from './vscode/playground';
+import { PLAYGROUND_PANEL_TYPE, PLAYGROUND_VIEW_ID, PlaygroundViewProvider } from './vscode/playground';
 import { PREVIEW_SCHEME, PromptPreview } from './vscode/preview';
 import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
@@ -47,7 +47,7 @@ export interface PromptLabApi {
   /** The deployment status bar item (text and tooltip), for tests. */
   deploymentStatus: vscode.StatusBarItem;
   /** The Playground view's provider: `run(state)` as its Run button, `onDidRender` when a column shows its finished run. */
-  playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender'>;
+  playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender' | 'pages'>;
   /** ms of Prompt Lab's own activation work: evaluating dist/extension.js plus the `activate` call. */
   activationMs: number;
   /**
@@ -90,7 +90,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const statusBar = new DeploymentStatusBar(diagnostics);
   const runsView = new RunsView(runs, log);
   const runsCommands = new RunsCommands(runs, runsView, log);
-  const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, runs, log);
+  const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, context.globalState, runs, log);
   context.subscriptions.push(
     statusBar,
     log,
@@ -124,7 +124,10 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.setRunProperty', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('property', target)),
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
-    vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
+    vscode.window.registerWebviewPanelSerializer(PLAYGROUND_PANEL_TYPE, playground),
+    vscode.commands.registerCommand('promptLab.openPlayground', () => playground.open()),
+    vscode.commands.registerCommand('promptLab.openPlaygroundInEditor', () => playground.openInEditor()),
+    vscode.commands.registerCommand('promptLab.openPlaygroundInSideBar', () => playground.openInSideBar()),
   );
   // The first hour (issue 17): the walkthrough and what its steps wait for, new prompt files, adding a deployment.
   const walkthrough = new WalkthroughState(keys, context.secrets, runs);

@@ -9,13 +9,18 @@
  * Runs of a playground that was not loaded from a file are logged with the prompt path "playground" (a virtual
  * name: no such file exists) in the first workspace folder; after "Load from the active editor" or "Save as",
  * with that file's workspace-relative path.
+ *
+ * The same playground opens in the editor too ("Open Playground in Editor": a WebviewPanel, for wide side-by-side
+ * columns). Both pages share one playground: an edit in one is sent to the other (`playground/synced`), a run streams
+ * into both, and each reply goes to the page that asked. Where Open Playground opens (side bar or editor) is the
+ * person's last choice, kept in globalState; the editor page comes back after a reload (a WebviewPanelSerializer).
  */
 import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   type PlaygroundAttachment, type PlaygroundColumn, type PlaygroundHostMessage, type PlaygroundState, MAX_ATTACHMENT_BYTES, MAX_PLAYGROUND_DEPLOYMENTS,
-  isPlaygroundState, isPlaygroundWebviewMessage,
+  isPlaygroundState, isPlaygroundUi, isPlaygroundWebviewMessage,
 } from '../protocol/playground';
 import { affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
@@ -24,7 +29,23 @@ import type { RunController } from './runController';
 import { MAX_PREVIEW_BYTES, renderHtml } from './runPanel';
 
 export const PLAYGROUND_VIEW_ID = 'promptLab.playground';
+/** The editor page's WebviewPanel view type (package.json activates on it, to restore the page after a reload). */
+export const PLAYGROUND_PANEL_TYPE = 'promptLab.playgroundPanel';
 const STATE_KEY = 'promptLab.playground.state';
+/** workspaceState key: the layout (PlaygroundUi) as the person left it, on either page. */
+const UI_KEY = 'promptLab.playground.ui';
+/** globalState key: where Open Playground opens, 'editor' or 'sideBar' (the default). */
+export const PLAYGROUND_PLACE_KEY = 'promptLab.playground.openIn';
+
+/** A page of the playground: the side bar's WebviewView or the editor's WebviewPanel. */
+interface Surface {
+  readonly kind: 'sideBar' | 'editor';
+  readonly webview: vscode.Webview;
+  ready: boolean;
+  /** Messages for this page before it said `ready`. */
+  readonly queue: PlaygroundHostMessage[];
+  readonly disposables: vscode.Disposable[];
+}
 
 /** A column confirmed it shows its finished run (run/rendered): what the playground benchmark reads. */
 export interface PlaygroundRenderedEvent {
@@ -37,17 +58,16 @@ export interface PlaygroundRenderedEvent {
   renderedAt: number;
 }
 
-export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
-  private view: vscode.WebviewView | undefined;
-  private ready = false;
-  private readonly queue: PlaygroundHostMessage[] = [];
+export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscode.WebviewPanelSerializer, vscode.Disposable {
+  private readonly surfaces = new Set<Surface>();
+  private sideBar: Surface | undefined;
+  private panel: vscode.WebviewPanel | undefined;
   private columns: PlaygroundColumnRun[] = [];
   /** Where each run of this session belongs, for ratings. */
   private readonly runUris = new Map<string, vscode.Uri>();
   private lastRun: PlaygroundState | undefined;
   private lastPromptUri: vscode.Uri | undefined;
   private readyWaiters: (() => void)[] = [];
-  private readonly viewDisposables: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private readonly renderedEmitter = new vscode.EventEmitter<PlaygroundRenderedEvent>();
   /** Fires when a column confirms its finished run. */
@@ -56,6 +76,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly workspaceState: vscode.Memento,
+    private readonly globalState: vscode.Memento,
     private readonly runs: RunController,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -68,28 +89,82 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
-    for (const d of this.viewDisposables.splice(0)) d.dispose();
-    this.view = view;
-    this.ready = false;
-    view.webview.options = {
+    if (this.sideBar) this.detach(this.sideBar);
+    const surface = this.attach('sideBar', view.webview);
+    this.sideBar = surface;
+    surface.disposables.push(view.onDidDispose(() => {
+      this.detach(surface);
+      if (this.sideBar === surface) this.sideBar = undefined;
+    }));
+  }
+
+  /** The editor page after a reload (VS Code kept it open): the same playground again. */
+  deserializeWebviewPanel(panel: vscode.WebviewPanel): Thenable<void> {
+    this.adoptPanel(panel);
+    return Promise.resolve();
+  }
+
+  /** Open Playground: where the person chose last (the side bar unless they opened it in the editor). */
+  async open(): Promise<void> {
+    if (this.globalState.get<string>(PLAYGROUND_PLACE_KEY) === 'editor') await this.openInEditor();
+    else await this.openInSideBar();
+  }
+
+  /** Open Playground in Editor: the editor page (created, or brought forward), remembered as the person's choice. */
+  async openInEditor(): Promise<void> {
+    await this.globalState.update(PLAYGROUND_PLACE_KEY, 'editor');
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(PLAYGROUND_PANEL_TYPE, vscode.l10n.t('Playground'), vscode.ViewColumn.Active, { retainContextWhenHidden: true });
+    this.adoptPanel(panel);
+  }
+
+  /** Move Playground to Side Bar: close the editor page, show the side bar's, remembered as the person's choice. */
+  async openInSideBar(): Promise<void> {
+    await this.globalState.update(PLAYGROUND_PLACE_KEY, 'sideBar');
+    this.panel?.dispose();
+    await vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`);
+  }
+
+  private adoptPanel(panel: vscode.WebviewPanel): void {
+    this.panel?.dispose();
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'prompt-lab.svg');
+    const surface = this.attach('editor', panel.webview);
+    surface.disposables.push(panel.onDidDispose(() => {
+      this.detach(surface);
+      if (this.panel === panel) this.panel = undefined;
+    }));
+  }
+
+  /** Give `webview` the playground page and listen to it. */
+  private attach(kind: Surface['kind'], webview: vscode.Webview): Surface {
+    const surface: Surface = { kind, webview, ready: false, queue: [], disposables: [] };
+    webview.options = {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    view.webview.html = renderHtml(view.webview, this.extensionUri, 'playground', vscode.l10n.t('Prompt Lab playground'));
-    this.viewDisposables.push(
-      view.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
-      view.onDidDispose(() => {
-        if (this.view === view) {
-          this.view = undefined;
-          this.ready = false;
-        }
-      }),
-    );
+    webview.html = renderHtml(webview, this.extensionUri, 'playground', vscode.l10n.t('Prompt Lab playground'), kind);
+    surface.disposables.push(webview.onDidReceiveMessage((message: unknown) => void this.receive(surface, message)));
+    this.surfaces.add(surface);
+    return surface;
   }
 
-  /** Resolves once the view is shown and its webview said `ready`. */
+  private detach(surface: Surface): void {
+    this.surfaces.delete(surface);
+    for (const d of surface.disposables.splice(0)) d.dispose();
+  }
+
+  /** Which pages are open and ready, for tests. */
+  get pages(): { kind: Surface['kind']; ready: boolean }[] {
+    return [...this.surfaces].map((s) => ({ kind: s.kind, ready: s.ready }));
+  }
+
+  /** Resolves once a page of the playground is shown and its webview said `ready`. */
   whenReady(): Promise<void> {
-    return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+    return [...this.surfaces].some((s) => s.ready) ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
   /** Run `state` on its deployments, as the view's Run button does. @returns the columns, or why nothing ran. */
@@ -140,37 +215,49 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
     return columns;
   }
 
+  /** To every page (run events, deployments): at once to a ready one, after its `ready` to one still loading. */
   private post(message: PlaygroundHostMessage): void {
-    if (!this.ready || !this.view) {
-      this.queue.push(message);
-      return;
-    }
-    void this.view.webview.postMessage(message);
+    for (const surface of this.surfaces) this.send(surface, message);
   }
 
-  private async receive(message: unknown): Promise<void> {
+  private send(surface: Surface, message: PlaygroundHostMessage): void {
+    if (surface.ready) void surface.webview.postMessage(message);
+    else surface.queue.push(message);
+  }
+
+  private async receive(surface: Surface, message: unknown): Promise<void> {
     if (!isPlaygroundWebviewMessage(message)) return;
+    // Replies go to the page that asked (each page numbers its own requests).
+    const reply = (m: PlaygroundHostMessage) => this.send(surface, m);
     switch (message.method) {
       case 'ready': {
-        this.ready = true;
+        surface.ready = true;
         const saved = this.workspaceState.get<unknown>(STATE_KEY);
-        void this.view?.webview.postMessage({ method: 'playground/init', params: { state: isPlaygroundState(saved) ? saved : null, deployments: deploymentKeys() } } satisfies PlaygroundHostMessage);
-        for (const queued of this.queue.splice(0)) void this.view?.webview.postMessage(queued);
+        const ui = this.workspaceState.get<unknown>(UI_KEY);
+        void surface.webview.postMessage({
+          method: 'playground/init',
+          params: { state: isPlaygroundState(saved) ? saved : null, deployments: deploymentKeys(), ...(isPlaygroundUi(ui) ? { ui } : {}) },
+        } satisfies PlaygroundHostMessage);
+        for (const queued of surface.queue.splice(0)) void surface.webview.postMessage(queued);
         for (const resolve of this.readyWaiters.splice(0)) resolve();
         return;
       }
       case 'playground/state':
+        for (const other of this.surfaces) if (other !== surface) this.send(other, { method: 'playground/synced', params: { state: message.params.state } });
         await this.workspaceState.update(STATE_KEY, message.params.state);
+        return;
+      case 'playground/ui':
+        await this.workspaceState.update(UI_KEY, message.params.ui);
         return;
       case 'playground/analyze': {
         const { requestId, messages, parameters } = message.params;
-        this.post({ method: 'playground/analyzed', params: { requestId, analysis: loadCore().playground.analyzePlayground(messages, parameters) } });
+        reply({ method: 'playground/analyzed', params: { requestId, analysis: loadCore().playground.analyzePlayground(messages, parameters) } });
         return;
       }
       case 'playground/load': {
         const { requestId } = message.params;
         const result = await this.load();
-        this.post(typeof result === 'string'
+        reply(typeof result === 'string'
           ? { method: 'playground/failed', params: { requestId, message: result } }
           : { method: 'playground/loaded', params: { requestId, state: result } });
         return;
@@ -178,7 +265,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
       case 'playground/save': {
         const { requestId, state } = message.params;
         const result = await this.save(state).catch((err: unknown): { message: string; cancelled?: boolean } => ({ message: vscode.l10n.t('Could not save: {0}', err instanceof Error ? err.message : String(err)) }));
-        this.post('path' in result
+        reply('path' in result
           ? { method: 'playground/saved', params: { requestId, path: result.path } }
           : { method: 'playground/failed', params: { requestId, message: result.message, ...(result.cancelled ? { cancelled: true } : {}) } });
         return;
@@ -186,7 +273,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
       case 'playground/run': {
         const { requestId, state } = message.params;
         const result = await this.run(state);
-        this.post(typeof result === 'string'
+        reply(typeof result === 'string'
           ? { method: 'playground/failed', params: { requestId, message: result } }
           : { method: 'playground/runStarted', params: { requestId, columns: result } });
         return;
@@ -216,7 +303,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
       case 'playground/attach': {
         const { requestId, messageId } = message.params;
         const result = await this.pickAttachment().catch((err: unknown) => vscode.l10n.t('Could not attach: {0}', err instanceof Error ? err.message : String(err)));
-        this.post(typeof result === 'string' || result === undefined
+        reply(typeof result === 'string' || result === undefined
           ? { method: 'playground/failed', params: { requestId, message: result ?? vscode.l10n.t('Nothing attached.'), ...(result === undefined ? { cancelled: true } : {}) } }
           : { method: 'playground/attached', params: { requestId, messageId, attachment: result } });
         return;
@@ -225,12 +312,12 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
         const { requestId, runId, rating } = message.params;
         const uri = this.runUris.get(runId);
         if (!uri) {
-          this.post({ method: 'rating/failed', params: { requestId, runId, message: vscode.l10n.t('This run is not in the log yet; rate it once it has finished.') } });
+          reply({ method: 'rating/failed', params: { requestId, runId, message: vscode.l10n.t('This run is not in the log yet; rate it once it has finished.') } });
           return;
         }
         await this.runs.rate(uri, runId, rating).then(
-          (saved) => this.post({ method: 'rating/saved', params: { requestId, runId, rating: saved } }),
-          (err: unknown) => this.post({ method: 'rating/failed', params: { requestId, runId, message: err instanceof Error ? err.message : String(err) } }),
+          (saved) => reply({ method: 'rating/saved', params: { requestId, runId, rating: saved } }),
+          (err: unknown) => reply({ method: 'rating/failed', params: { requestId, runId, message: err instanceof Error ? err.message : String(err) } }),
         );
         return;
       }
@@ -306,7 +393,8 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
 
   dispose(): void {
     for (const column of this.columns) column.dispose();
-    for (const d of [...this.viewDisposables.splice(0), ...this.disposables.splice(0)]) d.dispose();
+    for (const surface of [...this.surfaces]) this.detach(surface);
+    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
 

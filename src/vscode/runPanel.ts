@@ -294,9 +294,10 @@ export class RunPanelManager implements vscode.Disposable {
 
 /**
  * A webview's HTML: a strict CSP, the script dist/webview/<entry>.js with a nonce from crypto.randomBytes, the
- * style media/<entry>.css. The run panel's, and the playground's (entry "playground").
+ * style media/<entry>.css. The run panel's, and the playground's (entry "playground"). `place` marks where it is shown
+ * (`<body data-place>`: the side bar or the editor), for its style and for tests.
  */
-export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry = 'runPanel', title = vscode.l10n.t('Prompt Lab run')): string {
+export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry = 'runPanel', title = vscode.l10n.t('Prompt Lab run'), place: 'sideBar' | 'editor' = 'editor'): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
@@ -310,7 +311,7 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, en
 <link rel="stylesheet" href="${style.toString()}">
 <title>${title}</title>
 </head>
-<body>
+<body data-place="${place}">
 <div id="app"></div>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
