@@ -12,7 +12,7 @@ import { COMPLETION_TRIGGERS, PromptCompletions } from './vscode/completion';
 import { type ConvertOptions, convertPromptFile } from './vscode/convert';
 import { PromptDiagnostics } from './vscode/diagnostics';
 import { PromptHovers } from './vscode/hover';
-import { PLAYGROUND_VIEW_ID, PlaygroundViewProvider } from './vscode/playground';
+import { PLAYGROUND_PANEL_TYPE, PLAYGROUND_VIEW_ID, PlaygroundViewProvider } from './vscode/playground';
 import { PREVIEW_SCHEME, PromptPreview } from './vscode/preview';
 import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
@@ -24,6 +24,11 @@ import { DeploymentStatusBar } from './vscode/statusBar';
 import { createRenderer } from './vscode/renderer';
 import { SecretScrubber } from './core/log/secrets';
 import { scrubbingLog } from './vscode/scrubbingLog';
+import { type NewPromptFileArgs, newPromptFile } from './vscode/newPromptFile';
+import { type AddDeploymentArgs, addDeployment } from './vscode/addDeployment';
+import { WalkthroughState, openWalkthroughOnFirstActivation } from './vscode/walkthrough';
+import { PromptLanguageStatus } from './vscode/languageStatus';
+import { PromptSnippets } from './vscode/snippets';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -42,7 +47,7 @@ export interface PromptLabApi {
   /** The deployment status bar item (text and tooltip), for tests. */
   deploymentStatus: vscode.StatusBarItem;
   /** The Playground view's provider: `run(state)` as its Run button, `onDidRender` when a column shows its finished run. */
-  playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender'>;
+  playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender' | 'pages'>;
   /** ms of Prompt Lab's own activation work: evaluating dist/extension.js plus the `activate` call. */
   activationMs: number;
   /**
@@ -57,6 +62,10 @@ export interface PromptLabApi {
   readonly firstDiagnosticsMs: number | undefined;
   /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
   logUri: vscode.Uri;
+  /** The language status items of prompt files (deployment, problems), for tests. */
+  languageStatus: PromptLanguageStatus;
+  /** The walkthrough's context keys as last set, and their changes, for tests. */
+  walkthrough: Pick<WalkthroughState, 'value' | 'onDidChange'>;
 }
 
 /** The documents Prompt Lab's language features apply to. */
@@ -87,7 +96,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const statusBar = new DeploymentStatusBar(diagnostics);
   const runsView = new RunsView(runs, log);
   const runsCommands = new RunsCommands(runs, runsView, log);
-  const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, runs, log);
+  const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, context.globalState, runs, log);
   context.subscriptions.push(
     statusBar,
     log,
@@ -121,7 +130,22 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.setRunProperty', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('property', target)),
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
-    vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
+    vscode.window.registerWebviewPanelSerializer(PLAYGROUND_PANEL_TYPE, playground),
+    vscode.commands.registerCommand('promptLab.openPlayground', () => playground.open()),
+    vscode.commands.registerCommand('promptLab.openPlaygroundInEditor', () => playground.openInEditor()),
+    vscode.commands.registerCommand('promptLab.openPlaygroundInSideBar', () => playground.openInSideBar()),
+  );
+  // The first hour (issue 17): the walkthrough and what its steps wait for, new prompt files, adding a deployment.
+  const walkthrough = new WalkthroughState(keys, context.secrets, runs);
+  const languageStatus = new PromptLanguageStatus([...PROMPT_FILES, ...PROMPT_YAML_FILES], diagnostics);
+  context.subscriptions.push(
+    walkthrough,
+    languageStatus,
+    openWalkthroughOnFirstActivation(context.globalState, log),
+    vscode.commands.registerCommand('promptLab.newPromptFile', (arg?: vscode.Uri | NewPromptFileArgs) => newPromptFile(arg)),
+    vscode.commands.registerCommand('promptLab.addDeployment', (args?: AddDeploymentArgs) => addDeployment(args)),
+    vscode.commands.registerCommand('promptLab.stopRun', (runId?: string) => runs.stopRuns(runId)),
+    vscode.languages.registerCompletionItemProvider(PROMPT_FILES, new PromptSnippets(diagnostics)),
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd, __promptLabLoadCpu: loadCpu } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number; __promptLabLoadCpu?: NodeJS.CpuUsage };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;
@@ -139,6 +163,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     activationCpuMs,
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
     deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,
+    languageStatus, walkthrough,
   };
 }
 

@@ -3,6 +3,11 @@
  * activation does not pay for the openai SDK, Nunjucks and jsonc-parser.
  */
 export { resolveDeployment } from './providers/deployments';
+// The first hour (issue 17): starting points of New Prompt File, Add Deployment's settings edit.
+export * as starters from './format/starters';
+export * as snippets from './format/snippets';
+export { DEFAULT_AZURE_API_VERSION, isLoopbackHost } from './providers/deployments';
+export { DEPLOYMENTS_SETTING, deploymentEdits, uniqueName, withDeployment } from './providers/deploymentSettings';
 export { resolvePromptDeployment } from './providers/models';
 export { MissingApiKeyError, PromptFileError, describeError } from './providers/errors';
 export { parsePromptFile } from './format/promptFile';

@@ -85,6 +85,17 @@ export function defaultPlaygroundState(): PlaygroundState {
   };
 }
 
+/** How the person left the playground's layout: kept for the next page, shared by the side bar and the editor. */
+export interface PlaygroundUi {
+  /** The Parameters section is open (it starts closed, so the outputs stay in sight). */
+  parametersOpen: boolean;
+}
+
+/** Type guard for a PlaygroundUi. */
+export function isPlaygroundUi(value: unknown): value is PlaygroundUi {
+  return isRecord(value) && typeof value.parametersOpen === 'boolean';
+}
+
 /** What the host works out from the messages and parameters as they are typed. */
 export interface PlaygroundAnalysis {
   /** Variables the templates read, in order of first use. */
@@ -103,8 +114,15 @@ export interface PlaygroundColumn {
 
 /** Host → webview. */
 export type PlaygroundHostMessage =
-  /** After `ready`: the saved state (workspace state; the webview's own state wins) and the deployment keys. */
-  | { method: 'playground/init'; params: { state: PlaygroundState | null; deployments: string[] } }
+  /**
+   * After `ready`: the saved state and layout (workspace state; the webview's own state wins) and the deployment keys.
+   */
+  | { method: 'playground/init'; params: { state: PlaygroundState | null; deployments: string[]; ui?: PlaygroundUi } }
+  /**
+   * The other page of the playground (the side bar's or the editor's) changed the playground: show `state`, and do not
+   * send it back.
+   */
+  | { method: 'playground/synced'; params: { state: PlaygroundState } }
   /** The promptLab.deployments keys changed. */
   | { method: 'playground/deployments'; params: { deployments: string[] } }
   | { method: 'playground/analyzed'; params: { requestId: string; analysis: PlaygroundAnalysis } }
@@ -149,7 +167,9 @@ export type PlaygroundWebviewMessage =
   | { method: 'error/action'; params: { action: ErrorAction; deployment: string } }
   | { method: 'rating/submit'; params: { requestId: string; runId: string; rating: RatingView } }
   /** Pick a file to attach to message `messageId`; answered by playground/attached or playground/failed. */
-  | { method: 'playground/attach'; params: { requestId: string; messageId: string } };
+  | { method: 'playground/attach'; params: { requestId: string; messageId: string } }
+  /** The person changed the layout (opened or closed Parameters): keep it for the next page. */
+  | { method: 'playground/ui'; params: { ui: PlaygroundUi } };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -208,6 +228,8 @@ export function isPlaygroundWebviewMessage(value: unknown): value is PlaygroundW
       return typeof p.requestId === 'string' && typeof p.runId === 'string' && isRecord(p.rating);
     case 'playground/attach':
       return typeof p.requestId === 'string' && typeof p.messageId === 'string';
+    case 'playground/ui':
+      return isPlaygroundUi(p.ui);
     default:
       return false;
   }
@@ -219,7 +241,9 @@ export function isPlaygroundHostMessage(value: unknown): value is PlaygroundHost
   const p = value.params;
   switch (value.method) {
     case 'playground/init':
-      return (p.state === null || isPlaygroundState(p.state)) && Array.isArray(p.deployments);
+      return (p.state === null || isPlaygroundState(p.state)) && Array.isArray(p.deployments) && (p.ui === undefined || isPlaygroundUi(p.ui));
+    case 'playground/synced':
+      return isPlaygroundState(p.state);
     case 'playground/deployments':
       return Array.isArray(p.deployments);
     case 'playground/analyzed':

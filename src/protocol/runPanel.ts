@@ -190,6 +190,8 @@ export type WebviewMessage =
   | { method: 'error/action'; params: { action: ErrorAction } }
   /** Rate a finished run; the host appends a rating line to the log and answers rating/saved or rating/failed. */
   | { method: 'rating/submit'; params: { requestId: string; runId: string; rating: RatingView } }
+  /** The panel's document gained or lost the keyboard focus (the host's Stop keybinding applies while it has it). */
+  | { method: 'panel/focus'; params: { focused: boolean } }
   /** Add Note to Run / Set Run Property on this run: the host asks for the text and answers with annotations/show. */
   | { method: 'annotation/add'; params: { runId: string; kind: 'note' | 'property' } };
 
@@ -215,6 +217,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof p.action === 'string' && (ERROR_ACTIONS as readonly string[]).includes(p.action);
     case 'rating/submit':
       return typeof p.requestId === 'string' && typeof p.runId === 'string' && isRecord(p.rating);
+    case 'panel/focus':
+      return typeof p.focused === 'boolean';
     case 'annotation/add':
       return typeof p.runId === 'string' && (p.kind === 'note' || p.kind === 'property');
     default:

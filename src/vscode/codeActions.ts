@@ -37,18 +37,18 @@ export class PromptCodeActions implements vscode.CodeActionProvider {
     const suggestion = d.data?.suggestion;
     switch (d.code) {
       case 'undeclared-variable':
-        return name ? [fix(document, diagnostic, `Declare input "${name}"`, edits.declareInputEdits(text, name, options), true)] : [];
+        return name ? [fix(document, diagnostic, vscode.l10n.t('Declare input "{0}"', name), edits.declareInputEdits(text, name, options), true)] : [];
       case 'unused-input':
-        return name ? [fix(document, diagnostic, `Remove unused input "${name}"`, edits.removeInputEdits(text, name), true)] : [];
+        return name ? [fix(document, diagnostic, vscode.l10n.t('Remove unused input "{0}"', name), edits.removeInputEdits(text, name), true)] : [];
       case 'unknown-deployment': {
         const known = d.data?.known ?? [];
         const ordered = suggestion ? [suggestion, ...known.filter((k) => k !== suggestion)] : known;
-        return ordered.map((key) => fix(document, diagnostic, `Use deployment "${key}"`, [edits.replaceStringEdit(d.start, d.end, key)], key === suggestion));
+        return ordered.map((key) => fix(document, diagnostic, vscode.l10n.t('Use deployment "{0}"', key), [edits.replaceStringEdit(d.start, d.end, key)], key === suggestion));
       }
       case 'unknown-role':
-        return suggestion ? [fix(document, diagnostic, `Change role to "${suggestion}"`, [edits.replaceStringEdit(d.start, d.end, suggestion)], true)] : [];
+        return suggestion ? [fix(document, diagnostic, vscode.l10n.t('Change role to "{0}"', suggestion), [edits.replaceStringEdit(d.start, d.end, suggestion)], true)] : [];
       case 'unknown-filter':
-        return suggestion ? [fix(document, diagnostic, `Use filter "${suggestion}"`, [edits.replaceRangeEdit(d.start, d.end, suggestion)], true)] : [];
+        return suggestion ? [fix(document, diagnostic, vscode.l10n.t('Use filter "{0}"', suggestion), [edits.replaceRangeEdit(d.start, d.end, suggestion)], true)] : [];
       default:
         return [];
     }

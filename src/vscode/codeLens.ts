@@ -14,8 +14,8 @@ export class PromptCodeLenses implements vscode.CodeLensProvider {
     const at = document.positionAt(property.offset);
     const range = new vscode.Range(at, at);
     return [
-      new vscode.CodeLens(range, { title: '▶ Run', tooltip: 'Run this prompt (Prompt Lab: Run Prompt)', command: 'promptLab.runPrompt', arguments: [document.uri] }),
-      new vscode.CodeLens(range, { title: 'Preview', tooltip: 'Show the messages as they would be sent (Prompt Lab: Preview Rendered Prompt)', command: 'promptLab.previewPrompt', arguments: [document.uri] }),
+      new vscode.CodeLens(range, { title: vscode.l10n.t('▶ Run'), tooltip: vscode.l10n.t('Run this prompt (Prompt Lab: Run Prompt)'), command: 'promptLab.runPrompt', arguments: [document.uri] }),
+      new vscode.CodeLens(range, { title: vscode.l10n.t('Preview'), tooltip: vscode.l10n.t('Show the messages as they would be sent (Prompt Lab: Preview Rendered Prompt)'), command: 'promptLab.previewPrompt', arguments: [document.uri] }),
     ];
   }
 }

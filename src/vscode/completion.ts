@@ -34,7 +34,7 @@ export class PromptCompletions implements vscode.CompletionItemProvider {
 
     if (path.length === 0) {
       return [...inputs.values()].map((input) => {
-        const item = new vscode.CompletionItem({ label: input.name, description: input.description ?? 'input' }, vscode.CompletionItemKind.Variable);
+        const item = new vscode.CompletionItem({ label: input.name, description: input.description ?? vscode.l10n.t('input') }, vscode.CompletionItemKind.Variable);
         item.range = range;
         item.documentation = inputDocumentation(input);
         item.sortText = `0${input.name}`;
@@ -49,7 +49,7 @@ export class PromptCompletions implements vscode.CompletionItemProvider {
     return Object.entries(value).map(([key, field]) => {
       const item = new vscode.CompletionItem({ label: key, description: typeName(field) }, vscode.CompletionItemKind.Field);
       item.range = range;
-      item.documentation = new vscode.MarkdownString().appendMarkdown(`Default of \`${[...path, key].join('.')}\`:`).appendCodeblock(truncatedJson(field), 'json');
+      item.documentation = new vscode.MarkdownString().appendMarkdown(vscode.l10n.t('Default of `{0}`:', [...path, key].join('.'))).appendCodeblock(truncatedJson(field), 'json');
       return item;
     });
   }
@@ -92,7 +92,7 @@ export function truncatedJson(value: unknown): string {
 export function inputDocumentation(input: PromptInput): vscode.MarkdownString {
   const md = new vscode.MarkdownString();
   if (input.description) md.appendText(input.description).appendMarkdown('\n\n');
-  if (input.hasDefault) md.appendMarkdown('Default:').appendCodeblock(truncatedJson(input.default), 'json');
-  else md.appendMarkdown(input.required ? 'Required, no default: Run Prompt asks for a value.' : 'No default.');
+  if (input.hasDefault) md.appendMarkdown(vscode.l10n.t('Default:')).appendCodeblock(truncatedJson(input.default), 'json');
+  else md.appendMarkdown(input.required ? vscode.l10n.t('Required, no default: Run Prompt asks for a value.') : vscode.l10n.t('No default.'));
   return md;
 }

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { exists } from './files';
 import type { ConversionNote, ConversionResult } from '../core/format/conversion';
 import type { DeploymentConfig } from '../core/providers/deployments';
 import { SECTION, readSettings } from './config';
@@ -35,15 +36,6 @@ function targetOf(source: vscode.Uri, direction: Direction): vscode.Uri | undefi
   return undefined;
 }
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Convert `target` (a Uri from the Explorer or the editor title; else the active editor's file) in `direction`.
  * @returns what was written, or undefined when nothing was (wrong file, the person declined to overwrite, the
@@ -53,7 +45,7 @@ export async function convertPromptFile(direction: Direction, log: vscode.LogOut
   const source = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
   const destination = source ? targetOf(source, direction) : undefined;
   if (!source || !destination) {
-    void vscode.window.showWarningMessage(direction === 'toJson' ? 'Open a .prompt.yml or .prompty file to convert it to .prompt.json.' : 'Open a .prompt.json file to convert it to .prompt.yml.');
+    void vscode.window.showWarningMessage(direction === 'toJson' ? vscode.l10n.t('Open a .prompt.yml or .prompty file to convert it to .prompt.json.') : vscode.l10n.t('Open a .prompt.json file to convert it to .prompt.yml.'));
     return undefined;
   }
   const name = path.posix.basename(source.path);
@@ -85,7 +77,8 @@ export async function convertPromptFile(direction: Direction, log: vscode.LogOut
     return undefined;
   }
   if (await exists(destination)) {
-    const replace = options.overwrite ?? (await vscode.window.showWarningMessage(`${path.posix.basename(destination.path)} exists. Replace it with the conversion of ${name}?`, { modal: true }, 'Replace')) === 'Replace';
+    const replaceButton = vscode.l10n.t('Replace');
+    const replace = options.overwrite ?? (await vscode.window.showWarningMessage(vscode.l10n.t('{0} exists. Replace it with the conversion of {1}?', path.posix.basename(destination.path), name), { modal: true }, replaceButton)) === replaceButton;
     if (!replace) return undefined;
   }
   await vscode.workspace.fs.writeFile(destination, new TextEncoder().encode(result.text));
@@ -100,8 +93,12 @@ export async function convertPromptFile(direction: Direction, log: vscode.LogOut
   const lost = result.notes.filter((n) => n.severity === 'error').length;
   const warned = result.notes.filter((n) => n.severity === 'warning').length;
   if (lost || warned) {
-    const summary = `Converted ${name}: ${lost ? `${lost} part${lost > 1 ? 's' : ''} could not convert` : ''}${lost && warned ? ', ' : ''}${warned ? `${warned} warning${warned > 1 ? 's' : ''}` : ''}.`;
-    void vscode.window.showWarningMessage(summary, 'Show Notes').then((choice) => choice && log.show());
+    const parts = [
+      ...(lost ? [lost === 1 ? vscode.l10n.t('1 part could not convert') : vscode.l10n.t('{0} parts could not convert', lost)] : []),
+      ...(warned ? [warned === 1 ? vscode.l10n.t('1 warning') : vscode.l10n.t('{0} warnings', warned)] : []),
+    ];
+    const summary = vscode.l10n.t('Converted {0}: {1}.', name, parts.join(', '));
+    void vscode.window.showWarningMessage(summary, vscode.l10n.t('Show Notes')).then((choice) => choice && log.show());
   }
   if (result.suggestedDeployment) await offerDeployment(source, result.suggestedDeployment, options.addDeployment);
   return { target: destination, notes: result.notes };
@@ -109,10 +106,11 @@ export async function convertPromptFile(direction: Direction, log: vscode.LogOut
 
 /** Offers to add the deployment a `.prompty` names to the workspace's `promptLab.deployments`. */
 async function offerDeployment(scope: vscode.Uri, suggested: { key: string; config: DeploymentConfig }, add: boolean | undefined): Promise<void> {
+  const addButton = vscode.l10n.t('Add Deployment');
   const go = add ?? (await vscode.window.showInformationMessage(
-    `No deployment fits the .prompty's model. Add "${suggested.key}" (${suggested.config.provider}) to promptLab.deployments?`,
-    'Add Deployment',
-  )) === 'Add Deployment';
+    vscode.l10n.t('No deployment fits the .prompty\'s model. Add "{0}" ({1}) to promptLab.deployments?', suggested.key, String(suggested.config.provider)),
+    addButton,
+  )) === addButton;
   if (!go) return;
   const config = vscode.workspace.getConfiguration(SECTION, scope);
   const current = config.get<Record<string, DeploymentConfig>>('deployments') ?? {};

@@ -25,16 +25,18 @@ export class PromptHovers implements vscode.HoverProvider {
     if (analysis.prompt?.templateSyntax === 'github') {
       // A .prompt.yml: names are testData keys, any text (so written as plain text, never Markdown).
       const md = new vscode.MarkdownString();
-      if (!input) md.appendText(`"${use.name}" has no value in the testData rows: GitHub sends {{${use.name}}} as written.`);
-      else md.appendText(`testData key "${use.name}"${input.hasDefault ? `; the first row's value: ${JSON.stringify(input.default)}` : ''}`);
+      if (!input) md.appendText(vscode.l10n.t('"{0}" has no value in the testData rows: GitHub sends {1} as written.', use.name, `{{${use.name}}}`));
+      else md.appendText(input.hasDefault
+        ? vscode.l10n.t('testData key "{0}"; the first row\'s value: {1}', use.name, JSON.stringify(input.default))
+        : vscode.l10n.t('testData key "{0}"', use.name));
       return new vscode.Hover(md, range);
     }
     // use.name comes from the template's parse tree: an identifier, safe inside a Markdown code span.
     if (!input) {
-      const md = new vscode.MarkdownString().appendMarkdown(`\`${use.name}\` is not declared in \`"inputs"\`: a run would fail on it.`);
+      const md = new vscode.MarkdownString().appendMarkdown(vscode.l10n.t('`{0}` is not declared in `"inputs"`: a run would fail on it.', use.name));
       return new vscode.Hover(md, range);
     }
-    const md = new vscode.MarkdownString().appendMarkdown(`**Input** \`${use.name}\`${input.type ? ` (${input.type})` : ''}\n\n`);
+    const md = new vscode.MarkdownString().appendMarkdown(`${input.type ? vscode.l10n.t('**Input** `{0}` ({1})', use.name, input.type) : vscode.l10n.t('**Input** `{0}`', use.name)}\n\n`);
     md.appendMarkdown(inputDocumentation(input).value);
     return new vscode.Hover(md, range);
   }
@@ -45,13 +47,13 @@ export class PromptHovers implements vscode.HoverProvider {
     if (!node || node.type !== 'string' || offset < node.offset || offset > node.offset + node.length) return undefined;
     const range = new vscode.Range(document.positionAt(node.offset), document.positionAt(node.offset + node.length));
     const settings = readSettings(document.uri);
-    const context = Object.entries(settings.context).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
+    const context = Object.entries(settings.context).map(([k, v]) => `${k}=${v}`).join(', ') || vscode.l10n.t('none');
     const md = new vscode.MarkdownString();
     md.isTrusted = false;
     try {
       const d = loadCore().resolveDeployment(String(node.value), settings.deployments, settings.context);
-      md.appendMarkdown(`**Deployment** \`${d.key}\`, variant **${d.variant}** (context: ${context})\n\n`);
-      md.appendMarkdown(`Provider: ${d.provider}  \nModel: ${d.model}  \nURL: ${d.baseURL}`);
+      md.appendMarkdown(`${vscode.l10n.t('**Deployment** `{0}`, variant **{1}** (context: {2})', d.key, d.variant, context)}\n\n`);
+      md.appendMarkdown(vscode.l10n.t('Provider: {0}  \nModel: {1}  \nURL: {2}', d.provider, d.model, d.baseURL));
     } catch (err) {
       md.appendText((err as Error).message);
     }

@@ -9,13 +9,18 @@
  * Runs of a playground that was not loaded from a file are logged with the prompt path "playground" (a virtual
  * name: no such file exists) in the first workspace folder; after "Load from the active editor" or "Save as",
  * with that file's workspace-relative path.
+ *
+ * The same playground opens in the editor too ("Open Playground in Editor": a WebviewPanel, for wide side-by-side
+ * columns). Both pages share one playground: an edit in one is sent to the other (`playground/synced`), a run streams
+ * into both, and each reply goes to the page that asked. Where Open Playground opens (side bar or editor) is the
+ * person's last choice, kept in globalState; the editor page comes back after a reload (a WebviewPanelSerializer).
  */
 import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   type PlaygroundAttachment, type PlaygroundColumn, type PlaygroundHostMessage, type PlaygroundState, MAX_ATTACHMENT_BYTES, MAX_PLAYGROUND_DEPLOYMENTS,
-  isPlaygroundState, isPlaygroundWebviewMessage,
+  isPlaygroundState, isPlaygroundUi, isPlaygroundWebviewMessage,
 } from '../protocol/playground';
 import { affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
@@ -24,7 +29,23 @@ import type { RunController } from './runController';
 import { MAX_PREVIEW_BYTES, renderHtml } from './runPanel';
 
 export const PLAYGROUND_VIEW_ID = 'promptLab.playground';
+/** The editor page's WebviewPanel view type (package.json activates on it, to restore the page after a reload). */
+export const PLAYGROUND_PANEL_TYPE = 'promptLab.playgroundPanel';
 const STATE_KEY = 'promptLab.playground.state';
+/** workspaceState key: the layout (PlaygroundUi) as the person left it, on either page. */
+const UI_KEY = 'promptLab.playground.ui';
+/** globalState key: where Open Playground opens, 'editor' or 'sideBar' (the default). */
+export const PLAYGROUND_PLACE_KEY = 'promptLab.playground.openIn';
+
+/** A page of the playground: the side bar's WebviewView or the editor's WebviewPanel. */
+interface Surface {
+  readonly kind: 'sideBar' | 'editor';
+  readonly webview: vscode.Webview;
+  ready: boolean;
+  /** Messages for this page before it said `ready`. */
+  readonly queue: PlaygroundHostMessage[];
+  readonly disposables: vscode.Disposable[];
+}
 
 /** A column confirmed it shows its finished run (run/rendered): what the playground benchmark reads. */
 export interface PlaygroundRenderedEvent {
@@ -37,17 +58,16 @@ export interface PlaygroundRenderedEvent {
   renderedAt: number;
 }
 
-export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
-  private view: vscode.WebviewView | undefined;
-  private ready = false;
-  private readonly queue: PlaygroundHostMessage[] = [];
+export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscode.WebviewPanelSerializer, vscode.Disposable {
+  private readonly surfaces = new Set<Surface>();
+  private sideBar: Surface | undefined;
+  private panel: vscode.WebviewPanel | undefined;
   private columns: PlaygroundColumnRun[] = [];
   /** Where each run of this session belongs, for ratings. */
   private readonly runUris = new Map<string, vscode.Uri>();
   private lastRun: PlaygroundState | undefined;
   private lastPromptUri: vscode.Uri | undefined;
   private readyWaiters: (() => void)[] = [];
-  private readonly viewDisposables: vscode.Disposable[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   private readonly renderedEmitter = new vscode.EventEmitter<PlaygroundRenderedEvent>();
   /** Fires when a column confirms its finished run. */
@@ -56,6 +76,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly workspaceState: vscode.Memento,
+    private readonly globalState: vscode.Memento,
     private readonly runs: RunController,
     private readonly log: vscode.LogOutputChannel,
   ) {
@@ -68,36 +89,90 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
-    for (const d of this.viewDisposables.splice(0)) d.dispose();
-    this.view = view;
-    this.ready = false;
-    view.webview.options = {
+    if (this.sideBar) this.detach(this.sideBar);
+    const surface = this.attach('sideBar', view.webview);
+    this.sideBar = surface;
+    surface.disposables.push(view.onDidDispose(() => {
+      this.detach(surface);
+      if (this.sideBar === surface) this.sideBar = undefined;
+    }));
+  }
+
+  /** The editor page after a reload (VS Code kept it open): the same playground again. */
+  deserializeWebviewPanel(panel: vscode.WebviewPanel): Thenable<void> {
+    this.adoptPanel(panel);
+    return Promise.resolve();
+  }
+
+  /** Open Playground: where the person chose last (the side bar unless they opened it in the editor). */
+  async open(): Promise<void> {
+    if (this.globalState.get<string>(PLAYGROUND_PLACE_KEY) === 'editor') await this.openInEditor();
+    else await this.openInSideBar();
+  }
+
+  /** Open Playground in Editor: the editor page (created, or brought forward), remembered as the person's choice. */
+  async openInEditor(): Promise<void> {
+    await this.globalState.update(PLAYGROUND_PLACE_KEY, 'editor');
+    if (this.panel) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(PLAYGROUND_PANEL_TYPE, vscode.l10n.t('Playground'), vscode.ViewColumn.Active, { retainContextWhenHidden: true });
+    this.adoptPanel(panel);
+  }
+
+  /** Move Playground to Side Bar: close the editor page, show the side bar's, remembered as the person's choice. */
+  async openInSideBar(): Promise<void> {
+    await this.globalState.update(PLAYGROUND_PLACE_KEY, 'sideBar');
+    this.panel?.dispose();
+    await vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`);
+  }
+
+  private adoptPanel(panel: vscode.WebviewPanel): void {
+    this.panel?.dispose();
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'prompt-lab.svg');
+    const surface = this.attach('editor', panel.webview);
+    surface.disposables.push(panel.onDidDispose(() => {
+      this.detach(surface);
+      if (this.panel === panel) this.panel = undefined;
+    }));
+  }
+
+  /** Give `webview` the playground page and listen to it. */
+  private attach(kind: Surface['kind'], webview: vscode.Webview): Surface {
+    const surface: Surface = { kind, webview, ready: false, queue: [], disposables: [] };
+    webview.options = {
       enableScripts: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     };
-    view.webview.html = renderHtml(view.webview, this.extensionUri, 'playground', 'Prompt Lab playground');
-    this.viewDisposables.push(
-      view.webview.onDidReceiveMessage((message: unknown) => void this.receive(message)),
-      view.onDidDispose(() => {
-        if (this.view === view) {
-          this.view = undefined;
-          this.ready = false;
-        }
-      }),
-    );
+    webview.html = renderHtml(webview, this.extensionUri, 'playground', vscode.l10n.t('Prompt Lab playground'), kind);
+    surface.disposables.push(webview.onDidReceiveMessage((message: unknown) => void this.receive(surface, message)));
+    this.surfaces.add(surface);
+    return surface;
   }
 
-  /** Resolves once the view is shown and its webview said `ready`. */
+  private detach(surface: Surface): void {
+    this.surfaces.delete(surface);
+    for (const d of surface.disposables.splice(0)) d.dispose();
+  }
+
+  /** Which pages are open and ready, for tests. */
+  get pages(): { kind: Surface['kind']; ready: boolean }[] {
+    return [...this.surfaces].map((s) => ({ kind: s.kind, ready: s.ready }));
+  }
+
+  /** Resolves once a page of the playground is shown and its webview said `ready`. */
   whenReady(): Promise<void> {
-    return this.ready ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
+    return [...this.surfaces].some((s) => s.ready) ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
   /** Run `state` on its deployments, as the view's Run button does. @returns the columns, or why nothing ran. */
   async run(state: PlaygroundState): Promise<PlaygroundColumn[] | string> {
-    if (state.deployments.length === 0) return 'Pick a deployment to run on.';
-    if (!vscode.workspace.isTrusted) return 'Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.';
+    if (state.deployments.length === 0) return vscode.l10n.t('Pick a deployment to run on.');
+    if (!vscode.workspace.isTrusted) return vscode.l10n.t('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.');
     const folder = vscode.workspace.workspaceFolders?.[0];
-    if (!folder) return 'Open a folder first: runs are logged in the workspace.';
+    if (!folder) return vscode.l10n.t('Open a folder first: runs are logged in the workspace.');
     const core = loadCore();
     const problems = core.playground.problemsOf(state, deploymentKeys());
     if (problems.length > 0) return problems.join(' ');
@@ -120,8 +195,8 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
     let overBudget: Promise<boolean> | undefined;
     const keys = this.columns.map((c) => c.deployment).join(', ');
     const confirmOverBudget = (message: string) => (overBudget ??= Promise.resolve(
-      vscode.window.showWarningMessage(`${message} Run "${state.name}" on ${keys} anyway?`, { modal: true }, 'Run Anyway'),
-    ).then((go) => go === 'Run Anyway'));
+      vscode.window.showWarningMessage(`${message} ${vscode.l10n.t('Run "{0}" on {1} anyway?', state.name, keys)}`, { modal: true }, vscode.l10n.t('Run Anyway')),
+    ).then((go) => go === vscode.l10n.t('Run Anyway')));
     for (const column of this.columns) {
       const prompt = core.playground.toPromptFile(state, column.deployment);
       this.runs.runTemplate({
@@ -129,56 +204,68 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
         confirmOverBudget,
       }).then(
         (outcome) => {
-          if (!outcome) column.notRun(state.name, 'Not run.');
+          if (!outcome) column.notRun(state.name, vscode.l10n.t('Not run.'));
         },
         (err: unknown) => {
           this.log.error(`[playground] ${column.deployment}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-          column.notRun(state.name, `Could not run: ${err instanceof Error ? err.message : String(err)}`);
+          column.notRun(state.name, vscode.l10n.t('Could not run: {0}', err instanceof Error ? err.message : String(err)));
         },
       );
     }
     return columns;
   }
 
+  /** To every page (run events, deployments): at once to a ready one, after its `ready` to one still loading. */
   private post(message: PlaygroundHostMessage): void {
-    if (!this.ready || !this.view) {
-      this.queue.push(message);
-      return;
-    }
-    void this.view.webview.postMessage(message);
+    for (const surface of this.surfaces) this.send(surface, message);
   }
 
-  private async receive(message: unknown): Promise<void> {
+  private send(surface: Surface, message: PlaygroundHostMessage): void {
+    if (surface.ready) void surface.webview.postMessage(message);
+    else surface.queue.push(message);
+  }
+
+  private async receive(surface: Surface, message: unknown): Promise<void> {
     if (!isPlaygroundWebviewMessage(message)) return;
+    // Replies go to the page that asked (each page numbers its own requests).
+    const reply = (m: PlaygroundHostMessage) => this.send(surface, m);
     switch (message.method) {
       case 'ready': {
-        this.ready = true;
+        surface.ready = true;
         const saved = this.workspaceState.get<unknown>(STATE_KEY);
-        void this.view?.webview.postMessage({ method: 'playground/init', params: { state: isPlaygroundState(saved) ? saved : null, deployments: deploymentKeys() } } satisfies PlaygroundHostMessage);
-        for (const queued of this.queue.splice(0)) void this.view?.webview.postMessage(queued);
+        const ui = this.workspaceState.get<unknown>(UI_KEY);
+        void surface.webview.postMessage({
+          method: 'playground/init',
+          params: { state: isPlaygroundState(saved) ? saved : null, deployments: deploymentKeys(), ...(isPlaygroundUi(ui) ? { ui } : {}) },
+        } satisfies PlaygroundHostMessage);
+        for (const queued of surface.queue.splice(0)) void surface.webview.postMessage(queued);
         for (const resolve of this.readyWaiters.splice(0)) resolve();
         return;
       }
       case 'playground/state':
+        for (const other of this.surfaces) if (other !== surface) this.send(other, { method: 'playground/synced', params: { state: message.params.state } });
         await this.workspaceState.update(STATE_KEY, message.params.state);
+        return;
+      case 'playground/ui':
+        await this.workspaceState.update(UI_KEY, message.params.ui);
         return;
       case 'playground/analyze': {
         const { requestId, messages, parameters } = message.params;
-        this.post({ method: 'playground/analyzed', params: { requestId, analysis: loadCore().playground.analyzePlayground(messages, parameters) } });
+        reply({ method: 'playground/analyzed', params: { requestId, analysis: loadCore().playground.analyzePlayground(messages, parameters) } });
         return;
       }
       case 'playground/load': {
         const { requestId } = message.params;
         const result = await this.load();
-        this.post(typeof result === 'string'
+        reply(typeof result === 'string'
           ? { method: 'playground/failed', params: { requestId, message: result } }
           : { method: 'playground/loaded', params: { requestId, state: result } });
         return;
       }
       case 'playground/save': {
         const { requestId, state } = message.params;
-        const result = await this.save(state).catch((err: unknown): { message: string; cancelled?: boolean } => ({ message: `Could not save: ${err instanceof Error ? err.message : String(err)}` }));
-        this.post('path' in result
+        const result = await this.save(state).catch((err: unknown): { message: string; cancelled?: boolean } => ({ message: vscode.l10n.t('Could not save: {0}', err instanceof Error ? err.message : String(err)) }));
+        reply('path' in result
           ? { method: 'playground/saved', params: { requestId, path: result.path } }
           : { method: 'playground/failed', params: { requestId, message: result.message, ...(result.cancelled ? { cancelled: true } : {}) } });
         return;
@@ -186,7 +273,7 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
       case 'playground/run': {
         const { requestId, state } = message.params;
         const result = await this.run(state);
-        this.post(typeof result === 'string'
+        reply(typeof result === 'string'
           ? { method: 'playground/failed', params: { requestId, message: result } }
           : { method: 'playground/runStarted', params: { requestId, columns: result } });
         return;
@@ -215,9 +302,9 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
       }
       case 'playground/attach': {
         const { requestId, messageId } = message.params;
-        const result = await this.pickAttachment().catch((err: unknown) => `Could not attach: ${err instanceof Error ? err.message : String(err)}`);
-        this.post(typeof result === 'string' || result === undefined
-          ? { method: 'playground/failed', params: { requestId, message: result ?? 'Nothing attached.', ...(result === undefined ? { cancelled: true } : {}) } }
+        const result = await this.pickAttachment().catch((err: unknown) => vscode.l10n.t('Could not attach: {0}', err instanceof Error ? err.message : String(err)));
+        reply(typeof result === 'string' || result === undefined
+          ? { method: 'playground/failed', params: { requestId, message: result ?? vscode.l10n.t('Nothing attached.'), ...(result === undefined ? { cancelled: true } : {}) } }
           : { method: 'playground/attached', params: { requestId, messageId, attachment: result } });
         return;
       }
@@ -225,12 +312,12 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
         const { requestId, runId, rating } = message.params;
         const uri = this.runUris.get(runId);
         if (!uri) {
-          this.post({ method: 'rating/failed', params: { requestId, runId, message: 'This run is not in the log yet; rate it once it has finished.' } });
+          reply({ method: 'rating/failed', params: { requestId, runId, message: vscode.l10n.t('This run is not in the log yet; rate it once it has finished.') } });
           return;
         }
         await this.runs.rate(uri, runId, rating).then(
-          (saved) => this.post({ method: 'rating/saved', params: { requestId, runId, rating: saved } }),
-          (err: unknown) => this.post({ method: 'rating/failed', params: { requestId, runId, message: err instanceof Error ? err.message : String(err) } }),
+          (saved) => reply({ method: 'rating/saved', params: { requestId, runId, rating: saved } }),
+          (err: unknown) => reply({ method: 'rating/failed', params: { requestId, runId, message: err instanceof Error ? err.message : String(err) } }),
         );
         return;
       }
@@ -244,18 +331,20 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
    */
   private async pickAttachment(): Promise<PlaygroundAttachment | string | undefined> {
     const picked = await vscode.window.showOpenDialog({
-      title: 'Attach an image, audio or PDF file', openLabel: 'Attach', canSelectMany: false,
-      filters: { 'Images, audio, PDF': ['png', 'jpg', 'jpeg', 'webp', 'gif', 'wav', 'mp3', 'pdf'] },
+      title: vscode.l10n.t('Attach an image, audio or PDF file'), openLabel: vscode.l10n.t('Attach'), canSelectMany: false,
+      filters: { [vscode.l10n.t('Images, audio, PDF')]: ['png', 'jpg', 'jpeg', 'webp', 'gif', 'wav', 'mp3', 'pdf'] },
       ...(vscode.workspace.workspaceFolders?.[0] ? { defaultUri: vscode.workspace.workspaceFolders[0].uri } : {}),
     });
     const uri = picked?.[0];
     if (!uri) return undefined;
     const bytes = await vscode.workspace.fs.readFile(uri);
-    if (bytes.length > MAX_ATTACHMENT_BYTES) return `${path.basename(uri.path)} is larger than ${MAX_ATTACHMENT_BYTES / 1024 / 1024} MB.`;
+    if (bytes.length > MAX_ATTACHMENT_BYTES) return vscode.l10n.t('{0} is larger than {1} MB.', path.basename(uri.path), MAX_ATTACHMENT_BYTES / 1024 / 1024);
     const core = loadCore();
     const mediaType = await core.detectMediaType(bytes);
     const kind = mediaType?.startsWith('image/') ? 'image' : mediaType?.startsWith('audio/') ? 'audio' : mediaType === 'application/pdf' ? 'file' : undefined;
-    if (!kind || !mediaType) return `${path.basename(uri.path)} is not an image, audio or PDF file${mediaType ? ` (it holds ${mediaType})` : ''}.`;
+    if (!kind || !mediaType) return mediaType
+      ? vscode.l10n.t('{0} is not an image, audio or PDF file (it holds {1}).', path.basename(uri.path), mediaType)
+      : vscode.l10n.t('{0} is not an image, audio or PDF file.', path.basename(uri.path));
     const dataUri = `data:${mediaType};base64,${Buffer.from(bytes).toString('base64')}`;
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const value = folder ? path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/') : dataUri;
@@ -269,16 +358,16 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
   private async load(): Promise<PlaygroundState | string> {
     const document = vscode.window.activeTextEditor?.document
       ?? vscode.window.visibleTextEditors.find((e) => e.document.uri.path.endsWith('.prompt.json'))?.document;
-    if (!document || !document.uri.path.endsWith('.prompt.json')) return 'Open a .prompt.json file in the editor first.';
+    if (!document || !document.uri.path.endsWith('.prompt.json')) return vscode.l10n.t('Open a .prompt.json file in the editor first.');
     const core = loadCore();
     const parsed = core.parsePromptFile(document.getText());
-    if (!parsed.prompt) return `${path.basename(document.uri.path)} cannot be read: ${parsed.problems[0]?.message ?? 'it is not a prompt file'}`;
+    if (!parsed.prompt) return vscode.l10n.t('{0} cannot be read: {1}', path.basename(document.uri.path), parsed.problems[0]?.message ?? vscode.l10n.t('it is not a prompt file'));
     const sourcePath = vscode.workspace.getWorkspaceFolder(document.uri) ? vscode.workspace.asRelativePath(document.uri, false) : undefined;
     const state = core.playground.stateFromPromptFile(parsed.prompt, sourcePath ?? '', path.basename(document.uri.path, '.prompt.json'));
     if (!sourcePath) delete state.sourcePath;
     const known = new Set(deploymentKeys());
     const unknown = state.deployments.filter((d) => !known.has(d));
-    if (unknown.length > 0) state.notes.push(`The deployment "${unknown.join('", "')}" is not in promptLab.deployments.`);
+    if (unknown.length > 0) state.notes.push(vscode.l10n.t('The deployment "{0}" is not in promptLab.deployments.', unknown.join('", "')));
     state.deployments = state.deployments.filter((d) => known.has(d));
     return state;
   }
@@ -287,14 +376,14 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
   private async save(state: PlaygroundState): Promise<{ path: string } | { message: string; cancelled?: boolean }> {
     const core = loadCore();
     const problems = core.playground.problemsOf(state, deploymentKeys());
-    if (problems.length > 0) return { message: `Not saved: ${problems.join(' ')}` };
+    if (problems.length > 0) return { message: vscode.l10n.t('Not saved: {0}', problems.join(' ')) };
     const folder = vscode.workspace.workspaceFolders?.[0];
     const slug = state.name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'playground';
     const suggested = state.sourcePath && folder ? vscode.Uri.joinPath(folder.uri, state.sourcePath) : folder ? vscode.Uri.joinPath(folder.uri, `${slug}.prompt.json`) : undefined;
     const chosen = await vscode.window.showSaveDialog({
-      title: 'Save the playground as a prompt file', saveLabel: 'Save Prompt', filters: { 'Prompt files': ['json'] }, ...(suggested ? { defaultUri: suggested } : {}),
+      title: vscode.l10n.t('Save the playground as a prompt file'), saveLabel: vscode.l10n.t('Save Prompt'), filters: { [vscode.l10n.t('Prompt files')]: ['json'] }, ...(suggested ? { defaultUri: suggested } : {}),
     });
-    if (!chosen) return { message: 'Not saved.', cancelled: true };
+    if (!chosen) return { message: vscode.l10n.t('Not saved.'), cancelled: true };
     const target = chosen.path.endsWith('.prompt.json') ? chosen : chosen.with({ path: `${chosen.path.replace(/\.json$/, '')}.prompt.json` });
     await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(core.playground.promptFileText(state)));
     await vscode.window.showTextDocument(target, { preview: false });
@@ -304,7 +393,8 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
 
   dispose(): void {
     for (const column of this.columns) column.dispose();
-    for (const d of [...this.viewDisposables.splice(0), ...this.disposables.splice(0)]) d.dispose();
+    for (const surface of [...this.surfaces]) this.detach(surface);
+    for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
 

@@ -59,7 +59,7 @@ export class PromptPreview implements vscode.TextDocumentContentProvider, vscode
   async open(target?: vscode.Uri): Promise<vscode.Uri | undefined> {
     const source = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
     if (!source || !PROMPT_FILE_PATTERN.test(source.path)) {
-      void vscode.window.showWarningMessage('Open a .prompt.json or .prompt.yml file to preview it.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('Open a .prompt.json or .prompt.yml file to preview it.'));
       return undefined;
     }
     const uri = previewUri(source);
@@ -75,7 +75,7 @@ export class PromptPreview implements vscode.TextDocumentContentProvider, vscode
     try {
       text = (await vscode.workspace.openTextDocument(source)).getText();
     } catch (err) {
-      return `# ${file}\n\nThe prompt file cannot be read: ${err instanceof Error ? err.message : String(err)}\n`;
+      return `# ${file}\n\n${vscode.l10n.t('The prompt file cannot be read: {0}', err instanceof Error ? err.message : String(err))}\n`;
     }
     return previewMarkdown(file, text, source, vscode.workspace.isTrusted, this.renderer);
   }
@@ -92,16 +92,16 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
   const prompt = parsed.prompt;
   const out: string[] = [`# ${prompt?.name ?? file}`, ''];
   if (!prompt) {
-    out.push(`\`${file}\` cannot be previewed yet:`, '', ...parsed.problems.map((p) => `- ${p.message}`), '');
+    out.push(vscode.l10n.t('`{0}` cannot be previewed yet:', file), '', ...parsed.problems.map((p) => `- ${p.message}`), '');
     return out.join('\n');
   }
   if (!trusted) {
-    out.push('This workspace is not trusted, so Prompt Lab does not render its templates. Trust the workspace (**Manage Workspace Trust**) to see the preview.', '');
+    out.push(vscode.l10n.t('This workspace is not trusted, so Prompt Lab does not render its templates. Trust the workspace (**Manage Workspace Trust**) to see the preview.'), '');
     return out.join('\n');
   }
-  out.push(`The messages of \`${file}\` as **Run Prompt** would send them, rendered with the inputs' default values. This preview is read-only and follows your edits.`, '');
+  out.push(vscode.l10n.t('The messages of `{0}` as **Run Prompt** would send them, rendered with the inputs\' default values. This preview is read-only and follows your edits.', file), '');
 
-  out.push('## Deployment', '');
+  out.push(`## ${vscode.l10n.t('Deployment')}`, '');
   let deployment: ResolvedDeployment | undefined;
   try {
     deployment = core.resolvePromptDeployment(prompt, readSettings(source));
@@ -110,17 +110,20 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
   }
   if (deployment) out.push(...deploymentLines(prompt, deployment, core.requestParameters), '');
 
-  out.push('## Messages', '');
+  out.push(`## ${vscode.l10n.t('Messages')}`, '');
   const { values, missing } = core.resolveInputs(prompt);
   if (missing.length > 0) {
-    out.push(`Required input${missing.length > 1 ? 's' : ''} without a default (Run Prompt asks for ${missing.length > 1 ? 'them' : 'it'}), shown as a placeholder: ${missing.map((m) => `\`${m}\``).join(', ')}.`, '');
+    const names = missing.map((m) => `\`${m}\``).join(', ');
+    out.push(missing.length > 1
+      ? vscode.l10n.t('Required inputs without a default (Run Prompt asks for them), shown as a placeholder: {0}.', names)
+      : vscode.l10n.t('Required input without a default (Run Prompt asks for it), shown as a placeholder: {0}.', names), '');
     for (const name of missing) values[name] = `‹${name}›`;
   }
   let messages: ChatMessage[];
   try {
     messages = await renderer.renderMessages(prompt, values);
   } catch (err) {
-    out.push('The messages cannot be rendered:', '', fenced(err instanceof Error ? err.message : String(err), 'text'), '');
+    out.push(vscode.l10n.t('The messages cannot be rendered:'), '', fenced(err instanceof Error ? err.message : String(err), 'text'), '');
     return out.join('\n');
   }
   // Media is read as a run reads it (from the workspace folder only) and shown by its metadata; the request rules of
@@ -136,11 +139,11 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
   if (deployment) {
     const ruled = core.applyRequestRules(deployment.model, deployment.provider, { parameters: core.requestParameters(prompt, deployment), messages: messages.map((m) => ({ role: m.role, content: '' })) as never }, deployment.requestRules);
     if (ruled.applied.length > 0) {
-      out.push('Request rules for this model (see the README):', '', ...ruled.applied.flatMap((a) => a.changes.map((c) => `- **${a.name}**: ${c}`)), '');
+      out.push(vscode.l10n.t('Request rules for this model (see the README):'), '', ...ruled.applied.flatMap((a) => a.changes.map((c) => `- **${a.name}**: ${c}`)), '');
       logged = logged.map((m, i) => ({ ...m, role: (ruled.messages[i]?.role ?? m.role) as ChatMessage['role'] }));
     }
   }
-  if (mediaProblem) out.push(`**A run would stop here:** ${mediaProblem}`, '');
+  if (mediaProblem) out.push(vscode.l10n.t('**A run would stop here:** {0}', mediaProblem), '');
   logged.forEach((m, i) => {
     out.push(`### ${i + 1}. ${m.role}${m.name ? ` (${m.name})` : ''}`, '');
     if (typeof m.content === 'string') {
@@ -149,12 +152,12 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
     }
     m.content.forEach((part, j) => {
       if (part.type === 'text') {
-        out.push(`Part ${j + 1}, text:`, '', fenced(part.text, 'text'), '');
+        out.push(vscode.l10n.t('Part {0}, text:', j + 1), '', fenced(part.text, 'text'), '');
         return;
       }
-      const where = part.path ? `\`${part.path}\`` : part.url ? `${part.url} (sent as a URL; Prompt Lab does not fetch it)` : part.source === 'data' ? 'inline data: URI' : 'not read';
-      const facts = [part.mediaType, part.bytes !== undefined ? core.formatBytes(part.bytes) : undefined, part.sha256 ? `SHA-256 ${part.sha256.slice(0, 12)}…` : undefined, part.detail ? `detail ${part.detail}` : undefined].filter(Boolean);
-      out.push(`Part ${j + 1}, **${part.type}** from the input \`${part.input}\`: ${where}${facts.length ? ` (${facts.join(', ')})` : ''}`, '');
+      const where = part.path ? `\`${part.path}\`` : part.url ? vscode.l10n.t('{0} (sent as a URL; Prompt Lab does not fetch it)', part.url) : part.source === 'data' ? vscode.l10n.t('inline data: URI') : vscode.l10n.t('not read');
+      const facts = [part.mediaType, part.bytes !== undefined ? core.formatBytes(part.bytes) : undefined, part.sha256 ? `SHA-256 ${part.sha256.slice(0, 12)}…` : undefined, part.detail ? vscode.l10n.t('detail {0}', part.detail) : undefined].filter(Boolean);
+      out.push(vscode.l10n.t('Part {0}, **{1}** from the input `{2}`: {3}', j + 1, part.type, part.input, `${where}${facts.length ? ` (${facts.join(', ')})` : ''}`), '');
     });
   });
   return out.join('\n');
@@ -163,14 +166,14 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
 /** What the run would use of the deployment: never a key, nor headers (which may carry one against advice). */
 function deploymentLines(prompt: PromptFile, deployment: ResolvedDeployment, requestParameters: (p: PromptFile, d: ResolvedDeployment) => Record<string, unknown>): string[] {
   const lines = [
-    `- **Deployment:** \`${deployment.key}\``,
-    `- **Provider:** ${deployment.provider}`,
-    `- **Model:** ${deployment.model ? `\`${deployment.model}\`` : '(chosen by the deployment)'}`,
-    `- **Base URL:** ${deployment.baseURL || '(none)'}`,
+    `- ${vscode.l10n.t('**Deployment:** `{0}`', deployment.key)}`,
+    `- ${vscode.l10n.t('**Provider:** {0}', deployment.provider)}`,
+    `- ${vscode.l10n.t('**Model:** {0}', deployment.model ? `\`${deployment.model}\`` : vscode.l10n.t('(chosen by the deployment)'))}`,
+    `- ${vscode.l10n.t('**Base URL:** {0}', deployment.baseURL || vscode.l10n.t('(none)'))}`,
   ];
-  if (deployment.azure) lines.push(`- **Azure deployment:** \`${deployment.azure.deployment}\`, api-version ${deployment.azure.apiVersion}`);
+  if (deployment.azure) lines.push(`- ${vscode.l10n.t('**Azure deployment:** `{0}`, api-version {1}', deployment.azure.deployment, deployment.azure.apiVersion)}`);
   const parameters = requestParameters(prompt, deployment);
-  if (Object.keys(parameters).length > 0) lines.push(`- **Parameters:** \`${JSON.stringify(parameters)}\``);
+  if (Object.keys(parameters).length > 0) lines.push(`- ${vscode.l10n.t('**Parameters:** `{0}`', JSON.stringify(parameters))}`);
   return lines;
 }
 

@@ -124,16 +124,16 @@ export class RunController implements vscode.Disposable {
     let key = kind === 'note' ? core.NOTE_KEY : given?.key;
     if (key === undefined) {
       key = await vscode.window.showInputBox({
-        title: 'Set Run Property', prompt: 'Property name (letters, digits, _ - .), e.g. reviewed', ignoreFocusOut: true,
-        validateInput: (text) => (/^[A-Za-z_][\w.-]{0,63}$/.test(text) ? undefined : 'Start with a letter or _; then letters, digits, _, - or . (at most 64).'),
+        title: vscode.l10n.t('Set Run Property'), prompt: vscode.l10n.t('Property name (letters, digits, _ - .), e.g. reviewed'), ignoreFocusOut: true,
+        validateInput: (text) => (/^[A-Za-z_][\w.-]{0,63}$/.test(text) ? undefined : vscode.l10n.t('Start with a letter or _; then letters, digits, _, - or . (at most 64).')),
       });
       if (key === undefined) return undefined;
     }
     let value = given?.value;
     if (value === undefined) {
       value = await vscode.window.showInputBox({
-        title: kind === 'note' ? 'Add Note to Run' : `Set Run Property "${key}"`, value: known[key] ?? '', ignoreFocusOut: true,
-        prompt: kind === 'note' ? 'A note on this run (replaces its earlier note; empty removes it)' : `The value of "${key}" (empty removes it)`,
+        title: kind === 'note' ? vscode.l10n.t('Add Note to Run') : vscode.l10n.t('Set Run Property "{0}"', key), value: known[key] ?? '', ignoreFocusOut: true,
+        prompt: kind === 'note' ? vscode.l10n.t('A note on this run (replaces its earlier note; empty removes it)') : vscode.l10n.t('The value of "{0}" (empty removes it)', key),
       });
       if (value === undefined) return undefined;
     }
@@ -143,7 +143,7 @@ export class RunController implements vscode.Disposable {
   private annotationFailed(err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
     this.log.error(`[annotation] ${message}`);
-    void vscode.window.showErrorMessage(`Prompt Lab could not save the note: ${message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Prompt Lab could not save the note: {0}', message));
   }
 
   /**
@@ -167,19 +167,32 @@ export class RunController implements vscode.Disposable {
   }
 
   /**
+   * "Prompt Lab: Stop Run" (Escape in a run panel): run `runId`, else the runs of the run panel with the focus (or
+   * the active one), else those of every run panel. Each keeps its partial output, logged as `cancelled`.
+   * @returns how many runs were stopped.
+   */
+  stopRuns(runId?: string): number {
+    const inPanel = this.panels.current()?.running ?? [];
+    const ids = typeof runId === 'string' ? [runId].filter((id) => this.running.has(id)) : inPanel.length > 0 ? inPanel : this.panels.allRunning();
+    for (const id of ids) this.stop(id);
+    if (ids.length === 0 && typeof runId !== 'string') void vscode.window.showInformationMessage(vscode.l10n.t('No Prompt Lab run is running.'));
+    return ids.length;
+  }
+
+  /**
    * Run the prompt file `target` (a Uri from the explorer or editor title), else the active editor's file.
    * `options.inputs` replace the resolved input values (Re-run with these inputs); inputs it gives are not asked for.
    * @returns the outcome, or undefined when nothing ran (no prompt file, the person cancelled an input).
    */
   async run(target?: vscode.Uri, options?: { inputs?: Record<string, unknown> }): Promise<RunOutcome | undefined> {
-    const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+    const uri = target instanceof vscode.Uri ? target : promptEditorUri();
     if (!uri || !PROMPT_FILE_PATTERN.test(uri.path)) {
-      void vscode.window.showWarningMessage('Open a .prompt.json or .prompt.yml file to run it, or pick one in the Explorer.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('Open a .prompt.json or .prompt.yml file to run it, or pick one in the Explorer.'));
       return undefined;
     }
     if (!vscode.workspace.isTrusted) {
       // Not awaited: the command ends now, the notification stays until the person answers or closes it.
-      void vscode.window.showWarningMessage('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.', 'Manage Workspace Trust')
+      void vscode.window.showWarningMessage(vscode.l10n.t('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.'), vscode.l10n.t('Manage Workspace Trust'))
         .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
       return undefined;
     }
@@ -191,7 +204,7 @@ export class RunController implements vscode.Disposable {
     const title = core.promptStem(uri.path);
     if (!parsed.prompt) {
       const first = parsed.problems[0];
-      this.showSetupError(describeError(new PromptFileError(first ? first.message : 'The prompt file cannot be read.')), uri, title);
+      this.showSetupError(describeError(new PromptFileError(first ? first.message : vscode.l10n.t('The prompt file cannot be read.'))), uri, title);
       return undefined;
     }
     const prompt = parsed.prompt;
@@ -219,8 +232,9 @@ export class RunController implements vscode.Disposable {
     const logDir = path.resolve(root, settings.logDirectory);
     const budget = core.checkBudget(settings.budget, await core.spending(logDir));
     if (budget.level === 'over') {
-      const go = await vscode.window.showWarningMessage(`${budget.message} Run "${promptName}" anyway?`, { modal: true }, 'Run Anyway');
-      if (go !== 'Run Anyway') return undefined;
+      const runAnyway = vscode.l10n.t('Run Anyway');
+      const go = await vscode.window.showWarningMessage(`${budget.message} ${vscode.l10n.t('Run "{0}" anyway?', promptName)}`, { modal: true }, runAnyway);
+      if (go !== runAnyway) return undefined;
     }
 
     const base: Omit<Attempt, 'attempt' | 'maxAttempts' | 'followUp'> = {
@@ -279,7 +293,7 @@ export class RunController implements vscode.Disposable {
     if (budget.level === 'over') {
       const go = options.confirmOverBudget
         ? await options.confirmOverBudget(budget.message ?? '')
-        : (await vscode.window.showWarningMessage(`${budget.message} Run "${promptName}" on ${deployment.key} anyway?`, { modal: true }, 'Run Anyway')) === 'Run Anyway';
+        : (await vscode.window.showWarningMessage(`${budget.message} ${vscode.l10n.t('Run "{0}" on {1} anyway?', promptName, deployment.key)}`, { modal: true }, vscode.l10n.t('Run Anyway'))) === vscode.l10n.t('Run Anyway');
       if (!go) return undefined;
     }
     return this.attempt({
@@ -297,12 +311,13 @@ export class RunController implements vscode.Disposable {
     const origin = originOf(deployment.baseURL);
     if (!origin || found.origin === origin) return found;
     if (found.origin !== null) {
+      const sendKey = vscode.l10n.t('Send Key');
       const send = await vscode.window.showWarningMessage(
-        `The API key of "${deployment.key}" was used with ${found.origin}; this deployment now sends requests to ${origin}. Send the key there?`,
-        { modal: true, detail: 'Workspace settings decide where a deployment sends requests. Send the key only to a host you trust.' },
-        'Send Key',
+        vscode.l10n.t('The API key of "{0}" was used with {1}; this deployment now sends requests to {2}. Send the key there?', deployment.key, found.origin, origin),
+        { modal: true, detail: vscode.l10n.t('Workspace settings decide where a deployment sends requests. Send the key only to a host you trust.') },
+        sendKey,
       );
-      if (send !== 'Send Key') return 'declined';
+      if (send !== sendKey) return 'declined';
     }
     await this.keys.bind(deployment.key, origin);
     return { ...found, origin };
@@ -372,7 +387,7 @@ export class RunController implements vscode.Disposable {
     if (outcome.error) this.showError(outcome.error, uri, deployment.key);
     if (outcome.logError) {
       this.log.error(`[log] could not write the run log: ${outcome.logError.stack ?? outcome.logError.message}`);
-      void vscode.window.showErrorMessage(`Prompt Lab could not write the run log: ${outcome.logError.message}`, 'Show Log').then((c) => c && this.log.show());
+      void vscode.window.showErrorMessage(vscode.l10n.t('Prompt Lab could not write the run log: {0}', outcome.logError.message), vscode.l10n.t('Show Log')).then((c) => c && this.log.show());
     }
     this.finishedEmitter.fire({ ...outcome, promptUri: uri });
     return outcome;
@@ -396,9 +411,10 @@ export class RunController implements vscode.Disposable {
 
   private showError(error: DescribedError, promptUri: vscode.Uri, deploymentKey?: string): void {
     this.log.error(`[run] ${error.message}\n${error.detail}`);
-    const buttons = [error.actionLabel, 'Show Log'].filter((b): b is string => !!b && b !== undefined);
+    const showLog = vscode.l10n.t('Show Log');
+    const buttons = [error.actionLabel, showLog].filter((b): b is string => !!b && b !== undefined);
     void vscode.window.showErrorMessage(error.message, ...new Set(buttons)).then((choice) => {
-      if (choice === 'Show Log') this.log.show();
+      if (choice === showLog) this.log.show();
       else if (choice && error.action) void this.performAction(error.action, promptUri, deploymentKey);
     });
   }
@@ -434,6 +450,16 @@ export class RunController implements vscode.Disposable {
   }
 }
 
+/**
+ * The active editor's file; when the active editor is no text editor (the walkthrough, a webview panel), the prompt
+ * file visible beside it, so the walkthrough's Run button runs the file the person just made.
+ */
+function promptEditorUri(): vscode.Uri | undefined {
+  const active = vscode.window.activeTextEditor;
+  if (active) return active.document.uri;
+  return vscode.window.visibleTextEditors.find((e) => PROMPT_FILE_PATTERN.test(e.document.uri.path))?.document.uri;
+}
+
 /** Ask for each required input with no value (after `overrides`); undefined when the person pressed Escape. */
 async function askMissingInputs(prompt: PromptFile, title: string, resolveInputs: typeof Core.resolveInputs, overrides?: Record<string, unknown>): Promise<Record<string, unknown> | undefined> {
   const { values, missing } = resolveInputs(prompt, overrides);
@@ -441,8 +467,8 @@ async function askMissingInputs(prompt: PromptFile, title: string, resolveInputs
     const input = prompt.inputs.get(name) as PromptInput;
     const structured = input.type === 'array' || input.type === 'object' || input.type === 'chat_history';
     const answer = await vscode.window.showInputBox({
-      title: `${title}: input "${name}"`,
-      prompt: input.description ?? `Value of the required input "${name}"${structured ? ' (JSON)' : ''}`,
+      title: vscode.l10n.t('{0}: input "{1}"', title, name),
+      prompt: input.description ?? (structured ? vscode.l10n.t('Value of the required input "{0}" (JSON)', name) : vscode.l10n.t('Value of the required input "{0}"', name)),
       ignoreFocusOut: true,
       validateInput: (text) => validateInputText(input, text),
     });
@@ -453,15 +479,15 @@ async function askMissingInputs(prompt: PromptFile, title: string, resolveInputs
 }
 
 function validateInputText(input: PromptInput, text: string): string | undefined {
-  if (input.type === 'number' && (text.trim() === '' || Number.isNaN(Number(text)))) return 'Type a number.';
+  if (input.type === 'number' && (text.trim() === '' || Number.isNaN(Number(text)))) return vscode.l10n.t('Type a number.');
   if (input.type === 'array' || input.type === 'object' || input.type === 'chat_history') {
     try {
       const value: unknown = JSON.parse(text);
       if (input.type === 'object' ? typeof value !== 'object' || value === null || Array.isArray(value) : !Array.isArray(value)) {
-        return input.type === 'object' ? 'Type a JSON object, e.g. {"key": "value"}.' : 'Type a JSON array, e.g. [{"role": "user", "content": "Hi"}].';
+        return input.type === 'object' ? vscode.l10n.t('Type a JSON object, e.g. {"key": "value"}.') : vscode.l10n.t('Type a JSON array, e.g. [{"role": "user", "content": "Hi"}].');
       }
     } catch {
-      return 'Type valid JSON.';
+      return vscode.l10n.t('Type valid JSON.');
     }
   }
   return undefined;

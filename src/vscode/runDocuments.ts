@@ -31,11 +31,11 @@ export function parseRunOutputUri(uri: vscode.Uri): Pick<HistoryEntry, 'file' | 
 export class RunDocuments implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const where = parseRunOutputUri(uri);
-    if (!where) return 'This is not a Prompt Lab run.';
+    if (!where) return vscode.l10n.t('This is not a Prompt Lab run.');
     try {
       return (await loadCore().loadRun(where)).output;
     } catch (err) {
-      return `The run ${where.run.id} cannot be read from the log: ${err instanceof Error ? err.message : String(err)}`;
+      return vscode.l10n.t('The run {0} cannot be read from the log: {1}', where.run.id, err instanceof Error ? err.message : String(err));
     }
   }
 }

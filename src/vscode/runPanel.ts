@@ -44,6 +44,8 @@ export class RunPanel implements vscode.Disposable {
   private readonly batchers = new Map<string, TextBatcher>();
   private readonly lastTextAt = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
+  private focused = false;
+  private readonly runningIds = new Set<string>();
 
   constructor(
     readonly promptUri: vscode.Uri,
@@ -52,15 +54,34 @@ export class RunPanel implements vscode.Disposable {
     private readonly handlers: RunPanelHandlers,
     private readonly rendered: vscode.EventEmitter<RunRenderedEvent>,
     onDispose: () => void,
+    /** Called when the panel gains or loses the focus, or a run in it starts or ends. */
+    private readonly onStateChange: () => void = () => undefined,
   ) {
     panel.webview.html = renderHtml(panel.webview, extensionUri);
     this.disposables.push(
       panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
       panel.onDidDispose(() => {
+        this.focused = false;
+        this.runningIds.clear();
         this.dispose();
         onDispose();
       }),
     );
+  }
+
+  /** Whether the panel's document has the keyboard focus (as its webview last reported). */
+  get hasFocus(): boolean {
+    return this.focused;
+  }
+
+  /** Whether the panel is the active editor (it may have the focus or not). */
+  get active(): boolean {
+    return this.panel.active;
+  }
+
+  /** The runs the panel shows as running. */
+  get running(): readonly string[] {
+    return [...this.runningIds];
   }
 
   /** The editor group column the panel is in, when it is shown. */
@@ -74,7 +95,9 @@ export class RunPanel implements vscode.Disposable {
   }
 
   started(params: RunStartedParams): void {
-    this.panel.title = `Run: ${params.promptName}`;
+    this.runningIds.add(params.runId);
+    this.onStateChange();
+    this.panel.title = vscode.l10n.t('Run: {0}', params.promptName);
     this.batchers.set(params.runId, new TextBatcher((text) => this.post({ method: 'run/delta', params: { runId: params.runId, text } })));
     this.post({ method: 'run/started', params });
   }
@@ -94,6 +117,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   finished(params: RunFinishedParams): void {
+    if (this.runningIds.delete(params.runId)) this.onStateChange();
     const batcher = this.batchers.get(params.runId);
     batcher?.flush();
     batcher?.dispose();
@@ -168,6 +192,10 @@ export class RunPanel implements vscode.Disposable {
       case 'error/action':
         this.handlers.errorAction(message.params.action, this.promptUri);
         break;
+      case 'panel/focus':
+        this.focused = message.params.focused;
+        this.onStateChange();
+        break;
       case 'annotation/add':
         this.handlers.annotate(this.promptUri, message.params.runId, message.params.kind);
         break;
@@ -192,6 +220,8 @@ export class RunPanel implements vscode.Disposable {
 /** Keeps one RunPanel per prompt file and reuses it for later runs. */
 export class RunPanelManager implements vscode.Disposable {
   private readonly panels = new Map<string, RunPanel>();
+  /** The context keys as last set (see updateContext). */
+  private readonly context = new Map<string, boolean>();
   private readonly renderedEmitter = new vscode.EventEmitter<RunRenderedEvent>();
   /** Fires when a panel confirms it shows a finished run. */
   readonly onDidRender = this.renderedEmitter.event;
@@ -208,14 +238,46 @@ export class RunPanelManager implements vscode.Disposable {
     }
     // Panels of other prompt files share one editor group beside the editors rather than opening a group each.
     const column = [...this.panels.values()].map((p) => p.viewColumn).find((c) => c !== undefined) ?? vscode.ViewColumn.Beside;
-    const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, `Run: ${title}`, { viewColumn: column, preserveFocus: true }, {
+    const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Run: {0}', title), { viewColumn: column, preserveFocus: true }, {
       enableScripts: true,
       retainContextWhenHidden: true,
       localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
     });
-    const panel = new RunPanel(promptUri, webviewPanel, this.extensionUri, this.handlers, this.renderedEmitter, () => this.panels.delete(key));
+    const panel = new RunPanel(promptUri, webviewPanel, this.extensionUri, this.handlers, this.renderedEmitter, () => {
+      this.panels.delete(key);
+      this.updateContext();
+    }, () => this.updateContext());
     this.panels.set(key, panel);
     return panel;
+  }
+
+  /** The panel with the keyboard focus, else the active one: where Stop Run applies. */
+  current(): RunPanel | undefined {
+    const panels = [...this.panels.values()];
+    return panels.find((p) => p.hasFocus) ?? panels.find((p) => p.active);
+  }
+
+  /** The running runs of every panel. */
+  allRunning(): string[] {
+    return [...this.panels.values()].flatMap((p) => p.running);
+  }
+
+  /**
+   * Context keys of Stop Run: `promptLab.runPanelFocused` (a run panel has the keyboard focus),
+   * `promptLab.runPanelRunning` (that panel shows a running run; the Escape keybinding needs both) and
+   * `promptLab.runsRunning` (a panel shows a running run; the Command Palette offers Stop Run).
+   */
+  private updateContext(): void {
+    const focused = [...this.panels.values()].find((p) => p.hasFocus);
+    const next: Record<string, boolean> = {
+      'promptLab.runPanelFocused': focused !== undefined,
+      'promptLab.runPanelRunning': (focused?.running.length ?? 0) > 0,
+      'promptLab.runsRunning': this.allRunning().length > 0,
+    };
+    for (const [key, value] of Object.entries(next)) {
+      if (this.context.get(key) !== value) void vscode.commands.executeCommand('setContext', key, value);
+      this.context.set(key, value);
+    }
   }
 
   /** The open panel of `promptUri`, if there is one (neither created nor revealed). */
@@ -232,9 +294,10 @@ export class RunPanelManager implements vscode.Disposable {
 
 /**
  * A webview's HTML: a strict CSP, the script dist/webview/<entry>.js with a nonce from crypto.randomBytes, the
- * style media/<entry>.css. The run panel's, and the playground's (entry "playground").
+ * style media/<entry>.css. The run panel's, and the playground's (entry "playground"). `place` marks where it is shown
+ * (`<body data-place>`: the side bar or the editor), for its style and for tests.
  */
-export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry = 'runPanel', title = 'Prompt Lab run'): string {
+export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry = 'runPanel', title = vscode.l10n.t('Prompt Lab run'), place: 'sideBar' | 'editor' = 'editor'): string {
   const nonce = randomBytes(16).toString('base64');
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
@@ -248,7 +311,7 @@ export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, en
 <link rel="stylesheet" href="${style.toString()}">
 <title>${title}</title>
 </head>
-<body>
+<body data-place="${place}">
 <div id="app"></div>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
@@ -270,7 +333,7 @@ export const MAX_PREVIEW_BYTES = 4 * 1024 * 1024;
 
 /** A media part as the views show it; `dataUri` only for images and audio up to MAX_PREVIEW_BYTES. */
 export function mediaView(part: ChatMediaPart, dataUri?: string): MediaView {
-  const view: MediaView = { kind: part.type, input: part.input, label: part.path ?? part.url ?? 'inline data' };
+  const view: MediaView = { kind: part.type, input: part.input, label: part.path ?? part.url ?? vscode.l10n.t('inline data') };
   if (part.mediaType) view.mediaType = part.mediaType;
   if (part.bytes !== undefined) view.bytes = part.bytes;
   if (part.url) view.url = part.url;

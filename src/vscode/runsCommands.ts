@@ -48,7 +48,18 @@ interface Target {
 
 const STATUSES: readonly RunRecord['status'][] = ['ok', 'error', 'cancelled'];
 const RATINGS: readonly NonNullable<HistoryFilter['rating']>[] = ['up', 'down', 'rated', 'unrated'];
-const RATING_LABELS: Record<NonNullable<HistoryFilter['rating']>, string> = { up: '👍 Thumbs up', down: '👎 Thumbs down', rated: 'Rated', unrated: 'Not rated' };
+/** The label of a rating filter value, in the display language (a function: vscode.l10n is read when called). */
+function ratingLabel(rating: NonNullable<HistoryFilter['rating']>): string {
+  switch (rating) {
+    case 'up': return `👍 ${vscode.l10n.t('Thumbs up')}`;
+    case 'down': return `👎 ${vscode.l10n.t('Thumbs down')}`;
+    case 'rated': return vscode.l10n.t('Rated');
+    case 'unrated': return vscode.l10n.t('Not rated');
+  }
+}
+
+/** An error's message, for a sentence that names it. */
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class RunsCommands implements vscode.Disposable {
   /** The newest run of this window, for Rate Last Run. */
@@ -70,7 +81,7 @@ export class RunsCommands implements vscode.Disposable {
     try {
       record = await core.loadRun(target.entry);
     } catch (err) {
-      this.fail('could not read the run from the log', err);
+      this.fail(vscode.l10n.t('Prompt Lab could not read the run from the log: {0}', messageOf(err)), err);
       return;
     }
     const panel = this.runs.panels.panelFor(promptUriOf(target.folder, record.prompt), promptTitle(record.prompt));
@@ -94,7 +105,7 @@ export class RunsCommands implements vscode.Disposable {
       run = args?.runId ? await this.findRun(args.runId) : this.last ?? await this.newestLogged();
     }
     if (!run) {
-      const message = args?.runId ? `There is no run ${args.runId} in the log.` : 'There is no run to annotate yet: run a prompt first.';
+      const message = args?.runId ? vscode.l10n.t('There is no run {0} in the log.', args.runId) : vscode.l10n.t('There is no run to annotate yet: run a prompt first.');
       if (args) throw new Error(message);
       void vscode.window.showInformationMessage(message);
       return undefined;
@@ -110,7 +121,7 @@ export class RunsCommands implements vscode.Disposable {
       return await this.runs.askAnnotation(run.promptUri, run.runId, kind, given);
     } catch (err) {
       if (args) throw err;
-      this.fail(kind === 'note' ? 'could not save the note' : 'could not save the property', err);
+      this.fail(kind === 'note' ? vscode.l10n.t('Prompt Lab could not save the note: {0}', messageOf(err)) : vscode.l10n.t('Prompt Lab could not save the property: {0}', messageOf(err)), err);
       return undefined;
     }
   }
@@ -123,23 +134,24 @@ export class RunsCommands implements vscode.Disposable {
     }
     const current = this.view.filter;
     type Field = keyof HistoryFilter | 'clear';
+    const any = vscode.l10n.t('any');
     const kinds: (vscode.QuickPickItem & { field: Field })[] = [
-      { field: 'prompt', label: '$(file) Prompt', description: current.prompt ?? 'any' },
-      { field: 'deployment', label: '$(server) Deployment', description: current.deployment ?? 'any' },
-      { field: 'status', label: '$(pass) Status', description: current.status ?? 'any' },
-      { field: 'rating', label: '$(thumbsup) Rating', description: current.rating ? RATING_LABELS[current.rating] : 'any' },
-      { field: 'property', label: '$(tag) Note or Property', description: current.property ?? 'any' },
+      { field: 'prompt', label: `$(file) ${vscode.l10n.t('Prompt')}`, description: current.prompt ?? any },
+      { field: 'deployment', label: `$(server) ${vscode.l10n.t('Deployment')}`, description: current.deployment ?? any },
+      { field: 'status', label: `$(pass) ${vscode.l10n.t('Status')}`, description: current.status ?? any },
+      { field: 'rating', label: `$(thumbsup) ${vscode.l10n.t('Rating')}`, description: current.rating ? ratingLabel(current.rating) : any },
+      { field: 'property', label: `$(tag) ${vscode.l10n.t('Note or Property')}`, description: current.property ?? any },
     ];
-    if (Object.keys(current).length > 0) kinds.push({ field: 'clear', label: '$(clear-all) Clear Filter' });
-    const kind = await vscode.window.showQuickPick(kinds, { title: 'Filter Runs', placeHolder: 'Filter the runs by…' });
+    if (Object.keys(current).length > 0) kinds.push({ field: 'clear', label: `$(clear-all) ${vscode.l10n.t('Clear Filter')}` });
+    const kind = await vscode.window.showQuickPick(kinds, { title: vscode.l10n.t('Filter Runs'), placeHolder: vscode.l10n.t('Filter the runs by…') });
     if (!kind) return undefined;
     if (kind.field === 'clear') return this.clearFilter();
     const field = kind.field;
     if (field === 'property') {
       const keys = [...new Set((await this.view.entries(false)).flatMap((e) => Object.keys(e.entry.annotations ?? {})))].sort();
       const typed = await vscode.window.showInputBox({
-        title: 'Filter Runs by Note or Property', value: current.property ?? '', placeHolder: keys.length ? `${keys[0]}=… (keys: ${keys.join(', ')})` : 'reviewed=yes',
-        prompt: 'key=value keeps the runs whose property has that value; key alone keeps the runs that have it. Empty: any.',
+        title: vscode.l10n.t('Filter Runs by Note or Property'), value: current.property ?? '', placeHolder: keys.length ? vscode.l10n.t('{0}=… (keys: {1})', keys[0] ?? '', keys.join(', ')) : vscode.l10n.t('reviewed=yes'),
+        prompt: vscode.l10n.t('key=value keeps the runs whose property has that value; key alone keeps the runs that have it. Empty: any.'),
       });
       if (typed === undefined) return undefined;
       const next: HistoryFilter = { ...current };
@@ -162,13 +174,13 @@ export class RunsCommands implements vscode.Disposable {
       }
     }
     const order = field === 'rating' ? RATINGS : field === 'status' ? STATUSES : [...counts.keys()].sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0));
-    const values: (vscode.QuickPickItem & { value: string | undefined })[] = [{ label: 'Any', value: undefined, picked: current[field] === undefined }];
+    const values: (vscode.QuickPickItem & { value: string | undefined })[] = [{ label: vscode.l10n.t('Any'), value: undefined, picked: current[field] === undefined }];
     for (const value of order) {
       const count = counts.get(value) ?? 0;
       if (count === 0 && current[field] !== value) continue;
-      values.push({ label: field === 'rating' ? RATING_LABELS[value as keyof typeof RATING_LABELS] : value, description: `${count} ${count === 1 ? 'run' : 'runs'}`, value });
+      values.push({ label: field === 'rating' ? ratingLabel(value as NonNullable<HistoryFilter['rating']>) : value, description: runCount(count), value });
     }
-    const picked = await vscode.window.showQuickPick(values, { title: `Filter Runs by ${kind.label.replace(/^\$\([^)]*\) /, '')}`, matchOnDescription: true });
+    const picked = await vscode.window.showQuickPick(values, { title: vscode.l10n.t('Filter Runs by {0}', kind.label.replace(/^\$\([^)]*\) /, '')), matchOnDescription: true });
     if (!picked) return undefined;
     const next: Record<string, string> = { ...current };
     if (picked.value === undefined) delete next[field];
@@ -213,28 +225,30 @@ export class RunsCommands implements vscode.Disposable {
     try {
       record = await loadCore().loadRun(target.entry);
     } catch (err) {
-      this.fail('could not read the run from the log', err);
+      this.fail(vscode.l10n.t('Prompt Lab could not read the run from the log: {0}', messageOf(err)), err);
       return undefined;
     }
     const uri = promptUriOf(target.folder, record.prompt);
     try {
       await vscode.workspace.fs.stat(uri);
     } catch {
-      void vscode.window.showWarningMessage(`${record.prompt} is no longer in the workspace, so its run cannot be repeated.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('{0} is no longer in the workspace, so its run cannot be repeated.', record.prompt));
       return undefined;
     }
     // Media inputs are read again from the workspace: say which files changed since the logged run (by SHA-256).
     const root = target.folder.uri.fsPath;
     const changed = await loadCore().changedMedia(record.messages, { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() });
     if (changed.length > 0) {
-      const what = changed.map((c) => `"${c.path}" (input "${c.input}") ${c.reason === 'missing' ? 'is gone' : 'changed'}`).join(', ');
+      const what = changed.map((c) => (c.reason === 'missing' ? vscode.l10n.t('"{0}" (input "{1}") is gone', c.path, c.input) : vscode.l10n.t('"{0}" (input "{1}") changed', c.path, c.input))).join(', ');
       this.log.warn(`[runs] re-run of ${record.id}: ${what}`);
-      void vscode.window.showWarningMessage(`Since the logged run, ${what}: the re-run sends the workspace's files as they are now.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('Since the logged run, {0}: the re-run sends the workspace\'s files as they are now.', what));
     }
     const masked = new Set(record.maskedInputs ?? []);
     if (masked.size > 0) {
       const names = [...masked].map((n) => `"${n}"`).join(', ');
-      void vscode.window.showInformationMessage(`The log masked ${names} (promptLab.log.redactPII), so the re-run uses the prompt's default for ${masked.size === 1 ? 'it' : 'them'} or asks for a value.`);
+      void vscode.window.showInformationMessage(masked.size === 1
+        ? vscode.l10n.t('The log masked {0} (promptLab.log.redactPII), so the re-run uses the prompt\'s default for it or asks for a value.', names)
+        : vscode.l10n.t('The log masked {0} (promptLab.log.redactPII), so the re-run uses the prompt\'s default for them or asks for a value.', names));
     }
     const inputs = Object.fromEntries(Object.entries(record.inputs).filter(([name]) => !masked.has(name)));
     return this.runs.run(uri, { inputs });
@@ -248,8 +262,8 @@ export class RunsCommands implements vscode.Disposable {
   async exportRuns(args?: ExportArgs): Promise<{ uri: vscode.Uri; runs: number } | undefined> {
     const given = args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : {};
     const format = given.format ?? (await vscode.window.showQuickPick(
-      [{ label: 'CSV', description: 'one row per run, for a spreadsheet', format: 'csv' as const }, { label: 'JSON Lines', description: 'whole records, one per line', format: 'jsonl' as const }],
-      { title: 'Export Runs', placeHolder: 'Format' },
+      [{ label: 'CSV', description: vscode.l10n.t('one row per run, for a spreadsheet'), format: 'csv' as const }, { label: 'JSON Lines', description: vscode.l10n.t('whole records, one per line'), format: 'jsonl' as const }],
+      { title: vscode.l10n.t('Export Runs'), placeHolder: vscode.l10n.t('Format') },
     ))?.format;
     if (!format) return undefined;
     const filtered = Object.keys(this.view.filter).length > 0;
@@ -257,27 +271,27 @@ export class RunsCommands implements vscode.Disposable {
     if (!scope) {
       const [all, kept] = await Promise.all([this.view.entries(false), this.view.entries(true)]);
       scope = (await vscode.window.showQuickPick(
-        [{ label: 'Runs matching the filter', description: `${kept.length} runs · ${this.view.treeView.description ?? ''}`, scope: 'filter' as const }, { label: 'All runs', description: `${all.length} runs`, scope: 'all' as const }],
-        { title: 'Export Runs', placeHolder: 'Which runs' },
+        [{ label: vscode.l10n.t('Runs matching the filter'), description: `${runCount(kept.length)} · ${this.view.treeView.description ?? ''}`, scope: 'filter' as const }, { label: vscode.l10n.t('All runs'), description: runCount(all.length), scope: 'all' as const }],
+        { title: vscode.l10n.t('Export Runs'), placeHolder: vscode.l10n.t('Which runs') },
       ))?.scope;
       if (!scope) return undefined;
     }
     const folder = vscode.workspace.workspaceFolders?.[0];
     const target = given.uri ?? await vscode.window.showSaveDialog({
-      title: 'Export Runs',
-      saveLabel: 'Export',
+      title: vscode.l10n.t('Export Runs'),
+      saveLabel: vscode.l10n.t('Export'),
       filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder.uri, `prompt-lab-runs-${new Date().toISOString().slice(0, 10)}.${format}`) } : {}),
     });
     if (!target) return undefined;
     if (target.scheme !== 'file') {
-      void vscode.window.showErrorMessage('Prompt Lab can export runs only to a file on this machine.');
+      void vscode.window.showErrorMessage(vscode.l10n.t('Prompt Lab can export runs only to a file on this machine.'));
       return undefined;
     }
     const entries = (await this.view.entries(scope === 'filter')).map((e) => e.entry);
     const core = loadCore();
     try {
-      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${entries.length} runs…` }, async () => {
+      await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting {0}…', runCount(entries.length)) }, async () => {
         const out = fs.createWriteStream(target.fsPath);
         try {
           await core.writeRunsExport(core.loadRuns(entries), format, out, core.annotationKeys(entries));
@@ -289,13 +303,13 @@ export class RunsCommands implements vscode.Disposable {
         await finished(out);
       });
     } catch (err) {
-      this.fail(`could not export the runs to ${target.fsPath}`, err);
+      this.fail(vscode.l10n.t('Prompt Lab could not export the runs to {0}: {1}', target.fsPath, messageOf(err)), err);
       if (args) throw err;
       return undefined;
     }
     this.log.info(`[export] ${entries.length} runs as ${format} to ${target.fsPath}`);
-    void vscode.window.showInformationMessage(`Exported ${entries.length} ${entries.length === 1 ? 'run' : 'runs'} to ${path.basename(target.fsPath)}.`, 'Open File')
-      .then((choice) => choice && vscode.window.showTextDocument(target));
+    void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} to {1}.', runCount(entries.length), path.basename(target.fsPath)), vscode.l10n.t('Open File'))
+      .then((choice) => (choice ? vscode.window.showTextDocument(target) : undefined));
     return { uri: target, runs: entries.length };
   }
 
@@ -308,7 +322,7 @@ export class RunsCommands implements vscode.Disposable {
     const scripted = args && typeof args === 'object' && !(args instanceof vscode.Uri) ? args : undefined;
     const target = scripted?.runId ? await this.findRun(scripted.runId) : this.last ?? await this.newestLogged();
     if (!target) {
-      const message = scripted?.runId ? `There is no run ${scripted.runId} in the log.` : 'There is no run to rate yet: run a prompt first.';
+      const message = scripted?.runId ? vscode.l10n.t('There is no run {0} in the log.', scripted.runId) : vscode.l10n.t('There is no run to rate yet: run a prompt first.');
       if (scripted) throw new Error(message);
       void vscode.window.showInformationMessage(message);
       return undefined;
@@ -326,17 +340,17 @@ export class RunsCommands implements vscode.Disposable {
       saved = await this.runs.rate(target.promptUri, target.runId, rating);
     } catch (err) {
       if (scripted) throw err;
-      this.fail('could not save the rating', err);
+      this.fail(vscode.l10n.t('Prompt Lab could not save the rating: {0}', messageOf(err)), err);
       return undefined;
     }
     this.runs.panels.existing(target.promptUri)?.rating(target.runId, saved);
-    vscode.window.setStatusBarMessage('$(check) Prompt Lab: rating saved', 3000);
+    vscode.window.setStatusBarMessage(`$(check) ${vscode.l10n.t('Prompt Lab: rating saved')}`, 3000);
     return saved;
   }
 
   private selectedRun(): RunNode | undefined {
     const run = this.view.treeView.selection.find((n): n is RunNode => n.kind === 'run');
-    if (!run) void vscode.window.showInformationMessage('Select a run in the Prompt Lab Runs view first.');
+    if (!run) void vscode.window.showInformationMessage(vscode.l10n.t('Select a run in the Prompt Lab Runs view first.'));
     return run;
   }
 
@@ -353,11 +367,11 @@ export class RunsCommands implements vscode.Disposable {
       entry,
     });
     const items: Item[] = [
-      { label: `Runs of ${first.entry.run.prompt}`, kind: vscode.QuickPickItemKind.Separator }, ...same.map((e) => item(e, false)),
-      { label: 'Other prompts', kind: vscode.QuickPickItemKind.Separator }, ...others.map((e) => item(e, true)),
+      { label: vscode.l10n.t('Runs of {0}', first.entry.run.prompt), kind: vscode.QuickPickItemKind.Separator }, ...same.map((e) => item(e, false)),
+      { label: vscode.l10n.t('Other prompts'), kind: vscode.QuickPickItemKind.Separator }, ...others.map((e) => item(e, true)),
     ];
     const picked = await vscode.window.showQuickPick(items, {
-      title: `Compare the run of ${localTime(first.entry.run.timing.startedAt)} with…`, matchOnDescription: true, matchOnDetail: true,
+      title: vscode.l10n.t('Compare the run of {0} with…', localTime(first.entry.run.timing.startedAt)), matchOnDescription: true, matchOnDetail: true,
     });
     return picked?.entry;
   }
@@ -380,10 +394,10 @@ export class RunsCommands implements vscode.Disposable {
     return newest && { runId: newest.runId, promptUri: newest.promptUri };
   }
 
-  private fail(what: string, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this.log.error(`[runs] ${what}: ${err instanceof Error ? err.stack ?? message : message}`);
-    void vscode.window.showErrorMessage(`Prompt Lab ${what}: ${message}`, 'Show Log').then((choice) => choice && this.log.show());
+  /** Show `message` (a sentence that names the error) with Show Log; log the error's stack. */
+  private fail(message: string, err: unknown): void {
+    this.log.error(`[runs] ${message}${err instanceof Error && err.stack ? `\n${err.stack}` : ''}`);
+    void vscode.window.showErrorMessage(message, vscode.l10n.t('Show Log')).then((choice) => choice && this.log.show());
   }
 
   dispose(): void {
@@ -394,18 +408,23 @@ export class RunsCommands implements vscode.Disposable {
 /** 👍, 👎 or a score from 0 to 1; undefined when cancelled. */
 async function askRating(promptName: string): Promise<RatingView | undefined> {
   const picked = await vscode.window.showQuickPick(
-    [{ label: '👍', description: 'Thumbs up', rating: { thumb: 'up' as const } }, { label: '👎', description: 'Thumbs down', rating: { thumb: 'down' as const } }, { label: 'Score…', description: 'from 0 to 1', rating: undefined }],
-    { title: `Rate the last run of ${promptName}` },
+    [{ label: '👍', description: vscode.l10n.t('Thumbs up'), rating: { thumb: 'up' as const } }, { label: '👎', description: vscode.l10n.t('Thumbs down'), rating: { thumb: 'down' as const } }, { label: vscode.l10n.t('Score…'), description: vscode.l10n.t('from 0 to 1'), rating: undefined }],
+    { title: vscode.l10n.t('Rate the last run of {0}', promptName) },
   );
   if (!picked) return undefined;
   if (picked.rating) return picked.rating;
   const text = await vscode.window.showInputBox({
-    title: `Score the last run of ${promptName}`,
-    prompt: 'A score from 0 (completely wrong) to 1 (right), e.g. 0.8',
-    validateInput: (value) => (scoreOf(value) === undefined ? 'Type a number from 0 to 1, e.g. 0.8.' : undefined),
+    title: vscode.l10n.t('Score the last run of {0}', promptName),
+    prompt: vscode.l10n.t('A score from 0 (completely wrong) to 1 (right), e.g. 0.8'),
+    validateInput: (value) => (scoreOf(value) === undefined ? vscode.l10n.t('Type a number from 0 to 1, e.g. 0.8.') : undefined),
   });
   const score = text === undefined ? undefined : scoreOf(text);
   return score === undefined ? undefined : { score };
+}
+
+/** "1 run", "{n} runs". */
+function runCount(count: number): string {
+  return count === 1 ? vscode.l10n.t('1 run') : vscode.l10n.t('{0} runs', count);
 }
 
 function scoreOf(text: string): number | undefined {

@@ -184,7 +184,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       return roots;
     }, (err: unknown) => {
       this.log.error(`[runs] could not read the run log: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-      void vscode.window.showErrorMessage(`Prompt Lab could not read the run log: ${err instanceof Error ? err.message : String(err)}`, 'Show Log')
+      void vscode.window.showErrorMessage(vscode.l10n.t('Prompt Lab could not read the run log: {0}', err instanceof Error ? err.message : String(err)), vscode.l10n.t('Show Log'))
         .then((choice) => choice && this.log.show());
       return [];
     });
@@ -388,7 +388,7 @@ export function ratingText(rating: RatingRecord | undefined): string {
   if (!rating) return '';
   const parts: string[] = [];
   if (rating.thumb) parts.push(rating.thumb === 'up' ? '👍' : '👎');
-  if (rating.score !== undefined) parts.push(`score ${rating.score}`);
+  if (rating.score !== undefined) parts.push(vscode.l10n.t('score {0}', rating.score));
   if (parts.length === 0) parts.push('💬');
   return parts.join(' ');
 }
@@ -403,7 +403,7 @@ export function runDescription(entry: HistoryEntry): string {
   const { run } = entry;
   return [
     run.variant && run.variant !== 'default' ? `${run.deployment} · ${run.variant}` : run.deployment, run.status, ratingText(entry.rating),
-    run.usage ? `${run.usage.totalTokens} tokens` : '', run.costUsd !== undefined ? costText(run.costUsd) : '',
+    run.usage ? vscode.l10n.t('{0} tokens', run.usage.totalTokens) : '', run.costUsd !== undefined ? costText(run.costUsd) : '',
   ].filter((p) => p !== '').join(' · ');
 }
 
@@ -419,9 +419,9 @@ function describeFilter(filter: HistoryFilter): string {
   if (filter.prompt !== undefined) parts.push(promptTitle(filter.prompt));
   if (filter.deployment !== undefined) parts.push(filter.deployment);
   if (filter.status !== undefined) parts.push(filter.status);
-  if (filter.rating !== undefined) parts.push({ up: '👍', down: '👎', rated: 'rated', unrated: 'unrated' }[filter.rating]);
+  if (filter.rating !== undefined) parts.push({ up: '👍', down: '👎', rated: vscode.l10n.t('rated'), unrated: vscode.l10n.t('unrated') }[filter.rating]);
   if (filter.property !== undefined) parts.push(filter.property);
-  return `Filter: ${parts.join(', ')}`;
+  return vscode.l10n.t('Filter: {0}', parts.join(', '));
 }
 
 function promptItem(node: PromptNode, multiRoot: boolean): vscode.TreeItem {
@@ -429,7 +429,7 @@ function promptItem(node: PromptNode, multiRoot: boolean): vscode.TreeItem {
   item.id = node.id;
   item.resourceUri = promptUriOf(node.folder, node.prompt);
   item.iconPath = vscode.ThemeIcon.File;
-  item.description = `${node.count} ${node.count === 1 ? 'run' : 'runs'}${multiRoot ? ` · ${node.folder.name}` : ''}`;
+  item.description = `${node.count === 1 ? vscode.l10n.t('1 run') : vscode.l10n.t('{0} runs', node.count)}${multiRoot ? ` · ${node.folder.name}` : ''}`;
   item.contextValue = 'promptLab.prompt';
   item.tooltip = `${node.prompt}: ${item.description}`;
   return item;
@@ -448,26 +448,28 @@ function runItem(node: RunNode): vscode.TreeItem {
   item.description = runDescription(node.entry);
   item.iconPath = STATUS_ICONS[run.status] ?? new vscode.ThemeIcon('circle-outline');
   item.contextValue = 'promptLab.run';
-  item.command = { command: 'promptLab.openRun', title: 'Open Run', arguments: [node] };
+  item.command = { command: 'promptLab.openRun', title: vscode.l10n.t('Open Run'), arguments: [node] };
   const tooltip = new vscode.MarkdownString();
   tooltip.appendMarkdown('**').appendText(`${run.prompt} · ${run.status}`).appendMarkdown('**\n\n');
   const facts: [string, string | undefined][] = [
-    ['Started', new Date(run.timing.startedAt).toLocaleString()],
-    ['Deployment', `${run.deployment}${run.variant && run.variant !== 'default' ? ` · variant ${run.variant}` : ''} (${run.provider}, ${run.model})`],
-    ['Requested model', run.requestModel !== undefined && run.requestModel !== run.model ? run.requestModel : undefined],
-    ['Context', run.context ? Object.entries(run.context).map(([k, v]) => `${k}=${v}`).join(', ') : undefined],
-    ['Request rules', run.requestRules?.length ? run.requestRules.join(', ') : undefined],
-    ['Tokens', run.usage ? `${run.usage.promptTokens} prompt + ${run.usage.completionTokens} completion` : undefined],
-    ['Latency', `${Math.round(run.timing.latencyMs)} ms${run.timing.ttftMs !== null ? `, first token ${Math.round(run.timing.ttftMs)} ms` : ''}`],
-    ['Cost', run.costUsd !== undefined ? costText(run.costUsd) : undefined],
-    ['Rating', rating ? `${ratingText(rating)}${rating.comment ? `: ${rating.comment}` : ''}` : undefined],
-    ['Tags', run.tags?.length ? run.tags.join(', ') : undefined],
-    ['Chain', run.chainId],
-    ['Chat', run.chatId],
-    ['Error', run.error?.message],
-    ['Run id', run.id],
+    [vscode.l10n.t('Started'), new Date(run.timing.startedAt).toLocaleString()],
+    [vscode.l10n.t('Deployment'), `${run.deployment}${run.variant && run.variant !== 'default' ? ` · ${vscode.l10n.t('variant {0}', run.variant)}` : ''} (${run.provider}, ${run.model})`],
+    [vscode.l10n.t('Requested model'), run.requestModel !== undefined && run.requestModel !== run.model ? run.requestModel : undefined],
+    [vscode.l10n.t('Context'), run.context ? Object.entries(run.context).map(([k, v]) => `${k}=${v}`).join(', ') : undefined],
+    [vscode.l10n.t('Request rules'), run.requestRules?.length ? run.requestRules.join(', ') : undefined],
+    [vscode.l10n.t('Tokens'), run.usage ? vscode.l10n.t('{0} prompt + {1} completion', run.usage.promptTokens, run.usage.completionTokens) : undefined],
+    [vscode.l10n.t('Latency'), run.timing.ttftMs !== null
+      ? vscode.l10n.t('{0} ms, first token {1} ms', Math.round(run.timing.latencyMs), Math.round(run.timing.ttftMs))
+      : vscode.l10n.t('{0} ms', Math.round(run.timing.latencyMs))],
+    [vscode.l10n.t('Cost'), run.costUsd !== undefined ? costText(run.costUsd) : undefined],
+    [vscode.l10n.t('Rating'), rating ? `${ratingText(rating)}${rating.comment ? `: ${rating.comment}` : ''}` : undefined],
+    [vscode.l10n.t('Tags'), run.tags?.length ? run.tags.join(', ') : undefined],
+    [vscode.l10n.t('Chain'), run.chainId],
+    [vscode.l10n.t('Chat'), run.chatId],
+    [vscode.l10n.t('Error'), run.error?.message],
+    [vscode.l10n.t('Run id'), run.id],
   ];
-  for (const [key, value] of Object.entries(node.entry.annotations ?? {})) facts.push([key === 'note' ? 'Note' : `Property ${key}`, value]);
+  for (const [key, value] of Object.entries(node.entry.annotations ?? {})) facts.push([key === 'note' ? vscode.l10n.t('Note') : vscode.l10n.t('Property {0}', key), value]);
   for (const [name, value] of facts) if (value !== undefined) tooltip.appendMarkdown(`${name}: `).appendText(value).appendMarkdown('  \n');
   if (node.entry.run.outputPreview) tooltip.appendCodeblock(node.entry.run.outputPreview, 'text');
   item.tooltip = tooltip;

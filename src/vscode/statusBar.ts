@@ -3,7 +3,7 @@
  * (routing by `promptLab.context`). Clicking it switches the context or the prompt's deployment.
  */
 import * as vscode from 'vscode';
-import type { DeploymentConfig } from '../core/providers/deployments';
+import type { DeploymentConfig, ResolvedDeployment } from '../core/providers/deployments';
 import { SECTION, affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
 import { type PromptDiagnostics, isPromptDocument, isPromptYamlDocument } from './diagnostics';
@@ -15,7 +15,7 @@ export class DeploymentStatusBar implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly diagnostics: PromptDiagnostics) {
-    this.item.name = 'Prompt Lab Deployment';
+    this.item.name = vscode.l10n.t('Prompt Lab Deployment');
     this.item.command = SWITCH_COMMAND;
     this.disposables.push(
       this.item,
@@ -38,27 +38,23 @@ export class DeploymentStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const prompt = this.diagnostics.analysis(document).prompt;
-    // A prompt names a deployment, or a model (publisher/name) that promptLab.models or GitHub Models serves.
-    const key = prompt?.deployment ?? prompt?.model;
-    const settings = readSettings(document.uri);
-    const contextText = Object.entries(settings.context).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
+    const described = describePromptDeployment(document, this.diagnostics);
+    const key = described.key;
+    const contextText = Object.entries(described.context).map(([k, v]) => `${k}=${v}`).join(', ') || vscode.l10n.t('none');
     if (!key) {
-      this.item.text = '$(server) no deployment';
-      this.item.tooltip = 'This prompt names no deployment. Click to pick one.';
+      this.item.text = `$(server) ${vscode.l10n.t('no deployment')}`;
+      this.item.tooltip = vscode.l10n.t('This prompt names no deployment. Click to pick one.');
+    } else if (described.deployment) {
+      const d = described.deployment;
+      this.item.text = `$(server) ${key}${d.variant !== 'default' ? ` · ${d.variant}` : ''}`;
+      const tooltip = new vscode.MarkdownString();
+      tooltip.appendMarkdown(`${vscode.l10n.t('**{0}** (variant: {1})', key, d.variant)}\n\n`);
+      tooltip.appendMarkdown(`${vscode.l10n.t('Provider: {0}  \nModel: {1}  \nURL: {2}', d.provider, d.model, d.baseURL)}  \n${vscode.l10n.t('Context: {0}', contextText)}\n\n`);
+      tooltip.appendMarkdown(vscode.l10n.t('Click to switch the context or the deployment.'));
+      this.item.tooltip = tooltip;
     } else {
-      try {
-        const d = loadCore().resolvePromptDeployment(prompt ?? {}, settings);
-        this.item.text = `$(server) ${key}${d.variant !== 'default' ? ` · ${d.variant}` : ''}`;
-        const tooltip = new vscode.MarkdownString();
-        tooltip.appendMarkdown(`**${key}** (variant: ${d.variant})\n\n`);
-        tooltip.appendMarkdown(`Provider: ${d.provider}  \nModel: ${d.model}  \nURL: ${d.baseURL}  \nContext: ${contextText}\n\n`);
-        tooltip.appendMarkdown('Click to switch the context or the deployment.');
-        this.item.tooltip = tooltip;
-      } catch (err) {
-        this.item.text = `$(warning) ${key}`;
-        this.item.tooltip = `${(err as Error).message} Click to pick a deployment.`;
-      }
+      this.item.text = `$(warning) ${key}`;
+      this.item.tooltip = `${described.error ?? ''} ${vscode.l10n.t('Click to pick a deployment.')}`;
     }
     this.item.show();
   }
@@ -70,16 +66,16 @@ export class DeploymentStatusBar implements vscode.Disposable {
     if (!document || !isPromptDocument(document)) return;
     const settings = readSettings(document.uri);
     type Item = vscode.QuickPickItem & { run?: () => Promise<void> };
-    const items: Item[] = [{ label: 'Context', kind: vscode.QuickPickItemKind.Separator }];
+    const items: Item[] = [{ label: vscode.l10n.t('Context'), kind: vscode.QuickPickItemKind.Separator }];
     for (const [name, values] of contextChoices(settings.deployments)) {
       items.push({
-        label: `$(symbol-key) ${name}: ${settings.context[name] ?? '(unset)'}`, description: `switch ${name}`,
+        label: `$(symbol-key) ${name}: ${settings.context[name] ?? vscode.l10n.t('(unset)')}`, description: vscode.l10n.t('switch {0}', name),
         run: () => this.pickContextValue(document.uri, name, values, settings.context),
       });
     }
     // A .prompt.yml names a model, not a deployment: only the context can be switched from here.
     const deploymentKeys = isPromptYamlDocument(document) ? [] : Object.keys(settings.deployments);
-    if (deploymentKeys.length) items.push({ label: 'Deployment', kind: vscode.QuickPickItemKind.Separator });
+    if (deploymentKeys.length) items.push({ label: vscode.l10n.t('Deployment'), kind: vscode.QuickPickItemKind.Separator });
     const current = this.diagnostics.analysis(document).prompt?.deployment;
     for (const key of deploymentKeys) {
       items.push({
@@ -87,17 +83,18 @@ export class DeploymentStatusBar implements vscode.Disposable {
         run: () => this.useDeployment(document, key),
       });
     }
-    const picked = await vscode.window.showQuickPick(items, { title: 'Prompt Lab: context and deployment', placeHolder: 'Switch a context value, or the deployment of this prompt' });
+    const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Prompt Lab: context and deployment'), placeHolder: vscode.l10n.t('Switch a context value, or the deployment of this prompt') });
     await picked?.run?.();
   }
 
   private async pickContextValue(scope: vscode.Uri, name: string, values: Set<string>, context: Readonly<Record<string, string>>): Promise<void> {
-    const items = [...values].map((v) => ({ label: v, description: v === context[name] ? 'current' : '' }));
-    items.push({ label: '(unset)', description: `remove "${name}" from the context` });
-    const picked = await vscode.window.showQuickPick(items, { title: `Context: ${name}` });
+    const unset = vscode.l10n.t('(unset)');
+    const items = [...values].map((v) => ({ label: v, description: v === context[name] ? vscode.l10n.t('current') : '' }));
+    items.push({ label: unset, description: vscode.l10n.t('remove "{0}" from the context', name) });
+    const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Context: {0}', name) });
     if (!picked) return;
     const next: Record<string, string> = { ...context };
-    if (picked.label === '(unset)') delete next[name];
+    if (picked.label === unset) delete next[name];
     else next[name] = picked.label;
     const target = vscode.workspace.getWorkspaceFolder(scope) ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
     await vscode.workspace.getConfiguration(SECTION, scope).update('context', next, target);
@@ -121,6 +118,30 @@ export class DeploymentStatusBar implements vscode.Disposable {
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+/** What a prompt document will run on: the key it names, its resolution, or why it does not resolve. */
+export interface PromptDeploymentDescription {
+  /** The prompt's `deployment`, else its `model` (publisher/name, served through promptLab.models or GitHub Models). */
+  key: string | undefined;
+  deployment?: ResolvedDeployment;
+  /** Why `key` does not resolve (a sentence). */
+  error?: string;
+  /** The routing context that picked the variant. */
+  context: Readonly<Record<string, string>>;
+}
+
+/** Resolve the deployment of `document` with the settings of its folder (the status bar and the language status). */
+export function describePromptDeployment(document: vscode.TextDocument, diagnostics: PromptDiagnostics): PromptDeploymentDescription {
+  const prompt = diagnostics.analysis(document).prompt;
+  const key = prompt?.deployment ?? prompt?.model;
+  const settings = readSettings(document.uri);
+  if (!key) return { key, context: settings.context };
+  try {
+    return { key, deployment: loadCore().resolvePromptDeployment(prompt ?? {}, settings), context: settings.context };
+  } catch (err) {
+    return { key, error: (err as Error).message, context: settings.context };
   }
 }
 

@@ -125,6 +125,10 @@ export const DEFAULT_SETTINGS = Object.freeze({
   'update.mode': 'none',
   'security.workspace.trust.enabled': false,
   'git.enabled': false,
+  // No walkthrough opening by itself (VS Code's for a new extension, Prompt Lab's on its first activation); the
+  // walkthrough's own test turns Prompt Lab's on.
+  'workbench.welcomePage.walkthroughs.openOnInstall': false,
+  'promptLab.walkthrough.openOnFirstActivation': false,
 });
 
 /**
@@ -245,6 +249,12 @@ export async function openWorkbench(context, baseUrl, folder, query = '') {
   return page;
 }
 
+function exactPaletteRow(page, title) {
+  const exactly = new RegExp(`^\\s*${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
+  return page.locator('.quick-input-list .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: exactly }) }).first();
+}
+
 function paletteRow(page, title) {
   return page.locator('.quick-input-list .monaco-list-row')
     .filter({ has: page.locator('.label-name', { hasText: title }) }).first();
@@ -266,7 +276,10 @@ export async function findPaletteCommand(page, title, timeoutMs = 60000) {
     await input.fill(`>${title}`);
     try {
       await row.waitFor({ state: 'visible', timeout: 2000 });
-      return row;
+      // "Prompt Lab: Open Playground" is also in "Prompt Lab: Open Playground in Editor", which may be listed first
+      // (recently used): the row whose label is exactly the title wins.
+      const exact = exactPaletteRow(page, title);
+      return (await exact.count()) > 0 ? exact : row;
     } catch {
       await page.keyboard.press('Escape');
       if (Date.now() > deadline) throw new Error(`command "${title}" never appeared in the palette`);

@@ -1,7 +1,8 @@
 /**
  * The Playground webview in real Chromium (the harness of runPanel.chromium.test.ts with the playground
- * bundle): editing messages, the variable list following the host's analysis, parameters shown invalid,
- * four columns streaming side by side each with its own Stop, the keyboard, and the state after a reload.
+ * bundle): editing messages, the variable list following the host's analysis, parameters in a section that starts
+ * closed and is remembered (and opens for a problem), the outputs scrolled into view on Run, an edit from the other
+ * page, four columns streaming side by side each with its own Stop, the keyboard, and the state after a reload.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -132,19 +133,103 @@ test('add, remove and reorder messages; roles and order are what the host receiv
   assert.deepEqual(run.params.state.messages.map((m) => `${m.role}: ${m.content}`), ['assistant: An example answer', 'user: ']);
 });
 
-test('parameters the host finds invalid are marked and explained', async () => {
+const isOpen = (view: PanelPage) => view.page.locator('[data-testid="parameters-section"]').evaluate((e) => (e as unknown as { open: boolean }).open);
+
+test('parameters start closed under a summary of what is set; a click opens them and is remembered, a problem opens them', async () => {
   const view = await open();
+  const section = view.page.locator('[data-testid="parameters-section"]');
+  const summary = view.page.locator('[data-testid="parameters-summary"]');
+  assert.equal(await isOpen(view), false);
+  assert.equal(await view.page.locator('[data-testid="parameter-temperature"]').isVisible(), false);
+  assert.equal(await summary.textContent(), 'defaults');
   const before = (await posted(view)).length;
+  await section.locator('summary').click();
+  assert.deepEqual((await waitForPosted(view, 'playground/ui', before)).params, { ui: { parametersOpen: true } });
+  assert.deepEqual(((await view.savedState()) as { ui?: unknown }).ui, { parametersOpen: true });
+
   await view.page.locator('[data-testid="parameter-temperature"] input').fill('3');
   await waitForPosted(view, 'playground/analyze', before, (m) => m.params.parameters.temperature === '3');
+  await answerAnalyze(view, [], {}, before);
+  await section.locator('summary').click();
+  await waitForPosted(view, 'playground/ui', before, (m) => !m.params.ui.parametersOpen);
+  assert.equal(await summary.textContent(), 'temperature 3');
+  assert.equal(await summary.isVisible(), true);
+
+  // The host finds the value invalid: the section opens by itself, so the problem is not hidden.
   await answerAnalyze(view, [], { temperature: 'temperature is a number from 0 to 2.' }, before);
   const field = view.page.locator('[data-testid="parameter-temperature"]');
   await view.page.locator('[data-parameter-problem="temperature"]:not([hidden])').waitFor();
+  assert.equal(await isOpen(view), true);
   assert.equal(await field.getAttribute('aria-invalid'), 'true');
   assert.equal(await view.page.locator('[data-parameter-problem="temperature"]').textContent(), 'temperature is a number from 0 to 2.');
   await answerAnalyze(view, [], {}, before);
   await view.page.locator('[data-parameter-problem="temperature"][hidden]').waitFor({ state: 'attached' });
   assert.equal(await field.getAttribute('aria-invalid'), null);
+
+  // Closed again, then the page is reloaded (VS Code showing a hidden view again): it stays closed, whatever the host's
+  // copy says (this page's own state wins).
+  await section.locator('summary').click();
+  await waitForPosted(view, 'playground/ui', before, (m) => !m.params.ui.parametersOpen);
+  await view.page.reload();
+  await view.page.locator('[data-testid="parameters-section"]').waitFor();
+  await send(view, { method: 'playground/init', params: { state: null, deployments: DEPLOYMENTS, ui: { parametersOpen: true } } });
+  await view.page.locator('[data-testid="deployment"]').first().waitFor();
+  assert.equal(await isOpen(view), false);
+});
+
+test('a new page opens Parameters as the person left them on the other page (the host\'s copy)', async () => {
+  current = await harness.open({ width: 380, height: 900 });
+  await send(current, { method: 'playground/init', params: { state: null, deployments: DEPLOYMENTS, ui: { parametersOpen: true } } });
+  await current.page.locator('[data-testid="deployment"]').first().waitFor();
+  assert.equal(await isOpen(current), true);
+  assert.equal(await current.page.locator('[data-testid="parameter-temperature"]').isVisible(), true);
+});
+
+test('on Run the outputs, below the editor in a short side bar, scroll into view', async () => {
+  const view = await open({ width: 380, height: 420 });
+  for (let i = 0; i < 5; i++) await view.page.locator('[data-testid="add-message"]').click();
+  await view.page.locator('[data-testid="deployment"][data-deployment="fast"]').click();
+  // Back at the top, editing the first message, as a person is before Run (adding a message scrolled to it).
+  await messageContent(view, 0).click();
+  await view.page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+  const columnBox = view.page.locator('[data-testid="columns"]');
+  const top = () => columnBox.evaluate((e) => e.getBoundingClientRect().top);
+  const height = await view.page.evaluate(() => (globalThis as unknown as { innerHeight: number }).innerHeight);
+  assert.ok(await top() > height, `the outputs start in sight (${await top()} of ${height}); the test proves nothing`);
+  const before = (await posted(view)).length;
+  await view.page.locator('[data-testid="run"]').click();
+  const run = await waitForPosted(view, 'playground/run', before);
+  const planned = [{ column: 0, deployment: 'fast' }];
+  await send(view, { method: 'playground/columns', params: { columns: planned } }, { method: 'playground/runStarted', params: { requestId: run.params.requestId, columns: planned } });
+  await send(view, { method: 'run/started', params: started('s1', 0, 'fast') }, { method: 'run/delta', params: { runId: 's1', text: 'Streaming where it can be seen.' } });
+  // Scrolled (smoothly): wait until the column's head is in sight.
+  await view.page.waitForFunction(() => {
+    const w = globalThis as unknown as { innerHeight: number; document: { querySelector(s: string): { getBoundingClientRect(): { top: number } } | null } };
+    const t = w.document.querySelector('[data-testid="column"]')?.getBoundingClientRect().top ?? Infinity;
+    return t >= 0 && t + 40 <= w.innerHeight;
+  });
+  assert.equal(await view.page.locator('[data-testid="run-output"]').isVisible(), true);
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  await view.page.screenshot({ path: path.join(screenshotDir, 'playground-run-scrolled.png') });
+});
+
+test('an edit made on the other page (playground/synced) shows here, and the next edit here builds on it', async () => {
+  const view = await open();
+  const synced: PlaygroundState = {
+    version: 1, name: 'From the editor page', messages: [{ id: 'e1', role: 'user', content: 'Typed in the editor page' }], values: {}, parameters: { seed: '7' },
+    deployments: ['slow'], notes: [],
+  };
+  await send(view, { method: 'playground/synced', params: { state: synced } });
+  await view.page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(s: string): { length: number } } }).document.querySelectorAll('[data-testid="message"]').length === 1);
+  assert.deepEqual(await contents(view), ['user: Typed in the editor page']);
+  assert.equal(await view.page.locator('[data-testid="parameters-summary"]').textContent(), 'seed 7');
+  assert.equal((await view.savedState() as { playground: PlaygroundState }).playground.name, 'From the editor page');
+  const before = (await posted(view)).length;
+  await messageContent(view, 0).fill('Typed in the editor page, then here');
+  const persisted = await waitForPosted(view, 'playground/state', before);
+  assert.equal(persisted.params.state.name, 'From the editor page');
+  assert.deepEqual(persisted.params.state.deployments, ['slow']);
+  assert.equal(persisted.params.state.messages[0]?.content, 'Typed in the editor page, then here');
 });
 
 test('four deployments stream side by side, each with its own Stop; Ctrl+Enter runs, Escape stops; reload restores it all', async () => {

@@ -171,6 +171,19 @@ test('Stop posts run/stop; a cancelled run says Stopped, hides Stop and keeps it
   assert.equal(await output.textContent(), 'Partial answer…');
 });
 
+test('the panel tells the host when it gains and loses the keyboard focus (the Escape keybinding stops a run only then)', async () => {
+  const panel = await open();
+  // Headless Chromium keeps every page focused, so the window's focus events are dispatched as VS Code's webview
+  // host would cause them (the end-to-end test presses Escape in the real panel).
+  await panel.page.evaluate(() => {
+    const w = globalThis as unknown as { dispatchEvent(e: unknown): void; FocusEvent: new (type: string) => unknown };
+    w.dispatchEvent(new w.FocusEvent('blur'));
+    w.dispatchEvent(new w.FocusEvent('focus'));
+  });
+  const focus = (await panel.posted()).filter((m) => m.method === 'panel/focus');
+  assert.deepEqual(focus, [{ method: 'panel/focus', params: { focused: false } }, { method: 'panel/focus', params: { focused: true } }]);
+});
+
 test('an error shows its sentence and the action button posts error/action', async () => {
   const panel = await open();
   await panel.send({ method: 'run/started', params: started('e1', { deployment: 'azure-gpt4o', provider: 'azure' }) });

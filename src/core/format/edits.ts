@@ -230,3 +230,34 @@ export function applyTextEdits(text: string, edits: readonly TextEdit[]): string
   for (const { e } of order) out = out.slice(0, e.offset) + e.content + out.slice(e.offset + e.length);
   return out;
 }
+
+/**
+ * Edits that set property `key` of the object at `path` (keys from the root) to `value`, written as pretty JSON at
+ * the indentation of its neighbours: a new property is appended as declareInputEdits does (only its own lines are
+ * added, comments and the other properties stay as written), objects missing on `path` are created around it, and
+ * an existing `key` has its value replaced. Empty when the root, or a value on `path`, is not an object.
+ */
+export function setPropertyEdits(text: string, path: readonly string[], key: string, value: unknown, options: EditOptions = {}): TextEdit[] {
+  const root = parse(text);
+  if (root?.type !== 'object') return [];
+  const lay = layout(text, options);
+  const pretty = (v: unknown, indent: string | undefined) =>
+    indent === undefined ? JSON.stringify(v) : JSON.stringify(v, null, lay.unit).split('\n').join(lay.eol + indent);
+  let object = root;
+  let depth = 0;
+  for (; depth < path.length; depth++) {
+    const next = findNodeAtLocation(object, [path[depth]!]);
+    if (!next) break;
+    if (next.type !== 'object') return [];
+    object = next;
+  }
+  if (depth === path.length) {
+    const existing = findNodeAtLocation(object, [key]);
+    if (existing?.parent) return [{ offset: existing.offset, length: existing.length, content: pretty(value, indentBefore(text, existing.parent.offset)) }];
+  }
+  // The part of the path that is missing, wrapped around the value.
+  const missing = [...path.slice(depth), key];
+  let nested: unknown = value;
+  for (let i = missing.length - 1; i >= 1; i--) nested = { [missing[i]!]: nested };
+  return appendPropertyEdits(text, object, missing[0]!, (indent) => pretty(nested, indent), lay);
+}

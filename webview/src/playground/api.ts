@@ -3,7 +3,7 @@
  * and what it keeps in webview state: the playground itself and its last columns (outputs capped, as the run
  * panel caps them).
  */
-import { type PlaygroundState, type PlaygroundWebviewMessage, isPlaygroundState } from '../../../src/protocol/playground';
+import { type PlaygroundState, type PlaygroundUi, type PlaygroundWebviewMessage, isPlaygroundState, isPlaygroundUi } from '../../../src/protocol/playground';
 import { isHostMessage, type RatingView, type RunFinishedParams, type RunStartedParams } from '../../../src/protocol/runPanel';
 
 export interface PlaygroundApi {
@@ -33,6 +33,8 @@ export interface ViewState {
   version: 1;
   playground: PlaygroundState;
   columns: StoredColumn[];
+  /** The layout as the person left it (absent in state saved before it existed). */
+  ui?: PlaygroundUi;
 }
 
 function isStoredColumn(value: unknown): value is StoredColumn {
@@ -48,5 +50,8 @@ export function readViewState(saved: unknown): ViewState | undefined {
   if (typeof saved !== 'object' || saved === null) return undefined;
   const s = saved as Partial<ViewState>;
   if (s.version !== 1 || !isPlaygroundState(s.playground)) return undefined;
-  return { version: 1, playground: s.playground, columns: Array.isArray(s.columns) ? s.columns.filter(isStoredColumn) : [] };
+  return {
+    version: 1, playground: s.playground, columns: Array.isArray(s.columns) ? s.columns.filter(isStoredColumn) : [],
+    ...(isPlaygroundUi(s.ui) ? { ui: s.ui } : {}),
+  };
 }

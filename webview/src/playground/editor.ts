@@ -2,7 +2,9 @@
  * The editing half of the playground: name, messages (role, template; add, remove, move up and down),
  * variables (one value each, the list follows the host's analysis), parameters (shown invalid when the host
  * says so) and the deployments to run on (up to four). It edits the PlaygroundState it is given in place and
- * calls `changed` after each edit (`analyze: true` when the templates or parameters changed).
+ * calls `changed` after each edit (`analyze: true` when the templates or parameters changed). Parameters sit in a
+ * section that starts closed (so Run and the outputs stay in sight in the side bar); its summary names the values set,
+ * and it opens by itself when the host finds one invalid.
  */
 import {
   MAX_ATTACHMENT_BYTES, MAX_PLAYGROUND_DEPLOYMENTS, PLAYGROUND_PARAMETERS, PLAYGROUND_ROLES, type PlaygroundAnalysis, type PlaygroundAttachment,
@@ -38,6 +40,8 @@ export class PlaygroundEditor {
   private readonly notes: HTMLElement;
   private readonly variableList: HTMLElement;
   private readonly parameterBox: HTMLElement;
+  private readonly parameterSection: HTMLDetailsElement;
+  private readonly parameterSummary: HTMLElement;
   private readonly deploymentBox: HTMLElement;
   private variables: string[] = [];
   private deployments: string[] = [];
@@ -48,7 +52,8 @@ export class PlaygroundEditor {
    * `notice(text)` shows why a paste was not attached.
    */
   constructor(private state: PlaygroundState, private readonly changed: (analyze: boolean) => void,
-    private readonly attach: (messageId: string) => void = () => undefined, private readonly notice: (text: string) => void = () => undefined) {
+    private readonly attach: (messageId: string) => void = () => undefined, private readonly notice: (text: string) => void = () => undefined,
+    parametersOpen = false, private readonly parametersToggled: (open: boolean) => void = () => undefined) {
     this.nameField = field('vscode-text-field', 'Name', state.name, { 'data-testid': 'prompt-name', class: 'wide' }, (v) => {
       this.state.name = v;
       this.changed(false);
@@ -57,6 +62,10 @@ export class PlaygroundEditor {
     this.notes = h('ul', { class: 'notes', 'data-testid': 'notes', 'aria-label': 'Notes on the loaded file' });
     this.variableList = h('div', { class: 'variables', 'data-testid': 'variables' });
     this.parameterBox = h('div', { class: 'parameters', 'data-testid': 'parameters' });
+    this.parameterSummary = h('span', { class: 'parameters-summary', 'data-testid': 'parameters-summary' });
+    this.parameterSection = h('details', { class: 'parameters-section', 'data-testid': 'parameters-section', ...(parametersOpen ? { open: '' } : {}) },
+      h('summary', {}, h('h2', {}, 'Parameters'), this.parameterSummary), this.parameterBox) as HTMLDetailsElement;
+    this.parameterSection.addEventListener('toggle', () => this.parametersToggled(this.parameterSection.open));
     this.deploymentBox = h('div', { class: 'deployments', 'data-testid': 'deployments', role: 'group', 'aria-label': `Deployments to run on, up to ${MAX_PLAYGROUND_DEPLOYMENTS}` });
     const addMessage = button('Add Message', { 'data-testid': 'add-message', appearance: 'secondary' }, () => {
       const last = this.state.messages.at(-1)?.role;
@@ -75,7 +84,7 @@ export class PlaygroundEditor {
       addMessage,
       h('h2', {}, 'Variables'),
       this.variableList,
-      h('details', { class: 'parameters-section', open: '' }, h('summary', {}, h('h2', {}, 'Parameters')), this.parameterBox),
+      this.parameterSection,
       h('h2', {}, 'Deployments'),
       this.deploymentBox,
     );
@@ -139,6 +148,15 @@ export class PlaygroundEditor {
     this.renderAll();
   }
 
+  /** Open or close the Parameters section (a remembered layout). */
+  setParametersOpen(open: boolean): void {
+    this.parameterSection.open = open;
+  }
+
+  get parametersOpen(): boolean {
+    return this.parameterSection.open;
+  }
+
   setDeployments(keys: string[]): void {
     this.deployments = keys;
     this.renderDeployments();
@@ -169,6 +187,8 @@ export class PlaygroundEditor {
         message.hidden = !problem;
       }
     }
+    // A problem must not hide in a closed section.
+    if (Object.values(analysis.parameterProblems).some(Boolean)) this.parameterSection.open = true;
   }
 
   private renderAll(): void {
@@ -264,10 +284,18 @@ export class PlaygroundEditor {
       field('vscode-text-field', `${name} (${PARAMETER_HINT[name]})`, this.state.parameters[name] ?? '', { 'data-parameter': name, 'data-testid': `parameter-${name}` }, (v) => {
         if (v === '') delete this.state.parameters[name];
         else this.state.parameters[name] = v;
+        this.summarizeParameters();
         this.changed(true);
       }),
       h('p', { class: 'parameter-problem', 'data-parameter-problem': name, role: 'alert', hidden: '' }))));
+    this.summarizeParameters();
     this.setAnalysis(this.analysis);
+  }
+
+  /** The closed section's summary: the values set (`temperature 0.2 · seed 1`), or that the deployment's defaults apply. */
+  private summarizeParameters(): void {
+    const set = PLAYGROUND_PARAMETERS.filter((name) => this.state.parameters[name] !== undefined).map((name) => `${name} ${this.state.parameters[name] ?? ''}`);
+    this.parameterSummary.textContent = set.length > 0 ? set.join(' · ') : 'defaults';
   }
 
   private renderDeployments(): void {

@@ -2,7 +2,8 @@
  * The whole Playground view: a toolbar (Load from the active editor, Save as .prompt.json), the editor, Run and
  * Stop, a live region for the run status, and the output columns, one per deployment. Applies host messages,
  * sends requests (each with an id, each answered once), keeps everything in webview state and sends the
- * playground to the host (debounced) for the workspace state.
+ * playground to the host (debounced) for the workspace state and the other page of the playground (side bar or
+ * editor). On a run the outputs are scrolled into view: in the side bar they sit below the editor.
  */
 import {
   type PlaygroundHostMessage, type PlaygroundState, type PlaygroundWebviewMessage, defaultPlaygroundState,
@@ -39,12 +40,16 @@ export class Playground {
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
   /** True once the state came from this page's webview state (it wins over the host's copy). */
   private readonly restored: boolean;
+  /** True once the layout came from this page's webview state (it wins over the host's copy). */
+  private readonly restoredUi: boolean;
 
   constructor(root: HTMLElement, private readonly api: PlaygroundApi) {
     const saved = readViewState(api.getState());
     this.restored = saved !== undefined;
     this.state = saved?.playground ?? defaultPlaygroundState();
-    this.editor = new PlaygroundEditor(this.state, (analyze) => this.edited(analyze), (messageId) => this.requestAttach(messageId), (text) => this.showNotice(text));
+    this.restoredUi = saved?.ui !== undefined;
+    this.editor = new PlaygroundEditor(this.state, (analyze) => this.edited(analyze), (messageId) => this.requestAttach(messageId), (text) => this.showNotice(text),
+      saved?.ui?.parametersOpen ?? false, (open) => this.layoutChanged(open));
     this.runButton = button('Run', { 'data-testid': 'run', title: 'Run on the picked deployments (Ctrl+Enter)', 'aria-keyshortcuts': 'Control+Enter Meta+Enter' }, () => this.run());
     this.stopButton = button('Stop All', { 'data-testid': 'stop-all', appearance: 'secondary', title: 'Stop every column (Escape)', 'aria-keyshortcuts': 'Escape' }, () => this.stopAll());
     this.liveStatus = h('div', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'data-testid': 'run-status' });
@@ -77,7 +82,15 @@ export class Playground {
     switch (message.method) {
       case 'playground/init':
         if (!this.restored && message.params.state) this.replaceState(message.params.state);
+        if (!this.restoredUi && message.params.ui) this.editor.setParametersOpen(message.params.ui.parametersOpen);
         this.editor.setDeployments(message.params.deployments);
+        return;
+      case 'playground/synced':
+        // The other page's edit: show it, keep it in this page's state, and do not send it back (no echo).
+        this.state = message.params.state;
+        this.editor.setState(this.state);
+        this.analyzeSoon(ANALYZE_DEBOUNCE_MS);
+        this.save();
         return;
       case 'playground/deployments':
         this.editor.setDeployments(message.params.deployments);
@@ -115,6 +128,7 @@ export class Playground {
         this.say(`Running on ${message.params.columns.map((c) => c.deployment).join(', ')}.`);
         this.updateChrome();
         this.save();
+        this.showOutputs();
         return;
       case 'playground/runRequested':
         this.run();
@@ -228,6 +242,18 @@ export class Playground {
     this.columnBox.style.setProperty('--columns', String(this.columns.length));
   }
 
+  /** Bring the outputs into view (below the editor in the side bar), without moving the focus from Run. */
+  private showOutputs(): void {
+    const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    this.columnBox.scrollIntoView({ block: 'start', behavior: smooth ? 'smooth' : 'auto' });
+  }
+
+  /** The person opened or closed a section: keep it here and, for the next page, in the host. */
+  private layoutChanged(parametersOpen: boolean): void {
+    this.save();
+    this.api.postMessage({ method: 'playground/ui', params: { ui: { parametersOpen } } });
+  }
+
   private find(runId: string): ColumnView | undefined {
     return this.columns.find((c) => c.runId === runId);
   }
@@ -284,7 +310,7 @@ export class Playground {
   private save(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    const state: ViewState = { version: 1, playground: this.state, columns: this.columns.map((c) => c.toStored()) };
+    const state: ViewState = { version: 1, playground: this.state, columns: this.columns.map((c) => c.toStored()), ui: { parametersOpen: this.editor.parametersOpen } };
     this.api.setState(state);
   }
 }

@@ -31,3 +31,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
 });
 
 api.postMessage({ method: 'ready', params: {} });
+
+// The host's Stop keybinding (Escape) applies only while this panel has the keyboard focus.
+window.addEventListener('focus', () => api.postMessage({ method: 'panel/focus', params: { focused: true } }));
+window.addEventListener('blur', () => api.postMessage({ method: 'panel/focus', params: { focused: false } }));
