@@ -24,6 +24,8 @@ import { DeploymentStatusBar } from './vscode/statusBar';
 import { createRenderer } from './vscode/renderer';
 import { SecretScrubber } from './core/log/secrets';
 import { scrubbingLog } from './vscode/scrubbingLog';
+import { EvaluationBus } from './vscode/evaluation/evaluationBus';
+import { type EvaluationPanels, registerEvaluationPanel } from './vscode/evaluation/evaluationPanel';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -50,6 +52,8 @@ export interface PromptLabApi {
    * loading dist/core.js, the first analysis); undefined until a prompt document has been checked.
    */
   readonly firstDiagnosticsMs: number | undefined;
+  /** The evaluation panels (and their bus), for tests. */
+  evaluationPanels: EvaluationPanels;
   /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
   logUri: vscode.Uri;
 }
@@ -117,6 +121,8 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
   );
+  const evaluationBus = new EvaluationBus();
+  const evaluationPanels = registerEvaluationPanel(context, evaluationBus, { runs, runsCommands, log });
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number };
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;
   let firstDiagnosticsMs: number | undefined;
@@ -124,12 +130,12 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     firstDiagnosticsMs = loadStart === undefined ? Number.NaN : performance.now() - loadStart;
     firstRefresh.dispose();
   });
-  context.subscriptions.push(firstRefresh);
+  context.subscriptions.push(firstRefresh, evaluationBus);
   return {
     get firstDiagnosticsMs() { return firstDiagnosticsMs; },
     activationMs: loadMs + (performance.now() - activateStart),
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
-    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,
+    deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri, evaluationPanels,
   };
 }
 

@@ -35,3 +35,4 @@ export { evaluatePrompt, judgeDeploymentKeys, type EvaluationEvent, type Evaluat
 export { loadTestData } from './evaluation/testData';
 export { listLoggedEvaluations, readLoggedEvaluation } from './evaluation/evaluationLog';
 export { summarize } from './evaluation/summary';
+export { exportGrid } from './evaluation/exportGrid';
