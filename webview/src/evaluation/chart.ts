@@ -70,8 +70,8 @@ export class ThroughputChart {
     const gridColour = style.getPropertyValue('--vscode-panel-border').trim() || 'rgba(128,128,128,0.3)';
     const axis = (scale: string, side: 0 | 1 | 2 | 3, label: string): uPlot.Axis => ({ scale, side, label, stroke: axisColour, grid: { stroke: gridColour, width: 1 }, ticks: { stroke: gridColour, width: 1 } });
     const series: uPlot.Series[] = [{ label: 's' }];
-    this.deployments.forEach((d, i) => series.push({ label: `${d} tokens/s`, scale: 'tps', stroke: colour(i), width: 2 }));
-    this.deployments.forEach((d, i) => series.push({ label: `${d} in flight`, scale: 'n', stroke: colour(i), width: 1, dash: [4, 4] }));
+    this.deployments.forEach((d, i) => series.push({ label: `${d} tokens/s`, scale: 'tps', stroke: colour(i), width: 2, points: { show: false } }));
+    this.deployments.forEach((d, i) => series.push({ label: `${d} in flight`, scale: 'n', stroke: colour(i), width: 1, dash: [4, 4], points: { show: false } }));
     this.plot = new uPlot({
       width: this.width(),
       height: HEIGHT,

@@ -170,6 +170,11 @@ export class EvaluationView {
     });
   }
 
+  /** Samples the throughput chart holds. */
+  get chartPoints(): number {
+    return this.chart.points;
+  }
+
   /** Rows in the DOM now (tests check they stay bounded). */
   get renderedRows(): number {
     return this.rendered.size;
