@@ -82,11 +82,15 @@ export class EvaluationGrid {
   private rowViews: RowView[] = [];
   status: EvaluationStatusView;
 
+  /**
+   * `evaluators` and `inputNames` name the grid's columns; a live evaluation's panel sets them once it has read the
+   * prompt file (its grid exists from the first event on, so none is missed).
+   */
   constructor(
     readonly evaluationId: string,
     readonly deployments: readonly string[],
-    readonly evaluators: readonly string[],
-    readonly inputNames: readonly string[],
+    public evaluators: readonly string[],
+    public inputNames: readonly string[],
     private rowCount: number,
     private readonly summarize: Summarize,
   ) {
@@ -103,8 +107,8 @@ export class EvaluationGrid {
     this.rowCount = Math.max(this.rowCount, rows.length);
   }
 
-  /** Rows the grid needs but has no test data for: made from a cell's run inputs. */
-  fillRowsFromRuns(): void {
+  /** Rows the grid needs but has no test data for: made from a cell's run inputs. Returns those added. */
+  fillRowsFromRuns(): RowView[] {
     const known = new Set(this.rowViews.map((r) => r.index));
     const added: RowView[] = [];
     for (const state of this.cells.values()) {
@@ -114,6 +118,7 @@ export class EvaluationGrid {
       added.push(rowView(i, state.record.inputs, this.inputNames));
     }
     if (added.length) this.setRows([...this.rowViews, ...added].sort((a, b) => a.index - b.index));
+    return added;
   }
 
   /** A cell logged earlier (reading the log): its run line, compact result and newest rating. */

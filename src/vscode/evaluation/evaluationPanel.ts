@@ -175,18 +175,30 @@ export class EvaluationPanels implements vscode.Disposable {
     return this.create({ grid, promptUri, promptName, promptPath: record.prompt, logDir, live: false });
   }
 
-  /** A panel for an evaluation that has just started in this window. */
+  /**
+   * A panel for an evaluation that has just started in this window: created at once, so it gets every event; the
+   * webview is told once the prompt's test data is read.
+   */
   private async openLive(session: EvaluationSession): Promise<void> {
     const core = loadCore();
     const folder = vscode.workspace.getWorkspaceFolder(session.promptUri);
-    const prompt = await readPrompt(session.promptUri);
-    const inputNames = prompt ? [...prompt.inputs.keys()] : [];
-    const grid = new EvaluationGrid(session.evaluationId, session.deployments, prompt?.evaluators.map((e) => e.name) ?? [], inputNames, session.rows, core.summarize);
-    const logDir = folder ? logDirOf(folder) : undefined;
-    const panel = this.panels.get(session.evaluationId) ?? this.create({ grid, promptUri: session.promptUri, promptName: session.promptName, promptPath: session.promptPath, logDir, live: true });
-    if (folder) grid.setRows(await testRows(prompt, folder, session.rows, inputNames));
-    grid.fillRowsFromRuns();
-    panel.rowsReady();
+    let panel = this.panels.get(session.evaluationId);
+    if (panel) {
+      // A resume in the same window: the open panel goes on with the new events.
+      panel.reveal();
+      return;
+    }
+    const grid = new EvaluationGrid(session.evaluationId, session.deployments, [], [], session.rows, core.summarize);
+    panel = this.create({ grid, promptUri: session.promptUri, promptName: session.promptName, promptPath: session.promptPath, logDir: folder ? logDirOf(folder) : undefined, live: true });
+    try {
+      const prompt = await readPrompt(session.promptUri);
+      grid.evaluators = prompt?.evaluators.map((e) => e.name) ?? [];
+      grid.inputNames = prompt ? [...prompt.inputs.keys()] : [];
+      if (folder) grid.setRows(await testRows(prompt, folder, session.rows, grid.inputNames));
+    } finally {
+      grid.fillRowsFromRuns();
+      panel.rowsReady();
+    }
   }
 
   private create(options: PanelOptions): EvaluationPanel {
@@ -250,7 +262,6 @@ export class EvaluationPanel implements vscode.Disposable {
   private ready = false;
   private readonly queue: EvaluationHostMessage[] = [];
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly points: ThroughputPointView[] = [];
   /** Every sample so far, for a webview that opens (or reloads) midway. */
   private readonly allPoints: ThroughputPointView[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -258,6 +269,8 @@ export class EvaluationPanel implements vscode.Disposable {
   private totalsAt = 0;
   private seq = 0;
   private rowsKnown: boolean;
+  /** The webview has been sent everything so far (`evaluation/init` first): batches may follow. */
+  private initialized = false;
   private readonly grid: EvaluationGrid;
 
   constructor(
@@ -307,7 +320,7 @@ export class EvaluationPanel implements vscode.Disposable {
       this.stopTimer();
       return;
     }
-    if (this.ready && this.rowsKnown) this.timer ??= setInterval(() => this.flush(false), LIVE_BATCH_MS);
+    if (this.initialized) this.timer ??= setInterval(() => this.flush(false), LIVE_BATCH_MS);
   }
 
   /** A rating saved elsewhere (the run panel, Rate Last Run) of a run in this grid. */
@@ -325,13 +338,14 @@ export class EvaluationPanel implements vscode.Disposable {
   }
 
   private flush(final: boolean): void {
-    if (!this.ready || !this.rowsKnown || !this.dirty) return;
+    if (!this.initialized || !this.dirty) return;
     this.dirty = false;
+    // Rows the test data did not give (it changed or could not be read): from the runs' inputs, at the end.
+    const added = final ? this.grid.fillRowsFromRuns() : [];
+    if (added.length) this.post({ method: 'evaluation/rows', params: { rows: added } });
     const { cells, deltas } = this.grid.takeBatch();
     if (cells.length || deltas.length) this.post({ method: 'evaluation/cells', params: { seq: ++this.seq, cells, deltas } });
-    const points = this.grid.takePoints();
-    this.points.push(...points);
-    const fresh = this.points.splice(0);
+    const fresh = this.grid.takePoints();
     if (fresh.length) this.post({ method: 'evaluation/throughput', params: { points: fresh } });
     this.allPoints.push(...fresh);
     const now = Date.now();
@@ -349,6 +363,7 @@ export class EvaluationPanel implements vscode.Disposable {
   /** Everything so far, to a webview that has just said ready. */
   private sendAll(): void {
     const grid = this.grid;
+    this.initialized = false;
     void this.previous().then((previous) => {
       this.post({ method: 'evaluation/init', params: {
         evaluationId: grid.evaluationId, promptName: this.options.promptName, promptPath: this.options.promptPath, deployments: [...grid.deployments],
@@ -358,11 +373,12 @@ export class EvaluationPanel implements vscode.Disposable {
       grid.takeBatch();
       const cells = grid.allCells();
       for (let i = 0; i < cells.length; i += CHUNK) this.post({ method: 'evaluation/cells', params: { seq: ++this.seq, cells: cells.slice(i, i + CHUNK), deltas: [] } });
-      this.points.push(...grid.takePoints());
-      this.allPoints.push(...this.points.splice(0));
-      if (this.allPoints.length) this.post({ method: 'evaluation/throughput', params: { points: this.allPoints } });
+      this.allPoints.push(...grid.takePoints());
+      if (this.allPoints.length) this.post({ method: 'evaluation/throughput', params: { points: [...this.allPoints] } });
       this.totalsAt = Date.now();
       this.post({ method: 'evaluation/totals', params: { deployments: grid.totals(), status: grid.status } });
+      this.initialized = true;
+      this.dirty = false;
       if (grid.status.state === 'running') this.timer ??= setInterval(() => this.flush(false), LIVE_BATCH_MS);
     }, (err: unknown) => this.deps.log.error(`[evaluation] could not list earlier evaluations: ${String(err)}`));
   }
@@ -403,14 +419,18 @@ export class EvaluationPanel implements vscode.Disposable {
 
   private receive(message: unknown): void {
     if (!isEvaluationWebviewMessage(message)) return;
-    this.handle(message).catch((err: unknown) => {
+    this.handleMessage(message).catch((err: unknown) => {
       const text = err instanceof Error ? err.message : String(err);
       this.deps.log.error(`[evaluation] ${message.method}: ${text}`);
       void vscode.window.showErrorMessage(`Prompt Lab: ${text}`);
     });
   }
 
-  private async handle(message: EvaluationWebviewMessage): Promise<void> {
+  /**
+   * Act on a message of the webview (posted by it, or given by an integration test the way it would post it).
+   * @throws an Error with a sentence when the action fails (opening a running cell, a failed export or command).
+   */
+  async handleMessage(message: EvaluationWebviewMessage): Promise<void> {
     switch (message.method) {
       case 'ready':
         this.ready = true;
