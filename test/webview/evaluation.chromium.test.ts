@@ -8,37 +8,16 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import type {
   CellView, DeploymentTotalsView, EvaluationHostMessage, EvaluationInitParams, EvaluationWebviewMessage, RowView,
 } from '../../src/protocol/evaluation';
-import { Harness, type PageGlobals, type PanelPage, screenshotDir } from './harness';
+import { type PageGlobals, type PanelPage, screenshotDir, useRunPanelHarness } from './harness';
 
-let harness: Harness;
-let current: PanelPage | undefined;
+const openPage = useRunPanelHarness('evaluation');
 
-before(async () => {
-  harness = await Harness.start('evaluation');
-});
-
-after(async () => {
-  await harness?.close();
-});
-
-afterEach(async () => {
-  if (!current) return;
-  const view = current;
-  current = undefined;
-  const violations = await view.violations();
-  await view.page.context().close();
-  assert.deepEqual(view.errors, [], 'page errors');
-  assert.deepEqual(violations, [], 'CSP violations');
-  assert.deepEqual(view.blocked, [], 'requests to non-loopback hosts');
-});
-
-async function open(viewport = { width: 1280, height: 900 }): Promise<PanelPage> {
-  current = await harness.open(viewport);
-  return current;
+function open(viewport = { width: 1280, height: 900 }): Promise<PanelPage> {
+  return openPage(viewport);
 }
 
 /** Delivers host messages as VS Code does (MessageEvent data); passed as one JSON text, which Playwright carries fast. */

@@ -265,15 +265,16 @@ export class PanelPage {
 export type { PageGlobals };
 
 /**
- * Register the hooks every run-panel test file needs (node:test): one Harness for the file, and after each test a
- * check that the page it opened had no page errors, no CSP violations and no request off the machine.
- * @returns `open(viewport?)`: a new page of the panel, checked after the test.
+ * Register the hooks every webview test file needs (node:test): one Harness for the file (the run panel's, or
+ * `entry`'s), and after each test a check that the page it opened had no page errors, no CSP violations and no request
+ * off the machine.
+ * @returns `open(viewport?)`: a new page of the webview, checked after the test.
  */
-export function useRunPanelHarness(): (viewport?: { width: number; height: number }) => Promise<PanelPage> {
+export function useRunPanelHarness(entry: WebviewEntry = 'runPanel'): (viewport?: { width: number; height: number }) => Promise<PanelPage> {
   let harness: Harness | undefined;
   let current: PanelPage | undefined;
   before(async () => {
-    harness = await Harness.start();
+    harness = await Harness.start(entry);
   });
   after(async () => {
     await harness?.close();
