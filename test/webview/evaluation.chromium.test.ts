@@ -296,4 +296,13 @@ test('cell actions: click opens the run, thumbs rate it, + adds it to the test d
   const rowsY = await view.page.locator('[data-testid="row"]').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-test-index'), (r as unknown as { style: { transform: string } }).style.transform]));
   assert.deepEqual(Object.fromEntries(rowsY), { 0: 'translateY(0px)', 1: 'translateY(116px)', 2: 'translateY(476px)' }, 'rows below an expanded row move down by its height');
   assert.equal((await posted(view)).filter((m) => m.method === 'cell/open').length, before, 'buttons do not open the run');
+  // The keyboard: a focused cell opens with Enter.
+  await view.page.locator('[data-run-id="run-2-a"]').focus();
+  await view.page.keyboard.press('Enter');
+  await view.page.waitForFunction(() => (globalThis as unknown as PageGlobals).__posted.filter((m) => m.method === ('cell/open' as string)).length === 2);
+  assert.deepEqual((await posted(view)).filter((m) => m.method === 'cell/open').at(-1), { method: 'cell/open', params: { runId: 'run-2-a' } });
+  // A rating the host could not save is said, and the cell's thumb stays as it was.
+  await send(view, { method: 'evaluation/rated', params: { requestId: 'r9', runId: 'run-2-a', message: 'the log folder is read-only' } });
+  await view.page.locator('[data-testid="notice"]').filter({ hasText: 'Could not save the rating: the log folder is read-only' }).waitFor();
+  assert.equal(await view.page.locator('[data-run-id="run-2-a"] [data-action="up"]').getAttribute('aria-pressed'), 'false');
 });

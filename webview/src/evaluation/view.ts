@@ -31,6 +31,7 @@ export class EvaluationView {
   readonly model = new EvaluationModel();
   private readonly title: HTMLElement;
   private readonly statusText: HTMLElement;
+  private readonly notice: HTMLElement;
   private readonly filterSelect: HTMLSelectElement;
   private readonly searchInput: HTMLInputElement;
   private readonly sortSelect: HTMLSelectElement;
@@ -55,6 +56,7 @@ export class EvaluationView {
   constructor(root: HTMLElement, private readonly api: EvaluationApi) {
     this.title = h('h1', { 'data-testid': 'title' }, 'Evaluation');
     this.statusText = h('span', { class: 'status', 'data-testid': 'status', role: 'status' });
+    this.notice = h('span', { class: 'notice', 'data-testid': 'notice', role: 'alert', hidden: '' });
     this.filterSelect = select('filter', 'Show', [['all', 'All rows'], ['failing', 'Rows with a failing cell'], ['regressions', 'Regressions'], ['fixes', 'Fixes']]);
     this.searchInput = h('input', { type: 'search', placeholder: 'Search inputs and outputs', 'aria-label': 'Search', 'data-testid': 'search' });
     this.sortSelect = select('sort', 'Sort by', [['row', 'Row order'], ['score', 'Score'], ['latency', 'Latency']]);
@@ -71,7 +73,7 @@ export class EvaluationView {
     this.chart = new ThroughputChart(chartBox);
     root.replaceChildren(
       h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Evaluation' },
-        h('div', { class: 'toolbar-title' }, this.title, this.statusText),
+        h('div', { class: 'toolbar-title' }, this.title, this.statusText, this.notice),
         h('div', { class: 'toolbar-controls' }, this.filterSelect, this.searchInput, this.sortSelect, this.sortBySelect, this.directionButton, this.compareSelect, exportCsv, exportJsonl)),
       chartBox,
       h('div', { class: 'grid', role: 'table', 'data-testid': 'grid' }, this.head, this.body),
@@ -98,6 +100,14 @@ export class EvaluationView {
       this.schedule();
     });
     this.body.addEventListener('click', (event) => this.click(event));
+    // A focused cell opens with Enter or Space, as a click does.
+    this.body.addEventListener('keydown', (event) => {
+      const target = event.target as HTMLElement | null;
+      if ((event.key === 'Enter' || event.key === ' ') && target?.dataset.testid === 'cell') {
+        event.preventDefault();
+        this.click(event);
+      }
+    });
     window.addEventListener('resize', () => {
       this.chart.resize();
       this.schedule();
@@ -145,7 +155,10 @@ export class EvaluationView {
         break;
       case 'evaluation/rated':
         if (message.params.message === undefined) this.model.setThumb(message.params.runId, message.params.thumb);
-        else this.statusText.textContent = `Could not save the rating: ${message.params.message}`;
+        else {
+          this.notice.textContent = `Could not save the rating: ${message.params.message}`;
+          this.notice.hidden = false;
+        }
         break;
     }
     this.schedule();
@@ -338,12 +351,12 @@ export class EvaluationView {
     const outputText = cell.error !== undefined && cell.output === '' ? cell.error : cell.output;
     const output = h('div', { class: 'output', 'data-testid': 'cell-output' }, outputText, cell.outputLength > cell.output.length ? ` … (${cell.outputLength} characters: click to open the run)` : '');
     return h('div', {
-      class: `cell ${cell.outcome}${mark ? ` ${mark}` : ''}`, role: 'cell', 'data-testid': 'cell', 'data-run-id': cell.runId, 'data-deployment': deployment, 'data-outcome': cell.outcome,
+      class: `cell ${cell.outcome}${mark ? ` ${mark}` : ''}`, role: 'cell', tabindex: '0', 'data-testid': 'cell', 'data-run-id': cell.runId, 'data-deployment': deployment, 'data-outcome': cell.outcome,
       title: 'Click to open this run in the run panel',
     }, head, evaluators, output);
   }
 
-  private click(event: MouseEvent): void {
+  private click(event: Event): void {
     const target = event.target as HTMLElement | null;
     const cellEl = target?.closest<HTMLElement>('[data-testid="cell"]');
     const runId = cellEl?.dataset.runId;
