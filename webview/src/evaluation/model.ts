@@ -24,11 +24,17 @@ export interface ViewOptions {
   sortBy: string;
 }
 
-/** One row with its cells (indexed like `deployments`) and a version bumped when one of them changes. */
+/**
+ * One row with its cells (indexed like `deployments`). `version` is bumped by any change; `shape` by a change of the
+ * whole row (its test case, the comparison, expanding it), `cellVersions[column]` by a change of one cell, so the grid
+ * draws again only what changed.
+ */
 export interface RowState {
   row: RowView;
   cells: (CellView | undefined)[];
   version: number;
+  shape: number;
+  cellVersions: number[];
   /** Lower-cased text for search; rebuilt lazily after a change. */
   haystack?: string | undefined;
 }
@@ -70,6 +76,7 @@ export class EvaluationModel {
       if (existing) {
         existing.row = row;
         existing.version++;
+        existing.shape++;
         existing.haystack = undefined;
         continue;
       }
@@ -81,7 +88,7 @@ export class EvaluationModel {
   private rowFor(index: number): RowState {
     let state = this.rowByIndex.get(index);
     if (!state) {
-      state = { row: { index, inputs: {} }, cells: new Array<CellView | undefined>(this.deployments.length).fill(undefined), version: 0 };
+      state = { row: { index, inputs: {} }, cells: new Array<CellView | undefined>(this.deployments.length).fill(undefined), version: 0, shape: 0, cellVersions: new Array<number>(this.deployments.length).fill(0) };
       this.rowByIndex.set(index, state);
       // Rows mostly arrive in order; keep `rows` sorted by index.
       if (this.rows.length === 0 || (this.rows[this.rows.length - 1] as RowState).row.index < index) this.rows.push(state);
@@ -109,6 +116,7 @@ export class EvaluationModel {
       const old = state.cells[column];
       if (old && old.runId !== cell.runId) this.byRunId.delete(old.runId);
       state.cells[column] = cell;
+      state.cellVersions[column] = (state.cellVersions[column] as number) + 1;
       this.byRunId.set(cell.runId, { state, column });
       changed.add(state);
     }
@@ -118,6 +126,7 @@ export class EvaluationModel {
       if (!found || !cell) continue;
       if (cell.output.length < OUTPUT_PREVIEW_CHARS) cell.output += delta.text;
       cell.outputLength += delta.text.length;
+      found.state.cellVersions[found.column] = (found.state.cellVersions[found.column] as number) + 1;
       changed.add(found.state);
     }
     for (const state of changed) {
@@ -141,6 +150,7 @@ export class EvaluationModel {
     if (thumb) cell.thumb = thumb;
     else delete cell.thumb;
     found.state.version++;
+    found.state.cellVersions[found.column] = (found.state.cellVersions[found.column] as number) + 1;
     return found.state;
   }
 
@@ -157,7 +167,10 @@ export class EvaluationModel {
       }
       list[column] = outcome;
     }
-    for (const state of this.rows) state.version++;
+    for (const state of this.rows) {
+      state.version++;
+      state.shape++;
+    }
     if (!this.compare && (this.options.filter === 'regressions' || this.options.filter === 'fixes')) this.options.filter = 'all';
     this.orderStale = true;
   }
@@ -181,6 +194,12 @@ export class EvaluationModel {
   /** Whether the order has to be computed again (a batch or an option changed it). */
   get stale(): boolean {
     return this.orderStale;
+  }
+
+  /** A change of the whole row (e.g. expanded): it is drawn again whole. */
+  reshape(state: RowState): void {
+    state.version++;
+    state.shape++;
   }
 
   /** Compute `order` from the filter, the search and the sort. */

@@ -43,7 +43,7 @@ export class EvaluationView {
   private readonly spacer: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly chart: ThroughputChart;
-  private readonly rendered = new Map<RowState, { el: HTMLElement; version: number; top: number }>();
+  private readonly rendered = new Map<RowState, { el: HTMLElement; version: number; shape: number; cellVersions: number[]; top: number }>();
   private readonly expanded = new Set<number>();
   /** Cumulative offsets of `order` when some rows are expanded (else i × ROW_HEIGHT). */
   private offsets: Float64Array | undefined;
@@ -220,15 +220,26 @@ export class EvaluationView {
       const y = this.offsetOf(i);
       let entry = this.rendered.get(state);
       if (!entry) {
-        entry = { el: this.rowElement(state), version: state.version, top: -1 };
+        entry = { el: this.rowElement(state), version: state.version, shape: state.shape, cellVersions: [...state.cellVersions], top: -1 };
         this.rendered.set(state, entry);
         this.body.append(entry.el);
       } else if (entry.version !== state.version) {
-        const el = this.rowElement(state);
-        entry.el.replaceWith(el);
-        entry.el = el;
+        if (entry.shape !== state.shape) {
+          const el = this.rowElement(state);
+          entry.el.replaceWith(el);
+          entry.el = el;
+          entry.top = -1;
+        } else {
+          // Only cells changed: draw those again, keep the rest of the row.
+          const expanded = this.expanded.has(state.row.index);
+          state.cellVersions.forEach((v, column) => {
+            if (entry!.cellVersions[column] === v) return;
+            entry!.el.children[column + 1]?.replaceWith(this.cellElement(state, state.cells[column], column, expanded));
+          });
+        }
         entry.version = state.version;
-        entry.top = -1;
+        entry.shape = state.shape;
+        entry.cellVersions = [...state.cellVersions];
       }
       if (entry.top !== y) {
         entry.top = y;
@@ -342,9 +353,9 @@ export class EvaluationView {
       h('span', { class: 'metric', title: 'Latency' }, ms(cell.latencyMs)),
       h('span', { class: 'metric', title: 'Prompt / completion tokens' }, cell.completionTokens === null ? '— tok' : `${cell.promptTokens ?? '—'}/${cell.completionTokens} tok`),
       h('span', { class: 'actions' },
-        h('button', { type: 'button', class: `thumb${cell.thumb === 'up' ? ' on' : ''}`, 'data-action': 'up', 'aria-label': 'Thumbs up', title: 'Thumbs up', 'aria-pressed': String(cell.thumb === 'up') }, '👍'),
-        h('button', { type: 'button', class: `thumb${cell.thumb === 'down' ? ' on' : ''}`, 'data-action': 'down', 'aria-label': 'Thumbs down', title: 'Thumbs down', 'aria-pressed': String(cell.thumb === 'down') }, '👎'),
-        h('button', { type: 'button', 'data-action': 'add', 'aria-label': 'Add to Test Data', title: 'Add this run\'s inputs to the prompt\'s test data' }, '+'),
+        h('button', { type: 'button', class: `thumb${cell.thumb === 'up' ? ' on' : ''}`, 'data-action': 'up', 'aria-label': 'Thumbs up', title: 'Thumbs up', 'aria-pressed': String(cell.thumb === 'up') }, '+1'),
+        h('button', { type: 'button', class: `thumb${cell.thumb === 'down' ? ' on' : ''}`, 'data-action': 'down', 'aria-label': 'Thumbs down', title: 'Thumbs down', 'aria-pressed': String(cell.thumb === 'down') }, '−1'),
+        h('button', { type: 'button', 'data-action': 'add', 'aria-label': 'Add to Test Data', title: 'Add this run\'s inputs to the prompt\'s test data' }, '+data'),
         h('button', { type: 'button', 'data-action': 'expand', 'aria-label': expanded ? 'Collapse' : 'Expand', title: expanded ? 'Collapse' : 'Show the whole output' }, expanded ? '▴' : '▾')));
     const evaluators = h('div', { class: 'evaluators' }, ...cell.evaluations.map((e) =>
       h('span', { class: `evaluator ${e.error !== undefined ? 'error' : e.passed ? 'passed' : 'failed'}`, title: e.error ?? e.details ?? '' }, `${e.error !== undefined ? '!' : e.passed ? '✓' : '✗'} ${e.name}${e.score !== null ? ` ${e.score.toFixed(2)}` : ''}`)));
@@ -377,7 +388,7 @@ export class EvaluationView {
       if (this.expanded.has(index)) this.expanded.delete(index);
       else this.expanded.add(index);
       const found = this.model.rows.find((r) => r.row.index === index);
-      if (found) found.version++;
+      if (found) this.model.reshape(found);
       this.computeOffsets();
       this.schedule();
       return;
