@@ -307,3 +307,19 @@ test('cell actions: click opens the run, thumbs rate it, + adds it to the test d
   await view.page.locator('[data-testid="notice"]').filter({ hasText: 'Could not save the rating: the log folder is read-only' }).waitFor();
   assert.equal(await view.page.locator('[data-run-id="run-2-a"] [data-action="up"]').getAttribute('aria-pressed'), 'false');
 });
+
+test('in a narrow panel the header scrolls sideways with the rows, each deployment\'s header above its cells', async () => {
+  const view = await open({ width: 600, height: 700 });
+  await load(view, ['a', 'b', 'c'], 5);
+  await view.page.locator('[data-testid="grid-body"]').evaluate((el) => {
+    el.scrollLeft = 300;
+  });
+  await nextFrames(view);
+  const x = async (selector: string): Promise<number> => (await view.page.locator(selector).first().boundingBox())?.x ?? NaN;
+  for (const d of ['a', 'b', 'c']) {
+    const head = await x(`.head-cell[data-deployment="${d}"]`);
+    const cellX = await x(`[data-test-index="0"] [data-testid="cell"][data-deployment="${d}"]`);
+    assert.ok(Math.abs(head - cellX) < 1, `header of ${d} at ${head}, its cells at ${cellX}`);
+  }
+  assert.ok(await x('.head-cell[data-deployment="a"]') < 200, 'the header moved with the rows');
+});

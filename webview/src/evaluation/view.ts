@@ -39,6 +39,7 @@ export class EvaluationView {
   private readonly directionButton: HTMLButtonElement;
   private readonly compareSelect: HTMLSelectElement;
   private readonly head: HTMLElement;
+  private readonly headRow: HTMLElement;
   private readonly body: HTMLElement;
   private readonly spacer: HTMLElement;
   private readonly empty: HTMLElement;
@@ -65,7 +66,9 @@ export class EvaluationView {
     this.compareSelect = select('compare', 'Compare with', [['', 'No comparison']]);
     const exportCsv = h('button', { type: 'button', 'data-testid': 'export-csv', title: 'Export the rows shown as CSV' }, 'Export CSV');
     const exportJsonl = h('button', { type: 'button', 'data-testid': 'export-jsonl', title: 'Export the rows shown as JSON Lines' }, 'Export JSONL');
-    this.head = h('div', { class: 'grid-head', role: 'row', 'data-testid': 'grid-head' });
+    // The header scrolls sideways with the body: an outer box that clips, an inner row as wide as the grid's rows.
+    this.headRow = h('div', { class: 'grid-head-row', role: 'row' });
+    this.head = h('div', { class: 'grid-head', 'data-testid': 'grid-head' }, this.headRow);
     this.spacer = h('div', { class: 'grid-spacer' });
     this.body = h('div', { class: 'grid-body', 'data-testid': 'grid-body', role: 'rowgroup', tabindex: '0' }, this.spacer);
     this.empty = h('p', { class: 'empty-state', 'data-testid': 'empty-state', hidden: '' }, 'No rows match.');
@@ -124,7 +127,7 @@ export class EvaluationView {
         this.expanded.clear();
         this.title.textContent = `Evaluation: ${p.promptName}`;
         this.body.style.setProperty('--columns', String(p.deployments.length));
-        this.head.style.setProperty('--columns', String(p.deployments.length));
+        this.headRow.style.setProperty('--columns', String(p.deployments.length));
         fillOptions(this.sortBySelect, [['', 'Mean of deployments'], ...p.deployments.map((d): [string, string] => [d, d])]);
         fillOptions(this.compareSelect, [['', 'No comparison'], ...p.previous.map((e): [string, string] => [e.evaluationId, `${new Date(e.startedAt).toLocaleString()} · ${e.rows} rows · ${e.status}`])]);
         this.compareSelect.disabled = p.previous.length === 0;
@@ -324,7 +327,7 @@ export class EvaluationView {
       }
       cells.push(h('div', { class: 'head-cell', role: 'columnheader', 'data-deployment': d }, h('div', { class: 'deployment-name' }, d), figures, delta));
     }
-    this.head.replaceChildren(...cells);
+    this.headRow.replaceChildren(...cells);
   }
 
   private rowElement(state: RowState): HTMLElement {
