@@ -67,7 +67,7 @@ const builds = [
     logLevel: 'info',
   },
   {
-    entryPoints: { runPanel: 'webview/src/runPanel/main.ts', playground: 'webview/src/playground/main.ts' },
+    entryPoints: { runPanel: 'webview/src/runPanel/main.ts', playground: 'webview/src/playground/main.ts', evaluation: 'webview/src/evaluation/main.ts' },
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',

@@ -25,6 +25,7 @@ const BENCHMARKS = [
   { name: 'diagnostics', command: ['node', 'bench/diagnostics.mjs'], rig: true },
   { name: 'runsView', command: ['node', 'bench/runsView.mjs'], rig: true },
   { name: 'playground', command: ['node', 'bench/playground.mjs'], rig: true },
+  { name: 'evaluationGrid', command: ['node', 'out/bench/evaluationGrid.js'] },
 ];
 
 const args = process.argv.slice(2);

@@ -29,6 +29,8 @@ import { type AddDeploymentArgs, addDeployment } from './vscode/addDeployment';
 import { WalkthroughState, openWalkthroughOnFirstActivation } from './vscode/walkthrough';
 import { PromptLanguageStatus } from './vscode/languageStatus';
 import { PromptSnippets } from './vscode/snippets';
+import { EvaluationBus } from './vscode/evaluation/evaluationBus';
+import { type EvaluationPanels, registerEvaluationPanel } from './vscode/evaluation/evaluationPanel';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -60,6 +62,8 @@ export interface PromptLabApi {
    * loading dist/core.js, the first analysis); undefined until a prompt document has been checked.
    */
   readonly firstDiagnosticsMs: number | undefined;
+  /** The evaluation panels (and their bus), for tests. */
+  evaluationPanels: EvaluationPanels;
   /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
   logUri: vscode.Uri;
   /** The language status items of prompt files (deployment, problems), for tests. */
@@ -148,6 +152,8 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.languages.registerCompletionItemProvider(PROMPT_FILES, new PromptSnippets(diagnostics)),
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd, __promptLabLoadCpu: loadCpu } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number; __promptLabLoadCpu?: NodeJS.CpuUsage };
+  const evaluationBus = new EvaluationBus();
+  const evaluationPanels = registerEvaluationPanel(context, evaluationBus, { runs, runsCommands, log });
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;
   const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
   const activationCpuMs = (loadCpu !== undefined && loadEnd !== undefined ? cpuMs(loadCpu) : Number.NaN) + cpuMs(process.cpuUsage(activateCpu));
@@ -156,14 +162,14 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     firstDiagnosticsMs = loadStart === undefined ? Number.NaN : performance.now() - loadStart;
     firstRefresh.dispose();
   });
-  context.subscriptions.push(firstRefresh);
+  context.subscriptions.push(firstRefresh, evaluationBus);
   return {
     get firstDiagnosticsMs() { return firstDiagnosticsMs; },
     activationMs: loadMs + (performance.now() - activateStart),
     activationCpuMs,
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
     deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,
-    languageStatus, walkthrough,
+    languageStatus, walkthrough, evaluationPanels,
   };
 }
 

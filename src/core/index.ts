@@ -39,4 +39,6 @@ export { REQUEST_RULES, applyRequestRules, rulesFor } from './providers/requestR
 export { checkMediaInputs } from './run/mediaCheck';
 export { evaluatePrompt, judgeDeploymentKeys, type EvaluationEvent, type EvaluationRequest, type EvaluationTarget } from './evaluation/evaluate';
 export { loadTestData } from './evaluation/testData';
-export { readLoggedEvaluation } from './evaluation/evaluationLog';
+export { listLoggedEvaluations, readLoggedEvaluation } from './evaluation/evaluationLog';
+export { summarize } from './evaluation/summary';
+export { exportGrid } from './evaluation/exportGrid';

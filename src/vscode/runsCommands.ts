@@ -84,9 +84,17 @@ export class RunsCommands implements vscode.Disposable {
       this.fail(vscode.l10n.t('Prompt Lab could not read the run from the log: {0}', messageOf(err)), err);
       return;
     }
-    const panel = this.runs.panels.panelFor(promptUriOf(target.folder, record.prompt), promptTitle(record.prompt));
-    if (target.entry.annotations) this.runs.annotationsOf.set(record.id, { ...target.entry.annotations });
-    panel.showRecord(record, core.finishedView(record, loggedError(record)), ratingView(target.entry.rating), target.entry.annotations);
+    this.showRun(promptUriOf(target.folder, record.prompt), record, ratingView(target.entry.rating), target.entry.annotations);
+  }
+
+  /**
+   * Show a logged run in the panel of its prompt file `promptUri`, with its newest rating and its notes and properties
+   * (Open Run, and a cell of the evaluation grid).
+   */
+  showRun(promptUri: vscode.Uri, record: RunRecord, rating?: RatingView, annotations?: Record<string, string>): void {
+    const panel = this.runs.panels.panelFor(promptUri, promptTitle(record.prompt));
+    if (annotations) this.runs.annotationsOf.set(record.id, { ...annotations });
+    panel.showRecord(record, loadCore().finishedView(record, loggedError(record)), rating, annotations);
   }
 
   /**

@@ -33,9 +33,9 @@ function findRepoRoot(from: string): string {
 export const repoRoot = findRepoRoot(__dirname);
 export const screenshotDir = path.join(repoRoot, '.test-artifacts', 'webview');
 
-/** The webviews the harness can load: the run panel, the playground view. */
-export type WebviewEntry = 'runPanel' | 'playground';
-const ENTRY_SOURCES: Record<WebviewEntry, string[]> = { runPanel: ['runPanel', 'main.ts'], playground: ['playground', 'main.ts'] };
+/** The webviews the harness can load: the run panel, the playground view, the evaluation panel. */
+export type WebviewEntry = 'runPanel' | 'playground' | 'evaluation';
+const ENTRY_SOURCES: Record<WebviewEntry, string[]> = { runPanel: ['runPanel', 'main.ts'], playground: ['playground', 'main.ts'], evaluation: ['evaluation', 'main.ts'] };
 
 /** Builds the webview bundle exactly as esbuild.mjs does, into a temporary directory. */
 async function buildBundle(outDir: string, entry: WebviewEntry): Promise<string> {
@@ -135,6 +135,9 @@ export class Harness {
       [`/media/${entry}.css`]: [path.join(repoRoot, 'media', `${entry}.css`), 'text/css'],
       '/harness/dark-plus.css': [path.join(repoRoot, 'test', 'webview', 'harness', 'dark-plus.css'), 'text/css'],
     };
+    // A bundle that imports a stylesheet (the evaluation panel: uPlot's) gets it beside the script, as esbuild.mjs writes it.
+    const bundledStyle = bundle.replace(/\.js$/, '.css');
+    if (fs.existsSync(bundledStyle)) files[`/dist/webview/${entry}.css`] = [bundledStyle, 'text/css'];
     let origin = '';
     const server = http.createServer((req, res) => {
       const url = new URL(req.url ?? '/', origin);
@@ -262,15 +265,16 @@ export class PanelPage {
 export type { PageGlobals };
 
 /**
- * Register the hooks every run-panel test file needs (node:test): one Harness for the file, and after each test a
- * check that the page it opened had no page errors, no CSP violations and no request off the machine.
- * @returns `open(viewport?)`: a new page of the panel, checked after the test.
+ * Register the hooks every webview test file needs (node:test): one Harness for the file (the run panel's, or
+ * `entry`'s), and after each test a check that the page it opened had no page errors, no CSP violations and no request
+ * off the machine.
+ * @returns `open(viewport?)`: a new page of the webview, checked after the test.
  */
-export function useRunPanelHarness(): (viewport?: { width: number; height: number }) => Promise<PanelPage> {
+export function useRunPanelHarness(entry: WebviewEntry = 'runPanel'): (viewport?: { width: number; height: number }) => Promise<PanelPage> {
   let harness: Harness | undefined;
   let current: PanelPage | undefined;
   before(async () => {
-    harness = await Harness.start();
+    harness = await Harness.start(entry);
   });
   after(async () => {
     await harness?.close();

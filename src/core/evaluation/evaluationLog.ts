@@ -3,7 +3,7 @@
  * appending coalesces the lines waiting for one file into one write (lines stay whole: each write is of whole lines on
  * a file opened for appending), and reading back finds the cells of an evaluation for a resume.
  */
-import { logFileName, type EvaluationRecord, type RunRecord } from '../log/runLog';
+import { logFileName, type EvaluationRecord, type RatingRecord, type RunRecord } from '../log/runLog';
 import { FileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
 import { cellResultOf, replacesResult, type CellResult } from './summary';
 
@@ -87,6 +87,16 @@ export interface LoggedEvaluation {
   records: EvaluationRecord[];
   /** Lines that mention the evaluation but could not be read. */
   unreadable: number;
+  /** With `options.records`: the run line of each cell's result, keyed like `cells`. */
+  runs?: Map<string, RunRecord>;
+  /** With `options.records`: the newest rating (by `at`, then file order) of each cell's run, keyed by run id. */
+  ratings?: Map<string, RatingRecord>;
+}
+
+/** What {@link readLoggedEvaluation} keeps besides the compact results. */
+export interface ReadEvaluationOptions {
+  /** Keep each cell's whole run line and its run's newest rating (the evaluation panel's grid). */
+  records?: boolean;
 }
 
 /** The key of a cell: deployment and row. */
@@ -99,8 +109,10 @@ export function cellKey(deployment: string, testIndex: number): string {
  * and later) for the lines of evaluation `evaluationId`. A missing folder holds nothing.
  * @throws FileSystemError when a file cannot be read.
  */
-export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evaluationId: string, since?: string): Promise<LoggedEvaluation> {
+export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evaluationId: string, since?: string, options: ReadEvaluationOptions = {}): Promise<LoggedEvaluation> {
   const out: LoggedEvaluation = { cells: new Map(), judges: noJudgeRuns(), records: [], unreadable: 0 };
+  const runs = options.records ? new Map<string, RunRecord>() : undefined;
+  const ratings = options.records ? new Map<string, RatingRecord>() : undefined;
   let names: string[];
   try {
     names = await fs.readDirectory(logDir);
@@ -118,6 +130,7 @@ export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evalu
       if (end < 0) end = text.length;
       const line = text.slice(start, end);
       start = end + 1;
+      if (ratings && line.includes('"event":"rating"') && readRating(line, ratings)) continue;
       if (!line.includes(needle)) continue;
       let value: RunRecord | EvaluationRecord;
       try {
@@ -135,9 +148,66 @@ export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evalu
         }
         const cell = cellResultOf(value);
         const key = cellKey(cell.deployment, cell.testIndex);
-        if (replacesResult(out.cells.get(key), cell)) out.cells.set(key, cell);
+        if (replacesResult(out.cells.get(key), cell)) {
+          out.cells.set(key, cell);
+          runs?.set(key, value);
+        }
       }
     }
   }
+  if (runs && ratings) {
+    const ids = new Set([...out.cells.values()].map((c) => c.runId));
+    for (const runId of [...ratings.keys()]) if (!ids.has(runId)) ratings.delete(runId);
+    out.runs = runs;
+    out.ratings = ratings;
+  }
   return out;
+}
+
+/** Keeps `line` in `ratings` when it is a rating newer than the one kept for its run; false when it is no rating. */
+function readRating(line: string, ratings: Map<string, RatingRecord>): boolean {
+  let value: RatingRecord;
+  try {
+    value = JSON.parse(line) as RatingRecord;
+  } catch {
+    return false;
+  }
+  if (value.event !== 'rating' || typeof value.runId !== 'string') return false;
+  const current = ratings.get(value.runId);
+  if (!current || !(Date.parse(value.at) < Date.parse(current.at))) ratings.set(value.runId, value);
+  return true;
+}
+
+/**
+ * The evaluations of the log (every `*.jsonl` file of `logDir`), each by its newest `event: "evaluation"` line,
+ * newest first by `startedAt`; with `promptPath` (workspace-relative, forward slashes) only that prompt's.
+ * A missing folder holds none; unreadable lines are skipped.
+ * @throws FileSystemError when a file cannot be read.
+ */
+export async function listLoggedEvaluations(fs: FileSystem, logDir: string, promptPath?: string): Promise<EvaluationRecord[]> {
+  let names: string[];
+  try {
+    names = await fs.readDirectory(logDir);
+  } catch (err) {
+    if (err instanceof FileSystemError && err.code === 'not-found') return [];
+    throw err;
+  }
+  const byId = new Map<string, EvaluationRecord>();
+  const decoder = new TextDecoder('utf-8');
+  for (const name of names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n)).sort()) {
+    const text = decoder.decode(await fs.readFile(joinPath(logDir, name)));
+    for (const line of text.split('\n')) {
+      if (!line.includes('"event":"evaluation"')) continue;
+      let value: EvaluationRecord;
+      try {
+        value = JSON.parse(line) as EvaluationRecord;
+      } catch {
+        continue;
+      }
+      if (value.event !== 'evaluation' || typeof value.id !== 'string' || (promptPath !== undefined && value.prompt !== promptPath)) continue;
+      const current = byId.get(value.id);
+      if (!current || current.endedAt <= value.endedAt) byId.set(value.id, value);
+    }
+  }
+  return [...byId.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
 }

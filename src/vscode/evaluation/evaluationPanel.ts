@@ -1,0 +1,493 @@
+/**
+ * The evaluation results panel, host side: one WebviewPanel "Evaluation: <prompt name>" per evaluation, showing a
+ * running evaluation live (from the {@link EvaluationBus}) or a finished one from the log (`promptLab.showEvaluation`
+ * with an evaluation id, or a prompt file's Uri for its latest evaluation). Live changes are coalesced in an
+ * {@link EvaluationGrid} and posted at most once per {@link LIVE_BATCH_MS}. The webview is
+ * webview/src/evaluation/main.ts; the messages are src/protocol/evaluation.ts.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EvaluationRecord } from '../../core/log/runLog';
+import type { PromptFile } from '../../core/format/promptFile';
+import { nodeFileSystem } from '../../node/fileSystem';
+import {
+  LIVE_BATCH_MS, isEvaluationWebviewMessage, type EvaluationChoiceView, type EvaluationHostMessage, type EvaluationWebviewMessage, type RowView, type ThroughputPointView,
+} from '../../protocol/evaluation';
+import { readSettings } from '../config';
+import { loadCore } from '../core';
+import type { RunController } from '../runController';
+import { renderHtml } from '../runPanel';
+import type { RunsCommands } from '../runsCommands';
+import { promptUriOf } from '../runsView';
+import type { EvaluationBus, EvaluationSession } from './evaluationBus';
+import { EvaluationGrid, rowView } from './evaluationGrid';
+
+const VIEW_TYPE = 'promptLab.evaluation';
+/** Rows and cells go to a webview that opens on a large evaluation in messages of at most this many. */
+const CHUNK = 5000;
+/** While an evaluation runs, the column headers' figures are computed again at most this often (ms). */
+const TOTALS_EVERY_MS = 1000;
+
+/** What the panel uses of the rest of the extension. */
+export interface EvaluationPanelDeps {
+  /** Ratings (the run panel's code path) and the run panels. */
+  runs: Pick<RunController, 'rate' | 'onDidRate'>;
+  /** Opens a cell's run in the run panel. */
+  runsCommands: Pick<RunsCommands, 'showRun'>;
+  log: vscode.LogOutputChannel;
+}
+
+/** A message the host posted to an evaluation panel, for tests. */
+export interface PostedEvaluationMessage {
+  evaluationId: string;
+  message: EvaluationHostMessage;
+}
+
+/**
+ * Create the panels' manager and register `promptLab.showEvaluation` (`(evaluationId: string)` or `(uri: Uri)`, the
+ * latest evaluation of that prompt file). Panels open by themselves when an evaluation starts on `bus`.
+ */
+export function registerEvaluationPanel(context: vscode.ExtensionContext, bus: EvaluationBus, deps: EvaluationPanelDeps): EvaluationPanels {
+  const panels = new EvaluationPanels(context.extensionUri, bus, deps);
+  context.subscriptions.push(panels, vscode.commands.registerCommand('promptLab.showEvaluation', (target?: string | vscode.Uri) => panels.show(target)));
+  return panels;
+}
+
+/** The log folder of a workspace folder (`promptLab.log.directory`). */
+function logDirOf(folder: vscode.WorkspaceFolder): string {
+  return path.resolve(folder.uri.fsPath, readSettings(folder.uri).logDirectory);
+}
+
+function choiceOf(record: EvaluationRecord): EvaluationChoiceView {
+  return { evaluationId: record.id, startedAt: record.startedAt, status: record.status, deployments: Object.keys(record.deployments), rows: record.rows };
+}
+
+/** Every evaluation panel of the window, by evaluation id. */
+export class EvaluationPanels implements vscode.Disposable {
+  private readonly panels = new Map<string, EvaluationPanel>();
+  private readonly postedEmitter = new vscode.EventEmitter<PostedEvaluationMessage>();
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Fires for each message posted to a webview (tests read what the panel shows). */
+  readonly onDidPost = this.postedEmitter.event;
+
+  constructor(private readonly extensionUri: vscode.Uri, readonly bus: EvaluationBus, private readonly deps: EvaluationPanelDeps) {
+    this.disposables.push(
+      bus.onDidStart((session) => void this.openLive(session).catch((err: unknown) => this.fail('could not show the evaluation', err))),
+      bus.onDidEvent(({ evaluationId, event }) => this.panels.get(evaluationId)?.apply(event)),
+      deps.runs.onDidRate(({ runId, rating }) => {
+        for (const panel of this.panels.values()) panel.ratedElsewhere(runId, rating.thumb);
+      }),
+    );
+  }
+
+  /** The panel of an evaluation, when one is open. */
+  panel(evaluationId: string): EvaluationPanel | undefined {
+    return this.panels.get(evaluationId);
+  }
+
+  /**
+   * Show an evaluation from the log: `target` an evaluation id, or a prompt file's Uri (its latest evaluation); without
+   * one, the active editor's prompt file. Says so when the log has none.
+   * @returns the panel, or undefined when there is nothing to show.
+   */
+  async show(target?: string | vscode.Uri): Promise<EvaluationPanel | undefined> {
+    try {
+      return await this.showFromLog(target ?? vscode.window.activeTextEditor?.document.uri);
+    } catch (err) {
+      this.fail('could not read the evaluation from the log', err);
+      return undefined;
+    }
+  }
+
+  private async showFromLog(target: string | vscode.Uri | undefined): Promise<EvaluationPanel | undefined> {
+    const core = loadCore();
+    const fs = nodeFileSystem();
+    if (target === undefined) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Open a .prompt.json file that has been evaluated, or pass an evaluation id, to show its results.'));
+      return undefined;
+    }
+    let found: { folder: vscode.WorkspaceFolder; record: EvaluationRecord } | undefined;
+    if (typeof target === 'string') {
+      const open = this.panels.get(target);
+      if (open) {
+        open.reveal();
+        return open;
+      }
+      for (const folder of vscode.workspace.workspaceFolders ?? []) {
+        const record = (await core.listLoggedEvaluations(fs, logDirOf(folder))).find((r) => r.id === target);
+        if (record) {
+          found = { folder, record };
+          break;
+        }
+      }
+      if (!found) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('There is no evaluation {0} in the run log.', target));
+        return undefined;
+      }
+    } else {
+      const folder = vscode.workspace.getWorkspaceFolder(target);
+      if (!folder) {
+        void vscode.window.showWarningMessage(vscode.l10n.t('Prompt Lab keeps evaluations in the workspace folder\'s run log: open the prompt file from a workspace folder.'));
+        return undefined;
+      }
+      const promptPath = path.relative(folder.uri.fsPath, target.fsPath).split(path.sep).join('/');
+      const record = (await core.listLoggedEvaluations(fs, logDirOf(folder), promptPath))[0];
+      if (!record) {
+        void vscode.window.showInformationMessage(vscode.l10n.t('{0} has not been evaluated yet: run Prompt Lab: Evaluate Prompt first.', promptPath));
+        return undefined;
+      }
+      const open = this.panels.get(record.id);
+      if (open) {
+        open.reveal();
+        return open;
+      }
+      found = { folder, record };
+    }
+    const { folder, record } = found;
+    const logDir = logDirOf(folder);
+    const promptUri = promptUriOf(folder, record.prompt);
+    const prompt = await readPrompt(promptUri);
+    const deployments = Object.keys(record.deployments);
+    const evaluators = record.evaluators;
+    const inputNames = prompt ? [...prompt.inputs.keys()] : [];
+    const logged = await core.readLoggedEvaluation(fs, logDir, record.id, undefined, { records: true });
+    const grid = new EvaluationGrid(record.id, deployments, evaluators, inputNames, record.rows, core.summarize);
+    for (const [key, cell] of logged.cells) {
+      const run = logged.runs?.get(key);
+      if (run) grid.addLogged(run, cell, logged.ratings?.get(run.id));
+    }
+    if (inputNames.length === 0) {
+      const names = new Set<string>();
+      for (const r of logged.runs?.values() ?? []) for (const n of Object.keys(r.inputs)) names.add(n);
+      inputNames.push(...names);
+    }
+    grid.setRows(await testRows(prompt, folder, record.rows, inputNames));
+    grid.fillRowsFromRuns();
+    const newest = logged.records.at(-1) ?? record;
+    const done = Object.values(newest.deployments).reduce((a, d) => a + d.passed + d.failed + d.errors, 0);
+    grid.status = {
+      state: newest.status, total: newest.rows * deployments.length, done,
+      passed: Object.values(newest.deployments).reduce((a, d) => a + d.passed, 0),
+      failed: Object.values(newest.deployments).reduce((a, d) => a + d.failed, 0),
+      errors: Object.values(newest.deployments).reduce((a, d) => a + d.errors, 0),
+    };
+    const promptName = prompt?.name ?? core.promptStem(record.prompt);
+    return this.create({ grid, promptUri, promptName, promptPath: record.prompt, logDir, live: false });
+  }
+
+  /**
+   * A panel for an evaluation that has just started in this window: created at once, so it gets every event; the
+   * webview is told once the prompt's test data is read.
+   */
+  private async openLive(session: EvaluationSession): Promise<void> {
+    const core = loadCore();
+    const folder = vscode.workspace.getWorkspaceFolder(session.promptUri);
+    let panel = this.panels.get(session.evaluationId);
+    if (panel) {
+      // A resume in the same window: the open panel goes on with the new events.
+      panel.reveal();
+      return;
+    }
+    const grid = new EvaluationGrid(session.evaluationId, session.deployments, [], [], session.rows, core.summarize);
+    panel = this.create({ grid, promptUri: session.promptUri, promptName: session.promptName, promptPath: session.promptPath, logDir: folder ? logDirOf(folder) : undefined, live: true });
+    try {
+      const prompt = await readPrompt(session.promptUri);
+      grid.evaluators = prompt?.evaluators.map((e) => e.name) ?? [];
+      grid.inputNames = prompt ? [...prompt.inputs.keys()] : [];
+      if (folder) grid.setRows(await testRows(prompt, folder, session.rows, grid.inputNames));
+    } finally {
+      grid.fillRowsFromRuns();
+      panel.rowsReady();
+    }
+  }
+
+  private create(options: PanelOptions): EvaluationPanel {
+    const { grid } = options;
+    const column = [...this.panels.values()].map((p) => p.viewColumn).find((c) => c !== undefined) ?? vscode.ViewColumn.Beside;
+    const webviewPanel = vscode.window.createWebviewPanel(VIEW_TYPE, vscode.l10n.t('Evaluation: {0}', options.promptName), { viewColumn: column, preserveFocus: true }, {
+      enableScripts: true,
+      retainContextWhenHidden: true,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), vscode.Uri.joinPath(this.extensionUri, 'media')],
+    });
+    const panel = new EvaluationPanel(webviewPanel, this.extensionUri, options, this.deps, (message) => this.postedEmitter.fire({ evaluationId: grid.evaluationId, message }), () => this.panels.delete(grid.evaluationId));
+    this.panels.set(grid.evaluationId, panel);
+    return panel;
+  }
+
+  private fail(what: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.deps.log.error(`[evaluation] ${what}: ${err instanceof Error ? err.stack ?? message : message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t('Prompt Lab {0}: {1}', what, message));
+  }
+
+  dispose(): void {
+    for (const panel of this.panels.values()) panel.dispose();
+    this.panels.clear();
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.postedEmitter.dispose();
+  }
+}
+
+interface PanelOptions {
+  grid: EvaluationGrid;
+  promptUri: vscode.Uri;
+  promptName: string;
+  promptPath: string;
+  /** The run log folder; undefined when the prompt is outside every workspace folder (no comparison). */
+  logDir: string | undefined;
+  /** The evaluation runs in this window: its events come from the bus. */
+  live: boolean;
+}
+
+/** The prompt file parsed, or undefined when it is gone or cannot be read. */
+async function readPrompt(uri: vscode.Uri): Promise<PromptFile | undefined> {
+  try {
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    return loadCore().parsePromptDocument(uri.path, text).prompt ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The grid's rows from the prompt's test data, when it still has `rows` of them; else none (rows then come from the runs). */
+async function testRows(prompt: PromptFile | undefined, folder: vscode.WorkspaceFolder, rows: number, inputNames: readonly string[]): Promise<RowView[]> {
+  if (!prompt?.testData) return [];
+  const loaded = await loadCore().loadTestData(prompt, { fs: nodeFileSystem({ root: folder.uri.fsPath }), workspaceFolder: folder.uri.fsPath });
+  if (loaded.rows.length !== rows) return [];
+  return loaded.rows.map((r) => rowView(r.index, r.values, inputNames));
+}
+
+/** One evaluation's panel. */
+export class EvaluationPanel implements vscode.Disposable {
+  private ready = false;
+  private readonly queue: EvaluationHostMessage[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Every sample so far, for a webview that opens (or reloads) midway. */
+  private readonly allPoints: ThroughputPointView[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private dirty = false;
+  private totalsAt = 0;
+  private seq = 0;
+  private rowsKnown: boolean;
+  /** The webview has been sent everything so far (`evaluation/init` first): batches may follow. */
+  private initialized = false;
+  private readonly grid: EvaluationGrid;
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly options: PanelOptions,
+    private readonly deps: EvaluationPanelDeps,
+    private readonly posted: (message: EvaluationHostMessage) => void,
+    onDispose: () => void,
+  ) {
+    this.grid = options.grid;
+    this.rowsKnown = !options.live;
+    panel.webview.html = renderHtml(panel.webview, extensionUri, 'evaluation', vscode.l10n.t('Evaluation: {0}', options.promptName));
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
+      panel.onDidDispose(() => {
+        this.dispose();
+        onDispose();
+      }),
+    );
+  }
+
+  get evaluationId(): string {
+    return this.grid.evaluationId;
+  }
+
+  get viewColumn(): vscode.ViewColumn | undefined {
+    return this.panel.viewColumn;
+  }
+
+  reveal(): void {
+    this.panel.reveal(undefined, true);
+  }
+
+  /** The live panel's rows are loaded: the webview may be told everything so far. */
+  rowsReady(): void {
+    this.rowsKnown = true;
+    if (this.ready) this.sendAll();
+  }
+
+  /** One core event of this evaluation. */
+  apply(event: Parameters<EvaluationGrid['apply']>[0]): void {
+    if (!this.grid.apply(event)) return;
+    this.dirty = true;
+    if (event.type === 'finished') {
+      this.flush(true);
+      this.stopTimer();
+      return;
+    }
+    if (this.initialized) this.timer ??= setInterval(() => this.flush(false), LIVE_BATCH_MS);
+  }
+
+  /** A rating saved elsewhere (the run panel, Rate Last Run) of a run in this grid. */
+  ratedElsewhere(runId: string, thumb: 'up' | 'down' | undefined): void {
+    const cell = this.grid.rated(runId, thumb);
+    if (cell) this.post({ method: 'evaluation/cells', params: { seq: ++this.seq, cells: [cell], deltas: [] } });
+  }
+
+  /** Write the rows the webview shows (test indexes in order) as CSV or JSONL to `uri`. */
+  async exportTo(uri: vscode.Uri, format: 'csv' | 'jsonl', rows: readonly number[]): Promise<void> {
+    const text = loadCore().exportGrid(format, {
+      inputNames: this.grid.inputNames, deployments: this.grid.deployments, evaluators: this.grid.evaluators, rows: this.grid.exportRows(rows),
+    });
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+  }
+
+  private flush(final: boolean): void {
+    if (!this.initialized || !this.dirty) return;
+    this.dirty = false;
+    // Rows the test data did not give (it changed or could not be read): from the runs' inputs, at the end.
+    const added = final ? this.grid.fillRowsFromRuns() : [];
+    if (added.length) this.post({ method: 'evaluation/rows', params: { rows: added } });
+    const { cells, deltas } = this.grid.takeBatch();
+    if (cells.length || deltas.length) this.post({ method: 'evaluation/cells', params: { seq: ++this.seq, cells, deltas } });
+    const fresh = this.grid.takePoints();
+    if (fresh.length) this.post({ method: 'evaluation/throughput', params: { points: fresh } });
+    this.allPoints.push(...fresh);
+    const now = Date.now();
+    if (final || now - this.totalsAt >= TOTALS_EVERY_MS) {
+      this.totalsAt = now;
+      this.post({ method: 'evaluation/totals', params: { deployments: this.grid.totals(), status: this.grid.status } });
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Everything so far, to a webview that has just said ready. */
+  private sendAll(): void {
+    const grid = this.grid;
+    this.initialized = false;
+    void this.previous().then((previous) => {
+      this.post({ method: 'evaluation/init', params: {
+        evaluationId: grid.evaluationId, promptName: this.options.promptName, promptPath: this.options.promptPath, deployments: [...grid.deployments],
+        evaluators: [...grid.evaluators], inputNames: [...grid.inputNames], rowCount: grid.rows.length, status: grid.status, previous,
+      } });
+      for (let i = 0; i < grid.rows.length; i += CHUNK) this.post({ method: 'evaluation/rows', params: { rows: grid.rows.slice(i, i + CHUNK) } });
+      grid.takeBatch();
+      const cells = grid.allCells();
+      for (let i = 0; i < cells.length; i += CHUNK) this.post({ method: 'evaluation/cells', params: { seq: ++this.seq, cells: cells.slice(i, i + CHUNK), deltas: [] } });
+      this.allPoints.push(...grid.takePoints());
+      if (this.allPoints.length) this.post({ method: 'evaluation/throughput', params: { points: [...this.allPoints] } });
+      this.totalsAt = Date.now();
+      this.post({ method: 'evaluation/totals', params: { deployments: grid.totals(), status: grid.status } });
+      this.initialized = true;
+      this.dirty = false;
+      if (grid.status.state === 'running') this.timer ??= setInterval(() => this.flush(false), LIVE_BATCH_MS);
+    }, (err: unknown) => this.deps.log.error(`[evaluation] could not list earlier evaluations: ${String(err)}`));
+  }
+
+  /** Earlier evaluations of the same prompt, newest first. */
+  private async previous(): Promise<EvaluationChoiceView[]> {
+    if (this.options.logDir === undefined) return [];
+    const records = await loadCore().listLoggedEvaluations(nodeFileSystem(), this.options.logDir, this.options.promptPath);
+    return records.filter((r) => r.id !== this.grid.evaluationId).map(choiceOf);
+  }
+
+  private async compare(evaluationId: string | null): Promise<void> {
+    if (evaluationId === null || this.options.logDir === undefined) {
+      this.post({ method: 'evaluation/compare', params: { against: null, cells: [], totals: {} } });
+      return;
+    }
+    const core = loadCore();
+    const fs = nodeFileSystem();
+    const logged = await core.readLoggedEvaluation(fs, this.options.logDir, evaluationId);
+    const record = logged.records.at(-1);
+    const cells: [number, string, 'passed' | 'failed' | 'error' | 'cancelled'][] = [...logged.cells.values()].map((c) => [c.testIndex, c.deployment, c.outcome]);
+    const deployments = record ? Object.keys(record.deployments) : [...new Set([...logged.cells.values()].map((c) => c.deployment))];
+    const summary = record?.deployments ?? core.summarize(logged.cells.values(), Math.max(0, ...[...logged.cells.values()].map((c) => c.testIndex + 1)), deployments);
+    const totals: Record<string, { passRate: number | null; meanScore: number | null }> = {};
+    for (const [k, s] of Object.entries(summary)) totals[k] = { passRate: s.passRate, meanScore: s.meanScore };
+    const against: EvaluationChoiceView = record ? choiceOf(record) : { evaluationId, startedAt: '', status: 'cancelled', deployments, rows: 0 };
+    this.post({ method: 'evaluation/compare', params: { against, cells, totals } });
+  }
+
+  private post(message: EvaluationHostMessage): void {
+    if (!this.ready) {
+      this.queue.push(message);
+      return;
+    }
+    this.posted(message);
+    void this.panel.webview.postMessage(message);
+  }
+
+  private receive(message: unknown): void {
+    if (!isEvaluationWebviewMessage(message)) return;
+    this.handleMessage(message).catch((err: unknown) => {
+      const text = err instanceof Error ? err.message : String(err);
+      this.deps.log.error(`[evaluation] ${message.method}: ${text}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Prompt Lab: {0}', text));
+    });
+  }
+
+  /**
+   * Act on a message of the webview (posted by it, or given by an integration test the way it would post it).
+   * @throws an Error with a sentence when the action fails (opening a running cell, a failed export or command).
+   */
+  async handleMessage(message: EvaluationWebviewMessage): Promise<void> {
+    switch (message.method) {
+      case 'ready':
+        this.ready = true;
+        for (const queued of this.queue.splice(0)) this.post(queued);
+        if (this.rowsKnown) this.sendAll();
+        return;
+      case 'cell/open': {
+        const record = this.grid.record(message.params.runId);
+        if (!record) throw new Error('this cell\'s run has not finished yet: open it when it has.');
+        const thumb = this.grid.thumb(message.params.runId);
+        this.deps.runsCommands.showRun(this.options.promptUri, record, thumb ? { thumb } : undefined);
+        return;
+      }
+      case 'cell/rate': {
+        const { requestId, runId, thumb } = message.params;
+        try {
+          const saved = await this.deps.runs.rate(this.options.promptUri, runId, { thumb });
+          this.grid.rated(runId, saved.thumb);
+          this.post({ method: 'evaluation/rated', params: { requestId, runId, ...(saved.thumb ? { thumb: saved.thumb } : {}) } });
+        } catch (err) {
+          this.post({ method: 'evaluation/rated', params: { requestId, runId, message: err instanceof Error ? err.message : String(err) } });
+        }
+        return;
+      }
+      case 'cell/addToTestData':
+        await vscode.commands.executeCommand('promptLab.addToTestData', message.params.runId);
+        return;
+      case 'export': {
+        const { format, rows } = message.params;
+        const folder = vscode.workspace.getWorkspaceFolder(this.options.promptUri);
+        const name = `${path.posix.basename(this.options.promptPath).replace(/\.prompt\.(json|ya?ml)$/, '')}-evaluation.${format}`;
+        const uri = await vscode.window.showSaveDialog({
+          title: vscode.l10n.t('Export the evaluation grid'),
+          defaultUri: vscode.Uri.joinPath(folder?.uri ?? vscode.Uri.file(path.dirname(this.options.promptUri.fsPath)), name),
+          filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
+        });
+        if (!uri) return;
+        await this.exportTo(uri, format, rows);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} rows to {1}.', rows.length, vscode.workspace.asRelativePath(uri)));
+        return;
+      }
+      case 'compare':
+        await this.compare(message.params.evaluationId);
+        return;
+      case 'evaluation/applied':
+        this.appliedEmitter.fire(message.params);
+        return;
+    }
+  }
+
+  private readonly appliedEmitter = new vscode.EventEmitter<{ seq: number; renderedRows: number }>();
+  /** The webview drew batch `seq` (tests and benchmarks wait on it). */
+  readonly onDidApply = this.appliedEmitter.event;
+
+  dispose(): void {
+    this.stopTimer();
+    this.appliedEmitter.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

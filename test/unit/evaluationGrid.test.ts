@@ -1,0 +1,117 @@
+/**
+ * The evaluation panel's host-side model and what it reads: changes coalesce into one batch (a cell that streamed and
+ * finished since the last batch goes once, whole), the headers' figures are the core's summary, the grid's export
+ * reads back with a CSV parser, and the log gives each cell's whole run line with its newest rating, and lists a
+ * prompt's evaluations newest first.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { listLoggedEvaluations, readLoggedEvaluation } from '../../src/core/evaluation/evaluationLog';
+import { exportGrid } from '../../src/core/evaluation/exportGrid';
+import { cellResultOf, summarize } from '../../src/core/evaluation/summary';
+import type { EvaluationProgress } from '../../src/core/evaluation/evaluate';
+import type { EvaluationRecord, RatingRecord, RunRecord } from '../../src/core/log/runLog';
+import { OUTPUT_PREVIEW_CHARS } from '../../src/protocol/evaluation';
+import { nodeFileSystem } from '../../src/node/fileSystem';
+import { EvaluationGrid, rowView } from '../../src/vscode/evaluation/evaluationGrid';
+import { tempDir } from './tempDir';
+
+function cellRun(testIndex: number, deployment: string, fields: Partial<RunRecord> = {}): RunRecord {
+  const passed = testIndex % 2 === 0;
+  return {
+    event: 'run', id: `run-${testIndex}-${deployment}`, prompt: 'p.prompt.json', deployment, provider: 'openai-compatible', model: 'm',
+    inputs: { question: `q${testIndex}` }, messages: [], parameters: {}, output: `answer ${testIndex}`, finishReason: 'stop',
+    usage: { promptTokens: 10, completionTokens: 5 + testIndex, totalTokens: 15 + testIndex },
+    timing: { startedAt: new Date(Date.UTC(2026, 10, 30, 10, 0, testIndex)).toISOString(), ttftMs: 50, latencyMs: 100 + testIndex * 10 },
+    status: 'ok', source: 'evaluation', evaluationId: 'e1', testIndex, evaluations: [{ name: 'contains', score: passed ? 1 : 0, passed }], ...fields,
+  };
+}
+
+const progress: EvaluationProgress = { total: 4, done: 1, passed: 1, failed: 0, errors: 0 };
+
+test('a batch holds each changed cell once: text of a cell not yet in the batch goes as deltas, a finished cell goes whole', () => {
+  const grid = new EvaluationGrid('e1', ['a', 'b'], ['contains'], ['question'], 2, summarize);
+  grid.apply({ type: 'cellStarted', deployment: 'a', testIndex: 0, runId: 'run-0-a' });
+  grid.apply({ type: 'cellStarted', deployment: 'b', testIndex: 0, runId: 'run-0-b' });
+  for (let k = 0; k < 1000; k++) grid.apply({ type: 'cellDelta', deployment: 'a', testIndex: 0, runId: 'run-0-a', text: 'x' });
+  const first = grid.takeBatch();
+  assert.deepEqual(first.cells.map((c) => [c.runId, c.outcome, c.output.length, c.outputLength]), [['run-0-a', 'running', 1000, 1000], ['run-0-b', 'running', 0, 0]], 'text that came before the batch is in the cell');
+  assert.deepEqual(first.deltas, []);
+  for (let k = 0; k < 3; k++) grid.apply({ type: 'cellDelta', deployment: 'b', testIndex: 0, runId: 'run-0-b', text: `t${k}` });
+  const second = grid.takeBatch();
+  assert.deepEqual(second.cells, []);
+  assert.deepEqual(second.deltas.map((d) => d.text), ['t0', 't1', 't2']);
+  // Streams, then finishes, between two batches: one whole cell, no deltas.
+  grid.apply({ type: 'cellDelta', deployment: 'b', testIndex: 0, runId: 'run-0-b', text: 'more' });
+  const record = cellRun(0, 'b');
+  grid.apply({ type: 'cellFinished', cell: cellResultOf(record), record, progress });
+  const third = grid.takeBatch();
+  assert.deepEqual(third.deltas, []);
+  assert.deepEqual(third.cells.map((c) => [c.runId, c.outcome, c.output]), [['run-0-b', 'passed', 'answer 0']]);
+  assert.deepEqual(grid.takeBatch(), { cells: [], deltas: [] }, 'a batch is taken once');
+  // The preview stops at OUTPUT_PREVIEW_CHARS; the length counts everything.
+  for (let k = 0; k < 3; k++) grid.apply({ type: 'cellDelta', deployment: 'a', testIndex: 0, runId: 'run-0-a', text: 'y'.repeat(OUTPUT_PREVIEW_CHARS) });
+  const capped = grid.takeBatch();
+  assert.equal(capped.deltas.reduce((n, d) => n + d.text.length, 0), OUTPUT_PREVIEW_CHARS - 1000);
+  assert.equal(grid.allCells().find((c) => c.runId === 'run-0-a')?.outputLength, 1000 + 3 * OUTPUT_PREVIEW_CHARS);
+});
+
+test('the totals are the core\'s summary of the finished cells; the export writes whole outputs in the order asked', () => {
+  const grid = new EvaluationGrid('e1', ['a', 'b'], ['contains'], ['question'], 3, summarize);
+  grid.setRows([0, 1, 2].map((i) => rowView(i, { question: `q${i}`, expected: i === 1 ? { label: 'x' } : `answer ${i}`, extra: 'not an input' }, ['question'])));
+  const records: RunRecord[] = [];
+  for (const d of ['a', 'b']) for (const i of [0, 1, 2]) records.push(cellRun(i, d, i === 2 && d === 'b' ? { output: `long ${'z'.repeat(OUTPUT_PREVIEW_CHARS)}, "quoted"\nline` } : {}));
+  for (const r of records) grid.apply({ type: 'cellFinished', cell: cellResultOf(r), record: r, progress });
+  assert.deepEqual(grid.totals().a, (() => {
+    const s = summarize(records.map(cellResultOf), 3, ['a', 'b']).a;
+    assert.ok(s);
+    return { rows: s.rows, passed: s.passed, failed: s.failed, errors: s.errors, cancelled: s.cancelled, passRate: s.passRate, meanScore: s.meanScore, latencyMs: s.latencyMs, costUsd: s.costUsd, usage: s.usage };
+  })());
+  assert.equal(grid.totals().b?.passRate, 0.666667);
+  assert.deepEqual(grid.rows[1], { index: 1, inputs: { question: 'q1' }, expected: '{"label":"x"}' });
+
+  const csv = exportGrid('csv', { inputNames: grid.inputNames, deployments: grid.deployments, evaluators: grid.evaluators, rows: grid.exportRows([2, 0, 7]) });
+  const table = parse(csv, { columns: true }) as Record<string, string>[];
+  assert.deepEqual(table.map((r) => r.testIndex), ['2', '0'], 'rows in the order asked; an unknown row is left out');
+  assert.deepEqual(Object.keys(table[0] ?? {}), ['testIndex', 'question', 'expected', ...['a', 'b'].flatMap((d) => [`${d}: outcome`, `${d}: meanScore`, `${d}: contains`, `${d}: latencyMs`, `${d}: completionTokens`, `${d}: costUsd`, `${d}: output`, `${d}: runId`])]);
+  assert.equal(table[0]?.['b: output'], records[5]?.output, 'the whole output, not the preview');
+  assert.deepEqual([table[0]?.['a: outcome'], table[0]?.['a: contains'], table[1]?.['a: outcome'], table[1]?.['a: contains']], ['passed', '1', 'passed', '1']);
+  const jsonl = exportGrid('jsonl', { inputNames: grid.inputNames, deployments: grid.deployments, evaluators: grid.evaluators, rows: grid.exportRows([1]) }).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(jsonl[0]?.expected, '{"label":"x"}');
+  assert.equal((jsonl[0]?.cells as Record<string, { outcome: string } | undefined>).b?.outcome, 'failed');
+});
+
+test('the log gives each cell\'s result line with its newest rating, and lists a prompt\'s evaluations newest first', async () => {
+  const dir = tempDir('prompt-lab-eval-grid-');
+  const retried = cellRun(1, 'a', { id: 'run-1-a-retry', timing: { startedAt: '2026-11-30T11:00:00.000Z', ttftMs: 40, latencyMs: 90 } });
+  const failedFirst = cellRun(1, 'a', { id: 'run-1-a-error', status: 'error', output: 'partial', evaluations: [] });
+  const rating = (runId: string, at: string, thumb: 'up' | 'down'): RatingRecord => ({ event: 'rating', runId, at, thumb });
+  const evaluation = (id: string, prompt: string, startedAt: string, endedAt: string): EvaluationRecord => ({
+    event: 'evaluation', id, prompt, status: 'complete', startedAt, endedAt, deployments: {}, rows: 2, evaluators: ['contains'],
+  });
+  const lines = [
+    cellRun(0, 'a'), failedFirst, rating('run-0-a', '2026-11-30T12:00:00.000Z', 'up'), retried,
+    // A run line whose inputs hold a "rating" key is still a run line.
+    cellRun(0, 'b', { inputs: { rating: 'five', event: 'rating' } }),
+    rating('run-0-a', '2026-11-30T12:30:00.000Z', 'down'), rating('run-0-a', '2026-11-30T12:10:00.000Z', 'up'), rating('elsewhere', '2026-11-30T12:00:00.000Z', 'up'),
+    evaluation('e0', 'p.prompt.json', '2026-11-29T10:00:00.000Z', '2026-11-29T10:05:00.000Z'),
+    evaluation('e1', 'p.prompt.json', '2026-11-30T10:00:00.000Z', '2026-11-30T10:05:00.000Z'),
+    evaluation('other', 'q.prompt.json', '2026-12-01T10:00:00.000Z', '2026-12-01T10:05:00.000Z'),
+    evaluation('e0', 'p.prompt.json', '2026-11-29T10:00:00.000Z', '2026-11-29T10:09:00.000Z'),
+  ];
+  fs.writeFileSync(path.join(dir, '2026-11-30.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"event":"evaluation","id":"broken\n`);
+  const logged = await readLoggedEvaluation(nodeFileSystem(), dir, 'e1', undefined, { records: true });
+  assert.deepEqual([...(logged.runs?.values() ?? [])].map((r) => r.id).sort(), ['run-0-a', 'run-0-b', 'run-1-a-retry']);
+  assert.deepEqual([...(logged.ratings ?? new Map<string, RatingRecord>())].map(([id, r]) => [id, r.thumb]), [['run-0-a', 'down']], 'the newest rating by time, only of the cells\' runs');
+  const plain = await readLoggedEvaluation(nodeFileSystem(), dir, 'e1');
+  assert.equal(plain.runs, undefined);
+  assert.equal(plain.cells.size, 3);
+
+  const listed = await listLoggedEvaluations(nodeFileSystem(), dir, 'p.prompt.json');
+  assert.deepEqual(listed.map((r) => [r.id, r.endedAt]), [['e1', '2026-11-30T10:05:00.000Z'], ['e0', '2026-11-29T10:09:00.000Z']]);
+  assert.deepEqual((await listLoggedEvaluations(nodeFileSystem(), dir)).map((r) => r.id), ['other', 'e1', 'e0']);
+  assert.deepEqual(await listLoggedEvaluations(nodeFileSystem(), path.join(dir, 'missing')), []);
+});
