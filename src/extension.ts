@@ -24,6 +24,8 @@ import { DeploymentStatusBar } from './vscode/statusBar';
 import { createRenderer } from './vscode/renderer';
 import { SecretScrubber } from './core/log/secrets';
 import { scrubbingLog } from './vscode/scrubbingLog';
+import { EvaluationBus } from './vscode/evaluation/evaluationBus';
+import { type EvaluateArgs, EvaluationCommands, type ResumeArgs } from './vscode/evaluation/evaluationCommands';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -50,6 +52,10 @@ export interface PromptLabApi {
    * loading dist/core.js, the first analysis); undefined until a prompt document has been checked.
    */
   readonly firstDiagnosticsMs: number | undefined;
+  /** Evaluations as they start and go (the seam between the evaluation commands and the views). */
+  evaluationBus: EvaluationBus;
+  /** The Evaluate Prompt and Resume Evaluation commands; tests answer the over-budget question through it. */
+  evaluations: EvaluationCommands;
   /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
   logUri: vscode.Uri;
 }
@@ -81,6 +87,8 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const statusBar = new DeploymentStatusBar(diagnostics);
   const runsView = new RunsView(runs, log);
   const runsCommands = new RunsCommands(runs, runsView, log);
+  const evaluationBus = new EvaluationBus();
+  const evaluations = new EvaluationCommands(runs, keys, evaluationBus, log, renderer);
   const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, runs, log);
   context.subscriptions.push(
     statusBar,
@@ -113,6 +121,10 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.rateLastRun', (args?: RateArgs) => runsCommands.rateLastRun(args)),
     vscode.commands.registerCommand('promptLab.addRunNote', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('note', target)),
     vscode.commands.registerCommand('promptLab.setRunProperty', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('property', target)),
+    evaluationBus,
+    evaluations,
+    vscode.commands.registerCommand('promptLab.evaluatePrompt', (uri?: vscode.Uri, args?: EvaluateArgs) => evaluations.evaluate(uri, args)),
+    vscode.commands.registerCommand('promptLab.resumeEvaluation', (uri?: vscode.Uri, args?: ResumeArgs) => evaluations.resume(uri, args)),
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),
@@ -130,6 +142,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     activationMs: loadMs + (performance.now() - activateStart),
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
     deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,
+    evaluationBus, evaluations,
   };
 }
 

@@ -1,0 +1,374 @@
+/**
+ * "Prompt Lab: Evaluate Prompt" and "Prompt Lab: Resume Evaluation": gather what VS Code knows (the document, the
+ * settings, keys from SecretStorage or `apiKeyEnv`, Entra tokens, the person's pick of deployments), load the test data
+ * through the extension's file system, run the core's `evaluatePrompt` under a progress notification with Cancel, and
+ * pass every core event to the {@link EvaluationBus} for the views. The work itself is the core's.
+ */
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EvaluationBudget, EvaluationEvent, EvaluationOutcome, EvaluationRequest, EvaluationTarget } from '../../core/evaluation/evaluate';
+import type { LoggedEvaluationSummary } from '../../core/evaluation/evaluationLog';
+import type { TestRow } from '../../core/evaluation/testData';
+import type { PromptFile } from '../../core/format/promptFile';
+import type { ResolvedDeployment } from '../../core/providers/deployments';
+import type { TemplateRenderer } from '../../core/template/renderer';
+import { nodeFileSystem } from '../../node/fileSystem';
+import type { ApiKeyStore } from '../apiKeys';
+import { readSettings, type PromptLabSettings } from '../config';
+import { loadCore } from '../core';
+import { PROMPT_FILE_PATTERN } from '../diagnostics';
+import { entraToken, type RunController } from '../runController';
+import type { EvaluationBus } from './evaluationBus';
+
+/** Arguments of `promptLab.evaluatePrompt` after the Uri: `deployments` (keys) skips the pick. */
+export interface EvaluateArgs {
+  deployments?: string[];
+}
+
+/** Arguments of `promptLab.resumeEvaluation` after the Uri: `evaluationId` skips the pick. */
+export interface ResumeArgs {
+  evaluationId?: string;
+}
+
+/** A prompt file ready to evaluate: parsed, with its settings, paths and test data. */
+interface Prepared {
+  uri: vscode.Uri;
+  prompt: PromptFile;
+  promptName: string;
+  /** Workspace-relative, forward slashes. */
+  promptPath: string;
+  settings: PromptLabSettings;
+  logDir: string;
+  rows: TestRow[];
+}
+
+/** Least time between two updates of the progress notification, in ms (a fast evaluation finishes cells by the thousand). */
+const PROGRESS_INTERVAL_MS = 200;
+
+export class EvaluationCommands implements vscode.Disposable {
+  private readonly running = new Set<AbortController>();
+
+  /**
+   * Asks whether to go on past `promptLab.budget` (a modal; at most once per evaluation, the core decides when).
+   * Resolves true to go on. Replaced by integration tests, which cannot press a modal's buttons.
+   */
+  confirmOverBudget: (message: string) => Thenable<boolean> = async (message) =>
+    (await vscode.window.showWarningMessage(message, { modal: true, detail: 'Cells already started finish; no new request is sent if you stop.' }, 'Continue Evaluation')) === 'Continue Evaluation';
+
+  constructor(private readonly runs: Pick<RunController, 'keyFor' | 'performAction'>, private readonly keys: ApiKeyStore, private readonly bus: EvaluationBus,
+    private readonly log: vscode.LogOutputChannel, private readonly renderer: TemplateRenderer) {}
+
+  /**
+   * Evaluate the prompt file `target` (else the active editor's) over its test data on the deployments `args.deployments`,
+   * else on those the person picks (the prompt's own preselected).
+   * @returns the outcome, or undefined when nothing ran (no prompt file, no test data, a pick or key declined).
+   */
+  async evaluate(target?: vscode.Uri, args?: EvaluateArgs): Promise<EvaluationOutcome | undefined> {
+    const prepared = await this.prepare(target);
+    if (!prepared) return undefined;
+    const keys = args?.deployments ?? await this.pickDeployments(prepared);
+    if (!keys || keys.length === 0) return undefined;
+    return this.execute(prepared, [...new Set(keys)], randomUUID());
+  }
+
+  /**
+   * Run again the cells of an evaluation of `target` that have no `ok` run: `args.evaluationId`, else one the person
+   * picks among the prompt's evaluations in the log that are cancelled, unfinished (no evaluation line: the window
+   * closed) or have cells without an `ok` run. Works after a window reload: everything comes from the log.
+   * @returns the outcome, or undefined when nothing ran.
+   */
+  async resume(target?: vscode.Uri, args?: ResumeArgs): Promise<EvaluationOutcome | undefined> {
+    const prepared = await this.prepare(target);
+    if (!prepared) return undefined;
+    const core = loadCore();
+    let listed: LoggedEvaluationSummary[];
+    try {
+      listed = await core.listLoggedEvaluations(nodeFileSystem(), prepared.logDir, prepared.promptPath);
+    } catch (err) {
+      this.fail(`Prompt Lab could not read the run log: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+    let chosen: LoggedEvaluationSummary | undefined;
+    if (args?.evaluationId !== undefined) {
+      chosen = listed.find((e) => e.id === args.evaluationId);
+      if (!chosen) {
+        void vscode.window.showWarningMessage(`The run log has no evaluation ${args.evaluationId} of "${prepared.promptName}".`);
+        return undefined;
+      }
+    } else {
+      const open = listed.filter((e) => !this.bus.running(e.id) && (e.status !== 'complete' || e.doneCells < prepared.rows.length * e.deployments.length));
+      if (open.length === 0) {
+        void vscode.window.showInformationMessage(`"${prepared.promptName}" has no cancelled or unfinished evaluation to resume.`);
+        return undefined;
+      }
+      const picked = await vscode.window.showQuickPick(open.map((e) => ({
+        label: `${e.status === 'incomplete' ? 'Unfinished' : e.status === 'cancelled' ? 'Cancelled' : 'With errors'} · ${new Date(e.startedAt).toLocaleString()}`,
+        description: e.deployments.join(', '),
+        detail: `${e.doneCells} of ${prepared.rows.length * e.deployments.length} cells done`,
+        evaluation: e,
+      })), { title: `Resume Evaluation: ${prepared.promptName}`, placeHolder: 'The evaluation whose missing cells to run' });
+      if (!picked) return undefined;
+      chosen = picked.evaluation;
+    }
+    if (this.bus.running(chosen.id)) {
+      void vscode.window.showInformationMessage(`That evaluation of "${prepared.promptName}" is still running in this window.`);
+      return undefined;
+    }
+    if (chosen.deployments.length === 0) {
+      void vscode.window.showWarningMessage(`The evaluation ${chosen.id} names no deployment in the log, so there is nothing to resume.`);
+      return undefined;
+    }
+    return this.execute(prepared, chosen.deployments, chosen.id, { since: chosen.startedAt.slice(0, 10) });
+  }
+
+  /** Read the prompt file and its test data; undefined (after saying why) when it cannot be evaluated. */
+  private async prepare(target: vscode.Uri | undefined): Promise<Prepared | undefined> {
+    const uri = target instanceof vscode.Uri ? target : vscode.window.activeTextEditor?.document.uri;
+    if (!uri || !PROMPT_FILE_PATTERN.test(uri.path)) {
+      void vscode.window.showWarningMessage('Open a .prompt.json or .prompt.yml file with "testData" to evaluate it, or pick one in the Explorer.');
+      return undefined;
+    }
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.', 'Manage Workspace Trust')
+        .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
+      return undefined;
+    }
+    const core = loadCore();
+    const document = await vscode.workspace.openTextDocument(uri);
+    const parsed = core.parsePromptDocument(uri.path, document.getText());
+    const title = core.promptStem(uri.path);
+    if (!parsed.prompt) {
+      this.fail(`"${title}" cannot be evaluated: ${parsed.problems[0]?.message ?? 'the prompt file cannot be read.'}`, uri);
+      return undefined;
+    }
+    const prompt = parsed.prompt;
+    const promptName = prompt.name ?? title;
+    if (!prompt.testData) {
+      void vscode.window.showWarningMessage(`"${promptName}" has no "testData": add rows (an array, or the path of a .jsonl or .csv file) to evaluate it.`, 'Open Prompt')
+        .then((c) => c && vscode.window.showTextDocument(uri));
+      return undefined;
+    }
+    const settings = readSettings(uri);
+    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    // Test data is read inside the workspace folder only: the prompt file may come from someone else's repository.
+    const loaded = await core.loadTestData(prompt, { fs: nodeFileSystem({ root }), workspaceFolder: root });
+    for (const p of loaded.problems) this.log.warn(`[evaluation] ${p.message}`);
+    if (loaded.rows.length === 0) {
+      const first = loaded.problems.find((p) => p.severity === 'error');
+      this.fail(first ? `"${promptName}" cannot be evaluated: ${first.message}` : `"${promptName}" has no test data rows: add at least one.`, uri);
+      return undefined;
+    }
+    const skipped = loaded.problems.filter((p) => p.code === 'test-data-file').length;
+    if (skipped > 0) {
+      void vscode.window.showWarningMessage(`${skipped} line${skipped > 1 ? 's' : ''} of ${loaded.file ?? 'the test data'} could not be read and ${skipped > 1 ? 'are' : 'is'} left out (see the Problems view).`, 'Show Log')
+        .then((c) => c && this.log.show());
+    }
+    return {
+      uri, prompt, promptName, settings, rows: loaded.rows,
+      promptPath: path.relative(root, uri.fsPath).split(path.sep).join('/'),
+      logDir: path.resolve(root, settings.logDirectory),
+    };
+  }
+
+  /** The multi-select pick of deployments, the prompt's own preselected; undefined when dismissed. */
+  private async pickDeployments(p: Prepared): Promise<string[] | undefined> {
+    const core = loadCore();
+    let own: string | undefined;
+    try {
+      own = core.resolvePromptDeployment(p.prompt, p.settings).key;
+    } catch {
+      own = undefined;
+    }
+    const keys = Object.keys(p.settings.deployments);
+    if (keys.length === 0) {
+      void vscode.window.showWarningMessage('No deployment is configured: add one to "promptLab.deployments".', 'Open Settings')
+        .then((c) => c && vscode.commands.executeCommand('workbench.action.openSettings', 'promptLab.deployments'));
+      return undefined;
+    }
+    const items = keys.map((key) => {
+      const config = p.settings.deployments[key];
+      return { label: key, description: [config?.provider, config?.model ?? config?.deployment].filter(Boolean).join(' · '), picked: key === own };
+    });
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true, title: `Evaluate "${p.promptName}" (${p.rows.length} row${p.rows.length === 1 ? '' : 's'})`,
+      placeHolder: 'Deployments to evaluate on (each runs every row)', ignoreFocusOut: true,
+    });
+    return picked?.map((i) => i.label);
+  }
+
+  /** Resolve a deployment and find its key; undefined after showing why it cannot be used. */
+  private async target(uri: vscode.Uri, key: string, settings: PromptLabSettings, role: 'evaluated' | 'judge'): Promise<EvaluationTarget | undefined | 'declined'> {
+    const core = loadCore();
+    let deployment: ResolvedDeployment;
+    try {
+      deployment = core.resolveDeployment(key, settings.deployments, settings.context);
+    } catch (err) {
+      this.showError(core.describeError(err), uri, key, role);
+      return undefined;
+    }
+    const found = await this.runs.keyFor(deployment);
+    if (found === 'declined') return 'declined';
+    if (deployment.needsKey && !found) {
+      this.showError(core.describeError(new core.MissingApiKeyError(deployment.key)), uri, key, role);
+      return undefined;
+    }
+    const target: EvaluationTarget = { deployment, apiKey: found?.key };
+    if (deployment.entra) {
+      target.azureADTokenProvider = async () => {
+        const token = await entraToken();
+        this.keys.remember(token);
+        return token;
+      };
+    }
+    return target;
+  }
+
+  /** Run evaluation `evaluationId` of `p` on `keys` under a progress notification. */
+  private async execute(p: Prepared, keys: string[], evaluationId: string, resume?: { since: string }): Promise<EvaluationOutcome | undefined> {
+    const core = loadCore();
+    const targets: EvaluationTarget[] = [];
+    for (const key of keys) {
+      const t = await this.target(p.uri, key, p.settings, 'evaluated');
+      if (!t || t === 'declined') return undefined;
+      targets.push(t);
+    }
+    const judges = new Map<string, EvaluationTarget>();
+    for (const key of core.judgeDeploymentKeys(p.prompt)) {
+      if (keys.includes(key)) continue;
+      const t = await this.target(p.uri, key, p.settings, 'judge');
+      if (!t || t === 'declined') return undefined;
+      judges.set(key, t);
+    }
+
+    const controller = new AbortController();
+    const request: EvaluationRequest = {
+      evaluationId, promptPath: p.promptPath, prompt: p.prompt, rows: p.rows, targets, judges, renderer: this.renderer,
+      fs: nodeFileSystem(), logDir: p.logDir, signal: controller.signal, timeoutMs: p.settings.requestTimeoutMs, redactPII: p.settings.redactPII,
+    };
+    if (resume) request.resume = resume;
+    if (p.settings.budget) {
+      const budget: EvaluationBudget = {
+        settings: p.settings.budget,
+        spent: await core.spending(p.logDir),
+        confirm: async (check) => this.confirmOverBudget(`${check.message ?? 'The budget is spent.'} Go on evaluating "${p.promptName}"?`),
+      };
+      request.budget = budget;
+    }
+    this.log.info(`[evaluation] ${evaluationId} ${p.promptPath}: ${p.rows.length} rows × ${keys.join(', ')}${resume ? ' (resume)' : ''}${judges.size ? `; judges on ${[...judges.keys()].join(', ')}` : ''}`);
+
+    this.running.add(controller);
+    this.bus.start({
+      evaluationId, promptUri: p.uri, promptName: p.promptName, promptPath: p.promptPath, deployments: keys, rows: p.rows.length,
+      cancel: () => controller.abort(),
+    });
+    try {
+      const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Evaluating "${p.promptName}"`, cancellable: true }, async (progress, token) => {
+        const cancelled = token.onCancellationRequested(() => controller.abort());
+        const bar = new ProgressText(progress);
+        try {
+          return await core.evaluatePrompt(request, (event) => {
+            this.bus.fire(evaluationId, event);
+            bar.on(event);
+          });
+        } finally {
+          cancelled.dispose();
+        }
+      });
+      this.finished(p, outcome);
+      return outcome;
+    } catch (err) {
+      this.fail(`The evaluation of "${p.promptName}" failed: ${err instanceof Error ? err.message : String(err)}`, p.uri);
+      this.log.error(`[evaluation] ${evaluationId}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      return undefined;
+    } finally {
+      this.running.delete(controller);
+    }
+  }
+
+  /** The closing notification: pass rate per deployment, and Resume when cells are missing. */
+  private finished(p: Prepared, outcome: EvaluationOutcome): void {
+    const { record } = outcome;
+    const rates = Object.entries(record.deployments).map(([key, d]) => {
+      const finished = d.passed + d.failed + d.errors;
+      return `${key} ${d.passRate === null ? '–' : `${Math.round(d.passRate * 100)}%`} (${d.passed}/${finished}${d.errors ? `, ${d.errors} error${d.errors > 1 ? 's' : ''}` : ''})`;
+    });
+    this.log.info(`[evaluation] ${record.id} ${record.status}: ${rates.join('; ')}`);
+    if (outcome.logError) {
+      this.log.error(`[log] could not write the run log: ${outcome.logError.stack ?? outcome.logError.message}`);
+      void vscode.window.showErrorMessage(`Prompt Lab could not write the run log: ${outcome.logError.message}`, 'Show Log').then((c) => c && this.log.show());
+    }
+    if (record.status === 'cancelled') {
+      void vscode.window.showInformationMessage(`Evaluation of "${p.promptName}" cancelled. Passed so far: ${rates.join('; ')}.`, 'Resume Evaluation')
+        .then((c) => c && vscode.commands.executeCommand('promptLab.resumeEvaluation', p.uri, { evaluationId: record.id } satisfies ResumeArgs));
+    } else {
+      void vscode.window.showInformationMessage(`Evaluated "${p.promptName}": ${rates.join('; ')} passed.`);
+    }
+  }
+
+  private showError(error: { message: string; detail: string; action?: Parameters<RunController['performAction']>[0]; actionLabel?: string }, uri: vscode.Uri, key: string, role: 'evaluated' | 'judge'): void {
+    this.log.error(`[evaluation] ${role === 'judge' ? `judge deployment ${key}: ` : ''}${error.message}\n${error.detail}`);
+    const buttons = [error.actionLabel, 'Show Log'].filter((b): b is string => !!b);
+    const prefix = role === 'judge' ? `The evaluators' judge deployment "${key}" cannot be used: ` : '';
+    void vscode.window.showErrorMessage(`${prefix}${error.message}`, ...new Set(buttons)).then((choice) => {
+      if (choice === 'Show Log') this.log.show();
+      else if (choice && error.action) void this.runs.performAction(error.action, uri, key);
+    });
+  }
+
+  private fail(message: string, uri?: vscode.Uri): void {
+    this.log.error(`[evaluation] ${message}`);
+    void vscode.window.showErrorMessage(message, ...(uri ? ['Open Prompt'] : []), 'Show Log').then((c) => {
+      if (c === 'Show Log') this.log.show();
+      else if (c === 'Open Prompt' && uri) void vscode.window.showTextDocument(uri);
+    });
+  }
+
+  dispose(): void {
+    for (const controller of this.running) controller.abort();
+    this.running.clear();
+  }
+}
+
+/** The progress notification's text: "done/total, N failing, ETA", updated at most every {@link PROGRESS_INTERVAL_MS}. */
+class ProgressText {
+  private shownPercent = 0;
+  private lastReport = 0;
+  private startedAt = 0;
+  private alreadyDone = 0;
+
+  constructor(private readonly progress: vscode.Progress<{ message?: string; increment?: number }>) {}
+
+  on(event: EvaluationEvent): void {
+    if (event.type === 'started') {
+      this.startedAt = Date.now();
+      this.alreadyDone = event.alreadyDone;
+      this.report(event.alreadyDone, event.total, 0);
+    } else if (event.type === 'cellFinished') {
+      const { done, total, failed, errors } = event.progress;
+      const now = Date.now();
+      if (done < total && now - this.lastReport < PROGRESS_INTERVAL_MS) return;
+      this.lastReport = now;
+      this.report(done, total, failed + errors);
+    }
+  }
+
+  private report(done: number, total: number, failing: number): void {
+    const percent = total > 0 ? (done / total) * 100 : 100;
+    const parts = [`${done}/${total}`, `${failing} failing`];
+    const ranHere = done - this.alreadyDone;
+    const elapsed = Date.now() - this.startedAt;
+    if (ranHere > 0 && done < total) parts.push(`ETA ${formatDuration(((total - done) * elapsed) / ranHere)}`);
+    this.progress.report({ message: parts.join(', '), increment: Math.max(0, percent - this.shownPercent) });
+    this.shownPercent = Math.max(this.shownPercent, percent);
+  }
+}
+
+/** "45 s", "3 min 5 s", "2 h 10 min". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(1, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${s % 60} s`;
+  return `${Math.floor(m / 60)} h ${m % 60} min`;
+}
