@@ -1,0 +1,252 @@
+// Evaluate Prompt and Resume Evaluation inside the real extension host, against the simulated inference server of the
+// replay server (test/replay/simulated.ts) started by the suite: the commands run with their arguments (no pick), the
+// log gets one run line per cell, judge runs and one evaluation line whose counts match the run lines; a cancel midway
+// then a resume fills exactly the missing cells; the budget question is asked once per evaluation.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { PromptLabApi } from '../../src/extension';
+import type { EvaluationOutcome } from '../../src/core/evaluation/evaluate';
+import type { EvaluationRecord, RunRecord } from '../../src/core/log/runLog';
+import { startReplayServer, type ReplayServer } from '../replay/server';
+
+const EXTENSION_ID = 'prompt-lab.prompt-lab';
+const ROWS = 20;
+const COUNTRIES = ['France', 'Japan', 'Kenya', 'Canada', 'Brazil', 'Australia', 'Egypt', 'India', 'Mexico', 'Norway', 'Peru', 'Chile', 'Spain', 'Italy', 'Ghana', 'Nepal', 'Cuba', 'Iran', 'Iraq', 'Oman'];
+
+function workspaceRoot(): string {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(folder, 'a workspace folder is open');
+  return folder.uri.fsPath;
+}
+
+function logLines(): (RunRecord | EvaluationRecord)[] {
+  const dir = path.join(workspaceRoot(), '.promptlab', 'runs');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()
+    .flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord | EvaluationRecord));
+}
+
+function linesOf(evaluationId: string): { cells: RunRecord[]; judges: RunRecord[]; evaluations: EvaluationRecord[] } {
+  const lines = logLines();
+  const runs = lines.filter((l): l is RunRecord => l.event === 'run' && l.evaluationId === evaluationId);
+  return {
+    cells: runs.filter((r) => r.source === 'evaluation'),
+    judges: runs.filter((r) => r.source === 'judge'),
+    evaluations: lines.filter((l): l is EvaluationRecord => l.event === 'evaluation' && l.id === evaluationId),
+  };
+}
+
+/** A cell is done when its run is ok and no evaluator was cancelled (as the core's isDone). */
+function isDone(r: RunRecord): boolean {
+  return r.status === 'ok' && !(r.evaluations ?? []).some((e) => e.error === 'cancelled');
+}
+
+async function writeFile(relative: string, text: string): Promise<vscode.Uri> {
+  const uri = vscode.Uri.file(path.join(workspaceRoot(), relative));
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
+  return uri;
+}
+
+/** The prompt file evaluated by this suite: 20 JSONL rows, a string evaluator and an LLM judge. */
+async function writeEvaluatedPrompt(name: string): Promise<vscode.Uri> {
+  await writeFile('data/eval20.jsonl', `${COUNTRIES.slice(0, ROWS).map((c) => JSON.stringify({ country: c, expected: c })).join('\n')}\n`);
+  return writeFile(name, JSON.stringify({
+    name: 'Evaluated', deployment: 'chatA',
+    inputs: { country: { required: true } },
+    messages: [{ role: 'user', content: 'What is the capital of {{ country }}?' }],
+    testData: 'data/eval20.jsonl',
+    evaluators: [
+      { name: 'mentions-country', string: { contains: '{{ expected }}' } },
+      { name: 'judge', llm: { deployment: 'judge', prompt: 'Answer: {{ completion }}\nIs it correct? Answer with one of: correct, incorrect', choices: [{ choice: 'incorrect', score: 0 }, { choice: 'correct', score: 1 }] } },
+    ],
+  }, null, 2));
+}
+
+describe('Evaluation commands', function () {
+  this.timeout(120000);
+  let api: PromptLabApi;
+  let server: ReplayServer;
+
+  const deployments = (extra: Record<string, unknown> = {}) => ({
+    chatA: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'simulated/chat?d=a', maxConcurrency: 4, ...extra },
+    chatB: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'simulated/chat?d=b', maxConcurrency: 4, ...extra },
+    judge: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'simulated/judge', maxConcurrency: 8 },
+  });
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<PromptLabApi>(EXTENSION_ID);
+    assert.ok(ext);
+    api = await ext.activate();
+    server = await startReplayServer();
+    await vscode.workspace.getConfiguration('promptLab').update('deployments', deployments(), vscode.ConfigurationTarget.Workspace);
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('promptLab').update('deployments', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.getConfiguration('promptLab').update('budget', undefined, vscode.ConfigurationTarget.Workspace);
+    await server?.close();
+  });
+
+  it('shows an Evaluate lens on a prompt with testData, and none without', async () => {
+    const uri = await writeEvaluatedPrompt('lens.prompt.json');
+    await vscode.workspace.openTextDocument(uri);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+    const evaluate = lenses.find((l) => l.command?.command === 'promptLab.evaluatePrompt');
+    assert.ok(evaluate, 'an Evaluate lens');
+    assert.equal(evaluate.command?.arguments?.[0]?.toString(), uri.toString());
+    const plain = await writeFile('plain.prompt.json', JSON.stringify({ deployment: 'chatA', messages: [{ role: 'user', content: 'hi' }] }));
+    await vscode.workspace.openTextDocument(plain);
+    const none = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', plain);
+    assert.ok(none.some((l) => l.command?.command === 'promptLab.runPrompt'), 'the Run lens is there');
+    assert.ok(!none.some((l) => l.command?.command === 'promptLab.evaluatePrompt'), 'no Evaluate lens without testData');
+  });
+
+  it('evaluates 20 rows on two deployments: 40 cell run lines, their judge runs and one evaluation line with the right counts; the bus sees it all', async () => {
+    const uri = await writeEvaluatedPrompt('evaluated.prompt.json');
+    const started: string[] = [];
+    const finishedCells = new Map<string, number>();
+    const subs = [
+      api.evaluationBus.onDidStart((s) => {
+        started.push(s.evaluationId);
+        assert.deepEqual(s.deployments, ['chatA', 'chatB']);
+        assert.equal(s.rows, ROWS);
+        assert.equal(s.promptPath, 'evaluated.prompt.json');
+        assert.equal(s.promptName, 'Evaluated');
+      }),
+      api.evaluationBus.onDidEvent(({ evaluationId, event }) => {
+        if (event.type === 'cellFinished') finishedCells.set(evaluationId, (finishedCells.get(evaluationId) ?? 0) + 1);
+      }),
+    ];
+    let outcome: EvaluationOutcome | undefined;
+    try {
+      outcome = await vscode.commands.executeCommand<EvaluationOutcome | undefined>('promptLab.evaluatePrompt', uri, { deployments: ['chatA', 'chatB'] });
+    } finally {
+      for (const s of subs) s.dispose();
+    }
+    assert.ok(outcome, 'the command returns the outcome');
+    const id = outcome.record.id;
+    assert.deepEqual(started, [id], 'the bus announced the evaluation once');
+    assert.equal(finishedCells.get(id), 2 * ROWS, 'the bus passed on every cell');
+    assert.equal(api.evaluationBus.running(id), undefined, 'the session ended on the bus');
+    assert.equal(outcome.record.status, 'complete');
+
+    const { cells, judges, evaluations } = linesOf(id);
+    assert.equal(cells.length, 2 * ROWS, 'exactly one run line per cell');
+    assert.equal(judges.length, 2 * ROWS, 'one judge run per cell');
+    assert.equal(evaluations.length, 1, 'one evaluation line');
+    const record = evaluations[0] as EvaluationRecord;
+    assert.equal(record.prompt, 'evaluated.prompt.json');
+    assert.equal(record.rows, ROWS);
+    for (const key of ['chatA', 'chatB']) {
+      const mine = cells.filter((c) => c.deployment === key);
+      assert.deepEqual(mine.map((c) => c.testIndex).sort((a, b) => (a ?? 0) - (b ?? 0)), Array.from({ length: ROWS }, (_, i) => i));
+      const passed = mine.filter((c) => c.status === 'ok' && (c.evaluations ?? []).every((e) => e.passed)).length;
+      const errors = mine.filter((c) => c.status !== 'ok' || (c.evaluations ?? []).some((e) => e.error !== undefined)).length;
+      const summary = record.deployments[key];
+      assert.ok(summary, `the evaluation line has ${key}`);
+      assert.equal(summary.rows, ROWS);
+      assert.equal(summary.passed, passed);
+      assert.equal(summary.errors, errors);
+      assert.equal(summary.failed, ROWS - passed - errors);
+      assert.equal(summary.cancelled, 0);
+      assert.ok(passed > 0, 'the simulated answer restates the country, so "mentions-country" passes for some cells');
+    }
+    for (const c of cells) assert.deepEqual(c.evaluations?.map((e) => e.name), ['mentions-country', 'judge']);
+  });
+
+  it('Cancel midway keeps what ran and ends cancelled; Resume Evaluation runs exactly the missing cells', async () => {
+    await vscode.workspace.getConfiguration('promptLab').update('deployments', deployments({ maxConcurrency: 2 }), vscode.ConfigurationTarget.Workspace);
+    const uri = await writeEvaluatedPrompt('resumed.prompt.json');
+    let cancelledAfter = -1;
+    const sub = api.evaluationBus.onDidEvent(({ evaluationId, event }) => {
+      // Cancel as the notification's Cancel does (the session's cancel aborts the same controller), a third of the way.
+      if (event.type === 'cellFinished' && cancelledAfter < 0 && event.progress.done >= 12) {
+        cancelledAfter = event.progress.done;
+        api.evaluationBus.running(evaluationId)?.cancel();
+      }
+    });
+    let first: EvaluationOutcome | undefined;
+    try {
+      first = await vscode.commands.executeCommand<EvaluationOutcome | undefined>('promptLab.evaluatePrompt', uri, { deployments: ['chatA', 'chatB'] });
+    } finally {
+      sub.dispose();
+    }
+    assert.ok(first);
+    assert.equal(first.record.status, 'cancelled');
+    const id = first.record.id;
+    const before = linesOf(id);
+    const doneBefore = new Set(before.cells.filter(isDone).map((c) => `${c.deployment}/${c.testIndex}`));
+    assert.ok(doneBefore.size >= 12 && doneBefore.size < 2 * ROWS, `cancelled midway (${doneBefore.size} cells done)`);
+    assert.equal(before.evaluations.length, 1);
+
+    const second = await vscode.commands.executeCommand<EvaluationOutcome | undefined>('promptLab.resumeEvaluation', uri, { evaluationId: id });
+    assert.ok(second, 'the resume ran');
+    assert.equal(second.record.id, id);
+    assert.equal(second.record.status, 'complete');
+    const after = linesOf(id);
+    const newCells = after.cells.slice(before.cells.length);
+    assert.equal(newCells.length, 2 * ROWS - doneBefore.size, 'the resume ran only the cells without an ok run');
+    for (const c of newCells) assert.ok(!doneBefore.has(`${c.deployment}/${c.testIndex}`), `cell ${c.deployment}/${c.testIndex} ran again although it was done`);
+    const okByCell = new Map<string, number>();
+    for (const c of after.cells.filter(isDone)) okByCell.set(`${c.deployment}/${c.testIndex}`, (okByCell.get(`${c.deployment}/${c.testIndex}`) ?? 0) + 1);
+    assert.equal(okByCell.size, 2 * ROWS, 'every cell has an ok run');
+    assert.ok([...okByCell.values()].every((n) => n === 1), 'no cell has two ok runs');
+    assert.equal(after.evaluations.length, 2, 'the resume appended its own evaluation line');
+    const last = after.evaluations[1] as EvaluationRecord;
+    for (const key of ['chatA', 'chatB']) {
+      const s = last.deployments[key];
+      assert.ok(s);
+      assert.equal(s.passed + s.failed + s.errors, ROWS, `${key}: every row counted once`);
+    }
+  });
+
+  it('past promptLab.budget the evaluation asks once, not per row, and goes on when told to', async () => {
+    // A price that makes every cell cost more than the daily budget.
+    await vscode.workspace.getConfiguration('promptLab').update('deployments', deployments({ prices: { inputPerMillion: 1000, outputPerMillion: 1000 } }), vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.getConfiguration('promptLab').update('budget', { dailyUsd: 0.000001 }, vscode.ConfigurationTarget.Workspace);
+    const uri = await writeEvaluatedPrompt('budgeted.prompt.json');
+    const asked: string[] = [];
+    const original = api.evaluations.confirmOverBudget;
+    api.evaluations.confirmOverBudget = async (message) => {
+      asked.push(message);
+      return true;
+    };
+    let outcome: EvaluationOutcome | undefined;
+    try {
+      outcome = await vscode.commands.executeCommand<EvaluationOutcome | undefined>('promptLab.evaluatePrompt', uri, { deployments: ['chatA', 'chatB'] });
+    } finally {
+      api.evaluations.confirmOverBudget = original;
+      await vscode.workspace.getConfiguration('promptLab').update('budget', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.ok(outcome);
+    assert.equal(asked.length, 1, `asked once: ${JSON.stringify(asked)}`);
+    assert.match(asked[0] ?? '', /daily budget is spent.*Go on evaluating "Evaluated"\?/);
+    assert.equal(outcome.record.status, 'complete');
+    assert.equal(linesOf(outcome.record.id).cells.length, 2 * ROWS);
+  });
+
+  // Runs after the previous test, whose priced cells spent today's budget: so the question comes before the first cell.
+  it('a "No" to the budget question stops the evaluation before any cell is sent', async () => {
+    await vscode.workspace.getConfiguration('promptLab').update('budget', { dailyUsd: 0.000001 }, vscode.ConfigurationTarget.Workspace);
+    const uri = vscode.Uri.file(path.join(workspaceRoot(), 'budgeted.prompt.json'));
+    let asked = 0;
+    const original = api.evaluations.confirmOverBudget;
+    api.evaluations.confirmOverBudget = async () => {
+      asked++;
+      return false;
+    };
+    let outcome: EvaluationOutcome | undefined;
+    try {
+      outcome = await vscode.commands.executeCommand<EvaluationOutcome | undefined>('promptLab.evaluatePrompt', uri, { deployments: ['chatA', 'chatB'] });
+    } finally {
+      api.evaluations.confirmOverBudget = original;
+      await vscode.workspace.getConfiguration('promptLab').update('budget', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.ok(outcome);
+    assert.equal(asked, 1);
+    assert.equal(outcome.record.status, 'cancelled');
+    assert.equal(linesOf(outcome.record.id).cells.filter((c) => c.status === 'ok').length, 0, 'no cell ran');
+  });
+});
