@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { listLoggedEvaluations } from '../../src/core/evaluation/evaluationLog';
+import { listLoggedEvaluations, readLoggedEvaluation } from '../../src/core/evaluation/evaluationLog';
+import { loadTestData } from '../../src/core/evaluation/testData';
+import { parsePromptFile } from '../../src/core/format/promptFile';
 import type { EvaluationRecord, RunRecord } from '../../src/core/log/runLog';
 import { nodeFileSystem } from '../../src/node/fileSystem';
 import { tempDir } from './tempDir';
@@ -48,4 +50,16 @@ test('lists a prompt\'s evaluations newest first: status from the newest evaluat
     { id: 'A', status: 'complete', startedAt: '2026-01-01T10:00:00Z', deployments: ['x', 'y'], rows: 2, doneCells: 2 },
   ]);
   assert.deepEqual(await listLoggedEvaluations(nodeFileSystem(), path.join(dir, 'missing'), 'p.prompt.json'), [], 'a missing log folder holds none');
+});
+
+test('a file system error made by another copy of the platform module (the extension bundle\'s) still counts as "not found"', async () => {
+  // The extension host loads the core as dist/core.js and its file system from dist/extension.js: two FileSystemError classes.
+  const foreign = (): Error => Object.assign(new Error('ENOENT: no such file or directory'), { name: 'FileSystemError', code: 'not-found' });
+  const fs = { readFile: () => Promise.reject(foreign()), readDirectory: () => Promise.reject(foreign()), appendFile: () => Promise.reject(foreign()) };
+  assert.deepEqual(await listLoggedEvaluations(fs, '/nowhere', 'p.prompt.json'), []);
+  assert.equal((await readLoggedEvaluation(fs, '/nowhere', 'id')).cells.size, 0);
+  const prompt = parsePromptFile(JSON.stringify({ messages: [{ role: 'user', content: 'x' }], testData: 'data/rows.jsonl' })).prompt;
+  assert.ok(prompt);
+  const loaded = await loadTestData(prompt, { fs, workspaceFolder: '/w' });
+  assert.deepEqual(loaded.problems.map((p) => p.message), ['testData "data/rows.jsonl" does not exist in the workspace folder.']);
 });

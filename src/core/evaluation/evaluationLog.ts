@@ -4,7 +4,7 @@
  * a file opened for appending), and reading back finds the cells of an evaluation for a resume.
  */
 import { logFileName, type EvaluationRecord, type RunRecord } from '../log/runLog';
-import { FileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
+import { isFileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
 import { cellResultOf, isDone, replacesResult, type CellResult } from './summary';
 
 /**
@@ -105,7 +105,7 @@ export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evalu
   try {
     names = await fs.readDirectory(logDir);
   } catch (err) {
-    if (err instanceof FileSystemError && err.code === 'not-found') return out;
+    if (isFileSystemError(err) && err.code === 'not-found') return out;
     throw err;
   }
   const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && (since === undefined || n.slice(0, 10) >= since)).sort();
@@ -172,7 +172,7 @@ export async function listLoggedEvaluations(fs: FileSystem, logDir: string, prom
   try {
     names = await fs.readDirectory(logDir);
   } catch (err) {
-    if (err instanceof FileSystemError && err.code === 'not-found') return [];
+    if (isFileSystemError(err) && err.code === 'not-found') return [];
     throw err;
   }
   const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n)).sort();
