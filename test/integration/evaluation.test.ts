@@ -64,6 +64,25 @@ async function writeEvaluatedPrompt(name: string): Promise<vscode.Uri> {
   }, null, 2));
 }
 
+/** Resolves with the diagnostics of `uri` once `ok` holds for them (waits on onDidChangeDiagnostics, never sleeps). */
+function diagnosticsWhen(uri: vscode.Uri, ok: (d: readonly vscode.Diagnostic[]) => boolean): Promise<readonly vscode.Diagnostic[]> {
+  return new Promise((resolve) => {
+    const check = (): boolean => {
+      const d = vscode.languages.getDiagnostics(uri);
+      if (!ok(d)) return false;
+      sub.dispose();
+      resolve(d);
+      return true;
+    };
+    const sub = vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => u.toString() === uri.toString())) check();
+    });
+    check();
+  });
+}
+
+const codeOf = (d: vscode.Diagnostic): string => String(typeof d.code === 'object' ? d.code.value : d.code);
+
 describe('Evaluation commands', function () {
   this.timeout(120000);
   let api: PromptLabApi;
@@ -101,6 +120,35 @@ describe('Evaluation commands', function () {
     const none = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', plain);
     assert.ok(none.some((l) => l.command?.command === 'promptLab.runPrompt'), 'the Run lens is there');
     assert.ok(!none.some((l) => l.command?.command === 'promptLab.evaluatePrompt'), 'no Evaluate lens without testData');
+  });
+
+  it('checks the testData file a prompt names: missing, a bad line, an unknown key, a missing input; again when the file changes', async () => {
+    const uri = await writeFile('checked.prompt.json', JSON.stringify({
+      deployment: 'chatA', inputs: { country: { required: true } }, testData: 'data/checked.jsonl',
+      messages: [{ role: 'user', content: 'Capital of {{ country }}?' }],
+    }, null, 2));
+    await vscode.window.showTextDocument(uri);
+    const missing = await diagnosticsWhen(uri, (d) => d.some((x) => codeOf(x) === 'test-data-file'));
+    assert.match(missing.find((x) => codeOf(x) === 'test-data-file')?.message ?? '', /data\/checked\.jsonl" does not exist/);
+
+    await writeFile('data/checked.jsonl', '{"country": "France"}\n{not json\n{"country": "Peru", "colour": "red"}\n{"expected": "Lima"}\n');
+    const bad = await diagnosticsWhen(uri, (d) => d.some((x) => codeOf(x) === 'test-data-missing-input'));
+    const file = bad.find((x) => codeOf(x) === 'test-data-file');
+    assert.ok(file, 'the line that is not JSON');
+    assert.match(file.message, /data\/checked\.jsonl line 2 is not valid JSON/);
+    assert.equal(file.severity, vscode.DiagnosticSeverity.Error);
+    const unknown = bad.find((x) => codeOf(x) === 'test-data-unknown-key');
+    assert.ok(unknown, 'the unknown key');
+    assert.match(unknown.message, /line 3: "colour" is not an input/);
+    assert.equal(unknown.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(bad.find((x) => codeOf(x) === 'test-data-missing-input')?.message ?? '', /line 4 has no value for the required input "country"/);
+    const text = (await vscode.workspace.openTextDocument(uri)).getText();
+    assert.equal(text.slice(text.indexOf('"data/checked.jsonl"')).startsWith('"data/checked.jsonl"'), true);
+    assert.equal(file.range.start.line, (await vscode.workspace.openTextDocument(uri)).positionAt(text.indexOf('"data/checked.jsonl"')).line, 'shown at the testData path');
+
+    await writeFile('data/checked.jsonl', '{"country": "France"}\n{"country": "Peru"}\n');
+    await diagnosticsWhen(uri, (d) => !d.some((x) => codeOf(x).startsWith('test-data-')));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 
   it('evaluates 20 rows on two deployments: 40 cell run lines, their judge runs and one evaluation line with the right counts; the bus sees it all', async () => {
