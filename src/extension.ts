@@ -18,7 +18,7 @@ import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
 import { RUN_SCHEME, RunDocuments } from './vscode/runDocuments';
 import { type AnnotateArgs, type ExportArgs, type RateArgs, RunsCommands } from './vscode/runsCommands';
-import { type RunNode, RunsView } from './vscode/runsView';
+import { type EvaluationNode, type RunNode, RunsView, promptUriOf } from './vscode/runsView';
 import { setApiKey } from './vscode/setApiKey';
 import { DeploymentStatusBar } from './vscode/statusBar';
 import { createRenderer } from './vscode/renderer';
@@ -85,9 +85,9 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const diagnostics = new PromptDiagnostics();
   const preview = new PromptPreview(diagnostics, renderer);
   const statusBar = new DeploymentStatusBar(diagnostics);
-  const runsView = new RunsView(runs, log);
-  const runsCommands = new RunsCommands(runs, runsView, log);
   const evaluationBus = new EvaluationBus();
+  const runsView = new RunsView(runs, log, evaluationBus);
+  const runsCommands = new RunsCommands(runs, runsView, log);
   const evaluations = new EvaluationCommands(runs, keys, evaluationBus, log, renderer);
   const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, runs, log);
   context.subscriptions.push(
@@ -124,7 +124,11 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     evaluationBus,
     evaluations,
     vscode.commands.registerCommand('promptLab.evaluatePrompt', (uri?: vscode.Uri, args?: EvaluateArgs) => evaluations.evaluate(uri, args)),
-    vscode.commands.registerCommand('promptLab.resumeEvaluation', (uri?: vscode.Uri, args?: ResumeArgs) => evaluations.resume(uri, args)),
+    vscode.commands.registerCommand('promptLab.resumeEvaluation', (target?: vscode.Uri | EvaluationNode, args?: ResumeArgs) =>
+      // From the Runs view's context menu: the evaluation node says which.
+      target && !(target instanceof vscode.Uri) && target.kind === 'evaluation'
+        ? evaluations.resume(promptUriOf(target.folder, target.parent.prompt), { evaluationId: target.evaluationId })
+        : evaluations.resume(target instanceof vscode.Uri ? target : undefined, args)),
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),

@@ -3,17 +3,20 @@
  * each with its newest rating. The history is the core's `readHistory` (summaries, streamed) of every workspace
  * folder's log directory, read when the view first asks and again, debounced, when a log file changes (a run or a
  * rating in this window, another window, a `git pull`). A filter (prompt, deployment, status, rating) narrows it.
+ * An evaluation's cells are grouped under one node per evaluation (its pass rate and status); its judges' runs are
+ * not listed (they belong to the cells they judged).
  */
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { HistoryEntry, HistoryFilter, HistoryReader } from '../core/log/history';
-import type { RatingRecord } from '../core/log/runLog';
+import type { EvaluationRecord, RatingRecord } from '../core/log/runLog';
 import type { RatingView } from '../protocol/runPanel';
 import { readSettings } from './config';
 import { loadCore } from './core';
 import { FolderWatcher } from './folderWatcher';
 import type { RunController } from './runController';
+import type { EvaluationBus } from './evaluation/evaluationBus';
 
 export const RUNS_VIEW_ID = 'promptLab.runs';
 /** Context key: a filter is active (shows "Clear Filter" and the "no match" welcome). */
@@ -29,6 +32,8 @@ export interface FolderHistory {
   runs: HistoryEntry[];
   /** The same runs by prompt path, in the order of each prompt's newest run (the reader's grouping). */
   byPrompt: Map<string, HistoryEntry[]>;
+  /** The newest evaluation line of each evaluation id. */
+  evaluations: Map<string, EvaluationRecord>;
 }
 
 export interface PromptNode {
@@ -37,7 +42,25 @@ export interface PromptNode {
   folder: vscode.WorkspaceFolder;
   /** Workspace-relative path of the prompt file, as logged. */
   prompt: string;
+  /** Its runs that belong to no evaluation, newest first. */
   runs: RunNode[];
+  /** Its evaluations, in the order of their newest cell. */
+  evaluations: EvaluationNode[];
+  /** What the tree shows under it: runs and evaluations, newest first. */
+  children: (RunNode | EvaluationNode)[];
+}
+
+/** An evaluation of a prompt: its cells' runs (judge runs left out), with its newest evaluation line when there is one. */
+export interface EvaluationNode {
+  kind: 'evaluation';
+  id: string;
+  folder: vscode.WorkspaceFolder;
+  evaluationId: string;
+  parent: PromptNode;
+  /** Its cells' runs, newest first (a resumed cell shows each of its runs). */
+  cells: RunNode[];
+  /** Its newest `event: "evaluation"` line; undefined while it runs or when it never ended (window closed). */
+  record?: EvaluationRecord;
 }
 
 export interface RunNode {
@@ -45,10 +68,18 @@ export interface RunNode {
   id: string;
   folder: vscode.WorkspaceFolder;
   entry: HistoryEntry;
-  parent: PromptNode;
+  parent: PromptNode | EvaluationNode;
 }
 
-export type RunsNode = PromptNode | RunNode;
+export type RunsNode = PromptNode | EvaluationNode | RunNode;
+
+/** What a prompt's entries become in the tree, kept while the reader keeps the list (see RunsView.nodesOf). */
+interface PromptChildren {
+  runs: RunNode[];
+  children: (RunNode | EvaluationNode)[];
+  /** Each evaluation node with its cells as built from this list. */
+  cells: [EvaluationNode, RunNode[]][];
+}
 
 /** A refresh: when its read started (performance.now()) and what it read. */
 export interface RefreshEvent {
@@ -72,9 +103,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly refreshed = new vscode.EventEmitter<RefreshEvent>();
   /** Fires after the log was read again because it changed and the tree was told. */
   readonly onDidRefresh = this.refreshed.event;
-  /** The run nodes of each prompt's entries, kept while the reader keeps that list (an unchanged prompt's). */
-  private readonly nodesOf = new WeakMap<readonly HistoryEntry[], RunNode[]>();
+  /** The nodes of each prompt's entries, kept while the reader keeps that list (an unchanged prompt's). */
+  private readonly nodesOf = new WeakMap<readonly HistoryEntry[], PromptChildren>();
   private readonly promptNodes = new Map<string, PromptNode>();
+  private readonly evaluationNodes = new Map<string, EvaluationNode>();
   private readonly usedIds = new Set<string>();
   private readonly rootsReturned = new vscode.EventEmitter<RootsReturnedEvent>();
   readonly onDidReturnRoots = this.rootsReturned.event;
@@ -96,7 +128,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   warnings: string[] = [];
   private readonly logged = new Set<string>();
 
-  constructor(runs: RunController, private readonly log: vscode.LogOutputChannel) {
+  constructor(runs: RunController, private readonly log: vscode.LogOutputChannel, private readonly evaluationBus?: EvaluationBus) {
     this.treeView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: this, canSelectMany: true, showCollapseAll: true });
     this.disposables.push(
       this.treeView,
@@ -111,6 +143,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.watch()),
     );
+    // An evaluation's node says "running" while it runs in this window.
+    if (evaluationBus) {
+      this.disposables.push(
+        evaluationBus.onDidStart(() => this.refresh()),
+        evaluationBus.onDidEvent(({ event }) => {
+          if (event.type === 'finished') this.refresh();
+        }),
+      );
+    }
     this.watch();
   }
 
@@ -167,15 +208,17 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
-    return node.kind === 'prompt' ? promptItem(node, (vscode.workspace.workspaceFolders?.length ?? 0) > 1) : runItem(node);
+    if (node.kind === 'prompt') return promptItem(node, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+    if (node.kind === 'evaluation') return evaluationItem(node, this.evaluationBus?.running(node.evaluationId) !== undefined);
+    return runItem(node);
   }
 
   getChildren(node?: RunsNode): vscode.ProviderResult<RunsNode[]> {
-    if (node) return node.kind === 'prompt' ? node.runs : [];
+    if (node) return node.kind === 'prompt' ? node.children : node.kind === 'evaluation' ? node.cells : [];
     const t0 = performance.now();
     this.roots ??= this.buildRoots(this.firstAvailable());
     return this.roots.then((roots) => {
-      this.rootsReturned.fire({ ms: performance.now() - t0, roots: roots.length, runs: roots.reduce((n, r) => n + r.runs.length, 0) });
+      this.rootsReturned.fire({ ms: performance.now() - t0, roots: roots.length, runs: roots.reduce((n, r) => n + r.runs.length + r.evaluations.reduce((c, e) => c + e.cells.length, 0), 0) });
       return roots;
     }, (err: unknown) => {
       this.log.error(`[runs] could not read the run log: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
@@ -186,7 +229,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
-    return node.kind === 'run' ? node.parent : undefined;
+    return node.kind === 'prompt' ? undefined : node.parent;
   }
 
   /**
@@ -215,31 +258,75 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const core = loadCore();
     const roots: PromptNode[] = [];
     const filtered = Object.keys(this.currentFilter).length > 0;
-    for (const { folder, runs, byPrompt } of await source) {
+    for (const { folder, runs, byPrompt, evaluations } of await source) {
       const groups = filtered ? core.groupByPrompt(core.filterRuns(runs, this.currentFilter)) : byPrompt;
       for (const [prompt, entries] of groups) {
         const id = `prompt:${folder.uri.toString()}:${prompt}`;
         let parent = this.promptNodes.get(id);
         if (!parent) {
-          parent = { kind: 'prompt', id, folder, prompt, runs: [] };
+          parent = { kind: 'prompt', id, folder, prompt, runs: [], evaluations: [], children: [] };
           this.promptNodes.set(id, parent);
         }
         // An unchanged prompt keeps its list of entries between reads (HistoryReader), and so its nodes.
         let nodes = this.nodesOf.get(entries);
         if (!nodes) {
-          const owner = parent;
-          nodes = entries.map((entry) => this.runNode(owner, entry));
+          nodes = this.promptChildren(parent, entries);
           this.nodesOf.set(entries, nodes);
         }
-        parent.runs = nodes;
-        roots.push(parent);
+        parent.runs = nodes.runs;
+        parent.children = nodes.children;
+        parent.evaluations = nodes.cells.map(([evaluation, cells]) => {
+          evaluation.cells = cells;
+          const record = evaluations.get(evaluation.evaluationId);
+          if (record) evaluation.record = record;
+          else delete evaluation.record;
+          return evaluation;
+        });
+        if (parent.children.length > 0) roots.push(parent);
       }
     }
     return roots;
   }
 
+  /** A prompt's entries as tree nodes: runs, and one node per evaluation holding its cells (judge runs left out). */
+  private promptChildren(parent: PromptNode, entries: readonly HistoryEntry[]): PromptChildren {
+    const out: PromptChildren = { runs: [], children: [], cells: [] };
+    const cellsOf = new Map<string, RunNode[]>();
+    for (const entry of entries) {
+      const evaluationId = entry.run.evaluationId;
+      if (evaluationId === undefined) {
+        const node = this.runNode(parent, entry);
+        out.runs.push(node);
+        out.children.push(node);
+        continue;
+      }
+      if (entry.run.source === 'judge') continue;
+      let cells = cellsOf.get(evaluationId);
+      const evaluation = this.evaluationNode(parent, evaluationId);
+      if (!cells) {
+        cells = [];
+        cellsOf.set(evaluationId, cells);
+        out.cells.push([evaluation, cells]);
+        out.children.push(evaluation);
+      }
+      cells.push(this.runNode(evaluation, entry));
+    }
+    return out;
+  }
+
+  /** The node of evaluation `evaluationId` of `parent`'s prompt: the same node from one read to the next. */
+  private evaluationNode(parent: PromptNode, evaluationId: string): EvaluationNode {
+    const id = `evaluation:${parent.folder.uri.toString()}:${evaluationId}`;
+    let node = this.evaluationNodes.get(id);
+    if (!node || node.parent !== parent) {
+      node = { kind: 'evaluation', id, folder: parent.folder, evaluationId, parent, cells: [] };
+      this.evaluationNodes.set(id, node);
+    }
+    return node;
+  }
+
   /** The node of `entry` under `parent`: the same node (and id) for the same run line from one read to the next. */
-  private runNode(parent: PromptNode, entry: HistoryEntry): RunNode {
+  private runNode(parent: PromptNode | EvaluationNode, entry: HistoryEntry): RunNode {
     const key = `${entry.file}:${entry.offset}`;
     const known = this.runNodes.get(key);
     if (known && known.entry.run.id === entry.run.id && known.parent === parent) {
@@ -297,10 +384,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         this.readers.set(logDir, reader);
       }
       const partial = workspaceFolders.length === 1 && onPartial
-        ? (p: { runs: HistoryEntry[]; byPrompt: Map<string, HistoryEntry[]> }) => onPartial([{ folder, logDir, runs: p.runs, byPrompt: p.byPrompt }])
+        ? (p: { runs: HistoryEntry[]; byPrompt: Map<string, HistoryEntry[]>; evaluations: Map<string, EvaluationRecord> }) => onPartial([{ folder, logDir, runs: p.runs, byPrompt: p.byPrompt, evaluations: p.evaluations }])
         : undefined;
       const history = await reader.read(partial as Parameters<HistoryReader['read']>[0]);
-      return { folder, logDir, runs: history.runs as HistoryEntry[], byPrompt: history.byPrompt as Map<string, HistoryEntry[]> };
+      return { folder, logDir, runs: history.runs as HistoryEntry[], byPrompt: history.byPrompt as Map<string, HistoryEntry[]>, evaluations: history.evaluations };
     }));
     const warnings = this.readWarnings;
     this.warnings = warnings;
@@ -402,9 +489,63 @@ function promptItem(node: PromptNode, multiRoot: boolean): vscode.TreeItem {
   item.id = node.id;
   item.resourceUri = promptUriOf(node.folder, node.prompt);
   item.iconPath = vscode.ThemeIcon.File;
-  item.description = `${node.runs.length} ${node.runs.length === 1 ? 'run' : 'runs'}${multiRoot ? ` · ${node.folder.name}` : ''}`;
+  const evaluations = node.evaluations.length > 0 ? ` · ${node.evaluations.length} ${node.evaluations.length === 1 ? 'evaluation' : 'evaluations'}` : '';
+  item.description = `${node.runs.length} ${node.runs.length === 1 ? 'run' : 'runs'}${evaluations}${multiRoot ? ` · ${node.folder.name}` : ''}`;
   item.contextValue = 'promptLab.prompt';
   item.tooltip = `${node.prompt}: ${item.description}`;
+  return item;
+}
+
+/**
+ * An evaluation's pass rate (passed / finished cells, 0..1, null when none finished) and cells: from its newest
+ * evaluation line when it has one and is not running, else counted from its cells (the newest run of each).
+ */
+export function evaluationFigures(node: EvaluationNode, running: boolean): { passRate: number | null; passed: number; finished: number; cells: number } {
+  if (node.record && !running) {
+    let passed = 0;
+    let finished = 0;
+    let cells = 0;
+    for (const d of Object.values(node.record.deployments)) {
+      passed += d.passed;
+      finished += d.passed + d.failed + d.errors;
+      cells += d.rows;
+    }
+    return { passRate: finished > 0 ? passed / finished : null, passed, finished, cells };
+  }
+  const seen = new Set<string>();
+  let passed = 0;
+  let finished = 0;
+  for (const { entry: { run } } of node.cells) {
+    const key = `${run.testIndex ?? -1}\u0000${run.deployment}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (run.status === 'cancelled' || (run.evaluations ?? []).some((e) => e.error === 'cancelled')) continue;
+    finished++;
+    if (run.status === 'ok' && (run.evaluations ?? []).every((e) => e.passed && e.error === undefined)) passed++;
+  }
+  return { passRate: finished > 0 ? passed / finished : null, passed, finished, cells: seen.size };
+}
+
+function evaluationItem(node: EvaluationNode, running: boolean): vscode.TreeItem {
+  const newest = node.cells[0]?.entry.run.timing.startedAt;
+  const startedAt = node.record?.startedAt ?? node.cells.at(-1)?.entry.run.timing.startedAt ?? newest;
+  const item = new vscode.TreeItem(`Evaluation ${startedAt ? localTime(startedAt) : node.evaluationId}`, vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = node.id;
+  const status = running ? 'running' : node.record ? node.record.status : 'unfinished';
+  const figures = evaluationFigures(node, running);
+  const rate = figures.passRate === null ? '–' : `${Math.round(figures.passRate * 100)}%`;
+  item.description = `${rate} passed · ${status} · ${figures.cells} cells`;
+  item.iconPath = running ? new vscode.ThemeIcon('loading~spin')
+    : status === 'complete' ? new vscode.ThemeIcon('checklist', new vscode.ThemeColor(figures.passed === figures.finished ? 'testing.iconPassed' : 'testing.iconFailed'))
+    : new vscode.ThemeIcon('debug-pause');
+  item.contextValue = running ? 'promptLab.evaluation.running' : 'promptLab.evaluation';
+  const tooltip = new vscode.MarkdownString();
+  tooltip.appendMarkdown('**').appendText(`${node.parent.prompt} · evaluation ${status}`).appendMarkdown('**\n\n');
+  for (const [key, d] of Object.entries(node.record?.deployments ?? {})) {
+    tooltip.appendText(`${key}: ${d.passRate === null ? '–' : `${Math.round(d.passRate * 100)}%`} passed (${d.passed} passed, ${d.failed} failed, ${d.errors} errors, ${d.cancelled} not run)`).appendMarkdown('  \n');
+  }
+  tooltip.appendText(`Evaluation id: ${node.evaluationId}`);
+  item.tooltip = tooltip;
   return item;
 }
 

@@ -10,6 +10,7 @@ import type { PromptLabApi } from '../../src/extension';
 import type { EvaluationOutcome } from '../../src/core/evaluation/evaluate';
 import type { EvaluationRecord, RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, type ReplayServer } from '../replay/server';
+import type { EvaluationNode, PromptNode, RunNode, RunsNode } from '../../src/vscode/runsView';
 
 const EXTENSION_ID = 'prompt-lab.prompt-lab';
 const ROWS = 20;
@@ -247,6 +248,30 @@ describe('Evaluation commands', function () {
       const s = last.deployments[key];
       assert.ok(s);
       assert.equal(s.passed + s.failed + s.errors, ROWS, `${key}: every row counted once`);
+    }
+  });
+
+  it('the runs tree groups each evaluation\'s cells under one node with its pass rate and status, and lists no judge run', async () => {
+    await api.runsView.reloadNow();
+    const roots = ((await api.runsView.getChildren()) ?? []) as PromptNode[];
+    for (const [prompt, cells] of [['evaluated.prompt.json', 2 * ROWS], ['resumed.prompt.json', undefined]] as const) {
+      const root = roots.find((r) => r.prompt === prompt);
+      assert.ok(root, `a root for ${prompt}`);
+      assert.equal(root.runs.length, 0, 'no run of an evaluation (cell or judge) is listed at the top');
+      const children = ((await api.runsView.getChildren(root)) ?? []) as RunsNode[];
+      assert.deepEqual(children.map((c) => c.kind), ['evaluation']);
+      const evaluation = children[0] as EvaluationNode;
+      const record = linesOf(evaluation.evaluationId).evaluations.at(-1);
+      assert.ok(record);
+      const under = ((await api.runsView.getChildren(evaluation)) ?? []) as RunNode[];
+      assert.ok(under.every((n) => n.kind === 'run' && n.entry.run.source === 'evaluation' && n.entry.run.evaluationId === evaluation.evaluationId));
+      const cellLines = linesOf(evaluation.evaluationId).cells.length;
+      assert.equal(under.length, cells ?? cellLines, 'every cell run, no judge run');
+      const passed = Object.values(record.deployments).reduce((n, d) => n + d.passed, 0);
+      const item = await api.runsView.getTreeItem(evaluation);
+      assert.equal(item.description, `${Math.round((passed / (2 * ROWS)) * 100)}% passed · complete · ${2 * ROWS} cells`);
+      assert.equal(api.runsView.getParent(under[0] as RunNode), evaluation);
+      assert.equal(api.runsView.getParent(evaluation), root);
     }
   });
 
