@@ -33,4 +33,5 @@ export { REQUEST_RULES, applyRequestRules, rulesFor } from './providers/requestR
 export { checkMediaInputs } from './run/mediaCheck';
 export { evaluatePrompt, judgeDeploymentKeys, type EvaluationEvent, type EvaluationRequest, type EvaluationTarget } from './evaluation/evaluate';
 export { loadTestData } from './evaluation/testData';
+export { csvAppendText, inlineRowEdits, jsonlAppendText, testRowOf } from './evaluation/addTestRow';
 export { listLoggedEvaluations, readLoggedEvaluation, type LoggedEvaluationSummary } from './evaluation/evaluationLog';
