@@ -26,6 +26,7 @@ import { SecretScrubber } from './core/log/secrets';
 import { scrubbingLog } from './vscode/scrubbingLog';
 import { EvaluationBus } from './vscode/evaluation/evaluationBus';
 import { type EvaluateArgs, EvaluationCommands, type ResumeArgs } from './vscode/evaluation/evaluationCommands';
+import { AddToTestData, type AddToTestDataTarget } from './vscode/evaluation/addToTestData';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -89,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const runsView = new RunsView(runs, log, evaluationBus);
   const runsCommands = new RunsCommands(runs, runsView, log);
   const evaluations = new EvaluationCommands(runs, keys, evaluationBus, log, renderer);
+  const addToTestData = new AddToTestData(runsView, log);
   const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, runs, log);
   context.subscriptions.push(
     statusBar,
@@ -129,6 +131,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
       target && !(target instanceof vscode.Uri) && target.kind === 'evaluation'
         ? evaluations.resume(promptUriOf(target.folder, target.parent.prompt), { evaluationId: target.evaluationId })
         : evaluations.resume(target instanceof vscode.Uri ? target : undefined, args)),
+    vscode.commands.registerCommand('promptLab.addToTestData', (target?: AddToTestDataTarget) => addToTestData.add(target)),
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.commands.registerCommand('promptLab.openPlayground', () => vscode.commands.executeCommand(`${PLAYGROUND_VIEW_ID}.focus`)),

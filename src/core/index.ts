@@ -32,6 +32,7 @@ export { mediaLimitsOf, formatBytes } from './providers/mediaLimits';
 export { REQUEST_RULES, applyRequestRules, rulesFor } from './providers/requestRules';
 export { checkMediaInputs } from './run/mediaCheck';
 export { evaluatePrompt, judgeDeploymentKeys, type EvaluationEvent, type EvaluationRequest, type EvaluationTarget } from './evaluation/evaluate';
-export { loadTestData } from './evaluation/testData';
+export { dataFormat, loadTestData } from './evaluation/testData';
+export { checkWorkspaceRelativePath } from './platform/fileSystem';
 export { csvAppendText, inlineRowEdits, jsonlAppendText, testRowOf } from './evaluation/addTestRow';
 export { listLoggedEvaluations, readLoggedEvaluation, type LoggedEvaluationSummary } from './evaluation/evaluationLog';

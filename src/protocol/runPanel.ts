@@ -191,7 +191,9 @@ export type WebviewMessage =
   /** Rate a finished run; the host appends a rating line to the log and answers rating/saved or rating/failed. */
   | { method: 'rating/submit'; params: { requestId: string; runId: string; rating: RatingView } }
   /** Add Note to Run / Set Run Property on this run: the host asks for the text and answers with annotations/show. */
-  | { method: 'annotation/add'; params: { runId: string; kind: 'note' | 'property' } };
+  | { method: 'annotation/add'; params: { runId: string; kind: 'note' | 'property' } }
+  /** Add to Test Data: the host appends the run's inputs (and its better response as `expected`) to the prompt's testData. */
+  | { method: 'testData/add'; params: { runId: string } };
 
 const ERROR_ACTIONS: readonly ErrorAction[] = ['openSettings', 'setApiKey', 'showLog', 'openPrompt', 'retry'];
 
@@ -217,6 +219,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof p.requestId === 'string' && typeof p.runId === 'string' && isRecord(p.rating);
     case 'annotation/add':
       return typeof p.runId === 'string' && (p.kind === 'note' || p.kind === 'property');
+    case 'testData/add':
+      return typeof p.runId === 'string';
     default:
       return false;
   }

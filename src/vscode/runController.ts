@@ -85,6 +85,8 @@ export class RunController implements vscode.Disposable {
       errorAction: (action, uri) => void this.performAction(action, uri),
       rate: (uri, runId, rating) => this.rate(uri, runId, rating),
       annotate: (uri, runId, kind) => void this.askAnnotation(uri, runId, kind).catch((err: unknown) => this.annotationFailed(err)),
+      // The command owns the edit (also run from the Runs view and the evaluation grid).
+      addToTestData: (runId) => void vscode.commands.executeCommand('promptLab.addToTestData', runId),
     });
   }
 

@@ -11,6 +11,10 @@ import type { EvaluationOutcome } from '../../src/core/evaluation/evaluate';
 import type { EvaluationRecord, RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import type { EvaluationNode, PromptNode, RunNode, RunsNode } from '../../src/vscode/runsView';
+import type { RunOutcome } from '../../src/core/run/run';
+import type { AddedTestRow } from '../../src/vscode/evaluation/addToTestData';
+import { parseCsv, parseJsonLines } from '../../src/core/evaluation/testData';
+import { parsePromptFile } from '../../src/core/format/promptFile';
 
 const EXTENSION_ID = 'prompt-lab.prompt-lab';
 const ROWS = 20;
@@ -321,5 +325,77 @@ describe('Evaluation commands', function () {
     assert.equal(asked, 1);
     assert.equal(outcome.record.status, 'cancelled');
     assert.equal(linesOf(outcome.record.id).cells.filter((c) => c.status === 'ok').length, 0, 'no cell ran');
+  });
+
+  describe('Add to Test Data', () => {
+    const TRICKY = 'Côte d\'Ivoire, "the Ivory Coast"';
+    /** Runs `uri` once (its input has a default) and rates it with a better response; returns the run id. */
+    async function ratedRun(uri: vscode.Uri, betterResponse?: string): Promise<string> {
+      const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
+      assert.equal(outcome?.record.status, 'ok', outcome?.error?.message);
+      const runId = outcome.record.id;
+      if (betterResponse !== undefined) await vscode.commands.executeCommand('promptLab.rateLastRun', { runId, thumb: 'down', betterResponse });
+      return runId;
+    }
+    const promptOf = (testData: unknown) => ({
+      deployment: 'chatA', inputs: { country: { default: TRICKY } },
+      messages: [{ role: 'user', content: 'Capital of {{ country }}?' }], testData,
+    });
+
+    it('inline: appends the row with the better response as expected, keeps the comments, and Undo takes it back', async () => {
+      await vscode.workspace.getConfiguration('promptLab').update('deployments', deployments(), vscode.ConfigurationTarget.Workspace);
+      const body = JSON.stringify(promptOf([{ country: 'France', expected: 'Paris' }]), null, 2);
+      const text = `// rows people sent us\n${body.replace('"testData": [', '"testData": [ // keep this comment')}`;
+      const uri = await writeFile('inline.prompt.json', text);
+      const runId = await ratedRun(uri, 'Yamoussoukro');
+      const added = await vscode.commands.executeCommand<AddedTestRow | undefined>('promptLab.addToTestData', runId);
+      assert.ok(added);
+      assert.equal(added.form, 'inline');
+      const document = await vscode.workspace.openTextDocument(uri);
+      const after = document.getText();
+      assert.ok(after.includes('// rows people sent us') && after.includes('// keep this comment'), 'the comments are kept');
+      assert.equal(fs.readFileSync(uri.fsPath, 'utf8'), after, 'saved (the file had no unsaved changes)');
+      const prompt = parsePromptFile(after).prompt;
+      assert.ok(prompt?.testData?.kind === 'inline');
+      assert.deepEqual(prompt.testData.rows.map((r) => ({ ...r.values })), [{ country: 'France', expected: 'Paris' }, { country: TRICKY, expected: 'Yamoussoukro' }]);
+      await vscode.window.showTextDocument(document);
+      await vscode.commands.executeCommand('undo');
+      assert.equal(document.getText(), text, 'one Undo takes the row back');
+      await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    });
+
+    it('JSONL: appends one line to the file testData names; without a rating there is no expected', async () => {
+      await writeFile('data/added.jsonl', '{"country": "France", "expected": "Paris"}');
+      const uri = await writeFile('jsonl.prompt.json', JSON.stringify(promptOf('data/added.jsonl'), null, 2));
+      const runId = await ratedRun(uri);
+      const added = await vscode.commands.executeCommand<AddedTestRow | undefined>('promptLab.addToTestData', { runId });
+      assert.equal(added?.form, 'jsonl');
+      const onDisk = fs.readFileSync(path.join(workspaceRoot(), 'data/added.jsonl'), 'utf8');
+      const parsed = parseJsonLines(onDisk, 'data/added.jsonl');
+      assert.deepEqual(parsed.problems, []);
+      assert.deepEqual(parsed.rows.map((r) => r.values), [{ country: 'France', expected: 'Paris' }, { country: TRICKY }]);
+      // With a better response given afterwards, the next add carries it.
+      await vscode.commands.executeCommand('promptLab.rateLastRun', { runId, betterResponse: 'Yamoussoukro' });
+      await vscode.commands.executeCommand('promptLab.addToTestData', runId);
+      const again = parseJsonLines(fs.readFileSync(path.join(workspaceRoot(), 'data/added.jsonl'), 'utf8'), 'data/added.jsonl');
+      assert.deepEqual(again.rows.at(-1)?.values, { country: TRICKY, expected: 'Yamoussoukro' });
+    });
+
+    it('CSV: appends a line in the header\'s column order, quoted, from the Runs view node too', async () => {
+      await writeFile('data/added.csv', 'expected,country\nParis,France\n');
+      const uri = await writeFile('csv.prompt.json', JSON.stringify(promptOf('data/added.csv'), null, 2));
+      const runId = await ratedRun(uri, 'Yamoussoukro, "officially"');
+      await api.runsView.reloadNow();
+      const root = (((await api.runsView.getChildren()) ?? []) as PromptNode[]).find((r) => r.prompt === 'csv.prompt.json');
+      const node = root?.runs.find((n) => n.entry.run.id === runId);
+      assert.ok(node, 'the run is in the Runs view');
+      const added = await vscode.commands.executeCommand<AddedTestRow | undefined>('promptLab.addToTestData', node);
+      assert.equal(added?.form, 'csv');
+      const onDisk = fs.readFileSync(path.join(workspaceRoot(), 'data/added.csv'), 'utf8');
+      const parsed = parseCsv(onDisk, 'data/added.csv', { inputs: new Map() });
+      assert.deepEqual(parsed.problems, []);
+      assert.deepEqual(parsed.rows.map((r) => ({ ...r.values })), [{ expected: 'Paris', country: 'France' }, { expected: 'Yamoussoukro, "officially"', country: TRICKY }]);
+      assert.ok(onDisk.endsWith('"Yamoussoukro, ""officially""","Côte d\'Ivoire, ""the Ivory Coast"""\n'), onDisk);
+    });
   });
 });
