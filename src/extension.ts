@@ -27,6 +27,7 @@ import { scrubbingLog } from './vscode/scrubbingLog';
 import { EvaluationBus } from './vscode/evaluation/evaluationBus';
 import { type EvaluateArgs, EvaluationCommands, type ResumeArgs } from './vscode/evaluation/evaluationCommands';
 import { AddToTestData, type AddToTestDataTarget } from './vscode/evaluation/addToTestData';
+import { WorkerRegexMatcher } from './node/regexWorker';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -89,7 +90,8 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const evaluationBus = new EvaluationBus();
   const runsView = new RunsView(runs, log, evaluationBus);
   const runsCommands = new RunsCommands(runs, runsView, log);
-  const evaluations = new EvaluationCommands(runs, keys, evaluationBus, log, renderer);
+  const regexMatcher = new WorkerRegexMatcher();
+  const evaluations = new EvaluationCommands(runs, keys, evaluationBus, log, renderer, regexMatcher);
   const addToTestData = new AddToTestData(runsView, log);
   const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, runs, log);
   context.subscriptions.push(
@@ -124,6 +126,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.addRunNote', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('note', target)),
     vscode.commands.registerCommand('promptLab.setRunProperty', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('property', target)),
     evaluationBus,
+    regexMatcher,
     evaluations,
     vscode.commands.registerCommand('promptLab.evaluatePrompt', (uri?: vscode.Uri, args?: EvaluateArgs) => evaluations.evaluate(uri, args)),
     vscode.commands.registerCommand('promptLab.resumeEvaluation', (target?: vscode.Uri | EvaluationNode, args?: ResumeArgs) =>

@@ -327,6 +327,26 @@ describe('Evaluation commands', function () {
     assert.equal(linesOf(outcome.record.id).cells.filter((c) => c.status === 'ok').length, 0, 'no cell ran');
   });
 
+  it('a regex evaluator that backtracks catastrophically is stopped: error cells, and the evaluation completes', async () => {
+    await vscode.workspace.getConfiguration('promptLab').update('deployments', deployments(), vscode.ConfigurationTarget.Workspace);
+    const uri = await writeFile('redos.prompt.json', JSON.stringify({
+      deployment: 'chatA', inputs: { text: { required: true } },
+      // The simulated server answers "Reply with: X" with X.
+      messages: [{ role: 'user', content: 'Reply with: {{ text }}' }],
+      testData: [1, 2, 3].map((n) => ({ text: `${'a'.repeat(36 + n)}!` })),
+      // Nested quantifiers: exponential backtracking on a run of "a"s that ends with another character.
+      evaluators: [{ name: 'only-as', regex: { pattern: '^(a+)+$' } }],
+    }, null, 2));
+    const outcome = await vscode.commands.executeCommand<EvaluationOutcome | undefined>('promptLab.evaluatePrompt', uri, { deployments: ['chatA'] });
+    assert.ok(outcome);
+    assert.equal(outcome.record.status, 'complete');
+    assert.equal(outcome.record.deployments.chatA?.errors, 3);
+    for (const c of linesOf(outcome.record.id).cells) {
+      assert.equal(c.status, 'ok');
+      assert.match(c.evaluations?.[0]?.error ?? '', /took longer than 1000 ms/);
+    }
+  });
+
   describe('Add to Test Data', () => {
     const TRICKY = 'Côte d\'Ivoire, "the Ivory Coast"';
     /** Runs `uri` once (its input has a default) and rates it with a better response; returns the run id. */

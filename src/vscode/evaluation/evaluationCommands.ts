@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EvaluationBudget, EvaluationEvent, EvaluationOutcome, EvaluationRequest, EvaluationTarget } from '../../core/evaluation/evaluate';
 import type { LoggedEvaluationSummary } from '../../core/evaluation/evaluationLog';
+import type { RegexMatcher } from '../../core/evaluation/evaluators';
 import type { TestRow } from '../../core/evaluation/testData';
 import type { PromptFile } from '../../core/format/promptFile';
 import type { ResolvedDeployment } from '../../core/providers/deployments';
@@ -57,7 +58,7 @@ export class EvaluationCommands implements vscode.Disposable {
     (await vscode.window.showWarningMessage(message, { modal: true, detail: 'Cells already started finish; no new request is sent if you stop.' }, 'Continue Evaluation')) === 'Continue Evaluation';
 
   constructor(private readonly runs: Pick<RunController, 'keyFor' | 'performAction'>, private readonly keys: ApiKeyStore, private readonly bus: EvaluationBus,
-    private readonly log: vscode.LogOutputChannel, private readonly renderer: TemplateRenderer) {}
+    private readonly log: vscode.LogOutputChannel, private readonly renderer: TemplateRenderer, private readonly regex?: RegexMatcher) {}
 
   /**
    * Evaluate the prompt file `target` (else the active editor's) over its test data on the deployments `args.deployments`,
@@ -247,6 +248,8 @@ export class EvaluationCommands implements vscode.Disposable {
       fs: nodeFileSystem(), logDir: p.logDir, signal: controller.signal, timeoutMs: p.settings.requestTimeoutMs, redactPII: p.settings.redactPII,
     };
     if (resume) request.resume = resume;
+    // A prompt file's regex evaluators match in a worker, bounded in time (a backtracking pattern must not freeze the host).
+    if (this.regex) request.regex = this.regex;
     if (p.settings.budget) {
       const budget: EvaluationBudget = {
         settings: p.settings.budget,
