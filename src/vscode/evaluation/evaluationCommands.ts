@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EvaluationBudget, EvaluationEvent, EvaluationOutcome, EvaluationRequest, EvaluationTarget } from '../../core/evaluation/evaluate';
+import type { EvaluationBudget, EvaluationOutcome, EvaluationRequest, EvaluationTarget } from '../../core/evaluation/evaluate';
 import type { LoggedEvaluationSummary } from '../../core/evaluation/evaluationLog';
 import type { RegexMatcher } from '../../core/evaluation/evaluators';
 import type { TestRow } from '../../core/evaluation/testData';
@@ -21,6 +21,7 @@ import { loadCore } from '../core';
 import { PROMPT_FILE_PATTERN } from '../diagnostics';
 import { entraToken, type RunController } from '../runController';
 import type { EvaluationBus } from './evaluationBus';
+import { ProgressText } from './progressText';
 
 /** Arguments of `promptLab.evaluatePrompt` after the Uri: `deployments` (keys) skips the pick. */
 export interface EvaluateArgs {
@@ -43,9 +44,6 @@ interface Prepared {
   logDir: string;
   rows: TestRow[];
 }
-
-/** Least time between two updates of the progress notification, in ms (a fast evaluation finishes cells by the thousand). */
-const PROGRESS_INTERVAL_MS = 200;
 
 export class EvaluationCommands implements vscode.Disposable {
   private readonly running = new Set<AbortController>();
@@ -268,7 +266,7 @@ export class EvaluationCommands implements vscode.Disposable {
     try {
       const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Evaluating "${p.promptName}"`, cancellable: true }, async (progress, token) => {
         const cancelled = token.onCancellationRequested(() => controller.abort());
-        const bar = new ProgressText(progress);
+        const bar = new ProgressText((value) => progress.report(value));
         try {
           return await core.evaluatePrompt(request, (event) => {
             this.bus.fire(evaluationId, event);
@@ -331,47 +329,4 @@ export class EvaluationCommands implements vscode.Disposable {
     for (const controller of this.running) controller.abort();
     this.running.clear();
   }
-}
-
-/** The progress notification's text: "done/total, N failing, ETA", updated at most every {@link PROGRESS_INTERVAL_MS}. */
-class ProgressText {
-  private shownPercent = 0;
-  private lastReport = 0;
-  private startedAt = 0;
-  private alreadyDone = 0;
-
-  constructor(private readonly progress: vscode.Progress<{ message?: string; increment?: number }>) {}
-
-  on(event: EvaluationEvent): void {
-    if (event.type === 'started') {
-      this.startedAt = Date.now();
-      this.alreadyDone = event.alreadyDone;
-      this.report(event.alreadyDone, event.total, 0);
-    } else if (event.type === 'cellFinished') {
-      const { done, total, failed, errors } = event.progress;
-      const now = Date.now();
-      if (done < total && now - this.lastReport < PROGRESS_INTERVAL_MS) return;
-      this.lastReport = now;
-      this.report(done, total, failed + errors);
-    }
-  }
-
-  private report(done: number, total: number, failing: number): void {
-    const percent = total > 0 ? (done / total) * 100 : 100;
-    const parts = [`${done}/${total}`, `${failing} failing`];
-    const ranHere = done - this.alreadyDone;
-    const elapsed = Date.now() - this.startedAt;
-    if (ranHere > 0 && done < total) parts.push(`ETA ${formatDuration(((total - done) * elapsed) / ranHere)}`);
-    this.progress.report({ message: parts.join(', '), increment: Math.max(0, percent - this.shownPercent) });
-    this.shownPercent = Math.max(this.shownPercent, percent);
-  }
-}
-
-/** "45 s", "3 min 5 s", "2 h 10 min". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(1, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${s % 60} s`;
-  return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
