@@ -259,16 +259,18 @@ export class EvaluationCommands implements vscode.Disposable {
     this.log.info(`[evaluation] ${evaluationId} ${p.promptPath}: ${p.rows.length} rows × ${keys.join(', ')}${resume ? ' (resume)' : ''}${judges.size ? `; judges on ${[...judges.keys()].join(', ')}` : ''}`);
 
     this.running.add(controller);
-    this.bus.start({
+    const session = {
       evaluationId, promptUri: p.uri, promptName: p.promptName, promptPath: p.promptPath, deployments: keys, rows: p.rows.length,
       cancel: () => controller.abort(),
-    });
+    };
     try {
       const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Evaluating "${p.promptName}"`, cancellable: true }, async (progress, token) => {
         const cancelled = token.onCancellationRequested(() => controller.abort());
         const bar = new ProgressText((value) => progress.report(value));
         try {
           return await core.evaluatePrompt(request, (event) => {
+            // Announced with its first event: a resume whose log cannot be read throws before it, and leaves no session open.
+            if (event.type === 'started') this.bus.start(session);
             this.bus.fire(evaluationId, event);
             bar.on(event);
           });
