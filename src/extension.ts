@@ -18,7 +18,7 @@ import { RunController, type RunFinishedEvent } from './vscode/runController';
 import type { RunRenderedEvent } from './vscode/runPanel';
 import { RUN_SCHEME, RunDocuments } from './vscode/runDocuments';
 import { type AnnotateArgs, type ExportArgs, type RateArgs, RunsCommands } from './vscode/runsCommands';
-import { type RunNode, RunsView } from './vscode/runsView';
+import { type EvaluationNode, type RunNode, RunsView, promptUriOf } from './vscode/runsView';
 import { setApiKey } from './vscode/setApiKey';
 import { DeploymentStatusBar } from './vscode/statusBar';
 import { createRenderer } from './vscode/renderer';
@@ -29,8 +29,11 @@ import { type AddDeploymentArgs, addDeployment } from './vscode/addDeployment';
 import { WalkthroughState, openWalkthroughOnFirstActivation } from './vscode/walkthrough';
 import { PromptLanguageStatus } from './vscode/languageStatus';
 import { PromptSnippets } from './vscode/snippets';
-import { EvaluationBus } from './vscode/evaluation/evaluationBus';
 import { type EvaluationPanels, registerEvaluationPanel } from './vscode/evaluation/evaluationPanel';
+import { EvaluationBus } from './vscode/evaluation/evaluationBus';
+import { type EvaluateArgs, EvaluationCommands, type ResumeArgs } from './vscode/evaluation/evaluationCommands';
+import { AddToTestData, type AddToTestDataTarget } from './vscode/evaluation/addToTestData';
+import { WorkerRegexMatcher } from './node/regexWorker';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -64,6 +67,10 @@ export interface PromptLabApi {
   readonly firstDiagnosticsMs: number | undefined;
   /** The evaluation panels (and their bus), for tests. */
   evaluationPanels: EvaluationPanels;
+  /** Evaluations as they start and go (the seam between the evaluation commands and the views). */
+  evaluationBus: EvaluationBus;
+  /** The Evaluate Prompt and Resume Evaluation commands; tests answer the over-budget question through it. */
+  evaluations: EvaluationCommands;
   /** The extension's log folder (`ExtensionContext.logUri`); the output channel's file is in the session's logs. */
   logUri: vscode.Uri;
   /** The language status items of prompt files (deployment, problems), for tests. */
@@ -98,8 +105,12 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   const diagnostics = new PromptDiagnostics();
   const preview = new PromptPreview(diagnostics, renderer);
   const statusBar = new DeploymentStatusBar(diagnostics);
-  const runsView = new RunsView(runs, log);
+  const evaluationBus = new EvaluationBus();
+  const runsView = new RunsView(runs, log, evaluationBus);
   const runsCommands = new RunsCommands(runs, runsView, log);
+  const regexMatcher = new WorkerRegexMatcher();
+  const evaluations = new EvaluationCommands(runs, keys, evaluationBus, log, renderer, regexMatcher);
+  const addToTestData = new AddToTestData(runsView, log);
   const playground = new PlaygroundViewProvider(context.extensionUri, context.workspaceState, context.globalState, runs, log);
   context.subscriptions.push(
     statusBar,
@@ -132,6 +143,16 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.commands.registerCommand('promptLab.rateLastRun', (args?: RateArgs) => runsCommands.rateLastRun(args)),
     vscode.commands.registerCommand('promptLab.addRunNote', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('note', target)),
     vscode.commands.registerCommand('promptLab.setRunProperty', (target?: RunNode | AnnotateArgs) => runsCommands.annotate('property', target)),
+    evaluationBus,
+    regexMatcher,
+    evaluations,
+    vscode.commands.registerCommand('promptLab.evaluatePrompt', (uri?: vscode.Uri, args?: EvaluateArgs) => evaluations.evaluate(uri, args)),
+    vscode.commands.registerCommand('promptLab.resumeEvaluation', (target?: vscode.Uri | EvaluationNode, args?: ResumeArgs) =>
+      // From the Runs view's context menu: the evaluation node says which.
+      target && !(target instanceof vscode.Uri) && target.kind === 'evaluation'
+        ? evaluations.resume(promptUriOf(target.folder, target.parent.prompt), { evaluationId: target.evaluationId })
+        : evaluations.resume(target instanceof vscode.Uri ? target : undefined, args)),
+    vscode.commands.registerCommand('promptLab.addToTestData', (target?: AddToTestDataTarget) => addToTestData.add(target)),
     playground,
     vscode.window.registerWebviewViewProvider(PLAYGROUND_VIEW_ID, playground, { webviewOptions: { retainContextWhenHidden: true } }),
     vscode.window.registerWebviewPanelSerializer(PLAYGROUND_PANEL_TYPE, playground),
@@ -152,7 +173,6 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.languages.registerCompletionItemProvider(PROMPT_FILES, new PromptSnippets(diagnostics)),
   );
   const { __promptLabLoadStart: loadStart, __promptLabLoadEnd: loadEnd, __promptLabLoadCpu: loadCpu } = globalThis as { __promptLabLoadStart?: number; __promptLabLoadEnd?: number; __promptLabLoadCpu?: NodeJS.CpuUsage };
-  const evaluationBus = new EvaluationBus();
   const evaluationPanels = registerEvaluationPanel(context, evaluationBus, { runs, runsCommands, log });
   const loadMs = loadStart !== undefined && loadEnd !== undefined ? loadEnd - loadStart : Number.NaN;
   const cpuMs = (usage: NodeJS.CpuUsage): number => (usage.user + usage.system) / 1000;
@@ -169,7 +189,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     activationCpuMs,
     onDidFinishRun: runs.onDidFinishRun, onDidRenderRun: runs.panels.onDidRender, onDidRefreshDiagnostics: diagnostics.onDidRefresh,
     deploymentStatus: statusBar.item, onDidRate: runs.onDidRate, onDidAnnotate: runs.onDidAnnotate, runsView, playground, logUri: context.logUri,
-    languageStatus, walkthrough, evaluationPanels,
+    languageStatus, walkthrough, evaluationPanels, evaluationBus, evaluations,
   };
 }
 

@@ -193,7 +193,9 @@ export type WebviewMessage =
   /** The panel's document gained or lost the keyboard focus (the host's Stop keybinding applies while it has it). */
   | { method: 'panel/focus'; params: { focused: boolean } }
   /** Add Note to Run / Set Run Property on this run: the host asks for the text and answers with annotations/show. */
-  | { method: 'annotation/add'; params: { runId: string; kind: 'note' | 'property' } };
+  | { method: 'annotation/add'; params: { runId: string; kind: 'note' | 'property' } }
+  /** Add to Test Data: the host appends the run's inputs (and its better response as `expected`) to the prompt's testData. */
+  | { method: 'testData/add'; params: { runId: string } };
 
 const ERROR_ACTIONS: readonly ErrorAction[] = ['openSettings', 'setApiKey', 'showLog', 'openPrompt', 'retry'];
 
@@ -221,6 +223,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return typeof p.focused === 'boolean';
     case 'annotation/add':
       return typeof p.runId === 'string' && (p.kind === 'note' || p.kind === 'property');
+    case 'testData/add':
+      return typeof p.runId === 'string';
     default:
       return false;
   }

@@ -1,11 +1,15 @@
 /**
  * Shows the core's analysis of prompt documents (`.prompt.json`, and GitHub Models' `.prompt.yml` / `.prompt.yaml`)
  * in one DiagnosticCollection: on open, on edit
- * (debounced), when Prompt Lab's settings change, when a prompt file changes on disk; forgets a file when it
- * closes. Checking never renders a template, so it runs in untrusted workspaces too.
+ * (debounced), when Prompt Lab's settings change, when a prompt file changes on disk, when the JSONL/CSV file a
+ * prompt's `testData` names changes; forgets a file when it closes. Checking never renders a template, so it runs in
+ * untrusted workspaces too.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type * as Analyze from '../core/template/analyze';
+import type { LoadedTestData } from '../core/evaluation/testData';
+import type { PromptFile } from '../core/format/promptFile';
 import type { DeploymentConfig } from '../core/providers/deployments';
 import { nodeFileSystem } from '../node/fileSystem';
 import { readSettings, affectsPromptLab } from './config';
@@ -37,11 +41,27 @@ export class PromptDiagnostics implements vscode.Disposable {
   private readonly analyses = new Map<string, { version: number; analysis: Analyze.PromptAnalysis }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  /**
+   * Each open prompt's loaded `testData` file (by document): the file's absolute path and the prompt's inputs it was
+   * checked against (CSV cells convert by input type, rows are checked against the inputs). Dropped when the file
+   * changes on disk, so an edit of the prompt does not read the file again.
+   */
+  private readonly testData = new Map<string, { file: string; inputs: string; data: LoadedTestData }>();
+  private readonly loadingTestData = new Map<string, string>();
   /** Fires after a document's diagnostics were refreshed. */
   readonly onDidRefresh = this.changed.event;
 
   constructor() {
     const watcher = vscode.workspace.createFileSystemWatcher('**/*.{prompt.json,prompt.yml,prompt.yaml}');
+    const dataWatcher = vscode.workspace.createFileSystemWatcher('**/*.{jsonl,ndjson,csv}');
+    const dataChanged = (uri: vscode.Uri) => {
+      for (const [key, loaded] of this.testData) {
+        if (loaded.file !== uri.fsPath) continue;
+        this.testData.delete(key);
+        const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+        if (document) this.refresh(document);
+      }
+    };
     const refreshFromDisk = (uri: vscode.Uri) => {
       const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       if (document) this.refresh(document);
@@ -52,6 +72,10 @@ export class PromptDiagnostics implements vscode.Disposable {
       watcher,
       watcher.onDidChange(refreshFromDisk),
       watcher.onDidCreate(refreshFromDisk),
+      dataWatcher,
+      dataWatcher.onDidChange(dataChanged),
+      dataWatcher.onDidCreate(dataChanged),
+      dataWatcher.onDidDelete(dataChanged),
       vscode.workspace.onDidOpenTextDocument((d) => this.refresh(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.forget(d.uri)),
@@ -98,9 +122,18 @@ export class PromptDiagnostics implements vscode.Disposable {
     // The previous analysis lets an edit re-parse only the templates it changed.
     const previous = this.analyses.get(key)?.analysis;
     const deploymentTargets = settings ? targetsOf(settings.deployments, settings.context) : undefined;
-    const analysis = analyzePromptDocument(document.uri.path, document.getText(), {
+    const context: Analyze.AnalysisContext = {
       ...(deployments ? { deployments } : {}), ...(models ? { models } : {}), ...(previous ? { previous } : {}), ...(deploymentTargets ? { deploymentTargets } : {}),
-    });
+    };
+    const cached = this.testData.get(key);
+    let analysis = analyzePromptDocument(document.uri.path, document.getText(), cached ? { ...context, testData: cached.data } : context);
+    const wanted = this.testDataFile(document, analysis.prompt);
+    if (cached && (!wanted || wanted.file !== cached.file || wanted.inputs !== cached.inputs)) {
+      // The prompt names another file now (or changed its inputs): check without the old rows until the new ones are read.
+      this.testData.delete(key);
+      analysis = analyzePromptDocument(document.uri.path, document.getText(), context);
+    }
+    if (wanted && this.testData.get(key) === undefined && analysis.prompt) void this.loadTestData(document, analysis.prompt, wanted);
     this.analyses.set(key, { version: document.version, analysis });
     this.collection.set(document.uri, analysis.diagnostics.map((d) => toDiagnostic(document, d)));
     this.changed.fire(document.uri);
@@ -134,8 +167,44 @@ export class PromptDiagnostics implements vscode.Disposable {
     this.changed.fire(document.uri);
   }
 
+  /** The absolute path of the data file the prompt's `testData` names (inside the workspace folder), and its inputs' signature. */
+  private testDataFile(document: vscode.TextDocument, prompt: PromptFile | null): { file: string; root: string; inputs: string } | undefined {
+    if (prompt?.testData?.kind !== 'file') return undefined;
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+    if (!folder) return undefined;
+    const root = folder.uri.fsPath;
+    const inputs = JSON.stringify([...prompt.inputs.values()].map((i) => [i.name, i.type, i.required, i.hasDefault]));
+    return { file: path.resolve(root, prompt.testData.path.trim()), root, inputs };
+  }
+
+  /**
+   * Read the prompt's `testData` file (through the core's loadTestData, inside the workspace folder) and analyse the
+   * document again with its rows: a missing file, a line that is not JSON or CSV, an unknown key or a missing input
+   * become diagnostics at the `testData` path.
+   */
+  private async loadTestData(document: vscode.TextDocument, prompt: PromptFile, wanted: { file: string; root: string; inputs: string }): Promise<void> {
+    const key = document.uri.toString();
+    const ticket = `${wanted.file}\u0000${wanted.inputs}\u0000${document.version}`;
+    if (this.loadingTestData.get(key) === ticket) return;
+    this.loadingTestData.set(key, ticket);
+    let data: LoadedTestData;
+    try {
+      data = await loadCore().loadTestData(prompt, { fs: nodeFileSystem({ root: wanted.root }), workspaceFolder: wanted.root });
+    } finally {
+      if (this.loadingTestData.get(key) === ticket) this.loadingTestData.delete(key);
+    }
+    // Only if the document still names that file and is open: a newer refresh loads again.
+    if (document.isClosed || !this.analyses.has(key)) return;
+    const now = this.testDataFile(document, this.analyses.get(key)?.analysis.prompt ?? null);
+    if (!now || now.file !== wanted.file || now.inputs !== wanted.inputs) return;
+    this.testData.set(key, { file: wanted.file, inputs: wanted.inputs, data });
+    this.refresh(document);
+  }
+
   private forget(uri: vscode.Uri): void {
     const key = uri.toString();
+    this.testData.delete(key);
+    this.loadingTestData.delete(key);
     clearTimeout(this.timers.get(key));
     this.timers.delete(key);
     this.analyses.delete(key);

@@ -50,7 +50,7 @@ interface Attempt {
 export type RunSink = Pick<RunPanel, 'started' | 'responded' | 'text' | 'retrying' | 'finished'>;
 
 /** A Microsoft Entra ID token for Azure OpenAI, from VS Code's own `microsoft` authentication provider. */
-async function entraToken(): Promise<string> {
+export async function entraToken(): Promise<string> {
   const session = await vscode.authentication.getSession('microsoft', ['https://cognitiveservices.azure.com/.default'], { createIfNone: true });
   return session.accessToken;
 }
@@ -85,6 +85,8 @@ export class RunController implements vscode.Disposable {
       errorAction: (action, uri) => void this.performAction(action, uri),
       rate: (uri, runId, rating) => this.rate(uri, runId, rating),
       annotate: (uri, runId, kind) => void this.askAnnotation(uri, runId, kind).catch((err: unknown) => this.annotationFailed(err)),
+      // The command owns the edit (also run from the Runs view and the evaluation grid).
+      addToTestData: (runId) => void vscode.commands.executeCommand('promptLab.addToTestData', runId),
     });
   }
 
@@ -304,8 +306,11 @@ export class RunController implements vscode.Disposable {
     });
   }
 
-  /** The key for a deployment, after confirming a stored key may go to a host other than the one it was bound to. */
-  private async keyFor(deployment: ResolvedDeployment): Promise<FoundKey | undefined | 'declined'> {
+  /**
+   * The key for a deployment, after confirming a stored key may go to a host other than the one it was bound to
+   * (a modal); 'declined' when the person refused. Used by single runs and evaluations alike.
+   */
+  async keyFor(deployment: ResolvedDeployment): Promise<FoundKey | undefined | 'declined'> {
     const found = await this.keys.find(deployment);
     if (!found || found.source !== 'secret') return found;
     const origin = originOf(deployment.baseURL);

@@ -22,6 +22,8 @@ export interface RunPanelHandlers {
   rerun(promptUri: vscode.Uri): void;
   /** Ask for a note or a property of `runId` and append it (Add Note to Run / Set Run Property). */
   annotate(promptUri: vscode.Uri, runId: string, kind: 'note' | 'property'): void;
+  /** Add to Test Data: append the run's inputs as a row of the prompt's testData. */
+  addToTestData(runId: string): void;
   errorAction(action: ErrorAction, promptUri: vscode.Uri): void;
 }
 
@@ -198,6 +200,9 @@ export class RunPanel implements vscode.Disposable {
         break;
       case 'annotation/add':
         this.handlers.annotate(this.promptUri, message.params.runId, message.params.kind);
+        break;
+      case 'testData/add':
+        this.handlers.addToTestData(message.params.runId);
         break;
       case 'rating/submit': {
         const { requestId, runId, rating } = message.params;

@@ -385,9 +385,13 @@ export class RunsCommands implements vscode.Disposable {
   }
 
   private async findRun(runId: string): Promise<Target | undefined> {
-    for (const { folder, runs } of await this.view.history()) {
-      const entry = runs.find((e) => e.run.id === runId);
-      if (entry) return { runId, promptUri: promptUriOf(folder, entry.run.prompt) };
+    // A run that just ended may not be read yet (the view's refresh waits 200 ms): read what was appended, once.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt === 1) await this.view.reloadNow();
+      for (const { folder, runs } of await this.view.history()) {
+        const entry = runs.find((e) => e.run.id === runId);
+        if (entry) return { runId, promptUri: promptUriOf(folder, entry.run.prompt) };
+      }
     }
     return undefined;
   }

@@ -3,17 +3,20 @@
  * each with its newest rating. The history is the core's `readHistory` (summaries, streamed) of every workspace
  * folder's log directory, read when the view first asks and again, debounced, when a log file changes (a run or a
  * rating in this window, another window, a `git pull`). A filter (prompt, deployment, status, rating) narrows it.
+ * An evaluation's cells are grouped under one node per evaluation (its pass rate and status); its judges' runs are
+ * not listed (they belong to the cells they judged).
  */
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { HistoryEntry, HistoryFilter, HistoryReader } from '../core/log/history';
-import type { RatingRecord } from '../core/log/runLog';
+import type { EvaluationRecord, RatingRecord } from '../core/log/runLog';
 import type { RatingView } from '../protocol/runPanel';
 import { readSettings } from './config';
 import { loadCore } from './core';
 import { FolderWatcher } from './folderWatcher';
 import type { RunController } from './runController';
+import type { EvaluationBus } from './evaluation/evaluationBus';
 
 export const RUNS_VIEW_ID = 'promptLab.runs';
 /** Context key: a filter is active (shows "Clear Filter" and the "no match" welcome). */
@@ -29,6 +32,8 @@ export interface FolderHistory {
   runs: HistoryEntry[];
   /** The same runs by prompt path, in the order of each prompt's newest run (the reader's grouping). */
   byPrompt: Map<string, HistoryEntry[]>;
+  /** The newest evaluation line of each evaluation id. */
+  evaluations: Map<string, EvaluationRecord>;
 }
 
 export interface PromptNode {
@@ -38,12 +43,37 @@ export interface PromptNode {
   /** Workspace-relative path of the prompt file, as logged. */
   prompt: string;
   /**
-   * The nodes of its runs, newest first: made when first asked for (VS Code asks for an expanded prompt's children),
-   * so that a read of a large log makes none for the prompts nobody opened.
+   * Its runs that belong to no evaluation, newest first. The nodes under a prompt are made when first asked for (VS
+   * Code asks for an expanded prompt's children), so that a read of a large log makes none for the prompts nobody opened.
    */
   readonly runs: RunNode[];
-  /** How many runs it has (`runs.length`, without making the nodes). */
+  /** Its evaluations, in the order of their newest cell. */
+  readonly evaluations: EvaluationNode[];
+  /** What the tree shows under it: runs and evaluations, newest first. */
+  readonly children: (RunNode | EvaluationNode)[];
+  /** How many entries (runs, cells and judge runs) it has, without making the nodes. */
   readonly count: number;
+  /** How many runs outside evaluations, and how many evaluations, without making the nodes. */
+  readonly counts: PromptCounts;
+}
+
+/** A prompt's figures for its tree item, counted without making nodes. */
+export interface PromptCounts {
+  runs: number;
+  evaluations: number;
+}
+
+/** An evaluation of a prompt: its cells' runs (judge runs left out), with its newest evaluation line when there is one. */
+export interface EvaluationNode {
+  kind: 'evaluation';
+  id: string;
+  folder: vscode.WorkspaceFolder;
+  evaluationId: string;
+  parent: PromptNode;
+  /** Its cells' runs, newest first (a resumed cell shows each of its runs). */
+  cells: RunNode[];
+  /** Its newest `event: "evaluation"` line; undefined while it runs or when it never ended (window closed). */
+  record?: EvaluationRecord;
 }
 
 export interface RunNode {
@@ -51,10 +81,18 @@ export interface RunNode {
   id: string;
   folder: vscode.WorkspaceFolder;
   entry: HistoryEntry;
-  parent: PromptNode;
+  parent: PromptNode | EvaluationNode;
 }
 
-export type RunsNode = PromptNode | RunNode;
+export type RunsNode = PromptNode | EvaluationNode | RunNode;
+
+/** What a prompt's entries become in the tree, kept while the reader keeps the list (see RunsView.nodesOf). */
+interface PromptChildren {
+  runs: RunNode[];
+  children: (RunNode | EvaluationNode)[];
+  /** Each evaluation node with its cells as built from this list. */
+  cells: [EvaluationNode, RunNode[]][];
+}
 
 /** A refresh: when its read started (performance.now()) and what it read. */
 export interface RefreshEvent {
@@ -78,9 +116,14 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly refreshed = new vscode.EventEmitter<RefreshEvent>();
   /** Fires after the log was read again because it changed and the tree was told. */
   readonly onDidRefresh = this.refreshed.event;
-  /** The run nodes of each prompt's entries, kept while the reader keeps that list (an unchanged prompt's). */
-  private readonly nodesOf = new WeakMap<readonly HistoryEntry[], RunNode[]>();
+  /** The nodes of each prompt's entries, kept while the reader keeps that list (an unchanged prompt's). */
+  private readonly nodesOf = new WeakMap<readonly HistoryEntry[], PromptChildren>();
   private readonly promptNodes = new Map<string, LazyPromptNode>();
+  /** The counts of each prompt's entries, kept like its nodes. */
+  private readonly countsOf = new WeakMap<readonly HistoryEntry[], PromptCounts>();
+  /** The newest evaluation line of each evaluation, from the last read. */
+  private evaluationRecords = new Map<string, EvaluationRecord>();
+  private readonly evaluationNodes = new Map<string, EvaluationNode>();
   private readonly usedIds = new Set<string>();
   private readonly rootsReturned = new vscode.EventEmitter<RootsReturnedEvent>();
   readonly onDidReturnRoots = this.rootsReturned.event;
@@ -101,7 +144,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   warnings: string[] = [];
   private readonly logged = new Set<string>();
 
-  constructor(runs: RunController, private readonly log: vscode.LogOutputChannel) {
+  constructor(runs: RunController, private readonly log: vscode.LogOutputChannel, private readonly evaluationBus?: EvaluationBus) {
     this.treeView = vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: this, canSelectMany: true, showCollapseAll: true });
     this.disposables.push(
       this.treeView,
@@ -116,6 +159,15 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.watch()),
     );
+    // An evaluation's node says "running" while it runs in this window.
+    if (evaluationBus) {
+      this.disposables.push(
+        evaluationBus.onDidStart(() => this.refresh()),
+        evaluationBus.onDidEvent(({ event }) => {
+          if (event.type === 'finished') this.refresh();
+        }),
+      );
+    }
     this.watch();
   }
 
@@ -172,11 +224,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
-    return node.kind === 'prompt' ? promptItem(node, (vscode.workspace.workspaceFolders?.length ?? 0) > 1) : runItem(node);
+    if (node.kind === 'prompt') return promptItem(node, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+    if (node.kind === 'evaluation') return evaluationItem(node, this.evaluationBus?.running(node.evaluationId) !== undefined);
+    return runItem(node);
   }
 
   getChildren(node?: RunsNode): vscode.ProviderResult<RunsNode[]> {
-    if (node) return node.kind === 'prompt' ? node.runs : [];
+    if (node) return node.kind === 'prompt' ? node.children : node.kind === 'evaluation' ? node.cells : [];
     const t0 = performance.now();
     this.roots ??= this.buildRoots(this.firstAvailable());
     return this.roots.then((roots) => {
@@ -191,7 +245,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
-    return node.kind === 'run' ? node.parent : undefined;
+    return node.kind === 'prompt' ? undefined : node.parent;
   }
 
   /**
@@ -220,34 +274,105 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const core = loadCore();
     const roots: PromptNode[] = [];
     const filtered = Object.keys(this.currentFilter).length > 0;
-    for (const { folder, runs, byPrompt } of await source) {
+    const records = new Map<string, EvaluationRecord>();
+    for (const { folder, runs, byPrompt, evaluations } of await source) {
+      for (const [id, record] of evaluations) records.set(id, record);
       const groups = filtered ? core.groupByPrompt(core.filterRuns(runs, this.currentFilter)) : byPrompt;
       for (const [prompt, entries] of groups) {
         const id = `prompt:${folder.uri.toString()}:${prompt}`;
         let parent = this.promptNodes.get(id);
         if (!parent) {
-          parent = new LazyPromptNode(id, folder, prompt, (node, list) => this.runNodes(node, list));
+          parent = new LazyPromptNode(id, folder, prompt, this);
           this.promptNodes.set(id, parent);
         }
         parent.entries = entries;
-        roots.push(parent);
+        const counts = this.promptCounts(entries);
+        if (counts.runs + counts.evaluations > 0) roots.push(parent);
       }
     }
+    this.evaluationRecords = records;
     return roots;
   }
 
-  /** The nodes of a prompt's entries; an unchanged prompt keeps its list of entries between reads (HistoryReader), and so its nodes. */
-  private runNodes(parent: PromptNode, entries: readonly HistoryEntry[]): RunNode[] {
+  /**
+   * A prompt's entries as tree nodes (see {@link promptChildren}); an unchanged prompt keeps its list of entries between
+   * reads (HistoryReader), and so its nodes. Each evaluation node gets its cells and its newest evaluation line.
+   * @internal for LazyPromptNode
+   */
+  childrenOf(parent: PromptNode, entries: readonly HistoryEntry[]): PromptChildren {
     let nodes = this.nodesOf.get(entries);
     if (!nodes) {
-      nodes = entries.map((entry) => this.runNode(parent, entry));
+      nodes = this.promptChildren(parent, entries);
       this.nodesOf.set(entries, nodes);
+    }
+    for (const [evaluation, cells] of nodes.cells) {
+      evaluation.cells = cells;
+      const record = this.evaluationRecords.get(evaluation.evaluationId);
+      if (record) evaluation.record = record;
+      else delete evaluation.record;
     }
     return nodes;
   }
 
+  /**
+   * How many runs outside evaluations and how many evaluations (judge runs left out) `entries` hold: one pass, no nodes.
+   * @internal for LazyPromptNode
+   */
+  promptCounts(entries: readonly HistoryEntry[]): PromptCounts {
+    let counts = this.countsOf.get(entries);
+    if (!counts) {
+      const evaluations = new Set<string>();
+      let runs = 0;
+      for (const entry of entries) {
+        const evaluationId = entry.run.evaluationId;
+        if (evaluationId === undefined) runs++;
+        else if (entry.run.source !== 'judge') evaluations.add(evaluationId);
+      }
+      counts = { runs, evaluations: evaluations.size };
+      this.countsOf.set(entries, counts);
+    }
+    return counts;
+  }
+
+  /** A prompt's entries as tree nodes: runs, and one node per evaluation holding its cells (judge runs left out). */
+  private promptChildren(parent: PromptNode, entries: readonly HistoryEntry[]): PromptChildren {
+    const out: PromptChildren = { runs: [], children: [], cells: [] };
+    const cellsOf = new Map<string, RunNode[]>();
+    for (const entry of entries) {
+      const evaluationId = entry.run.evaluationId;
+      if (evaluationId === undefined) {
+        const node = this.runNode(parent, entry);
+        out.runs.push(node);
+        out.children.push(node);
+        continue;
+      }
+      if (entry.run.source === 'judge') continue;
+      let cells = cellsOf.get(evaluationId);
+      const evaluation = this.evaluationNode(parent, evaluationId);
+      if (!cells) {
+        cells = [];
+        cellsOf.set(evaluationId, cells);
+        out.cells.push([evaluation, cells]);
+        out.children.push(evaluation);
+      }
+      cells.push(this.runNode(evaluation, entry));
+    }
+    return out;
+  }
+
+  /** The node of evaluation `evaluationId` of `parent`'s prompt: the same node from one read to the next. */
+  private evaluationNode(parent: PromptNode, evaluationId: string): EvaluationNode {
+    const id = `evaluation:${parent.folder.uri.toString()}:${evaluationId}`;
+    let node = this.evaluationNodes.get(id);
+    if (!node || node.parent !== parent) {
+      node = { kind: 'evaluation', id, folder: parent.folder, evaluationId, parent, cells: [] };
+      this.evaluationNodes.set(id, node);
+    }
+    return node;
+  }
+
   /** The node of `entry` under `parent`: the same node (and id) for the same run line from one read to the next. */
-  private runNode(parent: PromptNode, entry: HistoryEntry): RunNode {
+  private runNode(parent: PromptNode | EvaluationNode, entry: HistoryEntry): RunNode {
     const key = `${entry.file}:${entry.offset}`;
     const known = this.nodesByLine.get(key);
     if (known && known.entry.run.id === entry.run.id && known.parent === parent) {
@@ -305,10 +430,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         this.readers.set(logDir, reader);
       }
       const partial = workspaceFolders.length === 1 && onPartial
-        ? (p: { runs: HistoryEntry[]; byPrompt: Map<string, HistoryEntry[]> }) => onPartial([{ folder, logDir, runs: p.runs, byPrompt: p.byPrompt }])
+        ? (p: { runs: HistoryEntry[]; byPrompt: Map<string, HistoryEntry[]>; evaluations: Map<string, EvaluationRecord> }) => onPartial([{ folder, logDir, runs: p.runs, byPrompt: p.byPrompt, evaluations: p.evaluations }])
         : undefined;
       const history = await reader.read(partial as Parameters<HistoryReader['read']>[0]);
-      return { folder, logDir, runs: history.runs as HistoryEntry[], byPrompt: history.byPrompt as Map<string, HistoryEntry[]> };
+      return { folder, logDir, runs: history.runs as HistoryEntry[], byPrompt: history.byPrompt as Map<string, HistoryEntry[]>, evaluations: history.evaluations };
     }));
     // The skipped lines of the history as it is now, not only of what this read appended.
     const warnings = workspaceFolders.flatMap((folder) => this.readers.get(logDirOf(folder))?.warnings ?? []);
@@ -350,14 +475,26 @@ class LazyPromptNode implements PromptNode {
   entries: readonly HistoryEntry[] = [];
 
   constructor(readonly id: string, readonly folder: vscode.WorkspaceFolder, readonly prompt: string,
-    private readonly nodesOf: (node: PromptNode, entries: readonly HistoryEntry[]) => RunNode[]) {}
+    private readonly view: Pick<RunsView, 'childrenOf' | 'promptCounts'>) {}
 
   get runs(): RunNode[] {
-    return this.nodesOf(this, this.entries);
+    return this.view.childrenOf(this, this.entries).runs;
+  }
+
+  get children(): (RunNode | EvaluationNode)[] {
+    return this.view.childrenOf(this, this.entries).children;
+  }
+
+  get evaluations(): EvaluationNode[] {
+    return this.view.childrenOf(this, this.entries).cells.map(([evaluation]) => evaluation);
   }
 
   get count(): number {
     return this.entries.length;
+  }
+
+  get counts(): PromptCounts {
+    return this.view.promptCounts(this.entries);
   }
 }
 
@@ -429,9 +566,64 @@ function promptItem(node: PromptNode, multiRoot: boolean): vscode.TreeItem {
   item.id = node.id;
   item.resourceUri = promptUriOf(node.folder, node.prompt);
   item.iconPath = vscode.ThemeIcon.File;
-  item.description = `${node.count === 1 ? vscode.l10n.t('1 run') : vscode.l10n.t('{0} runs', node.count)}${multiRoot ? ` · ${node.folder.name}` : ''}`;
+  const counts = node.counts;
+  const evaluations = counts.evaluations > 0 ? ` · ${counts.evaluations === 1 ? vscode.l10n.t('1 evaluation') : vscode.l10n.t('{0} evaluations', counts.evaluations)}` : '';
+  item.description = `${counts.runs === 1 ? vscode.l10n.t('1 run') : vscode.l10n.t('{0} runs', counts.runs)}${evaluations}${multiRoot ? ` · ${node.folder.name}` : ''}`;
   item.contextValue = 'promptLab.prompt';
   item.tooltip = `${node.prompt}: ${item.description}`;
+  return item;
+}
+
+/**
+ * An evaluation's pass rate (passed / finished cells, 0..1, null when none finished) and cells: from its newest
+ * evaluation line when it has one and is not running, else counted from its cells (the newest run of each).
+ */
+export function evaluationFigures(node: EvaluationNode, running: boolean): { passRate: number | null; passed: number; finished: number; cells: number } {
+  if (node.record && !running) {
+    let passed = 0;
+    let finished = 0;
+    let cells = 0;
+    for (const d of Object.values(node.record.deployments)) {
+      passed += d.passed;
+      finished += d.passed + d.failed + d.errors;
+      cells += d.rows;
+    }
+    return { passRate: finished > 0 ? passed / finished : null, passed, finished, cells };
+  }
+  const seen = new Set<string>();
+  let passed = 0;
+  let finished = 0;
+  for (const { entry: { run } } of node.cells) {
+    const key = `${run.testIndex ?? -1}\u0000${run.deployment}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (run.status === 'cancelled' || (run.evaluations ?? []).some((e) => e.error === 'cancelled')) continue;
+    finished++;
+    if (run.status === 'ok' && (run.evaluations ?? []).every((e) => e.passed && e.error === undefined)) passed++;
+  }
+  return { passRate: finished > 0 ? passed / finished : null, passed, finished, cells: seen.size };
+}
+
+function evaluationItem(node: EvaluationNode, running: boolean): vscode.TreeItem {
+  const newest = node.cells[0]?.entry.run.timing.startedAt;
+  const startedAt = node.record?.startedAt ?? node.cells.at(-1)?.entry.run.timing.startedAt ?? newest;
+  const item = new vscode.TreeItem(vscode.l10n.t('Evaluation {0}', startedAt ? localTime(startedAt) : node.evaluationId), vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = node.id;
+  const status = running ? 'running' : node.record ? node.record.status : 'unfinished';
+  const figures = evaluationFigures(node, running);
+  const rate = figures.passRate === null ? '–' : `${Math.round(figures.passRate * 100)}%`;
+  item.description = vscode.l10n.t('{0} passed · {1} · {2} cells', rate, status, figures.cells);
+  item.iconPath = running ? new vscode.ThemeIcon('loading~spin')
+    : status === 'complete' ? new vscode.ThemeIcon('checklist', new vscode.ThemeColor(figures.passed === figures.finished ? 'testing.iconPassed' : 'testing.iconFailed'))
+    : new vscode.ThemeIcon('debug-pause');
+  item.contextValue = running ? 'promptLab.evaluation.running' : 'promptLab.evaluation';
+  const tooltip = new vscode.MarkdownString();
+  tooltip.appendMarkdown('**').appendText(vscode.l10n.t('{0} · evaluation {1}', node.parent.prompt, status)).appendMarkdown('**\n\n');
+  for (const [key, d] of Object.entries(node.record?.deployments ?? {})) {
+    tooltip.appendText(vscode.l10n.t('{0}: {1} passed ({2} passed, {3} failed, {4} errors, {5} not run)', key, d.passRate === null ? '–' : `${Math.round(d.passRate * 100)}%`, d.passed, d.failed, d.errors, d.cancelled)).appendMarkdown('  \n');
+  }
+  tooltip.appendText(vscode.l10n.t('Evaluation id: {0}', node.evaluationId));
+  item.tooltip = tooltip;
   return item;
 }
 

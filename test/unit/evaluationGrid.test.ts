@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { listLoggedEvaluations, readLoggedEvaluation } from '../../src/core/evaluation/evaluationLog';
+import { listEvaluationRecords, readLoggedEvaluation } from '../../src/core/evaluation/evaluationLog';
 import { exportGrid } from '../../src/core/evaluation/exportGrid';
 import { cellResultOf, summarize } from '../../src/core/evaluation/summary';
 import type { EvaluationProgress } from '../../src/core/evaluation/evaluate';
@@ -110,8 +110,8 @@ test('the log gives each cell\'s result line with its newest rating, and lists a
   assert.equal(plain.runs, undefined);
   assert.equal(plain.cells.size, 3);
 
-  const listed = await listLoggedEvaluations(nodeFileSystem(), dir, 'p.prompt.json');
+  const listed = await listEvaluationRecords(nodeFileSystem(), dir, 'p.prompt.json');
   assert.deepEqual(listed.map((r) => [r.id, r.endedAt]), [['e1', '2026-11-30T10:05:00.000Z'], ['e0', '2026-11-29T10:09:00.000Z']]);
-  assert.deepEqual((await listLoggedEvaluations(nodeFileSystem(), dir)).map((r) => r.id), ['other', 'e1', 'e0']);
-  assert.deepEqual(await listLoggedEvaluations(nodeFileSystem(), path.join(dir, 'missing')), []);
+  assert.deepEqual((await listEvaluationRecords(nodeFileSystem(), dir)).map((r) => r.id), ['other', 'e1', 'e0']);
+  assert.deepEqual(await listEvaluationRecords(nodeFileSystem(), path.join(dir, 'missing')), []);
 });

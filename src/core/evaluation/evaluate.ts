@@ -23,7 +23,7 @@ import { checkBudget, type BudgetCheck, type BudgetSettings, type Spending } fro
 import { executeRun, redactRecord, requestParameters, type RunOutcome, type RunRequest } from '../run/run';
 import type { TemplateRenderer } from '../template/renderer';
 import { addJudgeRun, cellKey, LineLog, noJudgeRuns, readLoggedEvaluation } from './evaluationLog';
-import { runEvaluator, type Judge, type JudgeAnswer } from './evaluators';
+import { runEvaluator, type EvaluatorEnvironment, type Judge, type JudgeAnswer, type RegexMatcher } from './evaluators';
 import { RequestPool, type PoolRequest } from './pool';
 import { CANCELLED_EVALUATOR, cellResultOf, isDone, summarize, type CellResult } from './summary';
 import { rowInputs, type TestRow } from './testData';
@@ -60,6 +60,8 @@ export interface EvaluationRequest {
    */
   judges?: ReadonlyMap<string, EvaluationTarget>;
   renderer: TemplateRenderer;
+  /** Where `regex` evaluators match (bounded in time, off this thread); in this thread when absent. */
+  regex?: RegexMatcher;
   fs: FileSystem;
   /** Folder of the run log; undefined to not log (benchmarks). */
   logDir?: string;
@@ -301,7 +303,8 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     if (rateLimitRetries > 0) record.retries = (record.retries ?? 0) + rateLimitRetries;
     addCost(record);
     if (record.status === 'ok') {
-      const env = { renderer: request.renderer, judge: judgeFor(record, row.index), promptDeployment: request.prompt.deployment };
+      const env: EvaluatorEnvironment = { renderer: request.renderer, judge: judgeFor(record, row.index), promptDeployment: request.prompt.deployment };
+      if (request.regex) env.regex = request.regex;
       const cell = { output: record.output, row, inputs, messages: record.messages };
       record.evaluations = await Promise.all(request.prompt.evaluators.map((spec) => runEvaluator(spec, cell, env).catch((err: unknown): EvaluatorResult => ({ name: spec.name, score: null, passed: false, error: err instanceof Error ? err.message : String(err) }))));
     }

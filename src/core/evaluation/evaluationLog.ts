@@ -4,8 +4,8 @@
  * a file opened for appending), and reading back finds the cells of an evaluation for a resume.
  */
 import { logFileName, type EvaluationRecord, type RatingRecord, type RunRecord } from '../log/runLog';
-import { FileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
-import { cellResultOf, replacesResult, type CellResult } from './summary';
+import { isFileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
+import { cellResultOf, isDone, replacesResult, type CellResult } from './summary';
 
 /**
  * Appends log lines, one write per file at a time, coalescing what arrives meanwhile. `append` resolves once the
@@ -117,7 +117,7 @@ export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evalu
   try {
     names = await fs.readDirectory(logDir);
   } catch (err) {
-    if (err instanceof FileSystemError && err.code === 'not-found') return out;
+    if (isFileSystemError(err) && err.code === 'not-found') return out;
     throw err;
   }
   const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && (since === undefined || n.slice(0, 10) >= since)).sort();
@@ -184,12 +184,12 @@ function readRating(line: string, ratings: Map<string, RatingRecord>): boolean {
  * A missing folder holds none; unreadable lines are skipped.
  * @throws FileSystemError when a file cannot be read.
  */
-export async function listLoggedEvaluations(fs: FileSystem, logDir: string, promptPath?: string): Promise<EvaluationRecord[]> {
+export async function listEvaluationRecords(fs: FileSystem, logDir: string, promptPath?: string): Promise<EvaluationRecord[]> {
   let names: string[];
   try {
     names = await fs.readDirectory(logDir);
   } catch (err) {
-    if (err instanceof FileSystemError && err.code === 'not-found') return [];
+    if (isFileSystemError(err) && err.code === 'not-found') return [];
     throw err;
   }
   const byId = new Map<string, EvaluationRecord>();
@@ -210,4 +210,85 @@ export async function listLoggedEvaluations(fs: FileSystem, logDir: string, prom
     }
   }
   return [...byId.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+}
+
+/** An evaluation of one prompt as the log tells it, for Resume Evaluation to offer. */
+export interface LoggedEvaluationSummary {
+  /** The `evaluationId`. */
+  id: string;
+  /**
+   * `complete` or `cancelled` from its newest `event: "evaluation"` line; `incomplete` when it has run lines but no
+   * such line (the window closed or reloaded while it ran).
+   */
+  status: 'complete' | 'cancelled' | 'incomplete';
+  /** ISO 8601 UTC: the earliest `startedAt` of its lines (the first evaluation line's, else the first run's). */
+  startedAt: string;
+  /** Deployment keys: those of its newest evaluation line, else those its cell runs name (in order of appearance). */
+  deployments: string[];
+  /** Test rows, from its newest evaluation line (undefined for an incomplete one). */
+  rows?: number;
+  /** Cells with a done (`ok`, evaluated) run so far. */
+  doneCells: number;
+}
+
+/**
+ * The evaluations of the prompt `promptPath` (workspace-relative, forward slashes) that the run log under `logDir`
+ * holds, newest first. Reads every `YYYY-MM-DD.jsonl` file; lines that are not JSON are skipped. A missing folder
+ * holds none.
+ * @throws FileSystemError when a file cannot be read.
+ */
+export async function listLoggedEvaluations(fs: FileSystem, logDir: string, promptPath: string): Promise<LoggedEvaluationSummary[]> {
+  let names: string[];
+  try {
+    names = await fs.readDirectory(logDir);
+  } catch (err) {
+    if (isFileSystemError(err) && err.code === 'not-found') return [];
+    throw err;
+  }
+  const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n)).sort();
+  const byId = new Map<string, { startedAt: string; deployments: string[]; record?: EvaluationRecord; done: Set<string> }>();
+  const entry = (id: string, at: string) => {
+    let e = byId.get(id);
+    if (!e) byId.set(id, (e = { startedAt: at, deployments: [], done: new Set() }));
+    else if (at < e.startedAt) e.startedAt = at;
+    return e;
+  };
+  const promptNeedle = `"prompt":${JSON.stringify(promptPath)}`;
+  const decoder = new TextDecoder('utf-8');
+  for (const name of files) {
+    const text = decoder.decode(await fs.readFile(joinPath(logDir, name)));
+    for (let start = 0; start < text.length;) {
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const line = text.slice(start, end);
+      start = end + 1;
+      // Cheap filters first: only this prompt's evaluation lines and evaluation cells are parsed.
+      if (!line.includes(promptNeedle) || !(line.includes('"evaluationId"') || line.startsWith('{"event":"evaluation"'))) continue;
+      let value: RunRecord | EvaluationRecord;
+      try {
+        value = JSON.parse(line) as RunRecord | EvaluationRecord;
+      } catch {
+        continue;
+      }
+      if (value.prompt !== promptPath) continue;
+      if (value.event === 'evaluation') {
+        const e = entry(value.id, value.startedAt);
+        if (!e.record || value.endedAt >= e.record.endedAt) e.record = value;
+      } else if (value.event === 'run' && typeof value.evaluationId === 'string' && value.source !== 'judge' && typeof value.testIndex === 'number') {
+        const e = entry(value.evaluationId, value.timing.startedAt);
+        if (!e.deployments.includes(value.deployment)) e.deployments.push(value.deployment);
+        if (isDone(cellResultOf(value))) e.done.add(cellKey(value.deployment, value.testIndex));
+      }
+    }
+  }
+  const out: LoggedEvaluationSummary[] = [];
+  for (const [id, e] of byId) {
+    const summary: LoggedEvaluationSummary = {
+      id, status: e.record?.status ?? 'incomplete', startedAt: e.startedAt,
+      deployments: e.record ? Object.keys(e.record.deployments) : e.deployments, doneCells: e.done.size,
+    };
+    if (e.record) summary.rows = e.record.rows;
+    out.push(summary);
+  }
+  return out.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
 }

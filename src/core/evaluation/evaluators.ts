@@ -54,9 +54,24 @@ export interface CellToEvaluate {
   messages: readonly ChatMessage[];
 }
 
+/**
+ * Runs a `regex` evaluator's match away from the caller's thread, bounded in time: a pattern comes from someone else's
+ * prompt file, and one that backtracks catastrophically (`^(a+)+$` on a long output) would otherwise hold the thread
+ * for minutes. The Node front ends pass src/node/regexWorker.ts.
+ */
+export interface RegexMatcher {
+  /**
+   * Whether `new RegExp(pattern, flags).test(text)`.
+   * @throws Error (a sentence) when the match takes longer than the matcher's limit or the pattern does not compile.
+   */
+  test(pattern: string, flags: string, text: string): Promise<boolean>;
+}
+
 /** What running evaluators needs besides the cell. */
 export interface EvaluatorEnvironment {
   renderer: TemplateRenderer;
+  /** Where `regex` evaluators match; in this thread when absent (unbounded: only for trusted patterns and tests). */
+  regex?: RegexMatcher;
   judge: Judge;
   /** The prompt's own deployment: judges that name none use it. */
   promptDeployment: string | undefined;
@@ -117,13 +132,22 @@ export async function runEvaluator(spec: EvaluatorSpec, cell: CellToEvaluate, en
       return { name, score: passed ? 1 : 0, passed, details: `${what}: '${expected}'` };
     }
     case 'regex': {
-      let re = regexCache.get(spec);
-      if (!re) {
-        re = new RegExp(spec.pattern, spec.flags);
-        regexCache.set(spec, re);
+      let passed: boolean;
+      if (env.regex) {
+        try {
+          passed = await env.regex.test(spec.pattern, spec.flags, output);
+        } catch (err) {
+          return failure(name, message(err));
+        }
+      } else {
+        let re = regexCache.get(spec);
+        if (!re) {
+          re = new RegExp(spec.pattern, spec.flags);
+          regexCache.set(spec, re);
+        }
+        re.lastIndex = 0;
+        passed = re.test(output);
       }
-      re.lastIndex = 0;
-      const passed = re.test(output);
       return { name, score: passed ? 1 : 0, passed, details: `Expected to match /${spec.pattern}/${spec.flags}` };
     }
     case 'json': {

@@ -6,7 +6,7 @@
  */
 import { parse as parseCsvText } from 'csv-parse/sync';
 import type { PromptFile, TextSpan } from '../format/promptFile';
-import { checkWorkspaceRelativePath, FileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
+import { checkWorkspaceRelativePath, isFileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
 
 /** One row of test data. */
 export interface TestRow {
@@ -76,7 +76,7 @@ export async function loadTestData(prompt: PromptFile, where: TestDataLocation):
   try {
     bytes = await where.fs.readFile(joinPath(where.workspaceFolder, file));
   } catch (err) {
-    const code = err instanceof FileSystemError ? err.code : 'other';
+    const code = isFileSystemError(err) ? err.code : 'other';
     const why = code === 'not-found' ? 'does not exist in the workspace folder' : code === 'outside' ? 'leads outside the workspace folder' : `cannot be read: ${(err as Error).message}`;
     return { rows: [], problems: [fileProblem(`testData "${file}" ${why}.`)], file };
   }

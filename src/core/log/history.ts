@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scanLine } from './lineScan';
 import { supersedes } from './ratings';
-import type { AnnotationRecord, RatingRecord, RunRecord } from './runLog';
+import type { AnnotationRecord, EvaluationRecord, RatingRecord, RunRecord } from './runLog';
 import { foldAnnotations } from './annotations';
 
 /** Characters of the output kept in a `RunSummary`. */
@@ -54,6 +54,11 @@ export interface RunHistory<R extends RunSummary | RunRecord = RunSummary> {
   byPrompt: Map<string, HistoryEntry<R>[]>;
   /** Ratings whose run is not in the log (e.g. its day file was deleted). */
   orphanRatings: number;
+  /**
+   * The newest `event: "evaluation"` line (by `endedAt`) of each evaluation id: an evaluation's status and figures,
+   * for grouping its runs (a resume appends another line; the newest tells).
+   */
+  evaluations: Map<string, EvaluationRecord>;
 }
 
 /** Which runs to keep. Every given criterion must hold. */
@@ -100,6 +105,8 @@ interface FileState {
   annotations: AnnotationRecord[];
   /** Lines of this file that were skipped, as warnings (kept while the file is, so a later read still knows them). */
   warnings: string[];
+  /** Its `event: "evaluation"` lines. */
+  evaluations: EvaluationRecord[];
 }
 
 /** Runs a first partial history is reported after (see {@link HistoryReader.read}). */
@@ -146,7 +153,7 @@ export class HistoryReader {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         this.files.clear();
         this.joined = undefined;
-        return { runs: [], byPrompt: new Map(), orphanRatings: 0 };
+        return { runs: [], byPrompt: new Map(), orphanRatings: 0, evaluations: new Map() };
       }
       throw err;
     }
@@ -198,9 +205,22 @@ export class HistoryReader {
 
   /** The result of a join: filtered when the reader has a filter. */
   private finish(joined: Joined): RunHistory<RunSummary | RunRecord> {
-    if (!this.options.filter) return { runs: joined.runs, byPrompt: joined.byPrompt, orphanRatings: joined.orphans };
+    const evaluations = this.evaluations();
+    if (!this.options.filter) return { runs: joined.runs, byPrompt: joined.byPrompt, orphanRatings: joined.orphans, evaluations };
     const kept = filterRuns(joined.runs, this.options.filter);
-    return { runs: kept, byPrompt: groupByPrompt(kept), orphanRatings: joined.orphans };
+    return { runs: kept, byPrompt: groupByPrompt(kept), orphanRatings: joined.orphans, evaluations };
+  }
+
+  /** The newest evaluation line of each id among the files read (few lines: one per evaluation or resume). */
+  private evaluations(): Map<string, EvaluationRecord> {
+    const out = new Map<string, EvaluationRecord>();
+    for (const state of this.files.values()) {
+      for (const record of state.evaluations) {
+        const before = out.get(record.id);
+        if (!before || record.endedAt >= before.endedAt) out.set(record.id, record);
+      }
+    }
+    return out;
   }
 
   /** Bring `file`'s state up to date: read from where the last read stopped, or from the start if it shrank. */
@@ -208,7 +228,7 @@ export class HistoryReader {
     const size = (await fs.promises.stat(file)).size;
     let state = this.files.get(file);
     if (!state || size < state.consumed) {
-      state = { consumed: 0, lines: 0, runs: [], ratings: [], annotations: [], warnings: [] };
+      state = { consumed: 0, lines: 0, runs: [], ratings: [], annotations: [], evaluations: [], warnings: [] };
       this.files.set(file, state);
     }
     if (size === state.consumed) return;
@@ -223,6 +243,7 @@ export class HistoryReader {
       if (found?.kind === 'run') current.runs.push(found.value);
       else if (found?.kind === 'rating') current.ratings.push(found.value);
       else if (found?.kind === 'annotation') current.annotations.push(found.value);
+      else if (found?.kind === 'evaluation') current.evaluations.push(found.value);
       return true;
     }, current.consumed, current.lines);
     current.consumed = consumed.bytes;
@@ -232,7 +253,7 @@ export class HistoryReader {
   /** One line: a run, a rating, nothing (another event, or skipped with a warning), or 'incomplete' (a last line still being written). */
   private parse(file: string, bytes: Buffer, line: number, offset: number, warn: (message: string) => void):
     { kind: 'run'; value: { entry: HistoryEntry<RunSummary | RunRecord>; time: number } } | { kind: 'rating'; value: RatingRecord }
-    | { kind: 'annotation'; value: AnnotationRecord } | undefined | 'incomplete' {
+    | { kind: 'annotation'; value: AnnotationRecord } | { kind: 'evaluation'; value: EvaluationRecord } | undefined | 'incomplete' {
     const full = this.options.full === true;
     let value: unknown;
     let preview: string | undefined;
@@ -274,6 +295,14 @@ export class HistoryReader {
         return undefined;
       }
       return { kind: 'annotation', value: annotation };
+    }
+    if (event === 'evaluation') {
+      const evaluation = value as EvaluationRecord;
+      if (typeof evaluation.id !== 'string' || typeof evaluation.prompt !== 'string' || typeof evaluation.endedAt !== 'string' || typeof evaluation.deployments !== 'object' || evaluation.deployments === null) {
+        warn(`${file}:${line}: skipped an evaluation line without id, prompt, endedAt or deployments.`);
+        return undefined;
+      }
+      return { kind: 'evaluation', value: evaluation };
     }
     return undefined;
   }

@@ -16,6 +16,15 @@ export class FileSystemError extends Error {
   }
 }
 
+/**
+ * True when `err` is a {@link FileSystemError}, also one made by another copy of this module: the extension host
+ * loads the core as its own bundle (dist/core.js) while the front end's file system is in the extension's bundle, so
+ * `instanceof` alone misses the front end's errors.
+ */
+export function isFileSystemError(err: unknown): err is FileSystemError {
+  return err instanceof FileSystemError || (err instanceof Error && err.name === 'FileSystemError' && typeof (err as { code?: unknown }).code === 'string');
+}
+
 /** What the core needs of a file system. Every method rejects with {@link FileSystemError}. */
 export interface FileSystem {
   /** The whole file's bytes. */

@@ -18,7 +18,7 @@ import { fileTypeFromBuffer } from 'file-type/core';
 import { base64ToUint8Array, uint8ArrayToBase64 } from 'uint8array-extras';
 import type { ChatCompletionContentPart, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { MediaKind } from '../format/promptFile';
-import { checkWorkspaceRelativePath, FileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
+import { checkWorkspaceRelativePath, isFileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
 import type { Hasher } from '../platform/hash';
 import { formatBytes, type MediaLimits } from '../providers/mediaLimits';
 import type { ChatContentPart, ChatMediaPart, ChatMessage } from '../template/template';
@@ -117,7 +117,7 @@ export async function resolveMedia(part: Pick<ChatMediaPart, 'type' | 'input' | 
       bytes = await access.fileSystem.readFile(joinPath(access.root, source.path));
     } catch (err) {
       // By name: the front end's FileSystem may come from another bundle's copy of ../platform/fileSystem.ts.
-      const code = err instanceof FileSystemError || (err as { name?: unknown } | null)?.name === 'FileSystemError' ? (err as FileSystemError).code : undefined;
+      const code = isFileSystemError(err) ? err.code : undefined;
       return fail(code === 'not-found' ? `names "${source.path}", which is not in the workspace`
         : code === 'outside' ? `names "${source.path}", which leads outside the workspace folder (a link?); Prompt Lab reads only files inside it`
           : `names "${source.path}", which cannot be read: ${err instanceof Error ? err.message : String(err)}`);

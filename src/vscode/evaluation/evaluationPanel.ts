@@ -114,7 +114,7 @@ export class EvaluationPanels implements vscode.Disposable {
         return open;
       }
       for (const folder of vscode.workspace.workspaceFolders ?? []) {
-        const record = (await core.listLoggedEvaluations(fs, logDirOf(folder))).find((r) => r.id === target);
+        const record = (await core.listEvaluationRecords(fs, logDirOf(folder))).find((r) => r.id === target);
         if (record) {
           found = { folder, record };
           break;
@@ -131,7 +131,7 @@ export class EvaluationPanels implements vscode.Disposable {
         return undefined;
       }
       const promptPath = path.relative(folder.uri.fsPath, target.fsPath).split(path.sep).join('/');
-      const record = (await core.listLoggedEvaluations(fs, logDirOf(folder), promptPath))[0];
+      const record = (await core.listEvaluationRecords(fs, logDirOf(folder), promptPath))[0];
       if (!record) {
         void vscode.window.showInformationMessage(vscode.l10n.t('{0} has not been evaluated yet: run Prompt Lab: Evaluate Prompt first.', promptPath));
         return undefined;
@@ -386,7 +386,7 @@ export class EvaluationPanel implements vscode.Disposable {
   /** Earlier evaluations of the same prompt, newest first. */
   private async previous(): Promise<EvaluationChoiceView[]> {
     if (this.options.logDir === undefined) return [];
-    const records = await loadCore().listLoggedEvaluations(nodeFileSystem(), this.options.logDir, this.options.promptPath);
+    const records = await loadCore().listEvaluationRecords(nodeFileSystem(), this.options.logDir, this.options.promptPath);
     return records.filter((r) => r.id !== this.grid.evaluationId).map(choiceOf);
   }
 

@@ -34,6 +34,7 @@ export class Panel {
       submitRating: (runId, requestId, rating) =>
         this.api.postMessage({ method: 'rating/submit', params: { requestId, runId, rating } }),
       annotate: (runId, kind) => this.api.postMessage({ method: 'annotation/add', params: { runId, kind } }),
+      addToTestData: (runId) => this.api.postMessage({ method: 'testData/add', params: { runId } }),
     };
     this.runAgain = button('Run Again', { 'data-testid': 'run-again', title: 'Run this prompt again' }, () =>
       this.api.postMessage({ method: 'run/rerun', params: {} }),

@@ -32,6 +32,8 @@ export interface RunViewHost {
   submitRating(runId: string, requestId: string, rating: RatingView): void;
   /** Add Note to Run / Set Run Property: the host asks for the text. */
   annotate(runId: string, kind: 'note' | 'property'): void;
+  /** Add to Test Data: the host appends this run's inputs as a test data row. */
+  addToTestData(runId: string): void;
 }
 
 const STATUS_LABEL: Record<ViewStatus, string> = {
@@ -293,7 +295,8 @@ export class RunView {
       ...(properties.length > 0 ? [h('dl', { class: 'run-properties', 'data-testid': 'run-properties' }, ...properties.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))] : []),
       h('div', { class: 'run-annotation-actions' },
         button(note !== undefined ? 'Edit Note' : 'Add Note', { appearance: 'secondary', 'data-testid': 'run-add-note', title: 'Add Note to Run' }, () => this.host.annotate(runId, 'note')),
-        button('Set Property…', { appearance: 'secondary', 'data-testid': 'run-set-property', title: 'Set Run Property' }, () => this.host.annotate(runId, 'property'))),
+        button('Set Property…', { appearance: 'secondary', 'data-testid': 'run-set-property', title: 'Set Run Property' }, () => this.host.annotate(runId, 'property')),
+        button('Add to Test Data', { appearance: 'secondary', 'data-testid': 'run-add-to-test-data', title: 'Append this run\'s inputs (and its better response as "expected") to the prompt\'s testData' }, () => this.host.addToTestData(runId))),
     );
   }
 
