@@ -5,7 +5,8 @@
 // then opens where the person chose last (the editor), and Move Playground to Side Bar closes the editor page and takes
 // the choice back. Its own replay server (loopback) and temp copy of examples/ with a "fast" deployment.
 //   node test/e2e/playgroundEditor.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
-// Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/playgroundEditor/.
+// Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/playgroundEditor/ (the two pages side by side
+// also to media/screenshots/ for the README).
 /* global document -- callbacks that run inside the webview page */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,7 +62,11 @@ await e2eMain({ name: 'playgroundEditor', workspace }, [
     // Both pages still hold both edits (neither sent an old copy back over the other's).
     await waitForTemplate(editor, 1, 'Typed in the side bar', 'the side bar\'s edit kept in the editor page');
     await waitForTemplate(sideBar, 1, 'Typed in the side bar', 'the side bar\'s edit kept in the side bar');
-    await page.screenshot({ path: path.join(artifacts, 'playground-in-editor.png') });
+    const shot = path.join(artifacts, 'playground-in-editor.png');
+    await page.screenshot({ path: shot });
+    // The README shows it.
+    fs.mkdirSync(path.join(REPO_ROOT, 'media', 'screenshots'), { recursive: true });
+    fs.copyFileSync(shot, path.join(REPO_ROOT, 'media', 'screenshots', 'playground-in-editor.png'));
   }],
   ['a run started in the editor page streams into both pages', async ({ page }) => {
     const editor = await playgroundFrame(page, 'editor');
