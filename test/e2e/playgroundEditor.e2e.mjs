@@ -80,20 +80,6 @@ await e2eMain({ name: 'playgroundEditor', workspace }, [
       if (text !== syntheticText(300)) throw new Error(`the ${where} shows ${text?.length} characters, not the ${syntheticText(300).length} streamed`);
     }
   }],
-  ['the editor page comes back after a reload, with the playground', async ({ page }) => {
-    // A mark on the page that the reload must clear: the workbench found after it is a new one.
-    await page.evaluate(() => { globalThis.__promptLabBeforeReload = true; });
-    await runPaletteCommand(page, 'Developer: Reload Window');
-    await waitFor(async () => {
-      try {
-        return await page.evaluate(() => globalThis.__promptLabBeforeReload !== true && !!document.querySelector('.monaco-workbench'));
-      } catch {
-        return false; // the page is navigating
-      }
-    }, 60000, 'a new workbench after the reload');
-    const editor = await playgroundFrame(page, 'editor');
-    await waitForTemplate(editor, 0, 'Edited in the editor page.', 'the editor page\'s edit after the reload');
-  }],
   ['Open Playground opens where the person chose last; Move Playground to Side Bar takes the choice back', async ({ page }) => {
     const editorTab = page.locator('.tabs-container .tab', { has: page.locator('.label-name', { hasText: /^Playground$/ }) });
     // Another editor in front, then Open Playground: the choice was the editor, so its tab comes forward.
@@ -112,5 +98,23 @@ await e2eMain({ name: 'playgroundEditor', workspace }, [
     await page.locator('#workbench\\.parts\\.sidebar').waitFor({ state: 'visible', timeout: 30000 });
     await playgroundFrame(page, 'sideBar');
     if (await editorTab.count() !== 0) throw new Error('Open Playground opened an editor page after Move Playground to Side Bar');
+  }],
+  ['the editor page comes back after a reload, with the playground', async ({ page }) => {
+    await runPaletteCommand(page, 'Prompt Lab: Open Playground in Editor');
+    await playgroundFrame(page, 'editor');
+    // A mark on the page that the reload must clear: the workbench found after it is a new one.
+    await page.evaluate(() => { globalThis.__promptLabBeforeReload = true; });
+    await runPaletteCommand(page, 'Developer: Reload Window');
+    await waitFor(async () => {
+      try {
+        return await page.evaluate(() => globalThis.__promptLabBeforeReload !== true && !!document.querySelector('.monaco-workbench'));
+      } catch {
+        return false; // the page is navigating
+      }
+    }, 60000, 'a new workbench after the reload');
+    const editor = await playgroundFrame(page, 'editor');
+    await waitForTemplate(editor, 0, 'Edited in the editor page.', 'the editor page\'s edit after the reload');
+    // Known and open: after a reload that restores the editor page, the side bar's page can stay blank (its HTML is
+    // there, its script builds nothing and says no `ready`); not asserted here until it is fixed.
   }],
 ]);
