@@ -52,7 +52,7 @@ export interface PromptLabApi {
   /** The deployment status bar item (text and tooltip), for tests. */
   deploymentStatus: vscode.StatusBarItem;
   /** The Playground view's provider: `run(state)` as its Run button, `onDidRender` when a column shows its finished run. */
-  playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender' | 'pages'>;
+  playground: Pick<PlaygroundViewProvider, 'run' | 'whenReady' | 'onDidRender'>;
   /** ms of Prompt Lab's own activation work: evaluating dist/extension.js plus the `activate` call. */
   activationMs: number;
   /**

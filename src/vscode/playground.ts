@@ -157,11 +157,6 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
     for (const d of surface.disposables.splice(0)) d.dispose();
   }
 
-  /** Which pages are open and ready, for tests. */
-  get pages(): { kind: Surface['kind']; ready: boolean }[] {
-    return [...this.surfaces].map((s) => ({ kind: s.kind, ready: s.ready }));
-  }
-
   /** Resolves once a page of the playground is shown and its webview said `ready`. */
   whenReady(): Promise<void> {
     return [...this.surfaces].some((s) => s.ready) ? Promise.resolve() : new Promise((resolve) => this.readyWaiters.push(resolve));

@@ -5,7 +5,8 @@
 // then opens where the person chose last (the editor), and Move Playground to Side Bar closes the editor page and takes
 // the choice back. Its own replay server (loopback) and temp copy of examples/ with a "fast" deployment.
 //   node test/e2e/playgroundEditor.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
-// Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/playgroundEditor/.
+// Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/playgroundEditor/ (the two pages side by side
+// also to media/screenshots/ for the README).
 /* global document -- callbacks that run inside the webview page */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,7 +62,11 @@ await e2eMain({ name: 'playgroundEditor', workspace }, [
     // Both pages still hold both edits (neither sent an old copy back over the other's).
     await waitForTemplate(editor, 1, 'Typed in the side bar', 'the side bar\'s edit kept in the editor page');
     await waitForTemplate(sideBar, 1, 'Typed in the side bar', 'the side bar\'s edit kept in the side bar');
-    await page.screenshot({ path: path.join(artifacts, 'playground-in-editor.png') });
+    const shot = path.join(artifacts, 'playground-in-editor.png');
+    await page.screenshot({ path: shot });
+    // The README shows it.
+    fs.mkdirSync(path.join(REPO_ROOT, 'media', 'screenshots'), { recursive: true });
+    fs.copyFileSync(shot, path.join(REPO_ROOT, 'media', 'screenshots', 'playground-in-editor.png'));
   }],
   ['a run started in the editor page streams into both pages', async ({ page }) => {
     const editor = await playgroundFrame(page, 'editor');
@@ -74,20 +79,6 @@ await e2eMain({ name: 'playgroundEditor', workspace }, [
       const text = await column.locator('[data-testid="run-output"]').textContent();
       if (text !== syntheticText(300)) throw new Error(`the ${where} shows ${text?.length} characters, not the ${syntheticText(300).length} streamed`);
     }
-  }],
-  ['the editor page comes back after a reload, with the playground', async ({ page }) => {
-    // A mark on the page that the reload must clear: the workbench found after it is a new one.
-    await page.evaluate(() => { globalThis.__promptLabBeforeReload = true; });
-    await runPaletteCommand(page, 'Developer: Reload Window');
-    await waitFor(async () => {
-      try {
-        return await page.evaluate(() => globalThis.__promptLabBeforeReload !== true && !!document.querySelector('.monaco-workbench'));
-      } catch {
-        return false; // the page is navigating
-      }
-    }, 60000, 'a new workbench after the reload');
-    const editor = await playgroundFrame(page, 'editor');
-    await waitForTemplate(editor, 0, 'Edited in the editor page.', 'the editor page\'s edit after the reload');
   }],
   ['Open Playground opens where the person chose last; Move Playground to Side Bar takes the choice back', async ({ page }) => {
     const editorTab = page.locator('.tabs-container .tab', { has: page.locator('.label-name', { hasText: /^Playground$/ }) });
@@ -107,5 +98,23 @@ await e2eMain({ name: 'playgroundEditor', workspace }, [
     await page.locator('#workbench\\.parts\\.sidebar').waitFor({ state: 'visible', timeout: 30000 });
     await playgroundFrame(page, 'sideBar');
     if (await editorTab.count() !== 0) throw new Error('Open Playground opened an editor page after Move Playground to Side Bar');
+  }],
+  ['the editor page comes back after a reload, with the playground', async ({ page }) => {
+    await runPaletteCommand(page, 'Prompt Lab: Open Playground in Editor');
+    await playgroundFrame(page, 'editor');
+    // A mark on the page that the reload must clear: the workbench found after it is a new one.
+    await page.evaluate(() => { globalThis.__promptLabBeforeReload = true; });
+    await runPaletteCommand(page, 'Developer: Reload Window');
+    await waitFor(async () => {
+      try {
+        return await page.evaluate(() => globalThis.__promptLabBeforeReload !== true && !!document.querySelector('.monaco-workbench'));
+      } catch {
+        return false; // the page is navigating
+      }
+    }, 60000, 'a new workbench after the reload');
+    const editor = await playgroundFrame(page, 'editor');
+    await waitForTemplate(editor, 0, 'Edited in the editor page.', 'the editor page\'s edit after the reload');
+    // Known and open: after a reload that restores the editor page, the side bar's page can stay blank (its HTML is
+    // there, its script builds nothing and says no `ready`); not asserted here until it is fixed.
   }],
 ]);
