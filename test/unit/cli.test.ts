@@ -15,6 +15,7 @@ import { parse as parseYaml } from 'yaml';
 import { analyzePromptDocument } from '../../src/core/template/analyze';
 import { deploymentTargets, type DeploymentConfig } from '../../src/core/providers/deployments';
 import { positionAt } from '../../src/core/format/text';
+import { runCli } from '../../src/cli/main';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { tempDir } from './tempDir';
 
@@ -75,6 +76,7 @@ const DEPLOYMENTS = (baseURL: string): Record<string, DeploymentConfig> => ({
   judge: { provider: 'openai-compatible', baseURL, model: 'simulated/judge' },
   keyed: { provider: 'openai-compatible', baseURL, model: 'simulated/chat', apiKeyEnv: 'PL_CLI_TEST_UNSET' },
   broken: { provider: 'openai-compatible', baseURL, model: 'synthetic/status?code=500', maxRetries: 0 },
+  slow: { provider: 'openai-compatible', baseURL, model: 'synthetic/slow?chunks=2000&delayMs=20' },
 });
 const MODELS = { 'openai/gpt-4o': 'judge' };
 
@@ -266,7 +268,7 @@ test('bad input: one line that says what to do, the right exit code, no stack', 
   oneLine(await cli(['eval', 'prompts/broken.prompt.yml']), 2, /broken\.prompt\.yml:3: Malformed YAML/);
   fs.rmSync(path.join(ws, 'prompts', 'broken.prompt.yml'));
   oneLine(await cli(['eval', 'prompts/sample_prompt.yml', '--shard', '5/4']), 2, /--shard "5\/4": the index must be from 0 to 3 for 4 shards/);
-  oneLine(await cli(['eval', 'prompts/sample_prompt.yml', '--deployment', 'nope']), 2, /No deployment "nope".*known: "chat", "judge", "keyed", "broken"/);
+  oneLine(await cli(['eval', 'prompts/sample_prompt.yml', '--deployment', 'nope']), 2, /No deployment "nope".*known: "chat", "judge", "keyed", "broken", "slow"/);
   oneLine(await cli(['run', 'prompts/sample_prompt.yml', '--deployment', 'keyed']), 2, /"keyed" needs an API key: set PL_CLI_TEST_UNSET or PROMPT_LAB_API_KEY_KEYED.*SecretStorage.*not reachable from a terminal/);
   oneLine(await cli(['run', 'prompts/json_schema_prompt.yml']), 2, /"openai\/gpt-4o-mini" needs an API key: set GITHUB_TOKEN or PROMPT_LAB_API_KEY_OPENAI_GPT_4O_MINI/);
   oneLine(await cli(['run', 'prompts/sample_prompt.yml', '--deployment', 'chat', '--input', 'oops']), 2, /--input "oops": write name=value/);
@@ -304,4 +306,57 @@ test('convert writes the other format beside the source, refuses to overwrite, a
   assert.equal(back.code, 0, back.stderr);
   assert.equal((parseYaml(back.stdout) as { name: string }).name, 'Sample Evaluation');
   fs.rmSync(path.join(ws, 'prompts', 'sample_prompt.prompt.json'));
+});
+
+/** The run log's lines in the workspace. */
+function logLines(): Record<string, unknown>[] {
+  const logDir = path.join(ws, '.promptlab', 'runs');
+  return fs.readdirSync(logDir).flatMap((f) => fs.readFileSync(path.join(logDir, f), 'utf8').trim().split('\n')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+test('Ctrl+C cancels a run: exit 1, and the partial output is logged as cancelled', async () => {
+  const child = spawn(process.execPath, [CLI, 'run', 'prompts/sample_prompt.yml', '--deployment', 'slow'], { cwd: ws, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  // Interrupt once the answer has started to stream.
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    if (stdout === '') child.kill('SIGINT');
+    stdout += d;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, /\ncancelled · /);
+  const runId = /\(run ([0-9a-f-]{36})\)/.exec(stderr)?.[1];
+  const logged = logLines().find((l) => l.id === runId);
+  assert.equal(logged?.status, 'cancelled');
+  assert.ok(typeof logged.output === 'string' && logged.output.length > 0 && stdout.startsWith(logged.output.slice(0, 5)), 'the partial output is kept');
+  assert.ok((logged.output as string).split(' ').length < 2000, 'it stopped before the end');
+});
+
+test('a required input without a value is refused with the option to add', async () => {
+  fs.writeFileSync(path.join(ws, 'prompts', 'needs.prompt.json'), '{ "deployment": "chat", "inputs": { "topic": { "required": true }, "n": { "type": "number", "required": true } }, "messages": [{ "role": "user", "content": "{{ topic }} {{ n }}" }] }');
+  oneLine(await cli(['run', 'prompts/needs.prompt.json']), 2, /the inputs "topic", "n" have no value: pass --input topic=… --input n=… or --inputs-file/);
+  oneLine(await cli(['run', 'prompts/needs.prompt.json', '--input', 'topic=x', '--input', 'n=many']), 2, /--input n="many": "n" is a number/);
+  fs.writeFileSync(path.join(ws, 'inputs.json'), '{ "topic": "Reply with: from the file", "n": 3 }');
+  const r = await cli(['run', 'prompts/needs.prompt.json', '--inputs-file', 'inputs.json', '--input', 'n=4']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'from the file 4\n');
+  fs.rmSync(path.join(ws, 'prompts', 'needs.prompt.json'));
+});
+
+test('on a terminal eval draws one progress line; elsewhere a line per row', async () => {
+  let err = '';
+  const code = await runCli(['eval', 'prompts/json_schema_prompt.yml', '--deployment', 'chat'], {
+    stdout: { write: () => true }, stderr: { write: (s: string) => (err += s), isTTY: true, columns: 100 },
+    env: {}, cwd: ws, renderWorkerPath: path.join(ROOT, 'dist', 'renderWorker.js'),
+  });
+  assert.ok(code === 0 || code === 1);
+  const redraws = err.split('\r\x1b[2K').slice(1);
+  assert.equal(redraws.length, 3, 'one redraw per row');
+  assert.match(redraws.at(-1) ?? '', /^prompts\/json_schema_prompt\.yml {2}3\/3 {2}✓ \d+ {2}✗ \d+ {2}! 0\n/);
+  assert.doesNotMatch(err, /· row \d+: (passed|failed) \(/, 'no line per row');
+  const plain = await cli(['eval', 'prompts/json_schema_prompt.yml', '--deployment', 'chat']);
+  assert.equal(plain.stderr.match(/^prompts\/json_schema_prompt\.yml · chat · row \d: (passed|failed) \(\d+ ms\)$/gm)?.length, 3);
+  assert.doesNotMatch(plain.stderr, /\r/);
 });
