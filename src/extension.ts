@@ -24,6 +24,7 @@ import { DeploymentStatusBar } from './vscode/statusBar';
 import { createRenderer } from './vscode/renderer';
 import { SecretScrubber } from './core/log/secrets';
 import { scrubbingLog } from './vscode/scrubbingLog';
+import { PromptLabTaskProvider, TASK_TYPE } from './vscode/tasks';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -94,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.languages.registerHoverProvider([...PROMPT_FILES, ...PROMPT_YAML_FILES], new PromptHovers(diagnostics)),
     vscode.languages.registerCodeLensProvider([...PROMPT_FILES, ...PROMPT_YAML_FILES], new PromptCodeLenses(diagnostics)),
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, preview),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new PromptLabTaskProvider(vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath)),
     vscode.commands.registerCommand('promptLab.runPrompt', (uri?: vscode.Uri) => runs.run(uri)),
     vscode.commands.registerCommand('promptLab.setApiKey', (deploymentKey?: string, value?: string) => setApiKey(keys, deploymentKey, value)),
     vscode.commands.registerCommand('promptLab.showLog', () => log.show()),
