@@ -5,6 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { PromptLabTaskProvider } from '../../src/vscode/tasks';
 import { EXTENSION_ID, diagnosticsAfter, writePromptText } from './promptDocuments';
 
 const PLANTED = '{\n  "deployment": "sim-chat",\n  "messages": [\n    { "role": "user", "content": "Hi {{ who | shout }}" }\n  ],\n  "inputs": { "who": { "default": "Ada" } }\n}\n';
@@ -47,5 +48,33 @@ describe('Tasks', function () {
     assert.deepEqual([planted.range.start.line, planted.range.start.character], [3, column]);
     assert.equal(planted.severity, vscode.DiagnosticSeverity.Error);
     assert.match(planted.message, /Unknown filter "shout"/);
+  });
+
+  it('resolves a task as tasks.json writes it, with its files and args, and runs it', async () => {
+    uri ??= await writePromptText('task-planted.prompt.json', PLANTED);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder);
+    const extension = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(extension);
+    const provider = new PromptLabTaskProvider(vscode.Uri.joinPath(extension.extensionUri, 'dist', 'cli.js').fsPath);
+    const definition = { type: 'prompt-lab', command: 'check', files: ['task-planted.prompt.json'], args: ['--context', 'environment=ci'] };
+    const resolved = provider.resolveTask(new vscode.Task(definition, folder, 'planted check', 'prompt-lab'));
+    assert.ok(resolved);
+    assert.equal(resolved.definition, definition, 'the definition it was given');
+    const execution = resolved.execution as vscode.ProcessExecution;
+    assert.deepEqual(execution.args.slice(1), ['check', 'task-planted.prompt.json', '--context', 'environment=ci']);
+    assert.equal(execution.options?.cwd, folder.uri.fsPath);
+    assert.equal(provider.resolveTask(new vscode.Task({ type: 'prompt-lab', command: 'deploy' }, folder, 'x', 'prompt-lab')), undefined);
+    let exitCode: number | undefined;
+    await new Promise<void>((resolve) => {
+      const subscription = vscode.tasks.onDidEndTaskProcess((e) => {
+        if (e.execution.task.name !== 'check prompt files' || e.execution.task.definition !== definition) return;
+        exitCode = e.exitCode;
+        subscription.dispose();
+        resolve();
+      });
+      void vscode.tasks.executeTask(resolved);
+    });
+    assert.equal(exitCode, 1);
   });
 });
