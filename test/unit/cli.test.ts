@@ -7,7 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseJunit, type TestSuites } from 'junit2json';
@@ -359,4 +359,15 @@ test('on a terminal eval draws one progress line; elsewhere a line per row', asy
   const plain = await cli(['eval', 'prompts/json_schema_prompt.yml', '--deployment', 'chat']);
   assert.equal(plain.stderr.match(/^prompts\/json_schema_prompt\.yml · chat · row \d: (passed|failed) \(\d+ ms\)$/gm)?.length, 3);
   assert.doesNotMatch(plain.stderr, /\r/);
+});
+
+test('the npm package carries the CLI, its render worker and package.json bin, so npx prompt-lab works where it is installed', () => {
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { files: { path: string }[] }[];
+  const files = packed[0]?.files.map((f) => f.path) ?? [];
+  for (const f of ['dist/cli.js', 'dist/renderWorker.js', 'package.json']) assert.ok(files.includes(f), `${f} is packed`);
+  assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.map')), 'sources and maps stay out');
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
+  assert.equal(pkg.bin?.['prompt-lab'], './dist/cli.js');
+  assert.ok(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n'));
+  assert.ok((fs.statSync(CLI).mode & 0o111) !== 0, 'executable in the clone itself');
 });
