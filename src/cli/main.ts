@@ -8,7 +8,8 @@
  * configuration error: one line saying what to do, the stack only with `--verbose`.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { version } from '../../package.json';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { checkCommand } from './check';
 import { convertCommand, type ConvertOptions } from './convert';
 import { CliError, EXIT_USAGE } from './errors';
@@ -16,6 +17,23 @@ import { evalCommand, type EvalOptions } from './eval';
 import type { CliIo, CommonOptions } from './io';
 import { mergeCommand, type MergeOptions } from './merge';
 import { runCommand, type RunOptions } from './run';
+
+/**
+ * The version of the package the CLI runs from: the nearest package.json named prompt-lab above this file (dist/ in
+ * the package, out/src/cli/ in tests). Read at run time: importing package.json would make tsc copy it into out/,
+ * where it would pass for the repository's root.
+ */
+function packageVersion(): string {
+  for (let dir = __dirname, i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'prompt-lab' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // none here: look further up
+    }
+  }
+  return 'unknown';
+}
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
@@ -37,7 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const verbose = argv.includes('--verbose');
   const program = new Command('prompt-lab')
     .description('Check, run and evaluate .prompt.json and .prompt.yml files outside VS Code, with the settings of the workspace.')
-    .version(version, '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .option('--verbose', 'print the stack of an unexpected error')
     .showHelpAfterError('(prompt-lab --help lists the commands and their options)')
     .exitOverride()

@@ -212,7 +212,10 @@ test('usage errors exit 2 with commander\'s line; --help and --version exit 0', 
   const help = await run('eval', '--help');
   assert.equal(help.code, 0);
   assert.match(help.out, /--shard <i\/n>/);
-  assert.equal((await run('--version')).code, 0);
+  const version = await run('--version');
+  assert.equal(version.code, 0);
+  assert.equal(version.out, `${(JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version}\n`);
+  assert.ok(!fs.existsSync(path.resolve(__dirname, '..', '..', 'package.json')), 'no package.json copied into out/, where the replay server would take it for the repository root');
   const shard = await run('eval', 'x.prompt.json', '--shard', '5/4');
   assert.equal(shard.code, EXIT_USAGE);
   assert.equal(shard.err, 'prompt-lab: --shard "5/4": the index must be from 0 to 3 for 4 shards.\n');
