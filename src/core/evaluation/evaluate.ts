@@ -301,7 +301,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     if (rateLimitRetries > 0) record.retries = (record.retries ?? 0) + rateLimitRetries;
     addCost(record);
     if (record.status === 'ok') {
-      const env = { renderer: request.renderer, judge: judgeFor(record, row.index), promptDeployment: request.prompt.deployment };
+      const env = { renderer: request.renderer, judge: judgeFor(record, row.index), promptDeployment: request.prompt.deployment, ...(request.prompt.templateSyntax ? { syntax: request.prompt.templateSyntax } : {}) };
       const cell = { output: record.output, row, inputs, messages: record.messages };
       record.evaluations = await Promise.all(request.prompt.evaluators.map((spec) => runEvaluator(spec, cell, env).catch((err: unknown): EvaluatorResult => ({ name: spec.name, score: null, passed: false, error: err instanceof Error ? err.message : String(err) }))));
     }
