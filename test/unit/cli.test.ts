@@ -371,3 +371,23 @@ test('the npm package carries the CLI, its render worker and package.json bin, s
   assert.ok(fs.readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n'));
   assert.ok((fs.statSync(CLI).mode & 0o111) !== 0, 'executable in the clone itself');
 });
+
+test('a .prompt.yml\'s evaluator templates follow GitHub\'s rules: an unknown name stays as written, as gh-models compares it', async () => {
+  fs.writeFileSync(path.join(ws, 'prompts', 'literal.prompt.yml'), [
+    'name: literal', 'model: openai/gpt-4o-mini', 'messages:', '  - role: user', '    content: "{{input}}"',
+    'testData:', '  - input: "Reply with: the {{missing}} stays"', '    word: stays',
+    'evaluators:', '  - name: known', '    string:', '      contains: "{{word}}"', '  - name: unknown', '    string:', '      contains: "{{missing}}"',
+    '  - name: absent', '    string:', '      endsWith: "{{nowhere}}"', '',
+  ].join('\n'));
+  const r = await cli(['eval', 'prompts/literal.prompt.yml', '--deployment', 'chat', '--json', 'literal.json']);
+  const s = asGhSummary(readJson('literal.json'));
+  const t = s.testResults[0] as TestResult;
+  assert.equal(t.modelResponse, 'the {{missing}} stays');
+  assert.deepEqual(t.evaluationResults.map((e) => [e.evaluatorName, e.passed, e.details]), [
+    ['known', true, "Expected to contain: 'stays'"],
+    ['unknown', true, "Expected to contain: '{{missing}}'"],
+    ['absent', false, "Expected to end with: '{{nowhere}}'"],
+  ]);
+  assert.equal(r.code, 1);
+  fs.rmSync(path.join(ws, 'prompts', 'literal.prompt.yml'));
+});
