@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { evaluatePrompt, judgeDeploymentKeys, type EvaluationBudget, type EvaluationEvent, type EvaluationTarget } from '../core/evaluation/evaluate';
+import { evaluatePrompt, judgeDeploymentKeys, withJudgeDeployments, type EvaluationBudget, type EvaluationEvent, type EvaluationTarget } from '../core/evaluation/evaluate';
 import { loadTestData } from '../core/evaluation/testData';
 import type { PromptFile } from '../core/format/promptFile';
 import type { RunRecord } from '../core/log/runLog';
@@ -30,9 +30,6 @@ import type { CliIo, CommonOptions, OutStream } from './io';
 import { loadPrompt, resolveTarget, type LoadedPrompt } from './prompts';
 import { isPassed, junitXml, resultsJson, summaryOf, type GhEvaluationSummary, type GhTestResult } from './results';
 import { loadSettings, type CliSettings } from './settings';
-
-/** The model gh-models' built-in judges call (github/gh-models cmd/eval/builtins.go: `ModelID: "openai/gpt-4o"`). */
-export const GITHUB_BUILTIN_JUDGE_MODEL = 'openai/gpt-4o';
 
 export interface EvalOptions extends CommonOptions {
   deployment?: string[];
@@ -50,18 +47,6 @@ export function exitCodeOf(summaries: readonly GhEvaluationSummary[], failUnder:
   const { passRate, failedTests } = summaryOf(results);
   if (failUnder !== undefined) return passRate / 100 >= failUnder - 1e-12 ? EXIT_OK : EXIT_FAILED;
   return failedTests === 0 ? EXIT_OK : EXIT_FAILED;
-}
-
-/**
- * The prompt as evaluated: judges that name no deployment get the prompt's own (`ownKey`), and in a `.prompt.yml`
- * gh-models' built-in judges get {@link GITHUB_BUILTIN_JUDGE_MODEL}.
- */
-export function withJudgeDeployments(prompt: PromptFile, format: 'prompt.json' | 'prompt.yml', ownKey: string | undefined): PromptFile {
-  const evaluators = prompt.evaluators.map((e) => (format === 'prompt.yml' && e.kind === 'uses' && e.deployment === undefined && e.uses.startsWith('github/') ? { ...e, deployment: GITHUB_BUILTIN_JUDGE_MODEL } : e));
-  const out: PromptFile = { ...prompt, evaluators };
-  const deployment = prompt.deployment ?? ownKey;
-  if (deployment !== undefined) out.deployment = deployment;
-  return out;
 }
 
 /** A target with `--concurrency` applied. */
