@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { ConversionError, type ConversionResult } from '../core/format/conversion';
 import { promptJsonToYaml, promptYamlToJson } from '../core/format/convertPromptYaml';
 import { promptyToJson } from '../core/format/convertPrompty';
+import { filesBeside } from '../node/filesBeside';
 import { keyValues } from './args';
 import { CliError, EXIT_FAILED, EXIT_OK } from './errors';
 import { promptFormatOfArgument, relativePath } from './files';
@@ -49,20 +50,7 @@ export async function convertCommand(file: string, options: ConvertOptions, io: 
   try {
     if (to === 'prompt.yml') result = promptJsonToYaml(text, { deployments: settings.deployments, models: settings.models });
     else if (promptFormatOfArgument(source) === 'prompty') {
-      const folder = path.dirname(source);
-      result = promptyToJson(text, {
-        deployments: settings.deployments,
-        readFile: (relative) => {
-          const target = path.resolve(folder, relative);
-          // Only files inside the .prompty's folder tree: a prompt from elsewhere must not read the disk at large.
-          if (!target.startsWith(folder + path.sep)) return undefined;
-          try {
-            return fs.readFileSync(target, 'utf8');
-          } catch {
-            return undefined;
-          }
-        },
-      });
+      result = promptyToJson(text, { deployments: settings.deployments, readFile: filesBeside(path.dirname(source)) });
     } else result = promptYamlToJson(text);
   } catch (err) {
     if (err instanceof ConversionError) throw new CliError(`${name}${err.line ? `:${err.line}` : ''}: ${err.message}`);
