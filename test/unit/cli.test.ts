@@ -391,3 +391,22 @@ test('a .prompt.yml\'s evaluator templates follow GitHub\'s rules: an unknown na
   assert.equal(r.code, 1);
   fs.rmSync(path.join(ws, 'prompts', 'literal.prompt.yml'));
 });
+
+test('convert names what cannot convert at its line, still writes the file, exits 1; a .prompty reads its ${file:…} beside it', async () => {
+  fs.writeFileSync(path.join(ws, 'prompts', 'filtered.prompt.json'), '{\n  "deployment": "chat",\n  "messages": [\n    { "role": "user", "content": "Hi {{ name | upper }}" }\n  ],\n  "inputs": { "name": { "default": "Ada" } }\n}\n');
+  const r = await cli(['convert', 'prompts/filtered.prompt.json']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^prompts\/filtered\.prompt\.json:4: error: Message 1: A Nunjucks filter has no equivalent in a \.prompt\.yml/m);
+  assert.match(r.stderr, /wrote prompts\/filtered\.prompt\.yml: 1 part could not convert \(see above\)\n$/);
+  assert.ok(fs.existsSync(path.join(ws, 'prompts', 'filtered.prompt.yml')));
+  const original = path.join(ROOT, 'test', 'fixtures', 'templates', 'original', 'contoso-chat');
+  fs.mkdirSync(path.join(ws, 'contoso'), { recursive: true });
+  for (const f of ['chat.prompty', 'chat.json']) fs.copyFileSync(path.join(original, f), path.join(ws, 'contoso', f));
+  const prompty = await cli(['convert', 'contoso/chat.prompty', '--out', '-']);
+  assert.ok(prompty.code === 0 || prompty.code === 1, prompty.stderr);
+  const converted = parseYaml(prompty.stdout) as { inputs: Record<string, { default?: unknown }> };
+  const sample = JSON.parse(fs.readFileSync(path.join(original, 'chat.json'), 'utf8')) as Record<string, unknown>;
+  const [key] = Object.keys(sample);
+  assert.ok(key);
+  assert.deepEqual(converted.inputs[key]?.default, sample[key], 'the sample file beside the .prompty gave the defaults');
+});
