@@ -18,6 +18,7 @@ import { inputValue } from '../../src/cli/run';
 import { findApiKey, findWorkspaceFolder, loadSettings, missingKeyMessage, settingsFromText } from '../../src/cli/settings';
 import { targetFormat } from '../../src/cli/convert';
 import { parsePromptYaml } from '../../src/core/format/promptYaml';
+import { filesBeside } from '../../src/node/filesBeside';
 import { tempDir } from './tempDir';
 
 function usage(fn: () => unknown, pattern: RegExp): void {
@@ -225,4 +226,16 @@ test('usage errors exit 2 with commander\'s line; --help and --version exit 0', 
   assert.equal(missing.err, 'prompt-lab: missing.prompt.json does not exist: name a prompt file, a folder or a glob.\n');
   const verbose = await run('check', 'missing.prompt.json', '--verbose');
   assert.match(verbose.err, /\n {4}at /, '--verbose adds the stack');
+});
+
+test('filesBeside reads a .prompty\'s files inside its folder only', () => {
+  const root = tempDir('pl-beside-');
+  fs.mkdirSync(path.join(root, 'p', 'data'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'p', 'data', 'sample.json'), '{"a":1}');
+  fs.writeFileSync(path.join(root, 'secret.txt'), 'no');
+  const read = filesBeside(path.join(root, 'p'));
+  assert.equal(read('data/sample.json'), '{"a":1}');
+  assert.equal(read('../secret.txt'), undefined);
+  assert.equal(read(path.join(root, 'secret.txt')), undefined);
+  assert.equal(read('data/missing.json'), undefined);
 });
