@@ -211,6 +211,9 @@ test('usage errors exit 2 with commander\'s line; --help and --version exit 0', 
   assert.match(unknown.err, /unknown option '--bogus'/);
   assert.equal((await run('frobnicate')).code, EXIT_USAGE);
   assert.equal((await run('run')).code, EXIT_USAGE, 'a missing argument');
+  const noValue = await run('eval', 'x.prompt.json', '--json');
+  assert.equal(noValue.code, EXIT_USAGE, 'an option without its value');
+  assert.match(noValue.err, /option '--json <file>' argument missing/);
   const help = await run('eval', '--help');
   assert.equal(help.code, 0);
   assert.match(help.out, /--shard <i\/n>/);
