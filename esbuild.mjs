@@ -1,6 +1,7 @@
 // Builds the extension host bundle (Node, CommonJS, `vscode` external) and the
 // webview bundle (browser, IIFE). `--watch` rebuilds on change; `--production`
 // minifies and drops source maps.
+import { chmodSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -67,6 +68,25 @@ const builds = [
     logLevel: 'info',
   },
   {
+    // The `prompt-lab` CLI (src/cli/index.ts, package.json "bin"): the core bundled in, no `vscode`; templates render
+    // in dist/renderWorker.js beside it.
+    entryPoints: { cli: 'src/cli/index.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // fdir (under tinyglobby) is bundled from its ES module build, which calls createRequire(import.meta.url):
+    // in a CommonJS bundle import.meta is empty, so it is defined as the bundle's own file URL.
+    banner: { js: "#!/usr/bin/env node\nconst __promptLabImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__promptLabImportMetaUrl' },
+    // jsonc-parser's "main" is a UMD build whose dynamic requires esbuild cannot follow; its ESM build bundles.
+    mainFields: ['module', 'main'],
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'info',
+  },
+  {
     entryPoints: { runPanel: 'webview/src/runPanel/main.ts', playground: 'webview/src/playground/main.ts', evaluation: 'webview/src/evaluation/main.ts' },
     outdir: 'dist/webview',
     bundle: true,
@@ -84,4 +104,7 @@ if (watch) {
   console.log('esbuild: watching for changes');
 } else {
   await Promise.all(builds.map((options) => esbuild.build(options)));
+  // The CLI is run as a program (npx prompt-lab, or dist/cli.js directly): npm marks a bin executable when it links
+  // the package, but not in the package's own clone.
+  chmodSync('dist/cli.js', 0o755);
 }

@@ -34,6 +34,7 @@ import { EvaluationBus } from './vscode/evaluation/evaluationBus';
 import { type EvaluateArgs, EvaluationCommands, type ResumeArgs } from './vscode/evaluation/evaluationCommands';
 import { AddToTestData, type AddToTestDataTarget } from './vscode/evaluation/addToTestData';
 import { WorkerRegexMatcher } from './node/regexWorker';
+import { PromptLabTaskProvider, TASK_TYPE } from './vscode/tasks';
 
 /** What `activate` returns: events that integration tests and benchmarks observe. Not a stable public API. */
 export interface PromptLabApi {
@@ -124,6 +125,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
     vscode.languages.registerHoverProvider([...PROMPT_FILES, ...PROMPT_YAML_FILES], new PromptHovers(diagnostics)),
     vscode.languages.registerCodeLensProvider([...PROMPT_FILES, ...PROMPT_YAML_FILES], new PromptCodeLenses(diagnostics)),
     vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, preview),
+    vscode.tasks.registerTaskProvider(TASK_TYPE, new PromptLabTaskProvider(vscode.Uri.joinPath(context.extensionUri, 'dist', 'cli.js').fsPath)),
     vscode.commands.registerCommand('promptLab.runPrompt', (uri?: vscode.Uri) => runs.run(uri)),
     vscode.commands.registerCommand('promptLab.setApiKey', (deploymentKey?: string, value?: string) => setApiKey(keys, deploymentKey, value)),
     vscode.commands.registerCommand('promptLab.showLog', () => log.show()),

@@ -24,7 +24,7 @@ export * as edits from './format/edits';
 export { checkBudget, spending } from './run/budget';
 export { checkStructuredOutput, formatArguments, reaskMessages, responseSchema } from './run/structured';
 export { finishedView } from './run/runView';
-export { selectVariant } from './providers/deployments';
+export { deploymentTargets, selectVariant } from './providers/deployments';
 export { appendRating } from './log/ratings';
 export { appendAnnotation, NOTE_KEY } from './log/annotations';
 export { HistoryReader, filterRuns, groupByPrompt, loadRun, loadRuns, readHistory } from './log/history';

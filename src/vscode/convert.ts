@@ -5,12 +5,12 @@
  * output channel as `file:line: severity: message`, and a summary notification. A `.prompty` whose model fits no
  * deployment gets an offer to add the suggested entry to the workspace settings.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { exists } from './files';
 import type { ConversionNote, ConversionResult } from '../core/format/conversion';
 import type { DeploymentConfig } from '../core/providers/deployments';
+import { filesBeside } from '../node/filesBeside';
 import { SECTION, readSettings } from './config';
 import { loadCore } from './core';
 
@@ -56,20 +56,7 @@ export async function convertPromptFile(direction: Direction, log: vscode.LogOut
   try {
     if (direction === 'toYaml') result = core.promptJsonToYaml(text, { deployments: settings.deployments, models: settings.models });
     else if (/\.prompty$/i.test(source.path)) {
-      const folder = path.dirname(source.fsPath);
-      result = core.promptyToJson(text, {
-        deployments: settings.deployments,
-        readFile: (relative) => {
-          const file = path.resolve(folder, relative);
-          // Only files inside the .prompty's folder tree: a prompt from elsewhere must not read the disk at large.
-          if (!file.startsWith(folder + path.sep)) return undefined;
-          try {
-            return fs.readFileSync(file, 'utf8');
-          } catch {
-            return undefined;
-          }
-        },
-      });
+      result = core.promptyToJson(text, { deployments: settings.deployments, readFile: filesBeside(path.dirname(source.fsPath)) });
     } else result = core.promptYamlToJson(text);
   } catch (err) {
     const line = (err as { line?: number }).line;

@@ -10,7 +10,6 @@ import * as vscode from 'vscode';
 import type * as Analyze from '../core/template/analyze';
 import type { LoadedTestData } from '../core/evaluation/testData';
 import type { PromptFile } from '../core/format/promptFile';
-import type { DeploymentConfig } from '../core/providers/deployments';
 import { nodeFileSystem } from '../node/fileSystem';
 import { readSettings, affectsPromptLab } from './config';
 import { loadCore } from './core';
@@ -121,7 +120,7 @@ export class PromptDiagnostics implements vscode.Disposable {
     const key = document.uri.toString();
     // The previous analysis lets an edit re-parse only the templates it changed.
     const previous = this.analyses.get(key)?.analysis;
-    const deploymentTargets = settings ? targetsOf(settings.deployments, settings.context) : undefined;
+    const deploymentTargets = settings ? loadCore().deploymentTargets(settings.deployments, settings.context) : undefined;
     const context: Analyze.AnalysisContext = {
       ...(deployments ? { deployments } : {}), ...(models ? { models } : {}), ...(previous ? { previous } : {}), ...(deploymentTargets ? { deploymentTargets } : {}),
     };
@@ -216,21 +215,6 @@ export class PromptDiagnostics implements vscode.Disposable {
     this.timers.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-/** Each deployment's model, provider, capabilities and forced rules under the routing context (those that resolve). */
-function targetsOf(deployments: Record<string, DeploymentConfig>, context: Record<string, string>): Record<string, Analyze.DeploymentTarget> {
-  const core = loadCore();
-  const targets: Record<string, Analyze.DeploymentTarget> = {};
-  for (const key of Object.keys(deployments)) {
-    try {
-      const d = core.resolveDeployment(key, deployments, context);
-      targets[key] = { model: d.model, provider: d.provider, ...(d.capabilities ? { capabilities: d.capabilities } : {}), ...(d.requestRules ? { requestRules: d.requestRules } : {}) };
-    } catch {
-      // A deployment that does not resolve has its own error elsewhere.
-    }
-  }
-  return targets;
 }
 
 /** A VS Code Diagnostic for a core diagnostic; its `code` is one of those the README lists under "Diagnostics". */

@@ -119,6 +119,22 @@ export function judgeDeploymentKeys(prompt: PromptFile): string[] {
   return [...keys];
 }
 
+/** The model gh-models' built-in judges call (github/gh-models cmd/eval/builtins.go: `ModelID: "openai/gpt-4o"`). */
+export const GITHUB_BUILTIN_JUDGE_MODEL = 'openai/gpt-4o';
+
+/**
+ * The prompt as a front end evaluates it: judges that name no deployment get the prompt's own (`ownKey`: its
+ * `deployment`, else its `model` id, which the front end resolves like `--deployment`), and in a `.prompt.yml`
+ * gh-models' built-in judges (`uses: github/…`) get {@link GITHUB_BUILTIN_JUDGE_MODEL}, the model gh-models runs them on.
+ */
+export function withJudgeDeployments(prompt: PromptFile, format: 'prompt.json' | 'prompt.yml', ownKey: string | undefined): PromptFile {
+  const evaluators = prompt.evaluators.map((e) => (format === 'prompt.yml' && e.kind === 'uses' && e.deployment === undefined && e.uses.startsWith('github/') ? { ...e, deployment: GITHUB_BUILTIN_JUDGE_MODEL } : e));
+  const out: PromptFile = { ...prompt, evaluators };
+  const deployment = prompt.deployment ?? ownKey;
+  if (deployment !== undefined) out.deployment = deployment;
+  return out;
+}
+
 function newId(): string {
   return globalThis.crypto.randomUUID();
 }
@@ -303,7 +319,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     if (rateLimitRetries > 0) record.retries = (record.retries ?? 0) + rateLimitRetries;
     addCost(record);
     if (record.status === 'ok') {
-      const env: EvaluatorEnvironment = { renderer: request.renderer, judge: judgeFor(record, row.index), promptDeployment: request.prompt.deployment };
+      const env: EvaluatorEnvironment = { renderer: request.renderer, judge: judgeFor(record, row.index), promptDeployment: request.prompt.deployment, ...(request.prompt.templateSyntax ? { syntax: request.prompt.templateSyntax } : {}) };
       if (request.regex) env.regex = request.regex;
       const cell = { output: record.output, row, inputs, messages: record.messages };
       record.evaluations = await Promise.all(request.prompt.evaluators.map((spec) => runEvaluator(spec, cell, env).catch((err: unknown): EvaluatorResult => ({ name: spec.name, score: null, passed: false, error: err instanceof Error ? err.message : String(err) }))));

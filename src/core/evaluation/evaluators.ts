@@ -13,7 +13,7 @@
  * answer "not good"), and an answer that matches no choice is an evaluator error carrying the judge's text, not a
  * silent score of 0. Every template renders through the front end's {@link TemplateRenderer}.
  */
-import type { PromptFile, TemplateMessage } from '../format/promptFile';
+import type { PromptFile, TemplateMessage, TemplateSyntax } from '../format/promptFile';
 import type { EvaluatorResult } from '../log/runLog';
 import { checkStructuredOutput } from '../run/structured';
 import type { TemplateRenderer } from '../template/renderer';
@@ -75,6 +75,12 @@ export interface EvaluatorEnvironment {
   judge: Judge;
   /** The prompt's own deployment: judges that name none use it. */
   promptDeployment: string | undefined;
+  /**
+   * The prompt file's template syntax. `github` (a `.prompt.yml`): string evaluator templates and an `llm` judge's
+   * prompts follow GitHub's rules, as gh-models templates them (cmd/eval/eval.go: `templateString`), so an unknown
+   * name stays as written. The built-in judges' own prompts are always Nunjucks.
+   */
+  syntax?: TemplateSyntax;
 }
 
 /** The values string evaluator templates render with: the inputs (defaults applied) and the row's own fields. */
@@ -123,7 +129,7 @@ export async function runEvaluator(spec: EvaluatorSpec, cell: CellToEvaluate, en
     case 'string': {
       let expected: string;
       try {
-        [expected = ''] = await env.renderer.renderTemplates([spec.template.text], rowValues(cell));
+        [expected = ''] = await env.renderer.renderTemplates([spec.template.text], rowValues(cell), env.syntax ? { syntax: env.syntax } : undefined);
       } catch (err) {
         return failure(name, `The "${spec.operator}" template does not render for this row: ${message(err)}`);
       }
@@ -186,9 +192,9 @@ function templateMessage(index: number, role: 'system' | 'user', content: string
 }
 
 /** The judge's messages as a prompt: its system prompt (if any), then its prompt; both templates. */
-export function judgePrompt(systemPrompt: string | undefined, prompt: string): PromptFile {
+export function judgePrompt(systemPrompt: string | undefined, prompt: string, syntax?: TemplateSyntax): PromptFile {
   const messages = systemPrompt === undefined ? [templateMessage(0, 'user', prompt)] : [templateMessage(0, 'system', systemPrompt), templateMessage(1, 'user', prompt)];
-  return { parameters: {}, inputs: new Map(), messages, tags: [], evaluators: [], messageProblems: [] };
+  return { parameters: {}, inputs: new Map(), messages, tags: [], evaluators: [], messageProblems: [], ...(syntax ? { templateSyntax: syntax } : {}) };
 }
 
 /** The last user message as sent, and the text of the messages before it (for built-in judges). */
@@ -209,7 +215,7 @@ async function runJudge(spec: LlmEvaluatorSpec | BuiltinEvaluatorSpec, cell: Cel
   let choices: readonly JudgeChoice[];
   if (spec.kind === 'llm') {
     if (cell.row.values.expected !== undefined) values.expected = cell.row.values.expected;
-    prompt = judgePrompt(spec.systemPrompt?.text, spec.prompt.text);
+    prompt = judgePrompt(spec.systemPrompt?.text, spec.prompt.text, env.syntax);
     choices = spec.choices;
   } else {
     const judge = BUILTIN_JUDGE_PROMPTS[spec.judge];

@@ -11,14 +11,15 @@
  * In the model: `modelParameters` become the chat completion `parameters` (`max_tokens`, `temperature`, `top_p`),
  * `responseFormat`/`jsonSchema` become `parameters.response_format`, the keys of the `testData` rows become the
  * inputs (in order of first appearance; the first row's values are their defaults, so Run Prompt runs the first
- * case as it is), and `templateSyntax` is `github`. `testData` and `evaluators` stay in the tree as they are
- * written (`findNodeAtLocation(tree, ['testData'])`), for the evaluation code to read with their positions.
+ * case as it is), and `templateSyntax` is `github`. `testData` becomes the prompt's inline test data and `evaluators`
+ * its evaluator specs, as a `.prompt.json`'s are, so the evaluation engine runs a `.prompt.yml` as gh models eval does.
  */
 import { type Node, findNodeAtLocation, getNodeValue, parseTree, type ParseError, printParseErrorCode } from 'jsonc-parser';
 import { positionFinder } from './text';
-import type { ParsedPromptFile, PromptFile, PromptInput, PromptProblem, TemplateMessage, TemplateRole, TextSpan } from './promptFile';
+import type { InlineTestRow, ParsedPromptFile, PromptFile, PromptInput, PromptProblem, TemplateMessage, TemplateRole, TextSpan } from './promptFile';
 import { parseYamlTree, type YamlNode, type YamlTree } from './yamlTree';
 import { YamlStringMap } from './yamlString';
+import { parseEvaluators } from '../evaluation/evaluatorSpec';
 
 /** Top-level fields of a `.prompt.yml` (gh-models `pkg/prompt/prompt.go`, `File`). */
 export const PROMPT_YAML_FIELDS = ['name', 'description', 'model', 'modelParameters', 'responseFormat', 'jsonSchema', 'messages', 'testData', 'evaluators'] as const;
@@ -33,7 +34,7 @@ export const GITHUB_ROLES = ['system', 'user', 'assistant'] as const;
 
 /** A problem of a `.prompt.yml` beyond its structure, reported by the analysis as a diagnostic. */
 export interface PromptYamlIssue {
-  code: 'unknown-field' | 'invalid-response-format' | 'invalid-json-schema';
+  code: 'unknown-field' | 'invalid-response-format' | 'invalid-json-schema' | 'invalid-evaluator';
   severity: 'error' | 'warning';
   message: string;
   span: TextSpan;
@@ -112,6 +113,7 @@ export function parsePromptYaml(text: string): ParsedPromptYaml {
   readTestData(tree, prompt, problem);
   const evaluators = findNodeAtLocation(tree, ['evaluators']);
   if (evaluators && evaluators.type !== 'array' && evaluators.type !== 'null') problem('prompt-structure', '"evaluators" must be a list of { name, string | llm | uses }.', spanOf(evaluators));
+  else if (evaluators?.type === 'array') readEvaluators(evaluators, prompt, issues);
   const usable = readMessages(text, tree, prompt, problem);
   return result(usable ? prompt : null);
 }
@@ -205,6 +207,26 @@ function parseJsonSchema(text: string, node: Node, issues: PromptYamlIssue[]): R
   return JSON.parse(JSON.stringify(getNodeValue(root))) as Record<string, unknown>;
 }
 
+/**
+ * `evaluators` into the prompt's evaluator specs, as a `.prompt.json`'s are read (the names are gh-models' own), with
+ * an `llm` judge's `modelId` (gh-models `LLMEvaluator.ModelID`) as its deployment: a model id that `promptLab.models`
+ * maps, or GitHub Models serves. An evaluator that cannot be used is an `invalid-evaluator` error at its place.
+ */
+function readEvaluators(node: Node, prompt: PromptFile, issues: PromptYamlIssue[]): void {
+  const read = parseEvaluators(node);
+  const modelIds = new Map<string, string>();
+  for (const item of node.children ?? []) {
+    const name = findNodeAtLocation(item, ['name']);
+    const modelId = findNodeAtLocation(item, ['llm', 'modelId']);
+    if (name?.type === 'string' && modelId?.type === 'string' && modelId.value !== '') modelIds.set(name.value as string, modelId.value as string);
+  }
+  prompt.evaluators = read.evaluators.map((e) => {
+    const modelId = e.kind === 'llm' && e.deployment === undefined ? modelIds.get(e.name) : undefined;
+    return modelId !== undefined ? { ...e, deployment: modelId } : e;
+  });
+  for (const p of read.problems) issues.push({ code: 'invalid-evaluator', severity: 'error', message: p.message, span: p.span });
+}
+
 function readTestData(tree: Node, prompt: PromptFile, problem: Report): void {
   const node = findNodeAtLocation(tree, ['testData']);
   if (!node || node.type === 'null') return;
@@ -212,11 +234,18 @@ function readTestData(tree: Node, prompt: PromptFile, problem: Report): void {
     problem('prompt-structure', '"testData" must be a list of rows, each a mapping of variable name → value.', spanOf(node));
     return;
   }
+  const rows: InlineTestRow[] = [];
   (node.children ?? []).forEach((row, index) => {
     if (row.type !== 'object') {
       problem('prompt-structure', `Row ${index + 1} of "testData" must be a mapping of variable name → value.`, spanOf(row));
       return;
     }
+    const keys = new Map<string, TextSpan>();
+    for (const property of row.children ?? []) {
+      const keyNode = property.children?.[0];
+      if (keyNode) keys.set(String(keyNode.value), spanOf(keyNode));
+    }
+    rows.push({ index, values: JSON.parse(JSON.stringify(getNodeValue(row) ?? {})) as Record<string, unknown>, span: spanOf(row), keys });
     for (const property of row.children ?? []) {
       const [key, value] = property.children ?? [];
       if (!key || !value) continue;
@@ -232,6 +261,7 @@ function readTestData(tree: Node, prompt: PromptFile, problem: Report): void {
       }
     }
   });
+  prompt.testData = { kind: 'inline', rows, span: spanOf(node) };
 }
 
 /** Reads `messages`; false when there is no usable (non-empty) list. */

@@ -220,3 +220,21 @@ export function resolveDeployment(key: string | undefined, deployments: Readonly
   resolved.needsKey = !resolved.entra && (config.apiKeyEnv !== undefined || (preset.needsKey && !isLoopbackHost(url.hostname)));
   return resolved;
 }
+
+/**
+ * What each deployment resolves to under `context` (model as sent, provider, declared capabilities and forced request
+ * rules), for the analysis' request-rule and capability checks (`AnalysisContext.deploymentTargets`). A deployment
+ * that does not resolve is left out: its own error is reported where it is used.
+ */
+export function deploymentTargets(deployments: Readonly<Record<string, DeploymentConfig>>, context: RoutingContext = {}): Record<string, { model: string; provider: string; capabilities?: string[]; requestRules?: string[] }> {
+  const targets: Record<string, { model: string; provider: string; capabilities?: string[]; requestRules?: string[] }> = {};
+  for (const key of Object.keys(deployments)) {
+    try {
+      const d = resolveDeployment(key, deployments, context);
+      targets[key] = { model: d.model, provider: d.provider, ...(d.capabilities ? { capabilities: d.capabilities } : {}), ...(d.requestRules ? { requestRules: d.requestRules } : {}) };
+    } catch {
+      // A deployment that does not resolve has its own error elsewhere.
+    }
+  }
+  return targets;
+}
