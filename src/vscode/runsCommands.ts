@@ -68,7 +68,7 @@ export class RunsCommands implements vscode.Disposable {
     const core = loadCore();
     let record: RunRecord;
     try {
-      record = await core.loadRun(target.entry);
+      record = await core.loadRun(nodeFileSystem(), target.entry);
     } catch (err) {
       this.fail('could not read the run from the log', err);
       return;
@@ -211,7 +211,7 @@ export class RunsCommands implements vscode.Disposable {
     if (!target) return undefined;
     let record: RunRecord;
     try {
-      record = await loadCore().loadRun(target.entry);
+      record = await loadCore().loadRun(nodeFileSystem(), target.entry);
     } catch (err) {
       this.fail('could not read the run from the log', err);
       return undefined;
@@ -280,7 +280,7 @@ export class RunsCommands implements vscode.Disposable {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Exporting ${entries.length} runs…` }, async () => {
         const out = fs.createWriteStream(target.fsPath);
         try {
-          await core.writeRunsExport(core.loadRuns(entries), format, out, core.annotationKeys(entries));
+          await core.writeRunsExport(core.loadRuns(nodeFileSystem(), entries), format, out, core.annotationKeys(entries));
         } catch (err) {
           out.destroy();
           throw err;

@@ -27,6 +27,14 @@ export interface FileSystem {
    * for appending, so two processes appending whole lines at once interleave lines and lose none.
    */
   appendFile(path: string, text: string): Promise<void>;
+  /** The file's size in bytes; `not-found` when it does not exist. */
+  stat(path: string): Promise<{ size: number }>;
+  /**
+   * Read up to `into.length` bytes of the file from byte `position` into `into` (the caller's buffer, reused between
+   * calls, so a reader of a large log makes no garbage per chunk). Resolves with the bytes read: fewer at the end of
+   * the file, 0 at or past it. The run log's reader (src/core/log/history.ts) reads its files this way, 1 MB at a time.
+   */
+  read(path: string, position: number, into: Uint8Array): Promise<number>;
 }
 
 /** `base` and `relative` joined with one `/` (a `relative` made of `/`-separated names, no `..`). */
