@@ -11,7 +11,7 @@
  * - A ranged read reads the whole file once and serves the chunks of it that the log's reader asks for, as long as
  *   the file's size and modification time are unchanged.
  */
-import { FileSystemError, type FileSystem } from '../core/platform/fileSystem';
+import { isFileSystemError, type FileSystem } from '../core/platform/fileSystem';
 
 /** What {@link wholeFileSystem} needs of a store; paths are the front end's strings. Errors: {@link FileSystemError}. */
 export interface WholeFileStore {
@@ -46,7 +46,7 @@ export function wholeFileSystem(store: WholeFileStore): FileSystem {
     try {
       before = await store.readFile(path);
     } catch (err) {
-      if (!(err instanceof FileSystemError && err.code === 'not-found')) throw err;
+      if (!isFileSystemError(err, 'not-found')) throw err;
       const parent = parentOf(path);
       if (parent !== undefined) await store.createDirectory(parent);
       before = new Uint8Array(0);

@@ -412,3 +412,20 @@ test('HistoryReader.warnings lists the skipped lines of the history as it is, af
   await reader.read();
   assert.deepEqual(reader.warnings, []);
 });
+
+test('a missing log folder is an empty history when the FileSystem comes from another bundle (its own FileSystemError class)', async () => {
+  // The extension's bundle and dist/core.js each hold a copy of src/core/platform/fileSystem.ts.
+  class FileSystemError extends Error {
+    override readonly name = 'FileSystemError';
+    constructor(readonly code: string, message: string) {
+      super(message);
+    }
+  }
+  const missing = (): never => {
+    throw new FileSystemError('not-found', 'no such folder');
+  };
+  const foreign = { ...files, readDirectory: async () => missing() };
+  assert.deepEqual((await readHistory(foreign, '/nowhere')).runs, []);
+  const broken = { ...files, readDirectory: async () => { throw new FileSystemError('other', 'disk on fire'); } };
+  await assert.rejects(readHistory(broken, '/nowhere'), /disk on fire/);
+});

@@ -17,7 +17,7 @@
  * can grow.
  */
 import { concatUint8Arrays } from 'uint8array-extras';
-import { FileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
+import { isFileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
 import { scanLine } from './lineScan';
 import { supersedes } from './ratings';
 import type { AnnotationRecord, RatingRecord, RunRecord } from './runLog';
@@ -146,7 +146,7 @@ export class HistoryReader {
     try {
       names = (await this.fs.readDirectory(this.logDir)).filter((n) => n.endsWith('.jsonl')).sort().reverse();
     } catch (err) {
-      if (err instanceof FileSystemError && err.code === 'not-found') {
+      if (isFileSystemError(err, 'not-found')) {
         this.files.clear();
         this.joined = undefined;
         return { runs: [], byPrompt: new Map(), orphanRatings: 0 };

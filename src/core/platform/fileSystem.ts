@@ -16,6 +16,17 @@ export class FileSystemError extends Error {
   }
 }
 
+/**
+ * Whether `err` is a {@link FileSystemError} (of `code`, when given), by its name and code rather than `instanceof`:
+ * the front end's FileSystem may come from another bundle's copy of this module (the extension's own bundle and
+ * dist/core.js each have one), whose class is not this one.
+ */
+export function isFileSystemError(err: unknown, code?: FileSystemErrorCode): err is FileSystemError {
+  if (err instanceof FileSystemError) return code === undefined || err.code === code;
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return typeof e === 'object' && e !== null && e.name === 'FileSystemError' && (code === undefined || e.code === code);
+}
+
 /** What the core needs of a file system. Every method rejects with {@link FileSystemError}. */
 export interface FileSystem {
   /** The whole file's bytes. */
