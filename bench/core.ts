@@ -30,6 +30,7 @@ import { WorkerRenderer } from '../src/node/renderWorker';
 import { startReplayServer, syntheticText, syntheticToken } from '../test/replay/server';
 import { reportFigure } from './report';
 import { median } from './stats';
+import { nodeFileSystem } from '../src/node/fileSystem';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -90,7 +91,7 @@ async function runOverhead(rounds: number, runs: number, wholeRounds: number): P
       const t0 = performance.now();
       let ttft = -1;
       const { record, logFile } = await executeRun(
-        { runId: randomUUID(), promptPath: 'bench.prompt.json', prompt, renderer, inputs: { city: 'San Francisco' }, deployment, apiKey: undefined, logDir },
+        { runId: randomUUID(), promptPath: 'bench.prompt.json', prompt, renderer, inputs: { city: 'San Francisco' }, deployment, apiKey: undefined, logDir, fs: nodeFileSystem() },
         { onText: () => { if (ttft < 0) ttft = performance.now() - t0; } },
       );
       const total = performance.now() - t0;

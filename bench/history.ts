@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readHistory } from '../src/core/log/history';
+import { nodeFileSystem } from '../src/node/fileSystem';
 import { writeHistoryLog } from './historyLog';
 import { reportFigure } from './report';
 
@@ -62,7 +63,7 @@ async function measure(side: 'ours' | 'floor', dir: string): Promise<void> {
     const heap0 = process.memoryUsage().heapUsed;
     let warnings = 0;
     const t0 = performance.now();
-    const history = await readHistory(dir, { onWarning: () => warnings++ });
+    const history = await readHistory(nodeFileSystem(), dir, { onWarning: () => warnings++ });
     const ms = performance.now() - t0;
     gc();
     const heapKeptBytes = process.memoryUsage().heapUsed - heap0;

@@ -19,6 +19,7 @@ import type { ResolvedDeployment } from '../src/core/providers/deployments';
 import type { PromptFile } from '../src/core/format/promptFile';
 import { executeRun } from '../src/core/run/run';
 import { inProcessRenderer } from '../src/core/template/inProcessRenderer';
+import { nodeFileSystem } from '../src/node/fileSystem';
 
 /** The page: one <pre> with one text node per run, side by side; confirms a finished run after the next frame. */
 function html(nonce: string): string {
@@ -131,7 +132,7 @@ export class ReferenceWebview implements vscode.Disposable {
         void this.panel.webview.postMessage({ method: 'delta', stream, text });
       };
       const { record } = await executeRun({
-        runId: randomUUID(), promptPath: 'reference.prompt.json', prompt, renderer, inputs: {}, deployment, apiKey: undefined, logDir,
+        runId: randomUUID(), promptPath: 'reference.prompt.json', prompt, renderer, inputs: {}, deployment, apiKey: undefined, logDir, fs: nodeFileSystem(),
       }, {
         onText: (text) => {
           lastTextAt[stream] = performance.now();

@@ -191,7 +191,7 @@ export async function evalCommand(args: readonly string[], options: EvalOptions,
       const results = new Map<string, GhTestResult>();
       const valuesOf = new Map(p.rows.map((r) => [r.index, r.values]));
       const budget: EvaluationBudget | undefined = settings.budget ? {
-        settings: settings.budget, spent: await spending(logDir),
+        settings: settings.budget, spent: await spending(nodeFileSystem(), logDir),
         confirm: (check) => {
           if (!options.ignoreBudget) progress.line(`prompt-lab: ${check.message ?? 'the budget is spent'}: stopping (raise "promptLab.budget", or pass --ignore-budget).`);
           return Promise.resolve(options.ignoreBudget === true);

@@ -92,7 +92,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
     throw new CliError(`${loaded.name}: the input${missing.length > 1 ? 's' : ''} ${missing.map((m) => `"${m}"`).join(', ')} ${missing.length > 1 ? 'have' : 'has'} no value: pass ${missing.map((m) => `--input ${m}=…`).join(' ')} or --inputs-file.`);
   }
   const logDir = path.resolve(workspaceFolder, settings.logDirectory);
-  const budget = checkBudget(settings.budget, await spending(logDir));
+  const budget = checkBudget(settings.budget, await spending(nodeFileSystem(), logDir));
   if (budget.level === 'over' && !options.ignoreBudget) throw new CliError(`${budget.message ?? 'The budget is spent.'} Raise "promptLab.budget", or pass --ignore-budget to run anyway.`);
   if (budget.level !== 'ok' && budget.message) io.stderr.write(`prompt-lab: ${budget.message}\n`);
 
@@ -102,7 +102,7 @@ export async function runCommand(file: string, options: RunOptions, io: CliIo): 
   process.once('SIGINT', onSigint);
   try {
     const base: Omit<RunRequest, 'runId'> = {
-      promptPath: loaded.promptPath, prompt, renderer, inputs: values, deployment, apiKey: target.apiKey, signal: controller.signal, logDir,
+      promptPath: loaded.promptPath, prompt, renderer, inputs: values, deployment, apiKey: target.apiKey, signal: controller.signal, logDir, fs: nodeFileSystem(),
       timeoutMs: settings.requestTimeoutMs, redactPII: settings.redactPII, source: 'command',
       media: { fileSystem: nodeFileSystem({ root: workspaceFolder }), root: workspaceFolder, hasher: nodeHasher() },
       ...(prompt.chainId !== undefined ? { chainId: prompt.chainId } : {}),

@@ -1,11 +1,11 @@
 /**
- * The core's {@link FileSystem} on Node's `fs`, for the extension host, the CLI, tests and benchmarks. Appends use
- * the run log's single-write append (src/core/log/runLog.ts), so evaluation lines and run lines are written alike.
+ * The core's {@link FileSystem} on Node's `fs`, for the extension host, the CLI, tests and benchmarks. An append is
+ * a single write on a file opened with `O_APPEND` ({@link appendText}), so run lines and evaluation lines written by
+ * two processes at once interleave whole.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { FileSystemError, type FileSystem } from '../core/platform/fileSystem';
-import { appendText } from '../core/log/runLog';
 
 function wrap(err: unknown, file: string): FileSystemError {
   const code = (err as { code?: unknown }).code;
@@ -59,5 +59,46 @@ export function nodeFileSystem(options: { root?: string } = {}): FileSystem {
         throw wrap(err, file);
       }
     },
+    async stat(file) {
+      const real = await checked(file);
+      try {
+        return { size: (await fs.stat(real)).size };
+      } catch (err) {
+        throw wrap(err, file);
+      }
+    },
+    async read(file, position, into) {
+      const real = await checked(file);
+      let handle: fs.FileHandle;
+      try {
+        handle = await fs.open(real, 'r');
+      } catch (err) {
+        throw wrap(err, file);
+      }
+      try {
+        return (await handle.read(into, 0, into.length, position)).bytesRead;
+      } catch (err) {
+        throw wrap(err, file);
+      } finally {
+        await handle.close();
+      }
+    },
   };
+}
+
+/** Append `text` (whole lines) to `file`, creating it and its folder, in a single write on an O_APPEND descriptor. */
+export async function appendText(file: string, text: string): Promise<void> {
+  const line = Buffer.from(text, 'utf8');
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const handle = await fs.open(file, 'a');
+  try {
+    let written = 0;
+    // One write in practice; the loop only guards against a short write, which regular files do not do.
+    while (written < line.length) {
+      const { bytesWritten } = await handle.write(line, written, line.length - written);
+      written += bytesWritten;
+    }
+  } finally {
+    await handle.close();
+  }
 }

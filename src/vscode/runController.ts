@@ -102,7 +102,7 @@ export class RunController implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const logDir = path.resolve(folder?.uri.fsPath ?? path.dirname(uri.fsPath), settings.logDirectory);
     const core = loadCore();
-    const { record } = await core.appendAnnotation(logDir, { runId, key, value }, { redactPII: settings.redactPII, scrub: (t) => this.scrub(t) });
+    const { record } = await core.appendAnnotation(nodeFileSystem(), logDir, { runId, key, value }, { redactPII: settings.redactPII, scrub: (t) => this.scrub(t) });
     this.log.info(`[annotation] ${runId}: ${record.key} (${record.value.length} characters)`);
     const shown = { ...(this.annotationsOf.get(runId) ?? {}) };
     if (record.value === '') delete shown[record.key];
@@ -156,7 +156,7 @@ export class RunController implements vscode.Disposable {
     const settings = readSettings(uri);
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const logDir = path.resolve(folder?.uri.fsPath ?? path.dirname(uri.fsPath), settings.logDirectory);
-    const { record } = await loadCore().appendRating(logDir, { runId, ...rating }, { redactPII: settings.redactPII });
+    const { record } = await loadCore().appendRating(nodeFileSystem(), logDir, { runId, ...rating }, { redactPII: settings.redactPII });
     const { event: _event, runId: _runId, ...saved } = record;
     this.log.info(`[rating] ${runId}: ${JSON.stringify({ thumb: saved.thumb, score: saved.score })}`);
     this.ratedEmitter.fire({ runId, promptUri: uri, rating: saved });
@@ -232,7 +232,7 @@ export class RunController implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
     const logDir = path.resolve(root, settings.logDirectory);
-    const budget = core.checkBudget(settings.budget, await core.spending(logDir));
+    const budget = core.checkBudget(settings.budget, await core.spending(nodeFileSystem(), logDir));
     if (budget.level === 'over') {
       const runAnyway = vscode.l10n.t('Run Anyway');
       const go = await vscode.window.showWarningMessage(`${budget.message} ${vscode.l10n.t('Run "{0}" anyway?', promptName)}`, { modal: true }, runAnyway);
@@ -291,7 +291,7 @@ export class RunController implements vscode.Disposable {
     }
     const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
     const logDir = path.resolve(root, settings.logDirectory);
-    const budget = core.checkBudget(settings.budget, await core.spending(logDir));
+    const budget = core.checkBudget(settings.budget, await core.spending(nodeFileSystem(), logDir));
     if (budget.level === 'over') {
       const go = options.confirmOverBudget
         ? await options.confirmOverBudget(budget.message ?? '')
@@ -350,7 +350,7 @@ export class RunController implements vscode.Disposable {
     });
     const request: Parameters<typeof core.executeRun>[0] = {
       runId, promptPath: a.promptPath, prompt: a.prompt, renderer: this.renderer, inputs: a.inputs, deployment, apiKey: a.apiKey,
-      signal: controller.signal, logDir: a.logDir, timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: a.source ?? 'command',
+      signal: controller.signal, logDir: a.logDir, fs: nodeFileSystem(), timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: a.source ?? 'command',
     };
     if (a.prompt.chainId !== undefined) request.chainId = a.prompt.chainId;
     if (a.prompt.chatId !== undefined) request.chatId = a.prompt.chatId;

@@ -79,7 +79,7 @@ export class RunsCommands implements vscode.Disposable {
     const core = loadCore();
     let record: RunRecord;
     try {
-      record = await core.loadRun(target.entry);
+      record = await core.loadRun(nodeFileSystem(), target.entry);
     } catch (err) {
       this.fail(vscode.l10n.t('Prompt Lab could not read the run from the log: {0}', messageOf(err)), err);
       return;
@@ -231,7 +231,7 @@ export class RunsCommands implements vscode.Disposable {
     if (!target) return undefined;
     let record: RunRecord;
     try {
-      record = await loadCore().loadRun(target.entry);
+      record = await loadCore().loadRun(nodeFileSystem(), target.entry);
     } catch (err) {
       this.fail(vscode.l10n.t('Prompt Lab could not read the run from the log: {0}', messageOf(err)), err);
       return undefined;
@@ -302,7 +302,7 @@ export class RunsCommands implements vscode.Disposable {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting {0}…', runCount(entries.length)) }, async () => {
         const out = fs.createWriteStream(target.fsPath);
         try {
-          await core.writeRunsExport(core.loadRuns(entries), format, out, core.annotationKeys(entries));
+          await core.writeRunsExport(core.loadRuns(nodeFileSystem(), entries), format, out, core.annotationKeys(entries));
         } catch (err) {
           out.destroy();
           throw err;

@@ -13,6 +13,7 @@ import type { HistoryEntry, HistoryFilter, HistoryReader } from '../core/log/his
 import type { EvaluationRecord, RatingRecord } from '../core/log/runLog';
 import type { RatingView } from '../protocol/runPanel';
 import { readSettings } from './config';
+import { nodeFileSystem } from '../node/fileSystem';
 import { loadCore } from './core';
 import { FolderWatcher } from './folderWatcher';
 import type { RunController } from './runController';
@@ -426,7 +427,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       const logDir = logDirOf(folder);
       let reader = this.readers.get(logDir);
       if (!reader) {
-        reader = new core.HistoryReader(logDir);
+        reader = new core.HistoryReader(nodeFileSystem(), logDir);
         this.readers.set(logDir, reader);
       }
       const partial = workspaceFolders.length === 1 && onPartial

@@ -274,6 +274,20 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     const qIndex = rawUrl.indexOf('?');
     const rawPath = qIndex === -1 ? rawUrl : rawUrl.slice(0, qIndex);
     const method = (req.method ?? 'GET').toUpperCase();
+    // CORS, so that the web build (a web worker on another origin) can call the server: every answer allows any
+    // origin and exposes its headers (retry-after, x-request-id); a preflight is answered here and not recorded.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Expose-Headers', '*');
+    if (method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      res.writeHead(204, {
+        'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+        'Access-Control-Allow-Headers': req.headers['access-control-request-headers'] ?? '*',
+        'Access-Control-Max-Age': '600',
+      });
+      res.end();
+      req.resume();
+      return;
+    }
     const bodyResult = await readBody(req);
     const record: RecordedRequest = {
       method,

@@ -13,6 +13,9 @@ import { filterRuns, readHistory } from '../../src/core/log/history';
 import { appendRunRecord, type AnnotationRecord, type RunRecord } from '../../src/core/log/runLog';
 import { SecretScrubber } from '../../src/core/log/secrets';
 import { tempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 function run(id: string, startedAt: string, extra: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -41,17 +44,17 @@ test('an annotation is checked before it is written', () => {
 
 test('appended lines never rewrite the run; history folds them, filters by key=value, and the export has them as columns', async () => {
   const logDir = tempDir('prompt-lab-annotations-');
-  await appendRunRecord(logDir, run('r1', '2026-03-01T10:00:00.000Z', { requestModel: 'gpt-4o', variant: 'eu', context: { region: 'eu' }, requestRules: ['max-completion-tokens'] }));
-  await appendRunRecord(logDir, run('r2', '2026-03-01T10:05:00.000Z'));
+  await appendRunRecord(files, logDir, run('r1', '2026-03-01T10:00:00.000Z', { requestModel: 'gpt-4o', variant: 'eu', context: { region: 'eu' }, requestRules: ['max-completion-tokens'] }));
+  await appendRunRecord(files, logDir, run('r2', '2026-03-01T10:05:00.000Z'));
   const before = fs.readFileSync(path.join(logDir, '2026-03-01.jsonl'), 'utf8');
-  await appendAnnotation(logDir, { runId: 'r1', key: 'note', value: 'Too long; try max_tokens 200', at: '2026-03-02T08:00:00.000Z' });
-  await appendAnnotation(logDir, { runId: 'r1', key: 'reviewed', value: 'no', at: '2026-03-02T08:01:00.000Z' });
-  await appendAnnotation(logDir, { runId: 'r1', key: 'reviewed', value: 'yes', at: '2026-03-02T08:02:00.000Z' });
-  await appendAnnotation(logDir, { runId: 'r2', key: 'reviewed', value: 'no', at: '2026-03-02T08:03:00.000Z' });
+  await appendAnnotation(files, logDir, { runId: 'r1', key: 'note', value: 'Too long; try max_tokens 200', at: '2026-03-02T08:00:00.000Z' });
+  await appendAnnotation(files, logDir, { runId: 'r1', key: 'reviewed', value: 'no', at: '2026-03-02T08:01:00.000Z' });
+  await appendAnnotation(files, logDir, { runId: 'r1', key: 'reviewed', value: 'yes', at: '2026-03-02T08:02:00.000Z' });
+  await appendAnnotation(files, logDir, { runId: 'r2', key: 'reviewed', value: 'no', at: '2026-03-02T08:03:00.000Z' });
   assert.equal(fs.readFileSync(path.join(logDir, '2026-03-01.jsonl'), 'utf8'), before, 'the runs\' file is unchanged');
   assert.equal(fs.readFileSync(path.join(logDir, '2026-03-02.jsonl'), 'utf8').trim().split('\n').length, 4);
 
-  const history = await readHistory(logDir);
+  const history = await readHistory(files, logDir);
   const byId = new Map(history.runs.map((e) => [e.run.id, e]));
   assert.deepEqual(byId.get('r1')?.annotations, { note: 'Too long; try max_tokens 200', reviewed: 'yes' });
   assert.deepEqual(byId.get('r2')?.annotations, { reviewed: 'no' });
@@ -59,7 +62,7 @@ test('appended lines never rewrite the run; history folds them, filters by key=v
   assert.deepEqual(filterRuns(history.runs, { property: 'reviewed' }).map((e) => e.run.id).sort(), ['r1', 'r2']);
   assert.deepEqual(filterRuns(history.runs, { property: 'note' }).map((e) => e.run.id), ['r1']);
 
-  const full = await readHistory(logDir, { full: true });
+  const full = await readHistory(files, logDir, { full: true });
   const csv = exportRuns(full.runs, 'csv').split('\r\n');
   const header = csv[0]?.split(',') ?? [];
   assert.deepEqual(header.slice(-6), ['requestModel', 'variant', 'context', 'requestRules', 'note', 'reviewed']);
@@ -76,7 +79,7 @@ test('a key the session knows, pasted into a note, is masked before the line is 
   const logDir = tempDir('prompt-lab-annotations-key-');
   const key = 'sk-proj-abcdefghijklmnopqrstuvwxyz0123456789';
   const scrubber = new SecretScrubber([key]);
-  const { file } = await appendAnnotation(logDir, { runId: 'r1', key: 'note', value: `retry with ${key} later` }, { scrub: (t) => scrubber.scrub(t) });
+  const { file } = await appendAnnotation(files, logDir, { runId: 'r1', key: 'note', value: `retry with ${key} later` }, { scrub: (t) => scrubber.scrub(t) });
   const text = fs.readFileSync(file, 'utf8');
   assert.ok(!text.includes(key.slice(0, 12)) && !text.includes(key.slice(-10)), text);
   assert.match(text, /retry with \[KEY\] later/);

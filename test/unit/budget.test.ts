@@ -6,6 +6,9 @@ import { checkBudget, spending } from '../../src/core/run/budget';
 import { runCostUsd } from '../../src/core/providers/cost';
 import { PRICE_TABLE_DATE, builtInPrices } from '../../src/core/providers/prices';
 import { tempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 test('built-in prices: exact names, dated snapshots, the longest family; unknown models have none', () => {
   assert.deepEqual(builtInPrices('gpt-4o'), { inputPerMillion: 2.5, outputPerMillion: 10 });
@@ -24,9 +27,9 @@ test('spending sums the cost of this month\'s and today\'s runs from the log, sk
   fs.writeFileSync(path.join(dir, '2026-11-21.jsonl'), [line('2026-11-21T01:00:00.000Z', 0.5), line('2026-11-21T02:00:00.000Z', 0.25), '{"event":"run","costUsd":9', JSON.stringify({ event: 'rating', costUsd: 3 })].join('\n') + '\n');
   fs.writeFileSync(path.join(dir, '2026-11-02.jsonl'), line('2026-11-02T10:00:00.000Z', 1) + '\n');
   fs.writeFileSync(path.join(dir, '2026-10-31.jsonl'), line('2026-10-31T10:00:00.000Z', 100) + '\n');
-  const spent = await spending(dir, new Date('2026-11-21T12:00:00Z'));
+  const spent = await spending(files, dir, new Date('2026-11-21T12:00:00Z'));
   assert.deepEqual(spent, { todayUsd: 0.75, monthUsd: 1.75 });
-  assert.deepEqual(await spending(path.join(dir, 'missing')), { todayUsd: 0, monthUsd: 0 });
+  assert.deepEqual(await spending(files, path.join(dir, 'missing')), { todayUsd: 0, monthUsd: 0 });
 });
 
 test('checkBudget: ok, warn past warnAt, over at the limit', () => {

@@ -23,6 +23,9 @@ import { nodeHasher } from '../../src/node/hash';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { pngOf } from './mediaSamples';
 import { tempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 const SCRIPT = path.resolve(__dirname, '..', '..', 'src', 'node', 'renderWorkerMain.js');
 
@@ -120,7 +123,7 @@ test('a run sends the image as an image_url data URI and logs its path, type, si
   const outcome = await executeRun({
     runId: randomUUID(), promptPath: 'describe.prompt.json', prompt, renderer: inProcessRenderer(), inputs: { subject: 'the cat', photo: 'photos/cat.png' },
     deployment: resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage' } }),
-    apiKey: undefined, logDir, media: { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() },
+    apiKey: undefined, logDir, fs: files, media: { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() },
   });
   assert.equal(outcome.record.status, 'ok', outcome.error?.message);
   assert.equal(server.requests.length, sent + 1);

@@ -13,6 +13,9 @@ import { DECREASE_FACTOR } from '../../src/core/evaluation/aimd';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { evaluate, prompt, readLog, request, rows, target } from './evaluationHelpers';
 import { tempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 let server: ReplayServer;
 before(async () => {
@@ -345,7 +348,7 @@ test('past the budget the evaluation asks once; "no" stops it, "yes" runs everyt
     const { outcome } = await evaluate({ ...req, logDir });
     assert.equal(asked, 1, 'asked once');
     const logged = cellsOf(readLog(logDir), req.evaluationId).reduce((a, c) => a + (c.costUsd ?? 0), 0);
-    assert.ok(Math.abs((await spending(logDir)).todayUsd - logged) < 1e-9 && logged > 0.2, 'its runs count towards the budget');
+    assert.ok(Math.abs((await spending(files, logDir)).todayUsd - logged) < 1e-9 && logged > 0.2, 'its runs count towards the budget');
     if (answer) {
       assert.equal(outcome.record.status, 'complete');
       assert.equal(server.simulated.stats.arrivals.length, 20);

@@ -55,7 +55,7 @@ test('lists a prompt\'s evaluations newest first: status from the newest evaluat
 test('a file system error made by another copy of the platform module (the extension bundle\'s) still counts as "not found"', async () => {
   // The extension host loads the core as dist/core.js and its file system from dist/extension.js: two FileSystemError classes.
   const foreign = (): Error => Object.assign(new Error('ENOENT: no such file or directory'), { name: 'FileSystemError', code: 'not-found' });
-  const fs = { readFile: () => Promise.reject(foreign()), readDirectory: () => Promise.reject(foreign()), appendFile: () => Promise.reject(foreign()) };
+  const fs = { readFile: () => Promise.reject(foreign()), readDirectory: () => Promise.reject(foreign()), appendFile: () => Promise.reject(foreign()), stat: () => Promise.reject(foreign()), read: () => Promise.reject(foreign()) };
   assert.deepEqual(await listLoggedEvaluations(fs, '/nowhere', 'p.prompt.json'), []);
   assert.equal((await readLoggedEvaluation(fs, '/nowhere', 'id')).cells.size, 0);
   const prompt = parsePromptFile(JSON.stringify({ messages: [{ role: 'user', content: 'x' }], testData: 'data/rows.jsonl' })).prompt;

@@ -8,6 +8,9 @@ import { loadRuns, readHistory } from '../../src/core/log/history';
 import { appendRating } from '../../src/core/log/ratings';
 import { appendRunRecord, type RunRecord } from '../../src/core/log/runLog';
 import { tempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 function run(id: string, more: Partial<RunRecord> = {}): RunRecord {
   return {
@@ -52,15 +55,15 @@ test('JSONL: each run with its newest rating in `rating`', () => {
 
 test('a streamed export of the history equals the string export', async () => {
   const dir = tempDir('prompt-lab-export-');
-  for (const entry of entries) await appendRunRecord(dir, entry.run);
-  await appendRating(dir, { runId: '1', thumb: 'down', at: '2026-11-21T10:30:00.000Z' });
-  await appendRating(dir, { runId: '1', thumb: 'up', score: 0.9, comment: 'good, "short"', at: '2026-11-21T11:00:00.000Z' });
-  await appendRating(dir, { runId: '3', betterResponse: 'Cloudy,\n18 °C', at: '2026-11-21T11:00:00.000Z' });
-  const history = await readHistory(dir);
+  for (const entry of entries) await appendRunRecord(files, dir, entry.run);
+  await appendRating(files, dir, { runId: '1', thumb: 'down', at: '2026-11-21T10:30:00.000Z' });
+  await appendRating(files, dir, { runId: '1', thumb: 'up', score: 0.9, comment: 'good, "short"', at: '2026-11-21T11:00:00.000Z' });
+  await appendRating(files, dir, { runId: '3', betterResponse: 'Cloudy,\n18 °C', at: '2026-11-21T11:00:00.000Z' });
+  const history = await readHistory(files, dir);
   for (const format of ['csv', 'jsonl'] as const) {
     const file = path.join(dir, `export.${format}`);
     const out = fs.createWriteStream(file);
-    await writeRunsExport(loadRuns(history.runs), format, out);
+    await writeRunsExport(loadRuns(files, history.runs), format, out);
     await new Promise((resolve) => out.end(resolve));
     const byTime = [entries[0], entries[2], entries[1]] as ExportEntry[];
     const written = fs.readFileSync(file, 'utf8');

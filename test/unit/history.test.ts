@@ -8,6 +8,10 @@ import { scanLine } from '../../src/core/log/lineScan';
 import { appendRating } from '../../src/core/log/ratings';
 import { appendRunRecord, type RatingRecord, type RunRecord } from '../../src/core/log/runLog';
 import { tempDir as newTempDir } from './tempDir';
+import { testFileSystem, testFileSystemName } from './fileSystems';
+
+const files = testFileSystem();
+const utf8 = new TextDecoder();
 
 function tempDir(): string {
   return newTempDir('prompt-lab-history-');
@@ -37,7 +41,7 @@ function expectedSummary(record: RunRecord): Record<string, unknown> {
 }
 
 test('a missing log folder is an empty history', async () => {
-  const history = await readHistory(path.join(tempDir(), 'nope'));
+  const history = await readHistory(files, path.join(tempDir(), 'nope'));
   assert.deepEqual(history.runs, []);
   assert.equal(history.byPrompt.size, 0);
 });
@@ -61,7 +65,7 @@ test('runs come newest first across files, grouped by prompt, each with its newe
     { event: 'property', runId: 'r3', name: 'x' },
   ]);
   const warnings: string[] = [];
-  const history = await readHistory(dir, { onWarning: (m) => warnings.push(m) });
+  const history = await readHistory(files, dir, { onWarning: (m) => warnings.push(m) });
   assert.deepEqual(warnings, []);
   assert.deepEqual(history.runs.map((e) => e.run.id), ['r3', 'r2', 'r1']);
   assert.equal(history.runs[2]?.rating?.comment, 'newest');
@@ -79,7 +83,7 @@ test('a corrupt line and a half-written last line are skipped with a warning nam
   const half = JSON.stringify(run('half', '2026-11-21T09:00:00.000Z')).slice(0, 150);
   const file = write(dir, '2026-11-21.jsonl', [good, '{"event":"run","id":', '', '   ', '{"event":"run","id":"no-time"}', rating('ok', 'yesterday')], half);
   const warnings: string[] = [];
-  const history = await readHistory(dir, { onWarning: (m) => warnings.push(m) });
+  const history = await readHistory(files, dir, { onWarning: (m) => warnings.push(m) });
   assert.deepEqual(history.runs.map((e) => e.run.id), ['ok']);
   assert.equal(warnings.length, 4);
   assert.match(warnings[0] as string, new RegExp(`^${escape(file)}:2: skipped a line that is not complete JSON`));
@@ -107,12 +111,12 @@ test('summaries leave out the heavy fields but keep every other field, whatever 
   ];
   const reordered = { status: 'ok', output: 'x'.repeat(500), timing: { startedAt: '2026-11-21T04:00:00.000Z', ttftMs: null, latencyMs: 3 }, id: 'reordered', event: 'run', prompt: 'p', deployment: 'd', provider: 'o', model: 'm', inputs: {}, messages: [], parameters: {}, finishReason: 'length', usage: null, futureField: { any: ['thing'] } };
   write(dir, '2026-11-21.jsonl', [...records, JSON.stringify(reordered, null, 0), ` ${JSON.stringify(run('spaced', '2026-11-21T05:00:00.000Z')).replace(/,"/g, ' , "').replace(/":/g, '" : ')} `]);
-  const history = await readHistory(dir);
+  const history = await readHistory(files, dir);
   const byId = new Map(history.runs.map((e) => [e.run.id, e.run]));
   for (const record of [...records, reordered as unknown as RunRecord, run('spaced', '2026-11-21T05:00:00.000Z')]) {
     assert.deepEqual(byId.get(record.id), expectedSummary(record), record.id);
   }
-  const full = await readHistory(dir, { full: true });
+  const full = await readHistory(files, dir, { full: true });
   assert.deepEqual(full.runs.find((e) => e.run.id === 'tricky')?.run, records[1]);
 });
 
@@ -126,7 +130,7 @@ test('the output preview is cut right wherever escapes and multi-byte characters
     records.push(run(`p${i}`, `2026-11-21T00:00:${String(i).padStart(2, '0')}.000Z`, { output }));
   }
   write(dir, '2026-11-21.jsonl', records);
-  const history = await readHistory(dir);
+  const history = await readHistory(files, dir);
   for (const record of records) {
     const entry = history.runs.find((e) => e.run.id === record.id);
     assert.equal(entry?.run.outputPreview, expectedSummary(record).outputPreview, record.id);
@@ -136,26 +140,26 @@ test('the output preview is cut right wherever escapes and multi-byte characters
 test('loadRun reads the full record back by offset, and by line when the offset no longer fits', async () => {
   const dir = tempDir();
   const records = [run('a', '2026-11-21T01:00:00.000Z', { output: 'ü'.repeat(70_000) }), run('b', '2026-11-21T02:00:00.000Z'), run('c', '2026-11-21T03:00:00.000Z')];
-  for (const r of records) await appendRunRecord(dir, r);
-  const history = await readHistory(dir);
-  for (const entry of history.runs) assert.deepEqual(await loadRun(entry), records.find((r) => r.id === entry.run.id));
+  for (const r of records) await appendRunRecord(files, dir, r);
+  const history = await readHistory(files, dir);
+  for (const entry of history.runs) assert.deepEqual(await loadRun(files, entry), records.find((r) => r.id === entry.run.id));
   const b = history.runs.find((e) => e.run.id === 'b') as HistoryEntry;
-  assert.deepEqual(await loadRun({ ...b, offset: 3 }), records[1]);
+  assert.deepEqual(await loadRun(files, { ...b, offset: 3 }), records[1]);
   const loaded = [];
-  for await (const entry of loadRuns(history.runs)) loaded.push(entry.run.id);
+  for await (const entry of loadRuns(files, history.runs)) loaded.push(entry.run.id);
   assert.deepEqual(loaded, ['c', 'b', 'a']);
   // The file was rewritten by hand: the line no longer holds that run.
   fs.writeFileSync(b.file, `${JSON.stringify(records[2])}\n${JSON.stringify(records[2])}\n`);
-  await assert.rejects(loadRun(b), /is no longer the run b/);
+  await assert.rejects(loadRun(files, b), /is no longer the run b/);
 });
 
 test('CRLF line endings (a file edited on Windows) are read, with exact offsets', async () => {
   const dir = tempDir();
   const records = [run('a', '2026-11-21T01:00:00.000Z'), run('b', '2026-11-21T02:00:00.000Z')];
   fs.writeFileSync(path.join(dir, '2026-11-21.jsonl'), records.map((r) => `${JSON.stringify(r)}\r\n`).join(''));
-  const history = await readHistory(dir);
+  const history = await readHistory(files, dir);
   assert.deepEqual(history.runs.map((e) => [e.run.id, e.line]), [['b', 2], ['a', 1]]);
-  assert.deepEqual(await loadRun(history.runs[0] as HistoryEntry), records[1]);
+  assert.deepEqual(await loadRun(files, history.runs[0] as HistoryEntry), records[1]);
 });
 
 test('forEachLine splits lines across chunk boundaries and passes a last line without a newline', async () => {
@@ -164,7 +168,7 @@ test('forEachLine splits lines across chunk boundaries and passes a last line wi
   const lines = ['short', 'y'.repeat(3 * 1024 * 1024), '', 'last ✓'];
   fs.writeFileSync(file, lines.join('\n'));
   const seen: [string, number, number][] = [];
-  await forEachLine(file, (bytes, line, offset) => { seen.push([bytes.toString('utf8'), line, offset]); });
+  await forEachLine(files, file, (bytes, line, offset) => { seen.push([utf8.decode(bytes), line, offset]); });
   assert.deepEqual(seen.map(([text, line, offset]) => [text.length, line, offset]), [[5, 1, 0], [3 * 1024 * 1024, 2, 6], [6, 4, 6 + 3 * 1024 * 1024 + 2]]);
 });
 
@@ -173,14 +177,14 @@ test('forEachLine: a handler that throws ends the read with its error, the next 
   const file = path.join(dir, 'x.jsonl');
   fs.writeFileSync(file, Array.from({ length: 40_000 }, (_, i) => `line ${i} ${'z'.repeat(60)}`).join('\n'));
   const seen: number[] = [];
-  await assert.rejects(forEachLine(file, (_bytes, line) => {
+  await assert.rejects(forEachLine(files, file, (_bytes, line) => {
     seen.push(line);
     if (line === 3) throw new Error('handler failed');
   }), /handler failed/);
   assert.deepEqual(seen, [1, 2, 3]);
   // Every line, in order, across the 1 MB chunks read ahead.
   let count = 0;
-  await forEachLine(file, (bytes, line) => { count++; assert.equal(bytes.toString('utf8').split(' ')[1], String(line - 1)); });
+  await forEachLine(files, file, (bytes, line) => { count++; assert.equal(utf8.decode(bytes).split(' ')[1], String(line - 1)); });
   assert.equal(count, 40_000);
 });
 
@@ -195,7 +199,7 @@ test('filterRuns keeps the entries that meet every criterion', async () => {
     rating('2', '2026-11-21T05:00:00.000Z', { thumb: 'down' }),
     { event: 'rating', runId: '3', at: '2026-11-21T05:00:00.000Z', score: 0.5 },
   ]);
-  const { runs } = await readHistory(dir);
+  const { runs } = await readHistory(files, dir);
   const ids = (filter: Parameters<typeof filterRuns>[1]) => filterRuns(runs, filter).map((e) => e.run.id);
   assert.deepEqual(ids({}), ['4', '3', '2', '1']);
   assert.deepEqual(ids({ prompt: 'a' }), ['2', '1']);
@@ -206,29 +210,31 @@ test('filterRuns keeps the entries that meet every criterion', async () => {
   assert.deepEqual(ids({ rating: 'rated' }), ['3', '2', '1']);
   assert.deepEqual(ids({ rating: 'unrated' }), ['4']);
   assert.deepEqual(ids({ prompt: 'b', deployment: 'x', rating: 'unrated' }), ['4']);
-  const filtered = await readHistory(dir, { filter: { prompt: 'b' } });
+  const filtered = await readHistory(files, dir, { filter: { prompt: 'b' } });
   assert.deepEqual(filtered.runs.map((e) => e.run.id), ['4', '3']);
   assert.deepEqual([...filtered.byPrompt.keys()], ['b']);
 });
 
-test('two processes appending runs and ratings at once lose and interleave no line, and the history joins them', async () => {
+test('two processes appending runs and ratings at once lose and interleave no line, and the history joins them', { skip: testFileSystemName() === 'whole-file' && 'a web workspace has no O_APPEND: appends are atomic within one extension host only' }, async () => {
   const dir = tempDir();
   const perWriter = 150;
   const runLog = require.resolve('../../src/core/log/runLog');
   const ratings = require.resolve('../../src/core/log/ratings');
+  const nodeFs = require.resolve('../../src/node/fileSystem');
   // Each writer appends runs of different sizes (up to ~200 KB) and rates every other one of them right away.
   const script = `
     const { appendRunRecord } = require(${JSON.stringify(runLog)});
     const { appendRating } = require(${JSON.stringify(ratings)});
+    const files = require(${JSON.stringify(nodeFs)}).nodeFileSystem();
     const [dir, writer, count] = process.argv.slice(1);
     (async () => {
       for (let i = 0; i < Number(count); i++) {
         const id = writer + '-' + i;
-        await appendRunRecord(dir, { event: 'run', id, prompt: writer + '.prompt.json', deployment: 'd', provider: 'openai', model: 'm',
+        await appendRunRecord(files, dir, { event: 'run', id, prompt: writer + '.prompt.json', deployment: 'd', provider: 'openai', model: 'm',
           inputs: {}, messages: [], parameters: {}, output: writer.repeat((i % 7) * 33000 + 10), finishReason: 'stop', usage: null,
           timing: { startedAt: '2026-11-21T12:00:' + String(i % 60).padStart(2, '0') + '.' + String(i).padStart(3, '0') + 'Z', ttftMs: 1, latencyMs: 1 }, status: 'ok' });
-        if (i % 2 === 0) await appendRating(dir, { runId: id, thumb: 'up', betterResponse: writer.repeat((i % 5) * 40000), at: '2026-11-21T13:00:00.000Z' });
-        if (i % 4 === 0) await appendRating(dir, { runId: id, thumb: 'down', score: 0.25, at: '2026-11-21T13:00:01.000Z' });
+        if (i % 2 === 0) await appendRating(files, dir, { runId: id, thumb: 'up', betterResponse: writer.repeat((i % 5) * 40000), at: '2026-11-21T13:00:00.000Z' });
+        if (i % 4 === 0) await appendRating(files, dir, { runId: id, thumb: 'down', score: 0.25, at: '2026-11-21T13:00:01.000Z' });
       }
     })();`;
   const start = (writer: string) => new Promise<void>((resolve, reject) => {
@@ -237,7 +243,7 @@ test('two processes appending runs and ratings at once lose and interleave no li
   });
   await Promise.all([start('a'), start('b')]);
   const warnings: string[] = [];
-  const history = await readHistory(dir, { onWarning: (m) => warnings.push(m) });
+  const history = await readHistory(files, dir, { onWarning: (m) => warnings.push(m) });
   assert.deepEqual(warnings, []);
   assert.equal(history.runs.length, perWriter * 2);
   assert.equal(new Set(history.runs.map((e) => e.run.id)).size, perWriter * 2);
@@ -250,12 +256,12 @@ test('two processes appending runs and ratings at once lose and interleave no li
     else if (i % 2 === 0) assert.equal(entry.rating?.betterResponse, writer.repeat((i % 5) * 40000), entry.run.id);
     else assert.equal(entry.rating, undefined);
   }
-  const full = await readHistory(dir, { full: true });
+  const full = await readHistory(files, dir, { full: true });
   for (const entry of full.runs) {
     const [writer, n] = entry.run.id.split('-') as [string, string];
     assert.equal(entry.run.output, writer.repeat((Number(n) % 7) * 33000 + 10));
   }
-  assert.equal((await appendRating(dir, { runId: 'a-1', comment: 'later', at: '2026-11-21T14:00:00.000Z' })).record.comment, 'later');
+  assert.equal((await appendRating(files, dir, { runId: 'a-1', comment: 'later', at: '2026-11-21T14:00:00.000Z' })).record.comment, 'later');
 });
 
 test('the line scanner reads our own lines without falling back, and refuses a truncated one', () => {
@@ -273,7 +279,7 @@ test('the line scanner reads our own lines without falling back, and refuses a t
 test('HistoryReader reads only what was appended, finishes a half-written line later, and starts over when a file shrinks', async () => {
   const dir = tempDir();
   const file = write(dir, '2026-11-20.jsonl', [run('a', '2026-11-20T10:00:00.000Z')]);
-  const reader = new HistoryReader(dir);
+  const reader = new HistoryReader(files, dir);
   assert.deepEqual((await reader.read()).runs.map((e) => e.run.id), ['a']);
   // Another window appends a run, and the start of the next line (no newline yet).
   const half = JSON.stringify(run('c', '2026-11-20T12:00:00.000Z'));
@@ -290,11 +296,11 @@ test('HistoryReader reads only what was appended, finishes a half-written line l
   fs.writeFileSync(file, 'x'.repeat(firstLine.length) + text.slice(firstLine.length));
   assert.deepEqual((await reader.read()).runs.map((e) => e.run.id), ['c', 'b', 'a']);
   const warnings: string[] = [];
-  assert.deepEqual((await readHistory(dir, { onWarning: (m) => warnings.push(m) })).runs.map((e) => e.run.id), ['c', 'b']);
+  assert.deepEqual((await readHistory(files, dir, { onWarning: (m) => warnings.push(m) })).runs.map((e) => e.run.id), ['c', 'b']);
   assert.equal(warnings.length, 1);
   fs.writeFileSync(file, text);
   // Same answer as a fresh read of the whole folder.
-  assert.deepEqual((await readHistory(dir)).runs.map((e) => [e.run.id, e.line, e.offset]), (await reader.read()).runs.map((e) => [e.run.id, e.line, e.offset]));
+  assert.deepEqual((await readHistory(files, dir)).runs.map((e) => [e.run.id, e.line, e.offset]), (await reader.read()).runs.map((e) => [e.run.id, e.line, e.offset]));
   // A checkout replaces the file with a shorter one: read again from the start.
   write(dir, '2026-11-20.jsonl', [run('z', '2026-11-20T09:00:00.000Z')]);
   assert.deepEqual((await reader.read()).runs.map((e) => e.run.id), ['z']);
@@ -310,7 +316,7 @@ test('HistoryReader reports a first partial history from the newest files, then 
   }
   const partials: number[] = [];
   let newestInPartial = '';
-  const reader = new HistoryReader(dir);
+  const reader = new HistoryReader(files, dir);
   const whole = await reader.read((partial) => {
     partials.push(partial.runs.length);
     newestInPartial = partial.runs[0]?.run.id.slice(0, 2) ?? '';
@@ -329,7 +335,7 @@ test('HistoryReader reports a first partial history from the newest files, then 
 test('HistoryReader: reads asked for at once do not take appended lines twice', async () => {
   const dir = tempDir();
   write(dir, '2026-11-20.jsonl', Array.from({ length: 50 }, (_, i) => run(`r${i}`, `2026-11-20T10:00:${String(i).padStart(2, '0')}.000Z`)));
-  const reader = new HistoryReader(dir);
+  const reader = new HistoryReader(files, dir);
   const results = await Promise.all([reader.read(), reader.read(), reader.read()]);
   for (const r of results) assert.equal(r.runs.length, 50);
 });
@@ -364,7 +370,7 @@ test('HistoryReader: joining appended lines into the last result gives exactly w
     }
     return JSON.stringify(rating(target, `2026-11-20T0${Math.floor(rand() * 3)}:00:00.000Z`, { thumb: rand() < 0.5 ? 'up' : 'down', score: Math.floor(rand() * 10) / 10 }));
   };
-  const reader = new HistoryReader(dir);
+  const reader = new HistoryReader(files, dir);
   const view = (h: RunHistory<RunSummary | RunRecord>) => ({
     runs: h.runs,
     byPrompt: [...h.byPrompt].map(([prompt, entries]) => [prompt, entries.map((e) => `${e.file}:${e.line}`)]),
@@ -379,7 +385,7 @@ test('HistoryReader: joining appended lines into the last result gives exactly w
     fs.appendFileSync(target, `${lines.join('\n')}\n`);
     const snapshot = previous && JSON.stringify(view(previous));
     const incremental = await reader.read();
-    const whole = await readHistory(dir);
+    const whole = await readHistory(files, dir);
     assert.deepEqual(view(incremental), view(whole), `step ${step}`);
     if (previous && snapshot) assert.equal(JSON.stringify(view(previous)), snapshot, `step ${step}: the previous result was left as it was`);
     previous = incremental;
@@ -392,7 +398,7 @@ test('HistoryReader.warnings lists the skipped lines of the history as it is, af
   const dir = tempDir();
   const file = write(dir, '2026-11-22.jsonl', [run('a', '2026-11-22T08:00:00.000Z'), '{"event":"run","id":']);
   const heard: string[] = [];
-  const reader = new HistoryReader(dir, { onWarning: (m) => heard.push(m) });
+  const reader = new HistoryReader(files, dir, { onWarning: (m) => heard.push(m) });
   await reader.read();
   assert.equal(heard.length, 1);
   assert.match(reader.warnings.join('\n'), new RegExp(`^${escape(file)}:2: skipped`));
@@ -405,4 +411,21 @@ test('HistoryReader.warnings lists the skipped lines of the history as it is, af
   write(dir, '2026-11-22.jsonl', [run('c', '2026-11-22T07:00:00.000Z')]);
   await reader.read();
   assert.deepEqual(reader.warnings, []);
+});
+
+test('a missing log folder is an empty history when the FileSystem comes from another bundle (its own FileSystemError class)', async () => {
+  // The extension's bundle and dist/core.js each hold a copy of src/core/platform/fileSystem.ts.
+  class FileSystemError extends Error {
+    override readonly name = 'FileSystemError';
+    constructor(readonly code: string, message: string) {
+      super(message);
+    }
+  }
+  const missing = (): never => {
+    throw new FileSystemError('not-found', 'no such folder');
+  };
+  const foreign = { ...files, readDirectory: async () => missing() };
+  assert.deepEqual((await readHistory(foreign, '/nowhere')).runs, []);
+  const broken = { ...files, readDirectory: async () => { throw new FileSystemError('other', 'disk on fire'); } };
+  await assert.rejects(readHistory(broken, '/nowhere'), /disk on fire/);
 });

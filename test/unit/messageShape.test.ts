@@ -14,6 +14,9 @@ import { analyzePromptFile } from '../../src/core/template/analyze';
 import { inProcessRenderer } from '../../src/core/template/inProcessRenderer';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { tempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 let server: ReplayServer;
 before(async () => {
@@ -45,7 +48,7 @@ test('each unreadable message is a message-shape error at its characters, and th
     const logDir = tempDir('prompt-lab-shape-');
     const sent = server.requests.length;
     const outcome = await executeRun({
-      runId: randomUUID(), promptPath: 'p.prompt.json', prompt, renderer: inProcessRenderer(), inputs: {}, apiKey: undefined, logDir,
+      runId: randomUUID(), promptPath: 'p.prompt.json', prompt, renderer: inProcessRenderer(), inputs: {}, apiKey: undefined, logDir, fs: files,
       deployment: resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'replay/openai/pysdk-stream-text-usage' } }),
     });
     assert.equal(outcome.record.status, 'error');

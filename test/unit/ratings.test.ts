@@ -5,6 +5,9 @@ import * as path from 'node:path';
 import { appendRating, toRatingRecord, type RatingInput } from '../../src/core/log/ratings';
 import { appendRunRecord, type LogEvent, type RunRecord } from '../../src/core/log/runLog';
 import { tempDir as newTempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 function tempDir(): string {
   return newTempDir('prompt-lab-ratings-');
@@ -23,9 +26,9 @@ function lines(file: string): LogEvent[] {
 
 test('a rating is its own line in the file of the day it was given, and the run line is left as it was', async () => {
   const dir = tempDir();
-  const runFile = await appendRunRecord(dir, run('r1', '2026-11-21T23:59:00.000Z'));
+  const runFile = await appendRunRecord(files, dir, run('r1', '2026-11-21T23:59:00.000Z'));
   const before = fs.readFileSync(runFile, 'utf8');
-  const { file, record } = await appendRating(dir, { runId: 'r1', thumb: 'up', score: 0.8, at: '2026-11-22T00:01:00.000Z' });
+  const { file, record } = await appendRating(files, dir, { runId: 'r1', thumb: 'up', score: 0.8, at: '2026-11-22T00:01:00.000Z' });
   assert.equal(path.basename(file), '2026-11-22.jsonl');
   assert.equal(fs.readFileSync(runFile, 'utf8'), before);
   assert.deepEqual(record, { event: 'rating', runId: 'r1', at: '2026-11-22T00:01:00.000Z', score: 0.8, thumb: 'up' });
@@ -34,8 +37,8 @@ test('a rating is its own line in the file of the day it was given, and the run 
 
 test('rating again appends again', async () => {
   const dir = tempDir();
-  await appendRating(dir, { runId: 'r1', thumb: 'up', at: '2026-11-21T10:00:00.000Z' });
-  const { file } = await appendRating(dir, { runId: 'r1', thumb: 'down', comment: 'wrong city', at: '2026-11-21T10:05:00.000Z' });
+  await appendRating(files, dir, { runId: 'r1', thumb: 'up', at: '2026-11-21T10:00:00.000Z' });
+  const { file } = await appendRating(files, dir, { runId: 'r1', thumb: 'down', comment: 'wrong city', at: '2026-11-21T10:05:00.000Z' });
   assert.deepEqual(lines(file).map((l) => (l.event === 'rating' ? l.thumb : undefined)), ['up', 'down']);
 });
 
@@ -70,14 +73,14 @@ test('invalid ratings throw a clear error and write nothing', async () => {
   ];
   const dir = tempDir();
   for (const [input, message] of cases) {
-    await assert.rejects(appendRating(dir, input as RatingInput), message, JSON.stringify(input));
+    await assert.rejects(appendRating(files, dir, input as RatingInput), message, JSON.stringify(input));
   }
   assert.deepEqual(fs.readdirSync(dir), []);
 });
 
 test('with redactPII, the better response and the comment are masked before they are written', async () => {
   const dir = tempDir();
-  const { file } = await appendRating(dir, { runId: 'r', betterResponse: 'Write to ana@example.com', comment: 'key sk-proj-abcdefghijklmnopqrstuvwx', at: '2026-11-21T10:00:00Z' }, { redactPII: true });
+  const { file } = await appendRating(files, dir, { runId: 'r', betterResponse: 'Write to ana@example.com', comment: 'key sk-proj-abcdefghijklmnopqrstuvwx', at: '2026-11-21T10:00:00Z' }, { redactPII: true });
   const [written] = lines(file);
   assert.deepEqual(written, { event: 'rating', runId: 'r', at: '2026-11-21T10:00:00Z', betterResponse: 'Write to [EMAIL]', comment: 'key [KEY]' });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isCardNumber, redact, redactText } from '../../src/core/log/redact';
+import { isIPv6 as netIsIPv6 } from 'node:net';
+import { isCardNumber, isIPv6, redact, redactText } from '../../src/core/log/redact';
 import { redactRecord } from '../../src/core/run/run';
 import type { RunRecord } from '../../src/core/log/runLog';
 
@@ -89,4 +90,15 @@ test('redactRecord masks inputs, messages, output, reasoning and tool arguments,
   assert.equal(masked.toolCalls?.[0]?.arguments, '{"to":"[EMAIL]"}');
   assert.deepEqual(masked.parameters, record.parameters);
   assert.equal(record.output, 'Call +1 (415) 555-0134');
+});
+
+test('isIPv6 (the WHATWG URL parser) agrees with net.isIPv6 on addresses without a zone id', () => {
+  const cases = [
+    '::', '::1', '1::', '2001:db8::1', '2001:0db8:0000:0000:0000:ff00:0042:8329', 'fe80::1ff:fe23:4567:890a', '::ffff:192.0.2.128',
+    '64:ff9b::192.0.2.33', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:1.2.3.4', 'FFFF::ABCD', '1::2:3:4:5:6:7',
+    // not addresses
+    '', ':', ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::1', 'g::1', '::1.2.3', '::1.2.3.256', '1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4',
+    '::ffff:1.2.3.04', '[::1]', '::1]:80', '::1/64', '1:2', 'abc', '::1 ', ' ::1', '02001:db8::1',
+  ];
+  for (const text of cases) assert.equal(isIPv6(text), netIsIPv6(text), JSON.stringify(text));
 });

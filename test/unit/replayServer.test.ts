@@ -55,6 +55,23 @@ describe('replay server with the openai SDK', () => {
     await server.close();
   });
 
+  test('answers a CORS preflight, unrecorded, and allows any origin on the answer itself (the web build calls it from a worker)', async () => {
+    const before = server.requests.length;
+    const preflight = await fetch(`${server.baseURL}/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://vscode.dev', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type, x-stainless-os' },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /\bPOST\b/);
+    assert.equal(preflight.headers.get('access-control-allow-headers'), 'authorization, content-type, x-stainless-os');
+    assert.equal(server.requests.length, before, 'a preflight is not a request of the test');
+    const models = await fetch(`${server.baseURL}/models`, { headers: { Origin: 'https://vscode.dev' } });
+    assert.equal(models.status, 200);
+    assert.equal(models.headers.get('access-control-allow-origin'), '*');
+    assert.equal(models.headers.get('access-control-expose-headers'), '*');
+  });
+
   test('listens on 127.0.0.1 and the default fixtures dir is the repo copy', () => {
     assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(server.baseURL, `${server.url}/v1`);

@@ -15,6 +15,9 @@ import { inProcessRenderer } from '../../src/core/template/inProcessRenderer';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { WIRE_DIR } from './wireOracle';
 import { tempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 let server: ReplayServer;
 before(async () => {
@@ -32,7 +35,7 @@ const PROMPT = parsePromptFile(`{
 function run(config: DeploymentConfig, context: Record<string, string> = {}) {
   return executeRun({
     runId: randomUUID(), promptPath: 'r.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: {}, apiKey: undefined,
-    deployment: resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, ...config } }, context), logDir: tempDir('prompt-lab-rules-'),
+    deployment: resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, ...config } }, context), logDir: tempDir('prompt-lab-rules-'), fs: files,
   });
 }
 

@@ -12,6 +12,9 @@ import type { RunRecord } from '../../src/core/log/runLog';
 import { startReplayServer, syntheticText, type ReplayServer } from '../replay/server';
 import { tempDir } from './tempDir';
 import { inProcessRenderer } from '../../src/core/template/inProcessRenderer';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 let server: ReplayServer;
 let logDir: string;
@@ -29,7 +32,7 @@ interface Observed { outcome: RunOutcome; retries: { attempt: number; delayMs: n
 
 async function run(model: string, extra: Partial<DeploymentConfig> = {}, signal?: AbortSignal): Promise<Observed> {
   const deployment = resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, model, ...extra } });
-  const request: RunRequest = { runId: randomUUID(), promptPath: 'p.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: {}, deployment, apiKey: undefined, logDir };
+  const request: RunRequest = { runId: randomUUID(), promptPath: 'p.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: {}, deployment, apiKey: undefined, logDir, fs: files };
   if (signal) request.signal = signal;
   const retries: Observed['retries'] = [];
   let text = '';
@@ -129,7 +132,7 @@ test('Stop during a backoff wait cancels at once, and the pending retry is never
   const controller = new AbortController();
   const model = `fault/429?times=5&retryAfterMs=30000&key=${randomUUID()}`;
   const deployment = resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, model } });
-  const request: RunRequest = { runId: randomUUID(), promptPath: 'p.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: {}, deployment, apiKey: undefined, logDir, signal: controller.signal };
+  const request: RunRequest = { runId: randomUUID(), promptPath: 'p.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: {}, deployment, apiKey: undefined, logDir, fs: files, signal: controller.signal };
   const announced: number[] = [];
   // Stop once the retry is announced, i.e. while its 30 s wait is pending.
   const outcome = await executeRun(request, { onRetry: (r) => { announced.push(r.delayMs); queueMicrotask(() => controller.abort()); } });

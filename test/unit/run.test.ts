@@ -13,6 +13,9 @@ import { expectedOf, recordedStreams } from './wireOracle';
 import { tempDir } from './tempDir';
 import { inProcessRenderer } from '../../src/core/template/inProcessRenderer';
 import { builtInPrices } from '../../src/core/providers/prices';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 let server: ReplayServer;
 let logDir: string;
@@ -39,7 +42,7 @@ function local(model: string, extra: Partial<DeploymentConfig> = {}): ResolvedDe
 }
 
 function request(d: ResolvedDeployment, extra: Partial<RunRequest> = {}): RunRequest {
-  return { runId: randomUUID(), promptPath: 'prompts/t.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: { topic: 'cats' }, deployment: d, apiKey: undefined, logDir, ...extra };
+  return { runId: randomUUID(), promptPath: 'prompts/t.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: { topic: 'cats' }, deployment: d, apiKey: undefined, logDir, fs: files, ...extra };
 }
 
 function logged(id: string): RunRecord[] {

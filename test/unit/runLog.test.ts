@@ -5,6 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendRunRecord, logFileName, type RunRecord } from '../../src/core/log/runLog';
 import { tempDir } from './tempDir';
+import { testFileSystem, testFileSystemName } from './fileSystems';
+
+const files = testFileSystem();
 
 function record(id: string, startedAt: string, output = 'out'): RunRecord {
   return {
@@ -20,10 +23,10 @@ test('the file is named by the UTC date of the run', () => {
 
 test('appends never rewrite earlier lines, and create the folder', async () => {
   const dir = path.join(tempDir('prompt-lab-log-'), '.promptlab', 'runs');
-  const first = await appendRunRecord(dir, record('1', '2026-11-21T10:00:00.000Z', 'line\nbreak "quoted" ✓'));
+  const first = await appendRunRecord(files, dir, record('1', '2026-11-21T10:00:00.000Z', 'line\nbreak "quoted" ✓'));
   const before = fs.readFileSync(first, 'utf8');
-  await appendRunRecord(dir, record('2', '2026-11-21T11:00:00.000Z'));
-  await appendRunRecord(dir, record('3', '2026-11-22T00:00:00.000Z'));
+  await appendRunRecord(files, dir, record('2', '2026-11-21T11:00:00.000Z'));
+  await appendRunRecord(files, dir, record('3', '2026-11-22T00:00:00.000Z'));
   const after = fs.readFileSync(first, 'utf8');
   assert.ok(after.startsWith(before));
   assert.deepEqual(after.trimEnd().split('\n').map((l) => (JSON.parse(l) as RunRecord).id), ['1', '2']);
@@ -31,18 +34,19 @@ test('appends never rewrite earlier lines, and create the folder', async () => {
   assert.deepEqual(fs.readdirSync(dir).sort(), ['2026-11-21.jsonl', '2026-11-22.jsonl']);
 });
 
-test('two processes appending at once lose no line and interleave none', async () => {
+test('two processes appending at once lose no line and interleave none', { skip: testFileSystemName() === 'whole-file' && 'a web workspace has no O_APPEND: appends are atomic within one extension host only' }, async () => {
   const dir = tempDir('prompt-lab-log2-');
   const perWriter = 400;
   const modulePath = require.resolve('../../src/core/log/runLog');
   // Each writer appends lines of different sizes (up to 200 KB) as fast as it can.
   const script = `
     const { appendRunRecord } = require(${JSON.stringify(modulePath)});
+    const files = require(${JSON.stringify(require.resolve('../../src/node/fileSystem'))}).nodeFileSystem();
     const [dir, writer, count] = process.argv.slice(1);
     (async () => {
       for (let i = 0; i < Number(count); i++) {
         const size = (i % 7) * 30000 + 10;
-        await appendRunRecord(dir, { event: 'run', id: writer + '-' + i, prompt: 'p', deployment: 'd', provider: 'openai', model: 'm',
+        await appendRunRecord(files, dir, { event: 'run', id: writer + '-' + i, prompt: 'p', deployment: 'd', provider: 'openai', model: 'm',
           inputs: {}, messages: [], parameters: {}, output: writer.repeat(size), finishReason: 'stop', usage: null,
           timing: { startedAt: '2026-11-21T12:00:00.000Z', ttftMs: 1, latencyMs: 1 }, status: 'ok' });
       }

@@ -16,6 +16,9 @@ import { executeRun, type RunRequest } from '../../src/core/run/run';
 import { inProcessRenderer } from '../../src/core/template/inProcessRenderer';
 import { startReplayServer, type ReplayServer } from '../replay/server';
 import { tempDir } from './tempDir';
+import { testFileSystem } from './fileSystems';
+
+const files = testFileSystem();
 
 let server: ReplayServer;
 before(async () => {
@@ -30,7 +33,7 @@ const PROMPT = parsePromptFile('{ "messages": [ { "role": "user", "content": "Hi
 function request(model: string, apiKey: string | undefined, logDir: string, extra: Partial<RunRequest> = {}): RunRequest {
   return {
     runId: randomUUID(), promptPath: 'p.prompt.json', prompt: PROMPT, renderer: inProcessRenderer(), inputs: { note: `my key is ${apiKey}` },
-    deployment: resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, model, maxRetries: 0 } }), apiKey, logDir, ...extra,
+    deployment: resolveDeployment('d', { d: { provider: 'openai-compatible', baseURL: server.baseURL, model, maxRetries: 0 } }), apiKey, logDir, fs: files, ...extra,
   };
 }
 

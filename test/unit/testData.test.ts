@@ -7,6 +7,7 @@ import { parsePromptFile, type PromptFile } from '../../src/core/format/promptFi
 import { loadTestData, rowInputs, type LoadedTestData } from '../../src/core/evaluation/testData';
 import { checkWorkspaceRelativePath } from '../../src/core/platform/fileSystem';
 import { nodeFileSystem } from '../../src/node/fileSystem';
+import { testFileSystem } from './fileSystems';
 import { tempDir } from './tempDir';
 
 const INPUTS = {
@@ -30,13 +31,13 @@ async function load(testData: unknown, files: Record<string, string> = {}): Prom
     fs.mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
     fs.writeFileSync(path.join(root, name), content);
   }
-  return loadTestData(promptWith(testData).prompt, { fs: nodeFileSystem({ root }), workspaceFolder: root });
+  return loadTestData(promptWith(testData).prompt, { fs: testFileSystem({ root }), workspaceFolder: root });
 }
 
 test('inline rows keep their values, positions and key spans', async () => {
   const { prompt, text } = promptWith([{ question: 'a', expected: 'A' }, { question: 'b', count: 3 }]);
   assert.equal(prompt.testData?.kind, 'inline');
-  const data = await loadTestData(prompt, { fs: nodeFileSystem(), workspaceFolder: '/nowhere' });
+  const data = await loadTestData(prompt, { fs: testFileSystem(), workspaceFolder: '/nowhere' });
   assert.deepEqual(data.rows.map((r) => [r.index, { ...r.values }]), [[0, { question: 'a', expected: 'A' }], [1, { question: 'b', count: 3 }]]);
   assert.deepEqual(data.problems, []);
   const span = data.rows[1]?.keys?.get('count');

@@ -4,6 +4,7 @@
  * line. The newest value of a key wins (./history folds them); an empty value clears the key.
  */
 import { redact } from './redact';
+import { joinPath, type FileSystem } from '../platform/fileSystem';
 import { appendLine, logFileName, type AnnotationRecord } from './runLog';
 
 /** The key **Add Note to Run** writes. */
@@ -44,16 +45,16 @@ export interface AppendAnnotationOptions {
 }
 
 /**
- * Validate `annotation` and append it as one line to `<logDir>/<UTC date of at>.jsonl`.
+ * Validate `annotation` and append it as one line to `<logDir>/<UTC date of at>.jsonl` through `fs`.
  * @returns the file written and the record as written.
- * @throws Error when the annotation is invalid, or the file system's error.
+ * @throws Error when the annotation is invalid, or FileSystemError.
  */
-export async function appendAnnotation(logDir: string, annotation: AnnotationInput, options: AppendAnnotationOptions = {}): Promise<{ file: string; record: AnnotationRecord }> {
+export async function appendAnnotation(fs: FileSystem, logDir: string, annotation: AnnotationInput, options: AppendAnnotationOptions = {}): Promise<{ file: string; record: AnnotationRecord }> {
   const record = toAnnotationRecord(annotation);
   if (options.scrub) record.value = options.scrub(record.value);
   if (options.redactPII) record.value = redact(record.value);
-  const file = `${logDir.replace(/[\\/]+$/, '')}/${logFileName(new Date(record.at))}`;
-  await appendLine(file, record);
+  const file = joinPath(logDir, logFileName(new Date(record.at)));
+  await appendLine(fs, file, record);
   return { file, record };
 }
 

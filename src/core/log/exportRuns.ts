@@ -4,8 +4,6 @@
  * For many runs, `writeRunsExport` streams the rows to a file (with `loadRuns` from ./history giving the full records
  * one at a time) instead of building one string.
  */
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { RatingRecord, RunRecord } from './runLog';
 
@@ -51,13 +49,41 @@ export function exportRuns(entries: Iterable<ExportEntry>, format: ExportFormat)
 }
 
 /**
+ * Where a streamed export goes: the part of Node's `stream.Writable` it uses (a Node `fs.WriteStream` fits), so the
+ * core names no Node type. `write` returns false when the sink's buffer is full; `drain` is emitted when it emptied,
+ * `error` when writing failed.
+ */
+export interface ExportSink {
+  write(chunk: string): boolean;
+  once(event: 'drain' | 'error', listener: (err?: Error) => void): unknown;
+  off(event: 'drain' | 'error', listener: (err?: Error) => void): unknown;
+}
+
+/** Resolves on the sink's next `drain`, rejects on its next `error` (as `events.once(out, 'drain')` does). */
+function drained(out: ExportSink): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      out.off('error', onError);
+      resolve();
+    };
+    const onError = (err?: Error): void => {
+      out.off('drain', onDrain);
+      reject(err ?? new Error('The export could not be written.'));
+    };
+    out.once('drain', onDrain);
+    out.once('error', onError);
+  });
+}
+
+/**
  * Stream the export to `out` (respecting back-pressure); does not end `out`. `keys` are the annotation columns of a
  * CSV (see {@link annotationKeys}; the entries stream, so they are given ahead).
+ * @throws the sink's error when it emits one while the export waits for it to drain.
  */
-export async function writeRunsExport(entries: Iterable<ExportEntry> | AsyncIterable<ExportEntry>, format: ExportFormat, out: Writable, keys: readonly string[] = []): Promise<void> {
-  if (format === 'csv' && !out.write(csvHeader(keys))) await once(out, 'drain');
+export async function writeRunsExport(entries: Iterable<ExportEntry> | AsyncIterable<ExportEntry>, format: ExportFormat, out: ExportSink, keys: readonly string[] = []): Promise<void> {
+  if (format === 'csv' && !out.write(csvHeader(keys))) await drained(out);
   for await (const entry of entries) {
-    if (!out.write(format === 'csv' ? csvRow(entry, keys) : jsonlLine(entry))) await once(out, 'drain');
+    if (!out.write(format === 'csv' ? csvRow(entry, keys) : jsonlLine(entry))) await drained(out);
   }
 }
 

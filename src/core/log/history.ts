@@ -6,6 +6,9 @@
  *   `output`, `reasoning`, `toolCalls`), plus the first `PREVIEW_CHARS` characters of the output. The line is read
  *   without decoding or parsing those fields at all (./lineScan).
  *   100,000 runs take some tens of MB this way (see bench/history.ts).
+ * Files are read through the front end's {@link FileSystem} (`stat` and ranged `read`), so the reader runs in a web
+ * worker as well as in Node.
+ *
  * - `file`, `line` (1-based) and `offset` (byte offset of the line) say where the full record is: `loadRun(entry)`
  *   reads just that line back. `readHistory(dir, { full: true })` keeps whole records instead (small logs, export).
  *
@@ -13,8 +16,8 @@
  * skipped with a warning naming the file and the line; lines of unknown events are skipped silently, so the format
  * can grow.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { concatUint8Arrays } from 'uint8array-extras';
+import { isFileSystemError, joinPath, type FileSystem } from '../platform/fileSystem';
 import { scanLine } from './lineScan';
 import { supersedes } from './ratings';
 import type { AnnotationRecord, EvaluationRecord, RatingRecord, RunRecord } from './runLog';
@@ -39,7 +42,7 @@ export interface HistoryEntry<R extends RunSummary | RunRecord = RunSummary> {
   rating?: RatingRecord;
   /** Notes and properties added later (`event: "annotation"` lines): key → newest value; absent when there are none. */
   annotations?: Record<string, string>;
-  /** Absolute path of the log file. */
+  /** Path of the log file, as the front end's {@link FileSystem} names it (an absolute path on Node). */
   file: string;
   /** 1-based line number in `file`. */
   line: number;
@@ -83,15 +86,15 @@ export interface ReadHistoryOptions {
 }
 
 /**
- * Read every `*.jsonl` file of `logDir` (in name order, i.e. by date) and join each run with its newest rating.
- * A missing folder is an empty history. For a view that reads the same log again and again, keep a
+ * Read every `*.jsonl` file of `logDir` (in name order, i.e. by date) through `fs` and join each run with its newest
+ * rating. A missing folder is an empty history. For a view that reads the same log again and again, keep a
  * {@link HistoryReader}: it reads only what was appended since.
- * @throws the file system's error when the folder or a file cannot be read.
+ * @throws FileSystemError when the folder or a file cannot be read.
  */
-export async function readHistory(logDir: string, options: ReadHistoryOptions & { full: true }): Promise<RunHistory<RunRecord>>;
-export async function readHistory(logDir: string, options?: ReadHistoryOptions): Promise<RunHistory>;
-export async function readHistory(logDir: string, options: ReadHistoryOptions = {}): Promise<RunHistory<RunSummary | RunRecord>> {
-  return new HistoryReader(logDir, options).read();
+export async function readHistory(fs: FileSystem, logDir: string, options: ReadHistoryOptions & { full: true }): Promise<RunHistory<RunRecord>>;
+export async function readHistory(fs: FileSystem, logDir: string, options?: ReadHistoryOptions): Promise<RunHistory>;
+export async function readHistory(fs: FileSystem, logDir: string, options: ReadHistoryOptions = {}): Promise<RunHistory<RunSummary | RunRecord>> {
+  return new HistoryReader(fs, logDir, options).read();
 }
 
 /** What was read of one log file: where reading stopped, and the runs and ratings found before that. */
@@ -121,7 +124,7 @@ export class HistoryReader {
   private readonly files = new Map<string, FileState>();
   private readonly interned = new Map<string, string>();
 
-  constructor(private readonly logDir: string, private readonly options: Omit<ReadHistoryOptions, 'filter'> & { filter?: HistoryFilter } = {}) {}
+  constructor(private readonly fs: FileSystem, private readonly logDir: string, private readonly options: Omit<ReadHistoryOptions, 'filter'> & { filter?: HistoryFilter } = {}) {}
 
   /**
    * The whole history as the log is now. `onPartial` (optional) is called once, early, with the runs of the newest
@@ -148,16 +151,16 @@ export class HistoryReader {
   private async readNow(onPartial?: (partial: RunHistory<RunSummary | RunRecord>) => void): Promise<RunHistory<RunSummary | RunRecord>> {
     let names: string[];
     try {
-      names = (await fs.promises.readdir(this.logDir)).filter((n) => n.endsWith('.jsonl')).sort().reverse();
+      names = (await this.fs.readDirectory(this.logDir)).filter((n) => n.endsWith('.jsonl')).sort().reverse();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (isFileSystemError(err, 'not-found')) {
         this.files.clear();
         this.joined = undefined;
         return { runs: [], byPrompt: new Map(), orphanRatings: 0, evaluations: new Map() };
       }
       throw err;
     }
-    const present = new Set(names.map((n) => path.join(this.logDir, n)));
+    const present = new Set(names.map((n) => joinPath(this.logDir, n)));
     // What was read before, and its newest file: lines appended there (or new files after it) can be joined into the
     // last result; anything else (a file gone, shrunk or replaced, lines added to an older file) is joined anew.
     const newestBefore = [...this.files.keys()].sort().at(-1);
@@ -174,7 +177,7 @@ export class HistoryReader {
     let partialSent = !onPartial || this.joined !== undefined;
     let counted = 0;
     for (const name of names) {
-      const file = path.join(this.logDir, name);
+      const file = joinPath(this.logDir, name);
       const before = this.files.get(file);
       const runsBefore = before?.runs.length ?? 0;
       const ratingsBefore = before?.ratings.length ?? 0;
@@ -225,7 +228,7 @@ export class HistoryReader {
 
   /** Bring `file`'s state up to date: read from where the last read stopped, or from the start if it shrank. */
   private async update(file: string): Promise<void> {
-    const size = (await fs.promises.stat(file)).size;
+    const size = (await this.fs.stat(file)).size;
     let state = this.files.get(file);
     if (!state || size < state.consumed) {
       state = { consumed: 0, lines: 0, runs: [], ratings: [], annotations: [], evaluations: [], warnings: [] };
@@ -237,7 +240,7 @@ export class HistoryReader {
       current.warnings.push(message);
       this.options.onWarning?.(message);
     };
-    const { consumed } = await forEachLine(file, (bytes, line, offset) => {
+    const { consumed } = await forEachLine(this.fs, file, (bytes, line, offset) => {
       const found = this.parse(file, bytes, line, offset, warn);
       if (found === 'incomplete') return false;
       if (found?.kind === 'run') current.runs.push(found.value);
@@ -251,7 +254,7 @@ export class HistoryReader {
   }
 
   /** One line: a run, a rating, nothing (another event, or skipped with a warning), or 'incomplete' (a last line still being written). */
-  private parse(file: string, bytes: Buffer, line: number, offset: number, warn: (message: string) => void):
+  private parse(file: string, bytes: Uint8Array, line: number, offset: number, warn: (message: string) => void):
     { kind: 'run'; value: { entry: HistoryEntry<RunSummary | RunRecord>; time: number } } | { kind: 'rating'; value: RatingRecord }
     | { kind: 'annotation'; value: AnnotationRecord } | { kind: 'evaluation'; value: EvaluationRecord } | undefined | 'incomplete' {
     const full = this.options.full === true;
@@ -263,7 +266,7 @@ export class HistoryReader {
       preview = scanned.preview ?? '';
     } else {
       try {
-        value = JSON.parse(bytes.toString('utf8'));
+        value = JSON.parse(utf8.decode(bytes));
       } catch {
         warn(`${file}:${line}: skipped a line that is not complete JSON (corrupt, or still being written).`);
         // Only a last line without its newline may still be completed; that one is read again next time.
@@ -562,26 +565,26 @@ export function groupByPrompt<E extends HistoryEntry<RunSummary | RunRecord>>(en
 }
 
 /**
- * The full record of an entry's run, read back from its file: at `offset` when it still points at the run's line,
- * else by counting lines up to `line` (a file edited by hand since it was read).
- * @throws Error when the line is no longer that run; the file system's error when the file cannot be read.
+ * The full record of an entry's run, read back from its file through `fs`: at `offset` when it still points at the
+ * run's line, else by counting lines up to `line` (a file edited by hand since it was read).
+ * @throws Error when the line is no longer that run; FileSystemError when the file cannot be read.
  */
-export async function loadRun(entry: Pick<HistoryEntry, 'file' | 'line' | 'offset'> & { run: { id: string } }): Promise<RunRecord> {
-  const atOffset = await readLineAt(entry.file, entry.offset).catch(() => undefined);
+export async function loadRun(fs: FileSystem, entry: Pick<HistoryEntry, 'file' | 'line' | 'offset'> & { run: { id: string } }): Promise<RunRecord> {
+  const atOffset = await readLineAt(fs, entry.file, entry.offset).catch(() => undefined);
   const fromOffset = atOffset === undefined ? undefined : parseRun(atOffset);
   if (fromOffset?.id === entry.run.id) return fromOffset;
   let found: RunRecord | undefined;
-  await forEachLine(entry.file, (bytes, line) => {
-    if (line === entry.line) found = parseRun(bytes.toString('utf8'));
+  await forEachLine(fs, entry.file, (bytes, line) => {
+    if (line === entry.line) found = parseRun(utf8.decode(bytes));
   });
   if (found?.id === entry.run.id) return found;
   throw new Error(`${entry.file}:${entry.line} is no longer the run ${entry.run.id}: the log file changed.`);
 }
 
 /** Full records for `entries`, one at a time (for an export of many runs without holding them all). */
-export async function* loadRuns(entries: Iterable<HistoryEntry<RunSummary | RunRecord>>): AsyncGenerator<HistoryEntry<RunRecord>> {
+export async function* loadRuns(fs: FileSystem, entries: Iterable<HistoryEntry<RunSummary | RunRecord>>): AsyncGenerator<HistoryEntry<RunRecord>> {
   for (const entry of entries) {
-    const run = isFull(entry.run) ? entry.run : await loadRun(entry);
+    const run = isFull(entry.run) ? entry.run : await loadRun(fs, entry);
     yield { ...entry, run };
   }
 }
@@ -591,7 +594,7 @@ const CHUNK_BYTES = 1 << 20;
 
 /**
  * Call `onLine` with the bytes of every non-blank line of `file` from byte `from` (valid only during the call), read
- * in 1 MB chunks into one reused buffer (never the whole file in memory, nor in one string), with its 1-based number
+ * through `fs` in 1 MB chunks into two reused buffers (never the whole file in memory, nor in one string), with its 1-based number
  * and byte offset; a "\r" before the "\n" is dropped. A last line without "\n" is passed with `complete` false; when
  * `onLine` returns false for it, it is not counted as consumed (it may still be being written).
  * Splitting bytes on "\n" ourselves is 3× faster than node:readline (which decodes, then scans for "\r" and "\n"
@@ -599,41 +602,41 @@ const CHUNK_BYTES = 1 << 20;
  * @returns how far reading got: bytes and lines consumed (to resume from).
  */
 export async function forEachLine(
+  fs: FileSystem,
   file: string,
-  onLine: (bytes: Buffer, line: number, offset: number, complete: boolean) => boolean | void,
+  onLine: (bytes: Uint8Array, line: number, offset: number, complete: boolean) => boolean | void,
   from = 0,
   linesBefore = 0,
 ): Promise<{ consumed: { bytes: number; lines: number } }> {
-  let pending: Buffer[] = [];
+  let pending: Uint8Array[] = [];
   let line = linesBefore;
   let lineStart = from;
   let position = from;
-  const emit = (bytes: Buffer, start: number, end: number, complete: boolean): boolean => {
+  const emit = (bytes: Uint8Array, start: number, end: number, complete: boolean): boolean => {
     if (end > start && bytes[end - 1] === 0x0d) end--;
     let blank = true;
     for (let i = start; i < end && blank; i++) blank = bytes[i] === 0x20 || bytes[i] === 0x09;
     if (blank) return true;
     return onLine(bytes.subarray(start, end), line + 1, lineStart, complete) !== false;
   };
-  const handle = await fs.promises.open(file, 'r');
   // Two buffers, reused for every chunk (fresh 1 MB buffers per chunk would cost more in garbage collection than the
   // parsing): the next chunk is read into one while the lines of the other are split and parsed.
-  const buffers = [Buffer.allocUnsafe(CHUNK_BYTES), Buffer.allocUnsafe(CHUNK_BYTES)];
+  const buffers = [new Uint8Array(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES)];
   let current = 0;
-  let reading = handle.read(buffers[0] as Buffer, 0, CHUNK_BYTES, position);
+  let reading = fs.read(file, position, buffers[0] as Uint8Array);
   try {
     for (;;) {
-      const { bytesRead } = await reading;
+      const bytesRead = await reading;
       if (bytesRead === 0) break;
-      const chunk = (buffers[current] as Buffer).subarray(0, bytesRead);
+      const chunk = (buffers[current] as Uint8Array).subarray(0, bytesRead);
       current ^= 1;
-      reading = handle.read(buffers[current] as Buffer, 0, CHUNK_BYTES, position + bytesRead);
+      reading = fs.read(file, position + bytesRead, buffers[current] as Uint8Array);
       let start = 0;
       let newline = chunk.indexOf(0x0a);
       while (newline >= 0) {
         if (pending.length > 0) {
           pending.push(chunk.subarray(0, newline));
-          const joined = Buffer.concat(pending);
+          const joined = concatUint8Arrays(pending);
           pending = [];
           emit(joined, 0, joined.length, true);
         } else {
@@ -645,16 +648,15 @@ export async function forEachLine(
         newline = chunk.indexOf(0x0a, start);
       }
       // The rest of a line continues in the next chunk: copy it, its buffer is read into again next.
-      if (start < chunk.length) pending.push(Buffer.from(chunk.subarray(start)));
+      if (start < chunk.length) pending.push(chunk.slice(start));
       position += bytesRead;
     }
   } finally {
-    // A read still in flight (when a line's handler threw) must end before the file is closed.
+    // A read still in flight (when a line's handler threw) must end before its buffer is let go.
     await reading.catch(() => undefined);
-    await handle.close();
   }
   if (pending.length > 0) {
-    const joined = Buffer.concat(pending);
+    const joined = concatUint8Arrays(pending);
     if (emit(joined, 0, joined.length, false)) return { consumed: { bytes: position, lines: line + 1 } };
   }
   return { consumed: { bytes: lineStart, lines: line } };
@@ -664,25 +666,24 @@ function isFull(run: RunSummary | RunRecord): run is RunRecord {
   return 'output' in run;
 }
 
-async function readLineAt(file: string, offset: number): Promise<string> {
-  const handle = await fs.promises.open(file, 'r');
-  try {
-    const parts: Buffer[] = [];
-    let position = offset;
-    for (;;) {
-      const buffer = Buffer.alloc(64 * 1024);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-      if (bytesRead === 0) break;
-      const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
-      parts.push(buffer.subarray(0, end < 0 ? bytesRead : end));
-      if (end >= 0) break;
-      position += bytesRead;
-    }
-    return Buffer.concat(parts).toString('utf8');
-  } finally {
-    await handle.close();
+async function readLineAt(fs: FileSystem, file: string, offset: number): Promise<string> {
+  const parts: Uint8Array[] = [];
+  let position = offset;
+  for (;;) {
+    const buffer = new Uint8Array(64 * 1024);
+    const bytesRead = await fs.read(file, position, buffer);
+    if (bytesRead === 0) break;
+    const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
+    parts.push(buffer.subarray(0, end < 0 ? bytesRead : end));
+    if (end >= 0) break;
+    position += bytesRead;
   }
+  return utf8.decode(concatUint8Arrays(parts));
 }
+
+// ignoreBOM: a leading U+FEFF is kept as a character, as Buffer's toString kept it.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
 
 function parseRun(text: string): RunRecord | undefined {
   try {
@@ -720,7 +721,7 @@ function summarize(run: RunRecord, intern: (s: string) => string, preview: strin
   if (preview === undefined) {
     const output = typeof run.output === 'string' ? run.output : '';
     // Copied so that the summary does not keep the whole output alive as the parent of a sliced string.
-    preview = output.length > PREVIEW_CHARS ? Buffer.from(output.slice(0, PREVIEW_CHARS), 'utf8').toString('utf8') : output;
+    preview = output.length > PREVIEW_CHARS ? utf8.decode(utf8Encoder.encode(output.slice(0, PREVIEW_CHARS))) : output;
   }
   summary.outputPreview = preview;
   return summary as RunSummary;

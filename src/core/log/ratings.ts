@@ -4,6 +4,7 @@
  * rewriting the run's line; the newest rating of a run wins (see ./history).
  */
 import { redact } from './redact';
+import type { FileSystem } from '../platform/fileSystem';
 import { appendRatingRecord, type RatingRecord } from './runLog';
 
 /** What a caller gives `appendRating`: a rating without `event`, and `at` defaulting to now. */
@@ -54,17 +55,17 @@ export interface AppendRatingOptions {
 }
 
 /**
- * Validate `rating` and append it as one line to `<logDir>/<UTC date of at>.jsonl`. Rating again appends again.
+ * Validate `rating` and append it as one line to `<logDir>/<UTC date of at>.jsonl` through `fs`. Rating again appends again.
  * @returns the file written and the record as written (redacted when asked).
- * @throws Error when the rating is invalid (see `toRatingRecord`), or the file system's error.
+ * @throws Error when the rating is invalid (see `toRatingRecord`), or FileSystemError.
  */
-export async function appendRating(logDir: string, rating: RatingInput, options: AppendRatingOptions = {}): Promise<{ file: string; record: RatingRecord }> {
+export async function appendRating(fs: FileSystem, logDir: string, rating: RatingInput, options: AppendRatingOptions = {}): Promise<{ file: string; record: RatingRecord }> {
   const record = toRatingRecord(rating);
   if (options.redactPII) {
     if (record.betterResponse !== undefined) record.betterResponse = redact(record.betterResponse);
     if (record.comment !== undefined) record.comment = redact(record.comment);
   }
-  const file = await appendRatingRecord(logDir, record);
+  const file = await appendRatingRecord(fs, logDir, record);
   return { file, record };
 }
 

@@ -15,13 +15,23 @@
  * | `[EMAIL]` | `name@domain.tld`                                                                                      |
  * | `[CARD]`  | 13–19 digits, bare or grouped 4-4-4-4(-3) / 4-6-5, starting with 2–6 and Luhn-valid                     |
  * | `[IP]`    | dotted IPv4 (so the bare "1.2.3.4" is masked, but not "v1.2.3.4" or a 5-part "1.2.3.4.5") and any IPv6  |
- * |           | that `net.isIPv6` accepts                                                                              |
+ * |           | that the WHATWG URL parser accepts as a host in brackets (see {@link isIPv6})                          |
  * | `[PHONE]` | `+` and 8–15 digits in groups; NANP `(555) 123-4567` / `555-123-4567` / `555.123.4567`; `06 12 34 56 78` |
  *
  * Left alone on purpose: versions (`v1.2.3`), dates and times (`2026-11-21`, `12:30:45`), prices, UUIDs, ISBNs,
  * order numbers without a card's shape, phone numbers written as one unbroken run of digits without `+`.
  */
-import { isIPv6 } from 'node:net';
+
+/**
+ * Whether `text` is an IPv6 address (no zone id): the WHATWG URL parser's IPv6 parser, which every browser and Node
+ * share, decides (https://url.spec.whatwg.org/#concept-ipv6-parser), through `new URL('http://[…]')`. It accepts
+ * what `net.isIPv6` accepts without a zone (test/unit/redact.test.ts compares the two), and needs no Node module.
+ */
+export function isIPv6(text: string): boolean {
+  // Only hex digits, colons and dots: anything else would be read as more of the URL (a path, a port, a user).
+  if (!/^[0-9A-Fa-f:.]+$/.test(text) || !text.includes(':')) return false;
+  return URL.canParse(`http://[${text}]/`);
+}
 
 /** Mask every string inside `value` (deeply: arrays and plain objects are copied, keys are kept). Never mutates. */
 export function redact<T>(value: T): T {

@@ -2,12 +2,12 @@
  * The run log: every run appended as one JSON line to `<log dir>/<UTC date>.jsonl` inside the workspace
  * (by default `.promptlab/runs/2026-11-21.jsonl`), so history travels with the repository and git can diff it.
  *
- * Lines are only ever appended, each with a single `write(2)` on a file opened with `O_APPEND`, so two
- * processes (two VS Code windows) appending at once interleave whole lines and lose none. A line is a `LogEvent`:
+ * Lines are only ever appended, through the front end's {@link FileSystem} (on Node a single `write(2)` on a file
+ * opened with `O_APPEND`, so two processes, two VS Code windows, appending at once interleave whole lines and lose
+ * none). A line is a `LogEvent`:
  * a run (`event: "run"`) or a later rating of one (`event: "rating"`, see ./ratings); ./history reads them back.
  */
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { joinPath, type FileSystem } from '../platform/fileSystem';
 import type { RunStatus, TokenUsage } from '../../protocol/runPanel';
 import type { ChatMessage } from '../template/template';
 
@@ -209,46 +209,29 @@ export function logFileName(at: Date): string {
 }
 
 /**
- * Append `record` as one line to the day's file under `logDir` (created when missing).
+ * Append `record` as one line to the day's file under `logDir` (created when missing), through `fs`.
  * The day is the UTC date of `record.timing.startedAt`.
  * @returns the path of the file written.
- * @throws the file system's error when the folder cannot be created or written.
+ * @throws FileSystemError when the folder cannot be created or written.
  */
-export async function appendRunRecord(logDir: string, record: RunRecord): Promise<string> {
-  const file = path.join(logDir, logFileName(new Date(record.timing.startedAt)));
-  await appendLine(file, record);
+export async function appendRunRecord(fs: FileSystem, logDir: string, record: RunRecord): Promise<string> {
+  const file = joinPath(logDir, logFileName(new Date(record.timing.startedAt)));
+  await appendLine(fs, file, record);
   return file;
 }
 
 /**
- * Append `rating` as one line to the file of its UTC date (`at`) under `logDir` (created when missing).
+ * Append `rating` as one line to the file of its UTC date (`at`) under `logDir` (created when missing), through `fs`.
  * Call `appendRating` from ./ratings instead: it validates first.
  * @returns the path of the file written.
  */
-export async function appendRatingRecord(logDir: string, rating: RatingRecord): Promise<string> {
-  const file = path.join(logDir, logFileName(new Date(rating.at)));
-  await appendLine(file, rating);
+export async function appendRatingRecord(fs: FileSystem, logDir: string, rating: RatingRecord): Promise<string> {
+  const file = joinPath(logDir, logFileName(new Date(rating.at)));
+  await appendLine(fs, file, rating);
   return file;
 }
 
-/** Append one JSON value as a line, in a single write on an O_APPEND descriptor. */
-export async function appendLine(file: string, value: unknown): Promise<void> {
-  await appendText(file, `${JSON.stringify(value)}\n`);
-}
-
-/** Append `text` (whole lines) to `file`, creating it and its folder, in a single write on an O_APPEND descriptor. */
-export async function appendText(file: string, text: string): Promise<void> {
-  const line = Buffer.from(text, 'utf8');
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const handle = await fs.open(file, 'a');
-  try {
-    let written = 0;
-    // One write in practice; the loop only guards against a short write, which regular files do not do.
-    while (written < line.length) {
-      const { bytesWritten } = await handle.write(line, written, line.length - written);
-      written += bytesWritten;
-    }
-  } finally {
-    await handle.close();
-  }
+/** Append one JSON value as a line, in a single append of `fs` (see {@link FileSystem.appendFile}). */
+export async function appendLine(fs: FileSystem, file: string, value: unknown): Promise<void> {
+  await fs.appendFile(file, `${JSON.stringify(value)}\n`);
 }

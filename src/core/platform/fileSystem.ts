@@ -17,12 +17,14 @@ export class FileSystemError extends Error {
 }
 
 /**
- * True when `err` is a {@link FileSystemError}, also one made by another copy of this module: the extension host
- * loads the core as its own bundle (dist/core.js) while the front end's file system is in the extension's bundle, so
- * `instanceof` alone misses the front end's errors.
+ * Whether `err` is a {@link FileSystemError} (of `code`, when given), by its name and code rather than `instanceof`:
+ * the front end's FileSystem may come from another bundle's copy of this module (the extension's own bundle and
+ * dist/core.js each have one), whose class is not this one.
  */
-export function isFileSystemError(err: unknown): err is FileSystemError {
-  return err instanceof FileSystemError || (err instanceof Error && err.name === 'FileSystemError' && typeof (err as { code?: unknown }).code === 'string');
+export function isFileSystemError(err: unknown, code?: FileSystemErrorCode): err is FileSystemError {
+  if (err instanceof FileSystemError) return code === undefined || err.code === code;
+  const e = err as { name?: unknown; code?: unknown } | null;
+  return typeof e === 'object' && e !== null && e.name === 'FileSystemError' && (code === undefined || e.code === code);
 }
 
 /** What the core needs of a file system. Every method rejects with {@link FileSystemError}. */
@@ -36,6 +38,14 @@ export interface FileSystem {
    * for appending, so two processes appending whole lines at once interleave lines and lose none.
    */
   appendFile(path: string, text: string): Promise<void>;
+  /** The file's size in bytes; `not-found` when it does not exist. */
+  stat(path: string): Promise<{ size: number }>;
+  /**
+   * Read up to `into.length` bytes of the file from byte `position` into `into` (the caller's buffer, reused between
+   * calls, so a reader of a large log makes no garbage per chunk). Resolves with the bytes read: fewer at the end of
+   * the file, 0 at or past it. The run log's reader (src/core/log/history.ts) reads its files this way, 1 MB at a time.
+   */
+  read(path: string, position: number, into: Uint8Array): Promise<number>;
 }
 
 /** `base` and `relative` joined with one `/` (a `relative` made of `/`-separated names, no `..`). */

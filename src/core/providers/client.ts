@@ -2,7 +2,6 @@
  * `openai` SDK clients for resolved deployments, kept per deployment and key so connections stay alive
  * between runs.
  */
-import { createHash } from 'node:crypto';
 import OpenAI, { AzureOpenAI, type APIError } from 'openai';
 import type { ResolvedDeployment } from './deployments';
 
@@ -21,8 +20,13 @@ export interface ClientOptions {
 /** Placeholder the SDK requires when a server needs no key; the Authorization header is removed again. */
 const NO_KEY = 'no-key';
 
-/** Clients by deployment and key fingerprint: a client keeps its connections alive between runs. */
-const clients = new Map<string, OpenAI>();
+/**
+ * Clients by deployment (JSON of its fields), then by API key: a client keeps its connections alive between runs.
+ * The API key is a key of the inner map, never copied into the cache key string, so it needs no hash (the client
+ * holds the key in memory anyway); a synchronous SHA-256 is not in Web Crypto.
+ */
+const clients = new Map<string, Map<string | undefined, OpenAI>>();
+let clientCount = 0;
 const MAX_CLIENTS = 32;
 
 /**
@@ -32,13 +36,21 @@ const MAX_CLIENTS = 32;
 export function createClient(deployment: ResolvedDeployment, options: ClientOptions): OpenAI {
   // A token provider belongs to one sign-in: such clients are not shared.
   if (options.azureADTokenProvider) return newClient(deployment, options);
-  const fingerprint = options.apiKey === undefined ? '' : createHash('sha256').update(options.apiKey).digest('base64');
-  const cacheKey = JSON.stringify([deployment.provider, deployment.baseURL, deployment.azure ?? null, deployment.headers, deployment.timeoutMs ?? null, options.maxRetries ?? 0, options.timeoutMs ?? null, fingerprint]);
-  const cached = clients.get(cacheKey);
+  const cacheKey = JSON.stringify([deployment.provider, deployment.baseURL, deployment.azure ?? null, deployment.headers, deployment.timeoutMs ?? null, options.maxRetries ?? 0, options.timeoutMs ?? null]);
+  const cached = clients.get(cacheKey)?.get(options.apiKey);
   if (cached) return cached;
   const client = newClient(deployment, options);
-  if (clients.size >= MAX_CLIENTS) clients.clear();
-  clients.set(cacheKey, client);
+  if (clientCount >= MAX_CLIENTS) {
+    clients.clear();
+    clientCount = 0;
+  }
+  let byKey = clients.get(cacheKey);
+  if (!byKey) {
+    byKey = new Map();
+    clients.set(cacheKey, byKey);
+  }
+  byKey.set(options.apiKey, client);
+  clientCount++;
   return client;
 }
 

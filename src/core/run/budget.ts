@@ -2,9 +2,8 @@
  * Spending against `promptLab.budget`: the cost (USD) of the runs logged today and this month (UTC), read from
  * the run log's day files, whose names are their UTC dates (see runLog.ts), so only this month's files are read.
  */
-import { createReadStream, promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import * as readline from 'node:readline';
+import { forEachLine } from '../log/history';
+import { joinPath, type FileSystem } from '../platform/fileSystem';
 
 /** `promptLab.budget`: limits in USD and the share of a limit at which a run shows a warning (0..1). */
 export interface BudgetSettings {
@@ -29,37 +28,40 @@ export interface BudgetCheck {
 }
 
 /**
- * Sum `costUsd` of the runs logged in `logDir` today and this month (UTC of `now`). Unreadable lines are skipped;
- * a missing folder means nothing was spent.
+ * Sum `costUsd` of the runs logged in `logDir` today and this month (UTC of `now`), read through `fs`. Unreadable
+ * lines are skipped; a missing folder means nothing was spent.
+ * @throws FileSystemError when a file of the month cannot be read.
  */
-export async function spending(logDir: string, now: Date = new Date()): Promise<Spending> {
+export async function spending(fs: FileSystem, logDir: string, now: Date = new Date()): Promise<Spending> {
   const day = now.toISOString().slice(0, 10);
   const month = day.slice(0, 7);
   let files: string[];
   try {
-    files = (await fs.readdir(logDir)).filter((f) => f.startsWith(month) && f.endsWith('.jsonl'));
+    files = (await fs.readDirectory(logDir)).filter((f) => f.startsWith(month) && f.endsWith('.jsonl'));
   } catch {
     return { todayUsd: 0, monthUsd: 0 };
   }
   const total: Spending = { todayUsd: 0, monthUsd: 0 };
   for (const file of files) {
-    const lines = readline.createInterface({ input: createReadStream(path.join(logDir, file), 'utf8'), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (!line.includes('"costUsd"')) continue;
+    await forEachLine(fs, joinPath(logDir, file), (bytes) => {
+      const line = utf8.decode(bytes);
+      if (!line.includes('"costUsd"')) return;
       try {
         const record = JSON.parse(line) as { event?: string; costUsd?: unknown; timing?: { startedAt?: string } };
-        if (record.event !== 'run' || typeof record.costUsd !== 'number') continue;
+        if (record.event !== 'run' || typeof record.costUsd !== 'number') return;
         const started = record.timing?.startedAt ?? '';
-        if (!started.startsWith(month)) continue;
+        if (!started.startsWith(month)) return;
         total.monthUsd += record.costUsd;
         if (started.startsWith(day)) total.todayUsd += record.costUsd;
       } catch {
         // a corrupt or half-written line costs nothing
       }
-    }
+    });
   }
   return total;
 }
+
+const utf8 = new TextDecoder();
 
 function usd(n: number): string {
   return `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;

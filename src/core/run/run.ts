@@ -4,7 +4,6 @@
  * benchmarks call it directly against a local server.
  */
 import { APIError, type OpenAI } from 'openai';
-import { performance } from 'node:perf_hooks';
 import type { ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions';
 import { createClient, type ClientOptions } from '../providers/client';
 import type { ResolvedDeployment } from '../providers/deployments';
@@ -15,6 +14,7 @@ import type { PromptFile } from '../format/promptFile';
 import { redact } from '../log/redact';
 import { SecretScrubber } from '../log/secrets';
 import { appendRunRecord, type RunRecord, type RunSource } from '../log/runLog';
+import type { FileSystem } from '../platform/fileSystem';
 import { StreamAssembler } from './streamAssembly';
 import { isRetryable, retryDelayMs, serverRetryDelayMs, sleep } from '../providers/retry';
 import { checkStructuredOutput, responseSchema } from './structured';
@@ -44,6 +44,8 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Folder of the run log; undefined to not log (e.g. a benchmark). */
   logDir?: string;
+  /** The front end's file system the log is appended through; needed with `logDir` (a run without it logs nothing and says so in `logError`). */
+  fs?: FileSystem;
   /** Request timeout in ms when the deployment sets none. */
   timeoutMs?: number;
   /**
@@ -303,7 +305,8 @@ export async function executeRun(request: RunRequest, observer: RunObserver = {}
   observer.onEnded?.(outcome);
   if (request.logDir) {
     try {
-      outcome.logFile = await appendRunRecord(request.logDir, request.redactPII ? redactRecord(outcome.record) : outcome.record);
+      if (!request.fs) throw new Error('The run was not logged: no file system was given to write the log through.');
+      outcome.logFile = await appendRunRecord(request.fs, request.logDir, request.redactPII ? redactRecord(outcome.record) : outcome.record);
     } catch (err) {
       outcome.logError = err instanceof Error ? err : new Error(String(err));
     }

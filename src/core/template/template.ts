@@ -84,7 +84,10 @@ const FORBIDDEN_VALUES = new Set<unknown>([
   Object.getPrototypeOf(async function* () {}).constructor,
   Object,
   globalThis,
+  // Never handed to a template where they exist (Node); absent in a web worker, where typeof keeps this safe.
+  // eslint-disable-next-line no-restricted-globals
   typeof process === 'undefined' ? undefined : process,
+  // eslint-disable-next-line no-restricted-globals
   typeof require === 'undefined' ? undefined : require,
 ].filter((v) => v !== undefined));
 

@@ -251,7 +251,7 @@ export class EvaluationCommands implements vscode.Disposable {
     if (p.settings.budget) {
       const budget: EvaluationBudget = {
         settings: p.settings.budget,
-        spent: await core.spending(p.logDir),
+        spent: await core.spending(nodeFileSystem(), p.logDir),
         confirm: async (check) => this.confirmOverBudget(`${check.message ?? 'The budget is spent.'} Go on evaluating "${p.promptName}"?`),
       };
       request.budget = budget;
