@@ -59,9 +59,16 @@ async function isChecked(page, id) {
   return (await stepDone(page, id).getAttribute('aria-checked')) === 'true';
 }
 
-/** Open the step and press its button. */
+/** Open the step (unless VS Code already opened it: an expanded step's header is disabled) and press its button. */
 async function pressStepButton(page, id) {
-  await step(page, id).click();
+  const header = step(page, id);
+  await header.waitFor({ state: 'visible', timeout: 10000 });
+  if ((await header.getAttribute('aria-expanded')) !== 'true') {
+    // VS Code may expand it itself meanwhile (after the step before it was checked): then the click finds it disabled.
+    await header.click({ timeout: 10000 }).catch(async (err) => {
+      if ((await header.getAttribute('aria-expanded')) !== 'true') throw err;
+    });
+  }
   const button = page.locator(`[x-step-description-for$="#${id}"] .button-container .monaco-button:visible`).first();
   await button.waitFor({ state: 'visible', timeout: 10000 });
   await button.click();
