@@ -13,7 +13,8 @@ const SECRET_PREFIX = 'promptLab.apiKey.';
 /** A key and where it came from. `origin` is the origin a stored key is bound to (null: not bound yet). */
 export interface FoundKey {
   key: string;
-  source: 'secret' | 'env';
+  /** Where it came from: secret storage, `apiKeyEnv`, or VS Code's `github` sign-in (the `github` preset). */
+  source: 'secret' | 'env' | 'github';
   origin: string | null;
 }
 

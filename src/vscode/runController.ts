@@ -55,6 +55,19 @@ export async function entraToken(): Promise<string> {
   return session.accessToken;
 }
 
+/**
+ * Scopes asked of VS Code's `github` sign-in for GitHub Models. Models takes a coarse-grained (OAuth or classic) token
+ * without any particular scope (only fine-grained tokens and GitHub Apps need `models:read`: GitHub changelog
+ * 2025-05-15, "models:read now required for GitHub Models access"); `read:user` is the least VS Code's provider asks for.
+ */
+export const GITHUB_MODELS_SCOPES: readonly string[] = ['read:user'];
+
+/** A GitHub token for GitHub Models (the `github` preset), from VS Code's own `github` authentication provider. */
+export async function githubToken(): Promise<string> {
+  const session = await vscode.authentication.getSession('github', [...GITHUB_MODELS_SCOPES], { createIfNone: true });
+  return session.accessToken;
+}
+
 /** Reported after every run that reached the request stage, once its log line is written. */
 export interface RunFinishedEvent extends RunOutcome {
   promptUri: vscode.Uri;
@@ -312,6 +325,12 @@ export class RunController implements vscode.Disposable {
    */
   async keyFor(deployment: ResolvedDeployment): Promise<FoundKey | undefined | 'declined'> {
     const found = await this.keys.find(deployment);
+    if (!found && deployment.provider === 'github') {
+      // No stored key nor GITHUB_TOKEN: sign in with GitHub in VS Code, as Azure with Entra ID uses `microsoft`.
+      const token = await githubToken();
+      this.keys.remember(token);
+      return { key: token, source: 'github', origin: null };
+    }
     if (!found || found.source !== 'secret') return found;
     const origin = originOf(deployment.baseURL);
     if (!origin || found.origin === origin) return found;

@@ -1,9 +1,11 @@
 // GitHub Models .prompt.yml files inside the real extension host: diagnostics at their exact characters (inside a
 // block scalar too) with GitHub's severities, the refresh after an edit, the preview rendered by GitHub's rules on
-// GitHub Models, and Convert to .prompt.json / .prompt.yml writing files that Prompt Lab checks clean.
+// GitHub Models, Run Prompt on the deployment `promptLab.models` names (a local replay server), and Convert to .prompt.json / .prompt.yml writing files that Prompt Lab checks clean.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../../src/extension';
+import type { RunOutcome } from '../../src/core/run/run';
+import { startReplayServer } from '../replay/server';
 import { EXTENSION_ID, codes, diagnosticsAfter, openWithDiagnostics, placed, promptLabDiagnostics, useDeployments, writePromptText } from './promptDocuments';
 
 const FIXTURE = [
@@ -75,6 +77,36 @@ describe('prompt.yml', function () {
     for (const expected of ['# Greeter', 'You greet Ada in {{language}}.', '{% if formal %}Be formal.{% endif %}', '### 2. user', 'café Ada',
       '`openai/gpt-4o-mini`', 'github', 'https://models.github.ai/inference', '"temperature":0.2']) {
       assert.ok(shown.includes(expected), `the preview shows ${expected}:\n${shown}`);
+    }
+  });
+
+  it('runs with Run Prompt on the deployment promptLab.models names, sending the messages GitHub\'s rules render, and logs the run', async () => {
+    const server = await startReplayServer();
+    const config = vscode.workspace.getConfiguration('promptLab');
+    const previousModels = config.inspect('models')?.workspaceValue;
+    const restoreDeployments = await useDeployments({ echo: { provider: 'openai-compatible', baseURL: server.baseURL, model: 'synthetic/echo' } });
+    try {
+      await config.update('models', { 'openai/gpt-4o-mini': 'echo' }, vscode.ConfigurationTarget.Workspace);
+      const clean = FIXTURE.replace('temperature: 3', 'temperature: 0.2').replace('role: usr', 'role: user');
+      const uri = await writePromptText('yml-run.prompt.yml', clean);
+      const outcome = await vscode.commands.executeCommand<RunOutcome | undefined>('promptLab.runPrompt', uri);
+      assert.ok(outcome, 'Run Prompt returned the run');
+      const { record } = outcome;
+      assert.equal(record.status, 'ok', JSON.stringify(record.error));
+      assert.equal(record.deployment, 'echo');
+      assert.equal(record.prompt, 'yml-run.prompt.yml');
+      // GitHub's rules: {{name}} from the test data's first row, an unknown {{language}} and a Nunjucks tag sent as written.
+      assert.deepEqual(record.messages, [
+        { role: 'system', content: 'You greet Ada in {{language}}.\n{% if formal %}Be formal.{% endif %}\n' },
+        { role: 'user', content: 'café Ada' },
+      ]);
+      assert.equal(record.output, 'café Ada', 'the echo server answers with the last message');
+      const sent = server.requests.filter((r) => r.method === 'POST').at(-1);
+      assert.equal((sent?.body as { temperature?: number } | undefined)?.temperature, 0.2);
+    } finally {
+      await config.update('models', previousModels, vscode.ConfigurationTarget.Workspace);
+      await restoreDeployments();
+      await server.close();
     }
   });
 
