@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import type { PromptFile } from '../core/format/promptFile';
 import { parsePromptDocument } from '../core/format/parse';
 import { positionAt } from '../core/format/text';
-import { DeploymentError, resolveDeployment, type ResolvedDeployment } from '../core/providers/deployments';
-import { resolvePromptDeployment } from '../core/providers/models';
+import { DeploymentError, type ResolvedDeployment } from '../core/providers/deployments';
+import { resolveNamedDeployment, resolvePromptDeployment } from '../core/providers/models';
 import type { EvaluationTarget } from '../core/evaluation/evaluate';
 import { CliError } from './errors';
 import { formatFileName, promptFormatOfArgument, relativePath } from './files';
@@ -56,7 +56,8 @@ export function loadPrompt(file: string, cwd: string, workspaceFolder: string): 
 export function resolveTarget(prompt: Pick<PromptFile, 'deployment' | 'model'>, settings: CliSettings, env: NodeJS.ProcessEnv, key?: string): EvaluationTarget {
   let deployment: ResolvedDeployment;
   try {
-    deployment = key !== undefined ? resolveNamed(key, settings) : resolvePromptDeployment(prompt, settings);
+    // `--deployment key`: a key of `promptLab.deployments`, or a model id that `promptLab.models` maps or GitHub Models serves.
+    deployment = key !== undefined ? resolveNamedDeployment(key, settings) : resolvePromptDeployment(prompt, settings);
   } catch (err) {
     if (err instanceof DeploymentError) throw new CliError(`${err.message}${settingsHint(settings)}`);
     throw err;
@@ -69,15 +70,6 @@ export function resolveTarget(prompt: Pick<PromptFile, 'deployment' | 'model'>, 
   return { deployment, apiKey: found?.key };
 }
 
-/**
- * `--deployment key`: a key of `promptLab.deployments`, or a model id that `promptLab.models` maps or GitHub Models
- * serves (`openai/gpt-4o`).
- */
-function resolveNamed(key: string, settings: CliSettings): ResolvedDeployment {
-  if (Object.prototype.hasOwnProperty.call(settings.deployments, key)) return resolveDeployment(key, settings.deployments, settings.context);
-  if (key.includes('/')) return resolvePromptDeployment({ model: key }, settings);
-  return resolveDeployment(key, settings.deployments, settings.context);
-}
 
 function settingsHint(settings: CliSettings): string {
   return Object.keys(settings.deployments).length === 0 ? ' (No "promptLab.deployments" were found: run in the workspace folder, or pass --settings path/to/settings.json.)' : '';

@@ -8,7 +8,7 @@ export * as starters from './format/starters';
 export * as snippets from './format/snippets';
 export { DEFAULT_AZURE_API_VERSION, isLoopbackHost } from './providers/deployments';
 export { DEPLOYMENTS_SETTING, deploymentEdits, uniqueName, withDeployment } from './providers/deploymentSettings';
-export { resolvePromptDeployment } from './providers/models';
+export { resolveNamedDeployment, resolvePromptDeployment } from './providers/models';
 export { MissingApiKeyError, PromptFileError, describeError } from './providers/errors';
 export { parsePromptFile } from './format/promptFile';
 export { parsePromptDocument } from './format/parse';
@@ -37,7 +37,7 @@ export { changedMedia, prepareMessages, mediaSourceOf, detectMediaType, type Med
 export { mediaLimitsOf, formatBytes } from './providers/mediaLimits';
 export { REQUEST_RULES, applyRequestRules, rulesFor } from './providers/requestRules';
 export { checkMediaInputs } from './run/mediaCheck';
-export { evaluatePrompt, judgeDeploymentKeys, type EvaluationEvent, type EvaluationRequest, type EvaluationTarget } from './evaluation/evaluate';
+export { evaluatePrompt, judgeDeploymentKeys, withJudgeDeployments, type EvaluationEvent, type EvaluationRequest, type EvaluationTarget } from './evaluation/evaluate';
 export { dataFormat, loadTestData } from './evaluation/testData';
 export { checkWorkspaceRelativePath } from './platform/fileSystem';
 export { csvAppendText, inlineRowEdits, jsonlAppendText, testRowOf } from './evaluation/addTestRow';

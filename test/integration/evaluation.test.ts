@@ -347,6 +347,57 @@ describe('Evaluation commands', function () {
     }
   });
 
+  it('a .prompt.yml\'s judges resolve as in the CLI: one without modelId on the prompt\'s model, github/<name> on gh-models\' judge model', async () => {
+    await vscode.workspace.getConfiguration('promptLab').update('deployments', deployments(), vscode.ConfigurationTarget.Workspace);
+    // Model ids mapped to the local deployments (the real GitHub Models endpoint is never called): the prompt's model
+    // to chatA, openai/gpt-4o (the model gh-models runs its built-in judges on) to the simulated judge.
+    await vscode.workspace.getConfiguration('promptLab').update('models', { 'openai/gpt-4o-mini': 'chatA', 'openai/gpt-4o': 'judge' }, vscode.ConfigurationTarget.Workspace);
+    try {
+      const uri = await writeFile('judged.prompt.yml', [
+        'name: Judged in YAML',
+        'model: openai/gpt-4o-mini',
+        'messages:',
+        '  - role: user',
+        '    content: "What is the capital of {{country}}?"',
+        'testData:',
+        '  - country: France',
+        '  - country: Japan',
+        '  - country: Kenya',
+        'evaluators:',
+        '  - name: own-model-judge',
+        '    llm:',
+        // The simulated chat model answers a "Reply with:" line with its text: a judge answer that matches a choice.
+        '      prompt: "Answer: {{completion}}\\nReply with: correct"',
+        '      choices:',
+        '        - choice: correct',
+        '          score: 1',
+        '        - choice: incorrect',
+        '          score: 0',
+        '  - name: coherence',
+        '    uses: github/coherence',
+        '',
+      ].join('\n'));
+      const outcome = await vscode.commands.executeCommand<EvaluationOutcome | undefined>('promptLab.evaluatePrompt', uri, { deployments: ['chatA'] });
+      assert.ok(outcome, 'the command returns the outcome');
+      assert.equal(outcome.record.status, 'complete');
+      const { cells, judges } = linesOf(outcome.record.id);
+      assert.equal(cells.length, 3);
+      for (const c of cells) {
+        assert.equal(c.status, 'ok');
+        assert.deepEqual(c.evaluations?.map((e) => [e.name, e.error]), [['own-model-judge', undefined], ['coherence', undefined]], JSON.stringify(c.evaluations));
+        const own = c.evaluations?.[0];
+        assert.equal(own?.score, 1, 'the own-model judge answered "correct"');
+        assert.equal(typeof c.evaluations?.[1]?.score, 'number');
+      }
+      const on = (name: string) => judges.filter((j) => j.evaluator === name).map((j) => `${j.deployment} ${j.requestModel ?? j.model}`);
+      assert.deepEqual(on('own-model-judge'), Array(3).fill(`chatA simulated/chat?d=a`), 'judged on the prompt\'s model, mapped to chatA');
+      assert.deepEqual(on('coherence'), Array(3).fill('judge simulated/judge'), 'judged on openai/gpt-4o, mapped to the judge deployment');
+      assert.equal(outcome.record.deployments.chatA?.errors, 0);
+    } finally {
+      await vscode.workspace.getConfiguration('promptLab').update('models', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   describe('Add to Test Data', () => {
     const TRICKY = 'Côte d\'Ivoire, "the Ivory Coast"';
     /** Runs `uri` once (its input has a default) and rates it with a better response; returns the run id. */

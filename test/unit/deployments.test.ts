@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DeploymentError, isLoopbackHost, resolveDeployment } from '../../src/core/providers/deployments';
-import { resolvePromptDeployment } from '../../src/core/providers/models';
+import { resolveNamedDeployment, resolvePromptDeployment } from '../../src/core/providers/models';
 
 const deployments = {
   local: { provider: 'openai-compatible', baseURL: 'http://127.0.0.1:8000/v1/', model: 'llama' },
@@ -68,4 +68,13 @@ test('a prompt\'s model: promptLab.models first, else GitHub Models; its deploym
   assert.throws(() => resolvePromptDeployment({ model: 'meta/llama' }, settings), (e: unknown) => e instanceof DeploymentError && e.kind === 'unknown' && /sends "meta\/llama" to deployment "gone"/.test(e.message));
   assert.throws(() => resolvePromptDeployment({ model: 'gpt-4o' }, settings), (e: unknown) => e instanceof DeploymentError && e.kind === 'invalid' && /publisher\/name/.test(e.message));
   assert.throws(() => resolvePromptDeployment({}, settings), (e: unknown) => e instanceof DeploymentError && e.kind === 'none');
+});
+
+test('a named deployment: a key of promptLab.deployments, else a model id resolved as a prompt\'s model', () => {
+  const settings = { deployments: { ...deployments, 'openai/gpt-4o': { provider: 'openai-compatible' as const, baseURL: 'http://127.0.0.1:1/v1', model: 'local-judge' } }, models: { 'openai/gpt-4o-mini': 'openai' } };
+  assert.equal(resolveNamedDeployment('local', settings).key, 'local');
+  assert.equal(resolveNamedDeployment('openai/gpt-4o', settings).model, 'local-judge', 'a key that looks like a model id is a key first');
+  assert.equal(resolveNamedDeployment('openai/gpt-4o-mini', settings).key, 'openai', 'promptLab.models maps a model id');
+  assert.equal(resolveNamedDeployment('meta/llama-3', settings).provider, 'github', 'else GitHub Models serves it');
+  assert.throws(() => resolveNamedDeployment('nowhere', settings), (e: unknown) => e instanceof DeploymentError && e.kind === 'unknown');
 });

@@ -42,3 +42,15 @@ export function resolvePromptDeployment(prompt: { deployment?: string; model?: s
   }
   return resolveDeployment(model, { [model]: { provider: 'github', model } }, context);
 }
+
+/**
+ * A deployment named by a key, as a command's `--deployment`, a picked deployment or a judge's `deployment` names it: a
+ * key of `promptLab.deployments`; else a model id (`openai/gpt-4o`, it holds a `/`) that `promptLab.models` maps or
+ * GitHub Models serves, as {@link resolvePromptDeployment} resolves a prompt's `model`.
+ * @throws DeploymentError as {@link resolveDeployment} does for a key, as {@link resolvePromptDeployment} for a model id.
+ */
+export function resolveNamedDeployment(key: string, settings: ModelSettings): ResolvedDeployment {
+  if (Object.prototype.hasOwnProperty.call(settings.deployments, key)) return resolveDeployment(key, settings.deployments, settings.context ?? {});
+  if (key.includes('/')) return resolvePromptDeployment({ model: key }, settings);
+  return resolveDeployment(key, settings.deployments, settings.context ?? {});
+}

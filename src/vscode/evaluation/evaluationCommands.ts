@@ -196,12 +196,13 @@ export class EvaluationCommands implements vscode.Disposable {
     return picked?.map((i) => i.label);
   }
 
-  /** Resolve a deployment and find its key; undefined after showing why it cannot be used. */
+  /** Resolve a deployment (a key or a model id) and find its API key; undefined after showing why it cannot be used. */
   private async target(uri: vscode.Uri, key: string, settings: PromptLabSettings, role: 'evaluated' | 'judge'): Promise<EvaluationTarget | undefined | 'declined'> {
     const core = loadCore();
     let deployment: ResolvedDeployment;
     try {
-      deployment = core.resolveDeployment(key, settings.deployments, settings.context);
+      // A key of promptLab.deployments, or a model id (a .prompt.yml judge's modelId) that promptLab.models maps or GitHub Models serves.
+      deployment = core.resolveNamedDeployment(key, settings);
     } catch (err) {
       this.showError(core.describeError(err), uri, key, role);
       return undefined;
@@ -232,8 +233,11 @@ export class EvaluationCommands implements vscode.Disposable {
       if (!t || t === 'declined') return undefined;
       targets.push(t);
     }
+    // As the CLI does: judges that name no deployment use the prompt's own (its `deployment`, else its `model`, else the
+    // first deployment evaluated), and a .prompt.yml's gh-models built-in judges (`uses: github/…`) gh-models' judge model.
+    const prompt = core.withJudgeDeployments(p.prompt, core.promptFormatOf(p.uri.path) === 'prompt.yml' ? 'prompt.yml' : 'prompt.json', p.prompt.deployment ?? p.prompt.model ?? keys[0]);
     const judges = new Map<string, EvaluationTarget>();
-    for (const key of core.judgeDeploymentKeys(p.prompt)) {
+    for (const key of core.judgeDeploymentKeys(prompt)) {
       if (keys.includes(key)) continue;
       const t = await this.target(p.uri, key, p.settings, 'judge');
       if (!t || t === 'declined') return undefined;
@@ -242,7 +246,7 @@ export class EvaluationCommands implements vscode.Disposable {
 
     const controller = new AbortController();
     const request: EvaluationRequest = {
-      evaluationId, promptPath: p.promptPath, prompt: p.prompt, rows: p.rows, targets, judges, renderer: this.renderer,
+      evaluationId, promptPath: p.promptPath, prompt, rows: p.rows, targets, judges, renderer: this.renderer,
       fs: nodeFileSystem(), logDir: p.logDir, signal: controller.signal, timeoutMs: p.settings.requestTimeoutMs, redactPII: p.settings.redactPII,
     };
     if (resume) request.resume = resume;
