@@ -3,7 +3,8 @@
 // Type in the side bar, open it in the editor: the editor page shows it; type in the editor page: the side bar shows
 // it. A run started in the editor page streams into both; the editor page comes back after a reload. Open Playground
 // then opens where the person chose last (the editor), and Move Playground to Side Bar closes the editor page and takes
-// the choice back. Its own replay server (loopback) and temp copy of examples/ with a "fast" deployment.
+// the choice back; after a reload that brought back only the editor page, it shows the side bar's page with the
+// editor page's latest edit. Its own replay server (loopback) and temp copy of examples/ with a "fast" deployment.
 //   node test/e2e/playgroundEditor.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
 // Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/playgroundEditor/ (the two pages side by side
 // also to media/screenshots/ for the README).
@@ -102,6 +103,9 @@ await e2eMain({ name: 'playgroundEditor', workspace }, [
   ['the editor page comes back after a reload, with the playground', async ({ page }) => {
     await runPaletteCommand(page, 'Prompt Lab: Open Playground in Editor');
     await playgroundFrame(page, 'editor');
+    // The side bar closed: after the reload only the editor page comes back; the side bar's page is built again only
+    // when it is shown, from the webview state it kept from before the reload.
+    await runPaletteCommand(page, 'View: Close Primary Side Bar');
     // A mark on the page that the reload must clear: the workbench found after it is a new one.
     await page.evaluate(() => { globalThis.__promptLabBeforeReload = true; });
     await runPaletteCommand(page, 'Developer: Reload Window');
@@ -114,7 +118,15 @@ await e2eMain({ name: 'playgroundEditor', workspace }, [
     }, 60000, 'a new workbench after the reload');
     const editor = await playgroundFrame(page, 'editor');
     await waitForTemplate(editor, 0, 'Edited in the editor page.', 'the editor page\'s edit after the reload');
-    // Known and open: after a reload that restores the editor page, the side bar's page can stay blank (its HTML is
-    // there, its script builds nothing and says no `ready`); not asserted here until it is fixed.
+  }],
+  ['after that reload, Move Playground to Side Bar shows the playground with the editor page\'s latest edit', async ({ page }) => {
+    // An edit in the editor page after the reload, then at once the command that closes that page: the side bar's page
+    // must show the playground (not stay blank), with that edit, not its own copy from before the reload.
+    const editor = await playgroundFrame(page, 'editor');
+    await template(editor, 0).fill('Edited after the reload.');
+    await runPaletteCommand(page, 'Prompt Lab: Move Playground to Side Bar');
+    await page.locator('#workbench\\.parts\\.sidebar').waitFor({ state: 'visible', timeout: 30000 });
+    const sideBar = await playgroundFrame(page, 'sideBar');
+    await waitForTemplate(sideBar, 0, 'Edited after the reload.', 'the editor page\'s edit in the side bar\'s page after the reload');
   }],
 ]);

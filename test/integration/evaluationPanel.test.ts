@@ -266,4 +266,69 @@ describe('Evaluation panel', function () {
     assert.deepEqual(lines.map((l) => [l.testIndex, l.cells.a?.outcome]), [[5, 'failed'], [0, 'passed'], [3, 'failed']]);
     assert.equal(lines[0]?.cells.b?.evaluations.length, 2);
   });
+
+  it('a running evaluation whose panel was closed opens again with the cells so far and keeps filling live', async () => {
+    // The evaluation runs; once half its cells have finished, the events it goes on sending are held (the extension
+    // then sees an evaluation that is still running), its panel is closed and Show Evaluation Results asked for it.
+    const held: EvaluationEvent[] = [];
+    let finishedCells = 0;
+    let holding = false;
+    let halfway!: () => void;
+    const reachedHalfway = new Promise<void>((resolve) => { halfway = resolve; });
+    const text = fs.readFileSync(promptUri.fsPath, 'utf8');
+    const prompt = parsePromptDocument(promptUri.path, text).prompt;
+    assert.ok(prompt);
+    const loaded = await loadTestData(prompt, { fs: nodeFileSystem(), workspaceFolder: workspaceRoot() });
+    const evaluationId = randomUUID();
+    const targets = ['a', 'b'].map((key) => ({
+      deployment: resolveDeployment(key, { [key]: { provider: 'openai-compatible', baseURL: server.baseURL, model: `simulated/chat?d=${key}`, maxConcurrency: 4 } }),
+      apiKey: undefined,
+    }));
+    const bus = api.evaluationPanels.bus;
+    bus.start({ evaluationId, promptUri, promptName: prompt.name ?? 'Panel check', promptPath: PROMPT_PATH, deployments: ['a', 'b'], rows: ROWS, cancel: () => undefined });
+    const done = evaluatePrompt({
+      evaluationId, promptPath: PROMPT_PATH, prompt, rows: loaded.rows, targets, renderer: inProcessRenderer(), fs: nodeFileSystem(), logDir, sampleIntervalMs: 10,
+    }, (event) => {
+      if (holding) {
+        held.push(event);
+        return;
+      }
+      bus.fire(evaluationId, event);
+      if (event.type === 'cellFinished' && ++finishedCells === ROWS) {
+        holding = true;
+        halfway();
+      }
+    });
+    await reachedHalfway;
+    const firstPanel = api.evaluationPanels.panel(evaluationId);
+    assert.ok(firstPanel, 'the evaluation opened its panel');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    assert.equal(api.evaluationPanels.panel(evaluationId), undefined, 'closing the tab disposes the panel');
+    assert.ok(bus.running(evaluationId), 'the evaluation is still running when its panel is reopened');
+
+    let from = posted.length;
+    const reopened = await vscode.commands.executeCommand<unknown>('promptLab.showEvaluation', evaluationId);
+    assert.ok(reopened, 'Show Evaluation Results opens the running evaluation');
+    await postedUntil(evaluationId, (m) => m.method === 'evaluation/totals', 'the totals of the reopened panel', from);
+    const init = messages(evaluationId, from).find((m) => m.method === 'evaluation/init');
+    assert.ok(init && init.method === 'evaluation/init');
+    assert.equal(init.params.status.state, 'running', 'the reopened panel shows the evaluation as running');
+    assert.equal(init.params.rowCount, ROWS);
+    const soFar = cellsPosted(evaluationId, from);
+    assert.equal([...soFar.values()].filter((c) => c.outcome === 'passed' || c.outcome === 'failed').length, ROWS, 'the cells finished before the panel was closed');
+    // By the prompt's Uri too: the running evaluation is its latest, brought forward rather than an older one from the log.
+    assert.equal(await vscode.commands.executeCommand<unknown>('promptLab.showEvaluation', promptUri), reopened);
+
+    // The evaluation goes on: the reopened panel fills with the rest, live, and ends on the log's totals.
+    from = posted.length;
+    const outcome = await done;
+    holding = false;
+    for (const event of held.splice(0)) bus.fire(evaluationId, event);
+    await postedUntil(evaluationId, finalTotals, 'the final totals in the reopened panel', from);
+    const all = cellsPosted(evaluationId);
+    assertOutcomes(all, 'odd');
+    assert.ok(cellsPosted(evaluationId, from).size >= ROWS, 'the cells finished after the reopening reached the panel live');
+    assertTotalsMatch(evaluationId, outcome.record, from);
+    assert.equal(bus.running(evaluationId), undefined);
+  });
 });

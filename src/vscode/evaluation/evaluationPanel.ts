@@ -62,9 +62,21 @@ function choiceOf(record: EvaluationRecord): EvaluationChoiceView {
   return { evaluationId: record.id, startedAt: record.startedAt, status: record.status, deployments: Object.keys(record.deployments), rows: record.rows };
 }
 
+/**
+ * An evaluation running in this window, kept while it runs whether its panel is open or not: its grid goes on taking
+ * the bus's events, so a panel opened again midway shows the cells so far and keeps filling.
+ */
+interface LiveEvaluation {
+  options: PanelOptions;
+  /** The test rows are in the grid (openLive has read the prompt's test data). */
+  rowsKnown: boolean;
+}
+
 /** Every evaluation panel of the window, by evaluation id. */
 export class EvaluationPanels implements vscode.Disposable {
   private readonly panels = new Map<string, EvaluationPanel>();
+  /** Evaluations running in this window, by evaluation id, until their `finished` event. */
+  private readonly live = new Map<string, LiveEvaluation>();
   private readonly postedEmitter = new vscode.EventEmitter<PostedEvaluationMessage>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Fires for each message posted to a webview (tests read what the panel shows). */
@@ -73,7 +85,13 @@ export class EvaluationPanels implements vscode.Disposable {
   constructor(private readonly extensionUri: vscode.Uri, readonly bus: EvaluationBus, private readonly deps: EvaluationPanelDeps) {
     this.disposables.push(
       bus.onDidStart((session) => void this.openLive(session).catch((err: unknown) => this.fail('could not show the evaluation', err))),
-      bus.onDidEvent(({ evaluationId, event }) => this.panels.get(evaluationId)?.apply(event)),
+      bus.onDidEvent(({ evaluationId, event }) => {
+        const panel = this.panels.get(evaluationId);
+        // With its panel closed, a running evaluation's grid still takes the event (for a panel opened again).
+        if (panel) panel.apply(event);
+        else this.live.get(evaluationId)?.options.grid.apply(event);
+        if (event.type === 'finished') this.live.delete(evaluationId);
+      }),
       deps.runs.onDidRate(({ runId, rating }) => {
         for (const panel of this.panels.values()) panel.ratedElsewhere(runId, rating.thumb);
       }),
@@ -86,17 +104,40 @@ export class EvaluationPanels implements vscode.Disposable {
   }
 
   /**
-   * Show an evaluation from the log: `target` an evaluation id, or a prompt file's Uri (its latest evaluation); without
-   * one, the active editor's prompt file. Says so when the log has none.
+   * Show an evaluation: `target` an evaluation id, or a prompt file's Uri (its latest evaluation); without one, the
+   * active editor's prompt file. One still running in this window (see {@link EvaluationBus.running}) shows live, with
+   * the cells so far, even when its panel was closed; a finished one comes from the log. Says so when the log has none.
    * @returns the panel, or undefined when there is nothing to show.
    */
   async show(target?: string | vscode.Uri): Promise<EvaluationPanel | undefined> {
+    const wanted = target ?? vscode.window.activeTextEditor?.document.uri;
+    const running = wanted === undefined ? undefined : this.runningOf(wanted);
+    if (running) return this.reopenLive(running);
     try {
-      return await this.showFromLog(target ?? vscode.window.activeTextEditor?.document.uri);
+      return await this.showFromLog(wanted);
     } catch (err) {
       this.fail('could not read the evaluation from the log', err);
       return undefined;
     }
+  }
+
+  /** The evaluation running in this window that `target` names (its id, or its prompt file's Uri). */
+  private runningOf(target: string | vscode.Uri): LiveEvaluation | undefined {
+    if (typeof target === 'string') return this.bus.running(target) ? this.live.get(target) : undefined;
+    const uri = target.toString();
+    return [...this.live.values()].reverse().find((l) => l.options.promptUri.toString() === uri && this.bus.running(l.options.grid.evaluationId));
+  }
+
+  /** The panel of a running evaluation: the open one brought forward, or a new one on its grid (the cells so far). */
+  private reopenLive(live: LiveEvaluation): EvaluationPanel {
+    const open = this.panels.get(live.options.grid.evaluationId);
+    if (open) {
+      open.reveal();
+      return open;
+    }
+    const panel = this.create(live.options);
+    if (live.rowsKnown) panel.rowsReady();
+    return panel;
   }
 
   private async showFromLog(target: string | vscode.Uri | undefined): Promise<EvaluationPanel | undefined> {
@@ -184,12 +225,18 @@ export class EvaluationPanels implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(session.promptUri);
     let panel = this.panels.get(session.evaluationId);
     if (panel) {
-      // A resume in the same window: the open panel goes on with the new events.
+      // A resume in the same window: the open panel goes on with the new events, and can be closed and opened again.
+      this.live.set(session.evaluationId, { options: panel.shown, rowsKnown: true });
       panel.reveal();
       return;
     }
     const grid = new EvaluationGrid(session.evaluationId, session.deployments, [], [], session.rows, core.summarize);
-    panel = this.create({ grid, promptUri: session.promptUri, promptName: session.promptName, promptPath: session.promptPath, logDir: folder ? logDirOf(folder) : undefined, live: true });
+    const live: LiveEvaluation = {
+      options: { grid, promptUri: session.promptUri, promptName: session.promptName, promptPath: session.promptPath, logDir: folder ? logDirOf(folder) : undefined, live: true, points: [] },
+      rowsKnown: false,
+    };
+    this.live.set(session.evaluationId, live);
+    panel = this.create(live.options);
     try {
       const prompt = await readPrompt(session.promptUri);
       grid.evaluators = prompt?.evaluators.map((e) => e.name) ?? [];
@@ -197,7 +244,9 @@ export class EvaluationPanels implements vscode.Disposable {
       if (folder) grid.setRows(await testRows(prompt, folder, session.rows, grid.inputNames));
     } finally {
       grid.fillRowsFromRuns();
-      panel.rowsReady();
+      live.rowsKnown = true;
+      // The panel shown now: the first, or one opened again while the test data was read.
+      this.panels.get(session.evaluationId)?.rowsReady();
     }
   }
 
@@ -223,6 +272,7 @@ export class EvaluationPanels implements vscode.Disposable {
   dispose(): void {
     for (const panel of this.panels.values()) panel.dispose();
     this.panels.clear();
+    this.live.clear();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.postedEmitter.dispose();
   }
@@ -237,6 +287,8 @@ interface PanelOptions {
   logDir: string | undefined;
   /** The evaluation runs in this window: its events come from the bus. */
   live: boolean;
+  /** A live evaluation's throughput samples so far, shared by every panel opened on it (one opened again gets them all). */
+  points?: ThroughputPointView[];
 }
 
 /** The prompt file parsed, or undefined when it is gone or cannot be read. */
@@ -263,7 +315,7 @@ export class EvaluationPanel implements vscode.Disposable {
   private readonly queue: EvaluationHostMessage[] = [];
   private readonly disposables: vscode.Disposable[] = [];
   /** Every sample so far, for a webview that opens (or reloads) midway. */
-  private readonly allPoints: ThroughputPointView[] = [];
+  private readonly allPoints: ThroughputPointView[];
   private timer: ReturnType<typeof setInterval> | undefined;
   private dirty = false;
   private totalsAt = 0;
@@ -282,6 +334,7 @@ export class EvaluationPanel implements vscode.Disposable {
     onDispose: () => void,
   ) {
     this.grid = options.grid;
+    this.allPoints = options.points ?? [];
     this.rowsKnown = !options.live;
     panel.webview.html = renderHtml(panel.webview, extensionUri, 'evaluation', vscode.l10n.t('Evaluation: {0}', options.promptName));
     this.disposables.push(
@@ -295,6 +348,11 @@ export class EvaluationPanel implements vscode.Disposable {
 
   get evaluationId(): string {
     return this.grid.evaluationId;
+  }
+
+  /** What the panel shows: its grid, prompt and log folder. */
+  get shown(): PanelOptions {
+    return this.options;
   }
 
   get viewColumn(): vscode.ViewColumn | undefined {

@@ -35,6 +35,12 @@ export interface ViewState {
   columns: StoredColumn[];
   /** The layout as the person left it (absent in state saved before it existed). */
   ui?: PlaygroundUi;
+  /**
+   * True while this page has edits the host has not been sent yet (they wait out the persist debounce). A page built
+   * again from this state keeps its own playground only then; otherwise the host's copy, which may hold edits made in
+   * the other page meanwhile, wins.
+   */
+  unsent?: boolean;
 }
 
 function isStoredColumn(value: unknown): value is StoredColumn {
@@ -53,5 +59,6 @@ export function readViewState(saved: unknown): ViewState | undefined {
   return {
     version: 1, playground: s.playground, columns: Array.isArray(s.columns) ? s.columns.filter(isStoredColumn) : [],
     ...(isPlaygroundUi(s.ui) ? { ui: s.ui } : {}),
+    ...(s.unsent === true ? { unsent: true } : {}),
   };
 }

@@ -26,4 +26,10 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   }
 });
 
+// Focus leaving the page comes before the commands that close it (the palette, the editor tab's title buttons).
+window.addEventListener('blur', () => playground.flushEdits());
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') playground.flushEdits();
+});
+
 api.postMessage({ method: 'ready', params: {} });

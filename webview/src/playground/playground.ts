@@ -38,14 +38,16 @@ export class Playground {
   private analyzeTimer: ReturnType<typeof setTimeout> | undefined;
   private persistTimer: ReturnType<typeof setTimeout> | undefined;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
-  /** True once the state came from this page's webview state (it wins over the host's copy). */
-  private readonly restored: boolean;
+  /** True when this page was built from its webview state with edits the host never got (they win over the host's copy). */
+  private readonly restoredUnsent: boolean;
+  /** Edits not yet sent to the host (the persist debounce is pending). */
+  private unsent = false;
   /** True once the layout came from this page's webview state (it wins over the host's copy). */
   private readonly restoredUi: boolean;
 
   constructor(root: HTMLElement, private readonly api: PlaygroundApi) {
     const saved = readViewState(api.getState());
-    this.restored = saved !== undefined;
+    this.restoredUnsent = saved?.unsent === true;
     this.state = saved?.playground ?? defaultPlaygroundState();
     this.restoredUi = saved?.ui !== undefined;
     this.editor = new PlaygroundEditor(this.state, (analyze) => this.edited(analyze), (messageId) => this.requestAttach(messageId), (text) => this.showNotice(text),
@@ -81,7 +83,17 @@ export class Playground {
   handle(message: PlaygroundHostMessage): void {
     switch (message.method) {
       case 'playground/init':
-        if (!this.restored && message.params.state) this.replaceState(message.params.state);
+        // The host's copy is the shared playground: it wins over this page's own, which is older when the other page
+        // was edited while this one did not exist (after a reload that restored only the editor page), unless this page
+        // has edits the host never got.
+        if (this.restoredUnsent) this.persistNow();
+        else if (message.params.state && JSON.stringify(message.params.state) !== JSON.stringify(this.state)) {
+          // The host has it already: shown and kept here, not sent back.
+          this.state = message.params.state;
+          this.editor.setState(this.state);
+          this.analyzeSoon(0);
+          this.save();
+        }
         if (!this.restoredUi && message.params.ui) this.editor.setParametersOpen(message.params.ui.parametersOpen);
         this.editor.setDeployments(message.params.deployments);
         return;
@@ -267,9 +279,24 @@ export class Playground {
 
   private edited(analyze: boolean): void {
     if (analyze) this.analyzeSoon(ANALYZE_DEBOUNCE_MS);
+    this.unsent = true;
     this.save();
     clearTimeout(this.persistTimer);
-    this.persistTimer = setTimeout(() => this.api.postMessage({ method: 'playground/state', params: { state: structuredClone(this.state) } }), PERSIST_DEBOUNCE_MS);
+    this.persistTimer = setTimeout(() => this.persistNow(), PERSIST_DEBOUNCE_MS);
+  }
+
+  /** Send the playground to the host now (for the workspace state and the other page). */
+  private persistNow(): void {
+    clearTimeout(this.persistTimer);
+    this.persistTimer = undefined;
+    this.unsent = false;
+    this.api.postMessage({ method: 'playground/state', params: { state: structuredClone(this.state) } });
+    this.save();
+  }
+
+  /** Edits still waiting out the debounce go now: the page may be closed next (Move Playground to Side Bar, a reload). */
+  flushEdits(): void {
+    if (this.unsent) this.persistNow();
   }
 
   private analyzeSoon(delayMs: number): void {
@@ -310,7 +337,8 @@ export class Playground {
   private save(): void {
     clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    const state: ViewState = { version: 1, playground: this.state, columns: this.columns.map((c) => c.toStored()), ui: { parametersOpen: this.editor.parametersOpen } };
+    const state: ViewState = { version: 1, playground: this.state, columns: this.columns.map((c) => c.toStored()), ui: { parametersOpen: this.editor.parametersOpen },
+      ...(this.unsent ? { unsent: true as const } : {}) };
     this.api.setState(state);
   }
 }
