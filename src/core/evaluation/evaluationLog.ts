@@ -105,23 +105,19 @@ export function cellKey(deployment: string, testIndex: number): string {
 }
 
 /**
- * Read every `*.jsonl` file of `logDir` (in date order; with `since`, a UTC date `YYYY-MM-DD`, only files of that day
- * and later) for the lines of evaluation `evaluationId`. A missing folder holds nothing.
+ * Every line of the log's day files (`YYYY-MM-DD.jsonl` in `logDir`, in date order; with `since`, a UTC date, only
+ * files of that day and later), each passed to `onLine` without its newline. A missing folder has no lines.
  * @throws FileSystemError when a file cannot be read.
  */
-export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evaluationId: string, since?: string, options: ReadEvaluationOptions = {}): Promise<LoggedEvaluation> {
-  const out: LoggedEvaluation = { cells: new Map(), judges: noJudgeRuns(), records: [], unreadable: 0 };
-  const runs = options.records ? new Map<string, RunRecord>() : undefined;
-  const ratings = options.records ? new Map<string, RatingRecord>() : undefined;
+async function forEachLogLine(fs: FileSystem, logDir: string, onLine: (line: string) => void, since?: string): Promise<void> {
   let names: string[];
   try {
     names = await fs.readDirectory(logDir);
   } catch (err) {
-    if (isFileSystemError(err) && err.code === 'not-found') return out;
+    if (isFileSystemError(err) && err.code === 'not-found') return;
     throw err;
   }
   const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && (since === undefined || n.slice(0, 10) >= since)).sort();
-  const needle = JSON.stringify(evaluationId);
   const decoder = new TextDecoder('utf-8');
   for (const name of files) {
     const text = decoder.decode(await fs.readFile(joinPath(logDir, name)));
@@ -130,31 +126,46 @@ export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evalu
       if (end < 0) end = text.length;
       const line = text.slice(start, end);
       start = end + 1;
-      if (ratings && line.includes('"event":"rating"') && readRating(line, ratings)) continue;
-      if (!line.includes(needle)) continue;
-      let value: RunRecord | EvaluationRecord;
-      try {
-        value = JSON.parse(line) as RunRecord | EvaluationRecord;
-      } catch {
-        out.unreadable++;
-        continue;
-      }
-      if (value.event === 'evaluation' && value.id === evaluationId) {
-        out.records.push(value);
-      } else if (value.event === 'run' && value.evaluationId === evaluationId && typeof value.testIndex === 'number') {
-        if (value.source === 'judge') {
-          addJudgeRun(out.judges, value);
-          continue;
-        }
-        const cell = cellResultOf(value);
-        const key = cellKey(cell.deployment, cell.testIndex);
-        if (replacesResult(out.cells.get(key), cell)) {
-          out.cells.set(key, cell);
-          runs?.set(key, value);
-        }
-      }
+      onLine(line);
     }
   }
+}
+
+/**
+ * Read every `*.jsonl` file of `logDir` (in date order; with `since`, a UTC date `YYYY-MM-DD`, only files of that day
+ * and later) for the lines of evaluation `evaluationId`. A missing folder holds nothing.
+ * @throws FileSystemError when a file cannot be read.
+ */
+export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evaluationId: string, since?: string, options: ReadEvaluationOptions = {}): Promise<LoggedEvaluation> {
+  const out: LoggedEvaluation = { cells: new Map(), judges: noJudgeRuns(), records: [], unreadable: 0 };
+  const runs = options.records ? new Map<string, RunRecord>() : undefined;
+  const ratings = options.records ? new Map<string, RatingRecord>() : undefined;
+  const needle = JSON.stringify(evaluationId);
+  await forEachLogLine(fs, logDir, (line) => {
+    if (ratings && line.includes('"event":"rating"') && readRating(line, ratings)) return;
+    if (!line.includes(needle)) return;
+    let value: RunRecord | EvaluationRecord;
+    try {
+      value = JSON.parse(line) as RunRecord | EvaluationRecord;
+    } catch {
+      out.unreadable++;
+      return;
+    }
+    if (value.event === 'evaluation' && value.id === evaluationId) {
+      out.records.push(value);
+    } else if (value.event === 'run' && value.evaluationId === evaluationId && typeof value.testIndex === 'number') {
+      if (value.source === 'judge') {
+        addJudgeRun(out.judges, value);
+        return;
+      }
+      const cell = cellResultOf(value);
+      const key = cellKey(cell.deployment, cell.testIndex);
+      if (replacesResult(out.cells.get(key), cell)) {
+        out.cells.set(key, cell);
+        runs?.set(key, value);
+      }
+    }
+  }, since);
   if (runs && ratings) {
     const ids = new Set([...out.cells.values()].map((c) => c.runId));
     for (const runId of [...ratings.keys()]) if (!ids.has(runId)) ratings.delete(runId);
@@ -185,30 +196,19 @@ function readRating(line: string, ratings: Map<string, RatingRecord>): boolean {
  * @throws FileSystemError when a file cannot be read.
  */
 export async function listEvaluationRecords(fs: FileSystem, logDir: string, promptPath?: string): Promise<EvaluationRecord[]> {
-  let names: string[];
-  try {
-    names = await fs.readDirectory(logDir);
-  } catch (err) {
-    if (isFileSystemError(err) && err.code === 'not-found') return [];
-    throw err;
-  }
   const byId = new Map<string, EvaluationRecord>();
-  const decoder = new TextDecoder('utf-8');
-  for (const name of names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n)).sort()) {
-    const text = decoder.decode(await fs.readFile(joinPath(logDir, name)));
-    for (const line of text.split('\n')) {
-      if (!line.includes('"event":"evaluation"')) continue;
-      let value: EvaluationRecord;
-      try {
-        value = JSON.parse(line) as EvaluationRecord;
-      } catch {
-        continue;
-      }
-      if (value.event !== 'evaluation' || typeof value.id !== 'string' || (promptPath !== undefined && value.prompt !== promptPath)) continue;
-      const current = byId.get(value.id);
-      if (!current || current.endedAt <= value.endedAt) byId.set(value.id, value);
+  await forEachLogLine(fs, logDir, (line) => {
+    if (!line.includes('"event":"evaluation"')) return;
+    let value: EvaluationRecord;
+    try {
+      value = JSON.parse(line) as EvaluationRecord;
+    } catch {
+      return;
     }
-  }
+    if (value.event !== 'evaluation' || typeof value.id !== 'string' || (promptPath !== undefined && value.prompt !== promptPath)) return;
+    const current = byId.get(value.id);
+    if (!current || current.endedAt <= value.endedAt) byId.set(value.id, value);
+  });
   return [...byId.values()].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
 }
 
@@ -238,14 +238,6 @@ export interface LoggedEvaluationSummary {
  * @throws FileSystemError when a file cannot be read.
  */
 export async function listLoggedEvaluations(fs: FileSystem, logDir: string, promptPath: string): Promise<LoggedEvaluationSummary[]> {
-  let names: string[];
-  try {
-    names = await fs.readDirectory(logDir);
-  } catch (err) {
-    if (isFileSystemError(err) && err.code === 'not-found') return [];
-    throw err;
-  }
-  const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n)).sort();
   const byId = new Map<string, { startedAt: string; deployments: string[]; record?: EvaluationRecord; done: Set<string> }>();
   const entry = (id: string, at: string) => {
     let e = byId.get(id);
@@ -254,33 +246,25 @@ export async function listLoggedEvaluations(fs: FileSystem, logDir: string, prom
     return e;
   };
   const promptNeedle = `"prompt":${JSON.stringify(promptPath)}`;
-  const decoder = new TextDecoder('utf-8');
-  for (const name of files) {
-    const text = decoder.decode(await fs.readFile(joinPath(logDir, name)));
-    for (let start = 0; start < text.length;) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
-      const line = text.slice(start, end);
-      start = end + 1;
-      // Cheap filters first: only this prompt's evaluation lines and evaluation cells are parsed.
-      if (!line.includes(promptNeedle) || !(line.includes('"evaluationId"') || line.startsWith('{"event":"evaluation"'))) continue;
-      let value: RunRecord | EvaluationRecord;
-      try {
-        value = JSON.parse(line) as RunRecord | EvaluationRecord;
-      } catch {
-        continue;
-      }
-      if (value.prompt !== promptPath) continue;
-      if (value.event === 'evaluation') {
-        const e = entry(value.id, value.startedAt);
-        if (!e.record || value.endedAt >= e.record.endedAt) e.record = value;
-      } else if (value.event === 'run' && typeof value.evaluationId === 'string' && value.source !== 'judge' && typeof value.testIndex === 'number') {
-        const e = entry(value.evaluationId, value.timing.startedAt);
-        if (!e.deployments.includes(value.deployment)) e.deployments.push(value.deployment);
-        if (isDone(cellResultOf(value))) e.done.add(cellKey(value.deployment, value.testIndex));
-      }
+  await forEachLogLine(fs, logDir, (line) => {
+    // Cheap filters first: only this prompt's evaluation lines and evaluation cells are parsed.
+    if (!line.includes(promptNeedle) || !(line.includes('"evaluationId"') || line.startsWith('{"event":"evaluation"'))) return;
+    let value: RunRecord | EvaluationRecord;
+    try {
+      value = JSON.parse(line) as RunRecord | EvaluationRecord;
+    } catch {
+      return;
     }
-  }
+    if (value.prompt !== promptPath) return;
+    if (value.event === 'evaluation') {
+      const e = entry(value.id, value.startedAt);
+      if (!e.record || value.endedAt >= e.record.endedAt) e.record = value;
+    } else if (value.event === 'run' && typeof value.evaluationId === 'string' && value.source !== 'judge' && typeof value.testIndex === 'number') {
+      const e = entry(value.evaluationId, value.timing.startedAt);
+      if (!e.deployments.includes(value.deployment)) e.deployments.push(value.deployment);
+      if (isDone(cellResultOf(value))) e.done.add(cellKey(value.deployment, value.testIndex));
+    }
+  });
   const out: LoggedEvaluationSummary[] = [];
   for (const [id, e] of byId) {
     const summary: LoggedEvaluationSummary = {
