@@ -68,6 +68,18 @@ export async function githubToken(): Promise<string> {
   return session.accessToken;
 }
 
+/**
+ * True, with a warning offering Manage Workspace Trust, when the workspace is not trusted: its settings decide where
+ * requests and keys go, so nothing runs (Run Prompt, Evaluate Prompt). The warning is not awaited: the command ends
+ * now and the notification stays until the person answers or closes it.
+ */
+export function refusedUntrusted(): boolean {
+  if (vscode.workspace.isTrusted) return false;
+  void vscode.window.showWarningMessage(vscode.l10n.t('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.'), vscode.l10n.t('Manage Workspace Trust'))
+    .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
+  return true;
+}
+
 /** Reported after every run that reached the request stage, once its log line is written. */
 export interface RunFinishedEvent extends RunOutcome {
   promptUri: vscode.Uri;
@@ -205,12 +217,7 @@ export class RunController implements vscode.Disposable {
       void vscode.window.showWarningMessage(vscode.l10n.t('Open a .prompt.json or .prompt.yml file to run it, or pick one in the Explorer.'));
       return undefined;
     }
-    if (!vscode.workspace.isTrusted) {
-      // Not awaited: the command ends now, the notification stays until the person answers or closes it.
-      void vscode.window.showWarningMessage(vscode.l10n.t('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.'), vscode.l10n.t('Manage Workspace Trust'))
-        .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
-      return undefined;
-    }
+    if (refusedUntrusted()) return undefined;
 
     const core = loadCore();
     const { parsePromptDocument, resolvePromptDeployment, describeError, MissingApiKeyError, PromptFileError } = core;

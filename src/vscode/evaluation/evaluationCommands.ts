@@ -19,7 +19,7 @@ import type { ApiKeyStore } from '../apiKeys';
 import { readSettings, type PromptLabSettings } from '../config';
 import { loadCore } from '../core';
 import { PROMPT_FILE_PATTERN } from '../diagnostics';
-import { entraToken, type RunController } from '../runController';
+import { entraToken, refusedUntrusted, type RunController } from '../runController';
 import type { EvaluationBus } from './evaluationBus';
 import { ProgressText } from './progressText';
 
@@ -128,11 +128,7 @@ export class EvaluationCommands implements vscode.Disposable {
       void vscode.window.showWarningMessage(vscode.l10n.t('Open a .prompt.json or .prompt.yml file with "testData" to evaluate it, or pick one in the Explorer.'));
       return undefined;
     }
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(vscode.l10n.t('Prompt Lab does not run prompts in an untrusted workspace: its settings could send your API key elsewhere.'), vscode.l10n.t('Manage Workspace Trust'))
-        .then((choice) => choice && vscode.commands.executeCommand('workbench.trust.manage'));
-      return undefined;
-    }
+    if (refusedUntrusted()) return undefined;
     const core = loadCore();
     const document = await vscode.workspace.openTextDocument(uri);
     const parsed = core.parsePromptDocument(uri.path, document.getText());
