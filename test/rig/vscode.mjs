@@ -264,7 +264,7 @@ function paletteRow(page, title) {
  * Open the command palette on `title` and wait for its row. The palette
  * snapshots the command list when it opens, and extension contributions
  * arrive a few seconds after the workbench DOM, so retry (F1, type, look for
- * the row) until it shows. Resolves with the row locator, palette still open.
+ * the row) until it shows; a palette that closed before the typing is opened again. Resolves with the row locator, palette still open.
  */
 export async function findPaletteCommand(page, title, timeoutMs = 60000) {
   const input = page.locator('.quick-input-widget input.input');
@@ -272,9 +272,11 @@ export async function findPaletteCommand(page, title, timeoutMs = 60000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.keyboard.press('F1');
-    await input.waitFor({ state: 'visible', timeout: 10000 });
-    await input.fill(`>${title}`);
     try {
+      // The palette can close again between opening and typing (another quick input closing takes it along): then
+      // the fill fails fast and the loop opens it again, instead of waiting 30 s on an input that is gone.
+      await input.waitFor({ state: 'visible', timeout: 10000 });
+      await input.fill(`>${title}`, { timeout: 5000 });
       await row.waitFor({ state: 'visible', timeout: 2000 });
       // "Prompt Lab: Open Playground" is also in "Prompt Lab: Open Playground in Editor", which may be listed first
       // (recently used): the row whose label is exactly the title wins.
