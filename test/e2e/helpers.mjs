@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   REPO_ROOT, rigPaths, defaultCache, startCodeServer, launchBrowser, openWorkbench, installExtension,
-  copyWorkspace, makeClock, findPaletteCommand, runPaletteCommand as rigRunPaletteCommand, webviewContent,
+  copyWorkspace, makeClock, findPaletteCommand, buildWebOnlyPackage, runPaletteCommand as rigRunPaletteCommand, webviewContent,
 } from '../rig/vscode.mjs';
 
 export { REPO_ROOT, findPaletteCommand, makeClock };
@@ -40,19 +40,24 @@ export function scriptName() {
  * timeoutMs (whole session, default 300000), cache (rig folder), extension
  * (folder to install; default $PROMPT_LAB_E2E_EXTENSION or this repo),
  * extraExtensions (more extension folders, relative to the repo, to link
- * into the session's extensions dir, e.g. test-only ones), extraArgs (more code-server arguments).
+ * into the session's extensions dir, e.g. test-only ones), extraArgs (more code-server arguments),
+ * webOnly (default false: true installs a copy of `extension` whose manifest
+ * has only the `browser` entry, built by buildWebOnlyPackage, so Prompt Lab
+ * runs in the web worker extension host; needs the web build in dist/web).
  */
 export async function withVSCode(options, fn) {
   const {
     workspace = 'examples', env = {}, name = scriptName(), workspaceTrust = false, settings = {},
     timeoutMs = 300000, cache = defaultCache(), extension = process.env.PROMPT_LAB_E2E_EXTENSION || REPO_ROOT,
-    extraExtensions = [], extraArgs = [],
+    extraExtensions = [], extraArgs = [], webOnly = false,
   } = options || {};
   const clock = makeClock(`[${name}] `);
   const rig = rigPaths(cache);
-  const main = JSON.parse(fs.readFileSync(path.join(extension, 'package.json'), 'utf8')).main || 'extension.js';
-  if (!fs.existsSync(path.resolve(extension, main))) {
-    throw new Error(`${path.resolve(extension, main)} missing: run npm run build first`);
+  if (!webOnly) {
+    const main = JSON.parse(fs.readFileSync(path.join(extension, 'package.json'), 'utf8')).main || 'extension.js';
+    if (!fs.existsSync(path.resolve(extension, main))) {
+      throw new Error(`${path.resolve(extension, main)} missing: run npm run build first`);
+    }
   }
   const artifacts = path.join(REPO_ROOT, '.test-artifacts', 'e2e', name);
   fs.rmSync(artifacts, { recursive: true, force: true });
@@ -84,7 +89,9 @@ export async function withVSCode(options, fn) {
 
   let timer;
   try {
-    const ids = [installExtension(extension, extensionsDir),
+    // webOnly: a copy whose manifest has only the `browser` entry, so only the web worker extension host can run it.
+    const installed = webOnly ? buildWebOnlyPackage(extension, path.join(tmp, 'web-extension')) : extension;
+    const ids = [installExtension(installed, extensionsDir),
       ...extraExtensions.map((dir) => installExtension(path.resolve(REPO_ROOT, dir), extensionsDir))];
     server = await startCodeServer({ entry: rig.entry, stateDir, extensionsDir, env, workspaceTrust, settings, extraArgs });
     clock.lap(`code-server ready at ${server.url} with ${ids.join(', ')}`);
@@ -205,4 +212,51 @@ export function logLines(dir) {
   const runs = path.join(dir, '.promptlab', 'runs');
   if (!fs.existsSync(runs)) return [];
   return fs.readdirSync(runs).sort().flatMap((f) => fs.readFileSync(path.join(runs, f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+}
+
+/**
+ * Which extension host runs the extension named `name` (package.json `name`, e.g. 'prompt-lab'), as VS Code's
+ * "Developer: Show Running Extensions" editor says it: the text under the extension's name, e.g. 'web worker' for the
+ * web worker extension host, or the remote authority ('127.0.0.1:PORT') for code-server's Node extension host.
+ * Scrolls the (virtual) list until the row shows; throws when the extension is not running within timeoutMs.
+ * Leaves the editor open.
+ */
+export async function runningExtensionHost(page, name, timeoutMs = 60000) {
+  await rigRunPaletteCommand(page, 'Developer: Show Running Extensions', timeoutMs);
+  const editor = page.locator('.runtime-extensions-editor');
+  await editor.locator('.monaco-list-row').first().waitFor({ state: 'visible', timeout: timeoutMs });
+  const row = editor.locator(`.monaco-list-row[aria-label="${name}"]`);
+  return waitFor(async () => {
+    if (!(await row.count())) {
+      // Rows outside the viewport are not in the DOM: scroll down, and back to the top at the end of the list.
+      const list = editor.locator('.monaco-list').first();
+      const box = await list.boundingBox();
+      if (box) {
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        const before = await editor.locator('.monaco-list-row').last().getAttribute('data-index');
+        await page.mouse.wheel(0, box.height / 2);
+        await page.waitForTimeout(100);
+        const after = await editor.locator('.monaco-list-row').last().getAttribute('data-index');
+        if (before === after) await page.mouse.wheel(0, -100000);
+      }
+      return undefined;
+    }
+    const text = ((await row.first().locator('.msg').textContent().catch(() => '')) ?? '').trim();
+    return text || undefined;
+  }, timeoutMs, `"${name}" in Running Extensions`);
+}
+
+/**
+ * The ids of the extensions code-server's Node extension host activated (its remoteexthost.log under the session's
+ * user data folder `userData`, e.g. the `server.userData` withVSCode passes), lower case, with `ok` true when the log
+ * says the host finished its start ("Eager extensions activated"), so an empty list means something.
+ */
+export function nodeHostActivations(userData) {
+  const logs = path.join(userData, 'logs');
+  const files = fs.existsSync(logs)
+    ? fs.readdirSync(logs, { recursive: true }).map(String).filter((f) => path.basename(f) === 'remoteexthost.log')
+    : [];
+  const text = files.map((f) => fs.readFileSync(path.join(logs, f), 'utf8')).join('\n');
+  const ids = [...text.matchAll(/ExtensionService#_doActivateExtension ([\w.-]+)/g)].map((m) => m[1].toLowerCase());
+  return { ok: text.includes('Eager extensions activated'), ids };
 }

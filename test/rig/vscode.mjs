@@ -329,3 +329,32 @@ export function copyWorkspace(src, dest) {
   }
   return dest;
 }
+
+/**
+ * Make a copy of the extension at `extDir` that VS Code can only run in its web worker extension host: the
+ * manifest without `main` (and without `bin`, the CLI), so a Node extension host has nothing to load, plus what the
+ * manifest and the web bundle use: `dist/<sub>` for each of `distFolders` (default the web bundle and the webviews),
+ * media/, l10n/, schemas/, package.nls*.json and README/CHANGELOG/LICENSE. Throws when the manifest has no `browser`
+ * entry or its file is missing (run `npm run build`). Returns `dest` (created, or emptied first).
+ */
+export function buildWebOnlyPackage(extDir, dest, { distFolders = ['web', 'webview'] } = {}) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(extDir, 'package.json'), 'utf8'));
+  if (!pkg.browser) throw new Error(`${path.join(extDir, 'package.json')} has no "browser" entry: no web build to test`);
+  const browserEntry = path.resolve(extDir, pkg.browser);
+  const entryFile = fs.existsSync(browserEntry) ? browserEntry : `${browserEntry}.js`;
+  if (!fs.existsSync(entryFile)) throw new Error(`${browserEntry} missing: run npm run build first`);
+  fs.rmSync(dest, { recursive: true, force: true });
+  fs.mkdirSync(dest, { recursive: true });
+  const { main: _main, bin: _bin, ...webOnly } = pkg;
+  fs.writeFileSync(path.join(dest, 'package.json'), JSON.stringify(webOnly, null, 2));
+  const copy = (rel) => {
+    const from = path.join(extDir, rel);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(dest, rel), { recursive: true, dereference: true });
+  };
+  for (const sub of distFolders) copy(path.join('dist', sub));
+  for (const rel of ['media', 'l10n', 'schemas', 'README.md', 'CHANGELOG.md', 'LICENSE']) copy(rel);
+  for (const f of fs.readdirSync(extDir)) if (/^package\.nls(\.[\w-]+)?\.json$/.test(f)) copy(f);
+  const copiedEntry = path.join(dest, path.relative(extDir, entryFile));
+  if (!fs.existsSync(copiedEntry)) throw new Error(`the browser entry ${pkg.browser} is outside dist/{${distFolders.join(',')}}: pass distFolders`);
+  return dest;
+}
