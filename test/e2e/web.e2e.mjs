@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+// End to end on the web: Prompt Lab's web build alone, in the web worker extension host of a real VS Code
+// (code-server in Chromium). The test installs a copy of the extension whose manifest has only the `browser` entry
+// (buildWebOnlyPackage), so no Node extension host can run it, and on a copy of examples/ checks that it runs in the
+// web worker host (Running Extensions says so, the Node host's log has no Prompt Lab, the requests carry the page's
+// Origin), marks a template variable no input declares, streams a run from a local replay server into the panel,
+// takes a rating in the panel, and writes both lines into the workspace's .promptlab/runs/ through workspace.fs.
+//   node test/e2e/web.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
+// Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/web/.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import {
+  e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines, runningExtensionHost,
+  nodeHostActivations,
+} from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+const { startReplayServer } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
+const { expectedOf } = require(path.join(REPO_ROOT, 'out/test/unit/wireOracle.js'));
+const { parse } = require('jsonc-parser');
+
+const server = await startReplayServer();
+const EXAMPLES = path.join(REPO_ROOT, 'examples');
+const settingsText = fs.readFileSync(path.join(EXAMPLES, '.vscode', 'settings.json'), 'utf8');
+const summarise = parse(fs.readFileSync(path.join(EXAMPLES, 'summarise.prompt.json'), 'utf8'));
+const replayModel = parse(settingsText)['promptLab.deployments'][summarise.deployment].model; // replay/<folder>/<stem>
+const fixture = `${replayModel.replace(/^replay\//, '')}.sse`;
+const expected = expectedOf(fixture);
+// The replay server waits this long between the recording's events (34 of them for the OpenAI one), so the panel
+// can be seen with part of the text before the whole.
+const EVENT_DELAY_MS = 250;
+
+// A copy of examples/ whose deployments reach this script's replay server (the prompt's own deployment slowed down,
+// see EVENT_DELAY_MS), plus a prompt with a typo in a variable name.
+const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-e2e-web-'));
+fs.cpSync(EXAMPLES, workspace, { recursive: true, filter: (src) => !src.includes(`${path.sep}.promptlab`) });
+fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), settingsText
+  .replaceAll('http://127.0.0.1:18931', server.url)
+  .replace(`"model": "${replayModel}"`, `"model": "${replayModel}?delayMs=${EVENT_DELAY_MS}"`));
+fs.writeFileSync(path.join(workspace, 'typo.prompt.json'), JSON.stringify({
+  name: 'Typo', deployment: 'replay-openai', inputs: { topic: { default: 'tea' } },
+  messages: [{ role: 'user', content: 'Tell me about {{ topik }}.' }],
+}, null, 2));
+process.on('exit', () => fs.rmSync(workspace, { recursive: true, force: true }));
+
+/** Lines of the run log whose `event` is `event` (run lines carry `prompt`; rating lines `runId`). */
+function events(dir, event) {
+  return logLines(dir).filter((l) => (l.event ?? 'run') === event);
+}
+
+try {
+  await e2eMain({ name: 'web', workspace, webOnly: true }, [
+    ['a template variable no input declares is marked in the Problems panel and the editor', async ({ page, artifacts }) => {
+      await openFile(page, 'typo.prompt.json');
+      await page.keyboard.press('Control+Shift+M');
+      await page.locator('.markers-panel').waitFor({ timeout: 20000 });
+      const problem = page.locator('.markers-panel .monaco-list-row', { hasText: '"topik" is used in message 1 but not declared' }).first();
+      await problem.waitFor({ timeout: 60000 });
+      // The squiggle under the variable in the editor.
+      await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first().waitFor({ timeout: 20000 });
+      await page.screenshot({ path: path.join(artifacts, 'diagnostic.png') });
+      await page.keyboard.press('Control+Shift+M'); // close the panel again
+    }],
+    ['Prompt Lab runs in the web worker extension host and not in the Node one', async ({ page, server: codeServer, artifacts }) => {
+      const host = await runningExtensionHost(page, 'prompt-lab');
+      await page.screenshot({ path: path.join(artifacts, 'running-extensions.png') });
+      if (host !== 'web worker') throw new Error(`Running Extensions shows Prompt Lab in "${host}", not in the web worker`);
+      // The Node extension host started (its log says so), and Prompt Lab is not among what it activated.
+      const node = await waitFor(() => { const a = nodeHostActivations(codeServer.userData); return a.ok && a; }, 60000, 'the Node extension host to finish its start');
+      if (node.ids.some((id) => id.startsWith('prompt-lab.'))) throw new Error(`the Node extension host activated ${node.ids.join(', ')}`);
+      await page.keyboard.press('Control+W');
+    }],
+    ['Run Prompt streams the recorded text into the panel and writes the run line through workspace.fs', async ({ page, workspaceDir, artifacts }) => {
+      await openFile(page, 'summarise.prompt.json');
+      const before = server.requests.length;
+      await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
+      const web = webviewFrame(page);
+      // Part of the text while the replay is still sending: the text arrives as a stream, not at the end.
+      const running = web.locator('[data-run-id][data-status="running"]').first();
+      await running.waitFor({ timeout: 60000 });
+      const partial = await waitFor(async () => {
+        const t = (await running.locator('[data-testid="run-output"]').textContent({ timeout: 2000 }).catch(() => '')) ?? '';
+        return t.length > 0 && t;
+      }, 30000, 'streamed text in the running run');
+      if (partial.length >= expected.text.length || !expected.text.startsWith(partial)) {
+        throw new Error(`while running, the panel shows ${partial.length} chars, not a beginning of the ${expected.text.length} recorded`);
+      }
+      await page.screenshot({ path: path.join(artifacts, 'run-streaming.png') });
+      const run = web.locator('[data-run-id][data-status="ok"]').first();
+      await run.waitFor({ timeout: 60000 });
+      const shown = await run.locator('[data-testid="run-output"]').textContent();
+      if (shown !== expected.text) throw new Error(`panel shows ${JSON.stringify(shown?.slice(0, 80))}… (${shown?.length} chars), the recording has ${expected.text.length} chars`);
+      const replay = await run.locator('[data-testid="run-replay"]').textContent();
+      if (!replay?.includes(fixture)) throw new Error(`no replay notice naming ${fixture}: ${replay}`);
+      await page.screenshot({ path: path.join(artifacts, 'run-panel.png') });
+      // The request came from the browser (a fetch from the page's origin), not from a Node process.
+      const sent = server.requests.slice(before).find((r) => r.method === 'POST');
+      if (!sent) throw new Error('the replay server got no request');
+      if (sent.body?.model !== `${replayModel}?delayMs=${EVENT_DELAY_MS}`) throw new Error(`request for model ${sent.body?.model}`);
+      if (!sent.headers.origin?.startsWith('http://127.0.0.1:')) throw new Error(`request without the page's Origin (${sent.headers.origin}): not sent by the browser`);
+      const runId = await run.getAttribute('data-run-id');
+      const line = await waitFor(() => events(workspaceDir, 'run').find((r) => r.id === runId), 20000, `the run line of ${runId} in .promptlab/runs/`);
+      if (line.prompt !== 'summarise.prompt.json' || line.status !== 'ok' || line.output !== expected.text || line.replayOf !== fixture) {
+        throw new Error(`run line: ${JSON.stringify(line).slice(0, 300)}`);
+      }
+      if (line.usage?.completionTokens !== expected.usage?.completion_tokens) throw new Error(`logged usage ${JSON.stringify(line.usage)}`);
+    }],
+    ['👍 and a score in the panel are written as rating lines through workspace.fs', async ({ page, workspaceDir, artifacts }) => {
+      const web = webviewFrame(page);
+      const run = web.locator('[data-run-id][data-status="ok"]').first();
+      await run.waitFor({ timeout: 20000 });
+      const runId = await run.getAttribute('data-run-id');
+      const status = run.locator('[data-testid="rating-status"]');
+      await run.locator('[data-testid="rate-up"]').click();
+      await waitFor(async () => (await status.textContent())?.startsWith('Saved'), 30000, '"Saved" after 👍');
+      const up = await waitFor(() => events(workspaceDir, 'rating').find((r) => r.runId === runId), 20000, 'the 👍 rating line');
+      if (up.thumb !== 'up' || up.score !== undefined) throw new Error(`rating line: ${JSON.stringify(up)}`);
+      await run.locator('[data-testid="rate-score"]').fill('0.8');
+      await run.locator('[data-testid="rate-save"]').click();
+      const scored = await waitFor(() => events(workspaceDir, 'rating').find((r) => r.runId === runId && r.score !== undefined), 20000, 'the scored rating line');
+      if (scored.thumb !== 'up' || scored.score !== 0.8) throw new Error(`scored rating line: ${JSON.stringify(scored)}`);
+      await page.screenshot({ path: path.join(artifacts, 'rated.png') });
+    }],
+  ]);
+} finally {
+  await server.close();
+}
