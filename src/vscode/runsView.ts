@@ -15,7 +15,7 @@ import type { RatingView } from '../protocol/runPanel';
 import { readSettings } from './config';
 import { nodeFileSystem } from '../node/fileSystem';
 import { loadCore } from './core';
-import { FolderWatcher } from './folderWatcher';
+import { FolderWatcher } from '../node/folderWatcher';
 import type { RunController } from './runController';
 import type { EvaluationBus } from './evaluation/evaluationBus';
 
