@@ -13,6 +13,7 @@ const NODE_BUILTINS = builtinModules.filter((name) => !name.startsWith('_'));
 /** Globals that exist in Node and not in a web worker. */
 const NODE_GLOBALS = ['process', 'Buffer', 'require', 'module', 'exports', '__dirname', '__filename', 'global', 'setImmediate', 'clearImmediate'];
 const NODE_MESSAGE = 'src/core and src/protocol run in a web worker too: put Node-only APIs behind an interface in src/core/platform (see src/core/platform/fileSystem.ts) that the front end supplies.';
+const VSCODE_LAYER_MESSAGE = 'src/vscode runs in the web worker extension host too: reach Node-only APIs through platform() (src/vscode/platform.ts), which the entry supplies.';
 const unusedVars = ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }];
 
 export default defineConfig(
@@ -61,6 +62,24 @@ export default defineConfig(
     files: ['webview/src/**/*.ts'],
     languageOptions: {
       globals: globals.browser,
+    },
+  },
+  {
+    // The vscode layer runs in the web worker extension host too: Node-only APIs come from the entry's platform
+    // (src/vscode/platform.ts), supplied by src/desktop/platform.ts or src/web/platform.ts.
+    files: ['src/vscode/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_BUILTINS.map((name) => ({ name, message: VSCODE_LAYER_MESSAGE })),
+          patterns: [
+            { group: ['node:*'], message: VSCODE_LAYER_MESSAGE },
+            { group: ['../node/*', '../../node/*', '../desktop/*', '../../desktop/*'], message: VSCODE_LAYER_MESSAGE },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', ...NODE_GLOBALS.map((name) => ({ name, message: VSCODE_LAYER_MESSAGE }))],
     },
   },
   {

@@ -11,10 +11,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { PromptFile } from '../core/format/promptFile';
-import { DEFAULT_RENDER_LIMITS, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from '../core/template/renderer';
-import { InputValueError, TemplateError } from '../core/template/errors';
+import { DEFAULT_RENDER_LIMITS, type InlineRender, RenderLimitError, type RenderLimits, type RenderOptions, type TemplateRenderer } from '../core/template/renderer';
 import type { ChatMessage } from '../core/template/template';
-import { RenderProgress, type RenderReply, type RenderRequest, type SerializedRenderError } from './renderWorkerProtocol';
+import { rebuildRenderError as rebuild, RenderProgress, type RenderReply, type RenderRequest } from './renderWorkerProtocol';
 
 /** Young generation of the worker's heap, in MB: small, renders make short-lived strings. */
 const YOUNG_GENERATION_MB = 16;
@@ -30,23 +29,6 @@ interface Pending {
   resolve(reply: RenderReply): void;
   reject(err: Error): void;
 }
-
-function rebuild(error: SerializedRenderError): Error {
-  switch (error.name) {
-    case 'TemplateError': return new TemplateError(error.detail, error.messageIndex, error.line, error.column);
-    case 'InputValueError': return new InputValueError(error.input, error.message);
-    case 'RenderLimitError': return new RenderLimitError(error.limit, error.value, error.messageIndex);
-    default: return new Error(error.message);
-  }
-}
-
-/**
- * Renders a prompt's messages on the calling thread when nothing in them can run away, else returns undefined: the
- * core's `renderStraightMessages` (src/core/template/straight.ts: text and plain lookups of plain values, exactly as
- * Nunjucks renders them). Passed in rather than imported, so that this module does not pull Nunjucks into the
- * extension's own bundle (the core bundle is loaded on first use).
- */
-export type InlineRender = (prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>, maxOutputChars: number) => ChatMessage[] | undefined;
 
 /**
  * A {@link TemplateRenderer} backed by one worker thread at a time. Requests are rendered one after another; each

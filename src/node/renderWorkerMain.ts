@@ -4,17 +4,9 @@
  * a heap limit; the parent ends it when a render takes too long. Built as dist/renderWorker.js (esbuild.mjs).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { InputValueError, RenderLimitError, TemplateError } from '../core/template/errors';
 import { checkOutputLength } from '../core/template/renderer';
 import { renderMessages, renderTemplate } from '../core/template/template';
-import { RenderProgress, type RenderReply, type RenderRequest, type SerializedRenderError } from './renderWorkerProtocol';
-
-function serialize(err: unknown): SerializedRenderError {
-  if (err instanceof TemplateError) return { name: 'TemplateError', detail: err.detail, messageIndex: err.messageIndex, line: err.line, column: err.column };
-  if (err instanceof InputValueError) return { name: 'InputValueError', input: err.input, message: err.message };
-  if (err instanceof RenderLimitError) return { name: 'RenderLimitError', limit: err.limit, value: err.value, messageIndex: err.messageIndex };
-  return { name: 'Error', message: err instanceof Error ? err.message : String(err) };
-}
+import { RenderProgress, serializeRenderError as serialize, type RenderReply, type RenderRequest } from './renderWorkerProtocol';
 
 function handle(request: RenderRequest, progress: RenderProgress, post: (reply: RenderReply) => void): void {
   const { id } = request;

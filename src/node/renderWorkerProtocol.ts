@@ -1,10 +1,12 @@
 /**
  * The messages between {@link WorkerRenderer} (src/node/renderWorker.ts) and the render worker
  * (src/node/renderWorkerMain.ts). Plain data only: they cross a `worker_threads` MessagePort by structured clone.
+ * No Node API here: the web's Worker renderer (src/web/webWorkers.ts) sends the same requests and errors.
  */
 import type { PromptMessage, TemplateSyntax } from '../core/format/promptFile';
 import type { ChatMessage } from '../core/template/template';
-import type { RenderLimitKind } from '../core/template/renderer';
+import { RenderLimitError, type RenderLimitKind } from '../core/template/renderer';
+import { InputValueError, TemplateError } from '../core/template/errors';
 
 /** A render asked of the worker. `id` pairs it with its reply. */
 export type RenderRequest =
@@ -17,6 +19,24 @@ export type SerializedRenderError =
   | { name: 'InputValueError'; input: string; message: string }
   | { name: 'RenderLimitError'; limit: RenderLimitKind; value: number; messageIndex: number | undefined }
   | { name: 'Error'; message: string };
+
+/** `err` as it crosses the port (the three render errors keep their fields; anything else its message). */
+export function serializeRenderError(err: unknown): SerializedRenderError {
+  if (err instanceof TemplateError) return { name: 'TemplateError', detail: err.detail, messageIndex: err.messageIndex, line: err.line, column: err.column };
+  if (err instanceof InputValueError) return { name: 'InputValueError', input: err.input, message: err.message };
+  if (err instanceof RenderLimitError) return { name: 'RenderLimitError', limit: err.limit, value: err.value, messageIndex: err.messageIndex };
+  return { name: 'Error', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The error of {@link serializeRenderError} made again, as the same class. */
+export function rebuildRenderError(error: SerializedRenderError): Error {
+  switch (error.name) {
+    case 'TemplateError': return new TemplateError(error.detail, error.messageIndex, error.line, error.column);
+    case 'InputValueError': return new InputValueError(error.input, error.message);
+    case 'RenderLimitError': return new RenderLimitError(error.limit, error.value, error.messageIndex);
+    default: return new Error(error.message);
+  }
+}
 
 /**
  * What the worker posts: one result or error per request. Where it is meanwhile (which request it started, when, and

@@ -44,7 +44,7 @@ export function originOf(url: string): string | null {
 
 export class ApiKeyStore {
   /** Every key it finds or stores is added to `scrubber`, which masks keys in the output channel. */
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly scrubber?: SecretScrubber, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly scrubber?: SecretScrubber, private readonly env: Readonly<Record<string, string | undefined>> = {}) {}
 
   /** The key for `deployment`: SecretStorage first, then `apiKeyEnv`; undefined when neither has one. */
   async find(deployment: Pick<ResolvedDeployment, 'key' | 'apiKeyEnv'>): Promise<FoundKey | undefined> {

@@ -5,12 +5,11 @@
  * output channel as `file:line: severity: message`, and a summary notification. A `.prompty` whose model fits no
  * deployment gets an offer to add the suggested entry to the workspace settings.
  */
-import * as path from 'node:path';
+import { path, platform } from './platform';
 import * as vscode from 'vscode';
 import { exists } from './files';
 import type { ConversionNote, ConversionResult } from '../core/format/conversion';
 import type { DeploymentConfig } from '../core/providers/deployments';
-import { filesBeside } from '../node/filesBeside';
 import { SECTION, readSettings } from './config';
 import { loadCore } from './core';
 
@@ -56,7 +55,7 @@ export async function convertPromptFile(direction: Direction, log: vscode.LogOut
   try {
     if (direction === 'toYaml') result = core.promptJsonToYaml(text, { deployments: settings.deployments, models: settings.models });
     else if (/\.prompty$/i.test(source.path)) {
-      result = core.promptyToJson(text, { deployments: settings.deployments, readFile: filesBeside(path.dirname(source.fsPath)) });
+      result = core.promptyToJson(text, { deployments: settings.deployments, readFile: platform().filesBeside(path.dirname(platform().pathOf(source))) });
     } else result = core.promptYamlToJson(text);
   } catch (err) {
     const line = (err as { line?: number }).line;

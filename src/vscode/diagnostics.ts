@@ -5,12 +5,11 @@
  * prompt's `testData` names changes; forgets a file when it closes. Checking never renders a template, so it runs in
  * untrusted workspaces too.
  */
-import * as path from 'node:path';
+import { path, pathOf, platform, soon } from './platform';
 import * as vscode from 'vscode';
 import type * as Analyze from '../core/template/analyze';
 import type { LoadedTestData } from '../core/evaluation/testData';
 import type { PromptFile } from '../core/format/promptFile';
-import { nodeFileSystem } from '../node/fileSystem';
 import { readSettings, affectsPromptLab } from './config';
 import { loadCore } from './core';
 
@@ -55,7 +54,7 @@ export class PromptDiagnostics implements vscode.Disposable {
     const dataWatcher = vscode.workspace.createFileSystemWatcher('**/*.{jsonl,ndjson,csv}');
     const dataChanged = (uri: vscode.Uri) => {
       for (const [key, loaded] of this.testData) {
-        if (loaded.file !== uri.fsPath) continue;
+        if (loaded.file !== pathOf(uri)) continue;
         this.testData.delete(key);
         const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
         if (document) this.refresh(document);
@@ -86,7 +85,7 @@ export class PromptDiagnostics implements vscode.Disposable {
       }),
     );
     // After activation returns: checking loads the core bundle, which activation does not wait for.
-    setImmediate(() => {
+    soon(() => {
       for (const document of vscode.workspace.textDocuments) this.refresh(document);
     });
   }
@@ -151,10 +150,10 @@ export class PromptDiagnostics implements vscode.Disposable {
     if (!prompt || !folder) return;
     const core = loadCore();
     const provider = (prompt.deployment !== undefined ? targets?.[prompt.deployment]?.provider : undefined) ?? 'openai';
-    const root = folder.uri.fsPath;
+    const root = pathOf(folder.uri);
     let found: Analyze.PromptDiagnostic[];
     try {
-      found = await core.checkMediaInputs(prompt, { fileSystem: nodeFileSystem({ root }), root }, core.mediaLimitsOf(provider));
+      found = await core.checkMediaInputs(prompt, { fileSystem: platform().fileSystem({ root }), root }, core.mediaLimitsOf(provider));
     } catch {
       return;
     }
@@ -171,7 +170,7 @@ export class PromptDiagnostics implements vscode.Disposable {
     if (prompt?.testData?.kind !== 'file') return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
     if (!folder) return undefined;
-    const root = folder.uri.fsPath;
+    const root = pathOf(folder.uri);
     const inputs = JSON.stringify([...prompt.inputs.values()].map((i) => [i.name, i.type, i.required, i.hasDefault]));
     return { file: path.resolve(root, prompt.testData.path.trim()), root, inputs };
   }
@@ -188,7 +187,7 @@ export class PromptDiagnostics implements vscode.Disposable {
     this.loadingTestData.set(key, ticket);
     let data: LoadedTestData;
     try {
-      data = await loadCore().loadTestData(prompt, { fs: nodeFileSystem({ root: wanted.root }), workspaceFolder: wanted.root });
+      data = await loadCore().loadTestData(prompt, { fs: platform().fileSystem({ root: wanted.root }), workspaceFolder: wanted.root });
     } finally {
       if (this.loadingTestData.get(key) === ticket) this.loadingTestData.delete(key);
     }

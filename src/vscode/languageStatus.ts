@@ -4,6 +4,7 @@
  * from every source (Prompt Lab's checks and VS Code's JSON support), with a link to the Problems view.
  */
 import * as vscode from 'vscode';
+import { soon } from './platform';
 import { affectsPromptLab } from './config';
 import { type PromptDiagnostics, isPromptDocument } from './diagnostics';
 import { SWITCH_COMMAND, describePromptDeployment } from './statusBar';
@@ -36,7 +37,7 @@ export class PromptLanguageStatus implements vscode.Disposable {
         if (affectsPromptLab(e)) this.update();
       }),
     );
-    setImmediate(() => this.update());
+    soon(() => this.update());
   }
 
   private activeDocument(): vscode.TextDocument | undefined {

@@ -15,9 +15,9 @@
  * into both, and each reply goes to the page that asked. Where Open Playground opens (side bar or editor) is the
  * person's last choice, kept in globalState; the editor page comes back after a reload (a WebviewPanelSerializer).
  */
-import { performance } from 'node:perf_hooks';
-import * as path from 'node:path';
+import { path, pathOf } from './platform';
 import * as vscode from 'vscode';
+import { uint8ArrayToBase64 } from 'uint8array-extras';
 import {
   type PlaygroundAttachment, type PlaygroundColumn, type PlaygroundHostMessage, type PlaygroundState, MAX_ATTACHMENT_BYTES, MAX_PLAYGROUND_DEPLOYMENTS,
   isPlaygroundState, isPlaygroundUi, isPlaygroundWebviewMessage,
@@ -340,9 +340,9 @@ export class PlaygroundViewProvider implements vscode.WebviewViewProvider, vscod
     if (!kind || !mediaType) return mediaType
       ? vscode.l10n.t('{0} is not an image, audio or PDF file (it holds {1}).', path.basename(uri.path), mediaType)
       : vscode.l10n.t('{0} is not an image, audio or PDF file.', path.basename(uri.path));
-    const dataUri = `data:${mediaType};base64,${Buffer.from(bytes).toString('base64')}`;
+    const dataUri = `data:${mediaType};base64,${uint8ArrayToBase64(bytes)}`;
     const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const value = folder ? path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/') : dataUri;
+    const value = folder ? path.relative(pathOf(folder.uri), pathOf(uri)).split(path.sep).join('/') : dataUri;
     return {
       id: `a${Date.now().toString(36)}`, kind, name: path.basename(uri.path), value,
       ...(kind === 'image' && bytes.length <= MAX_PREVIEW_BYTES ? { preview: dataUri } : {}),

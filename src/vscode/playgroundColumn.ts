@@ -3,8 +3,6 @@
  * events with the column, batches text deltas (core TextBatcher, as the run panel does) and owns the
  * AbortController behind the column's Stop, so each column streams and stops on its own.
  */
-import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { TextBatcher } from '../core/run/textBatcher';
 import type { PlaygroundHostMessage } from '../protocol/playground';
 import type { RunFinishedParams, RunRetryingParams, RunStartedParams } from '../protocol/runPanel';
@@ -62,7 +60,7 @@ export class PlaygroundColumnRun implements RunSink {
   notRun(promptName: string, message: string): void {
     if (this.ended) return;
     this.started({
-      runId: randomUUID(), promptName, promptPath: '', deployment: this.deployment, provider: '—', model: '—', baseURL: '', startedAt: new Date().toISOString(),
+      runId: crypto.randomUUID(), promptName, promptPath: '', deployment: this.deployment, provider: '—', model: '—', baseURL: '', startedAt: new Date().toISOString(),
     });
     this.finished({ runId: this.runId as string, status: 'cancelled', model: '—', finishReason: null, usage: null, ttftMs: null, latencyMs: 0, outputLength: 0, error: { message } });
   }

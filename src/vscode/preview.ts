@@ -3,7 +3,7 @@
  * Run Prompt would send them (rendered with the inputs' defaults) and the deployment they would go to. It never
  * reads an API key, and it renders nothing in an untrusted workspace. It follows the prompt document's edits.
  */
-import * as path from 'node:path';
+import { path, pathOf, platform } from './platform';
 import * as vscode from 'vscode';
 import type { ResolvedDeployment } from '../core/providers/deployments';
 import type { PromptFile } from '../core/format/promptFile';
@@ -12,8 +12,6 @@ import { readSettings } from './config';
 import { loadCore } from './core';
 import { PROMPT_FILE_PATTERN, type PromptDiagnostics } from './diagnostics';
 import type { TemplateRenderer } from '../core/template/renderer';
-import { nodeFileSystem } from '../node/fileSystem';
-import { nodeHasher } from '../node/hash';
 
 export const PREVIEW_SCHEME = 'promptlab-preview';
 
@@ -128,11 +126,11 @@ async function previewMarkdown(file: string, text: string, source: vscode.Uri, t
   }
   // Media is read as a run reads it (from the workspace folder only) and shown by its metadata; the request rules of
   // the deployment's model are applied, so the preview shows the request as it is sent.
-  const root = vscode.workspace.getWorkspaceFolder(source)?.uri.fsPath ?? path.dirname(source.fsPath);
+  const root = pathOf(vscode.workspace.getWorkspaceFolder(source)?.uri) ?? path.dirname(pathOf(source));
   let logged: ChatMessage[] = messages;
   let mediaProblem: string | undefined;
   try {
-    logged = (await core.prepareMessages(messages, values, { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() }, core.mediaLimitsOf(deployment?.provider ?? 'openai'))).logged;
+    logged = (await core.prepareMessages(messages, values, { fileSystem: platform().fileSystem({ root }), root, hasher: platform().hasher }, core.mediaLimitsOf(deployment?.provider ?? 'openai'))).logged;
   } catch (err) {
     mediaProblem = err instanceof Error ? err.message : String(err);
   }

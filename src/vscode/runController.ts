@@ -3,8 +3,7 @@
  * stream the run into the panel and log it. The work itself is the core's `executeRun`; this file only
  * gathers what VS Code knows (settings, secrets, the document, the person's answers) and shows the result.
  */
-import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
+import { path, pathOf, platform } from './platform';
 import * as vscode from 'vscode';
 import type * as Core from '../core';
 import type { ResolvedDeployment } from '../core/providers/deployments';
@@ -12,8 +11,6 @@ import type { DescribedError } from '../core/providers/errors';
 import type { PromptFile, PromptInput } from '../core/format/promptFile';
 import type { RunOutcome } from '../core/run/run';
 import type { ErrorAction, MediaView, RatingView } from '../protocol/runPanel';
-import { nodeFileSystem } from '../node/fileSystem';
-import { nodeHasher } from '../node/hash';
 import type { ChatMessage } from '../core/template/template';
 import { type ApiKeyStore, type FoundKey, originOf } from './apiKeys';
 import { readSettings } from './config';
@@ -125,9 +122,9 @@ export class RunController implements vscode.Disposable {
   async annotate(uri: vscode.Uri, runId: string, key: string, value: string): Promise<Record<string, string>> {
     const settings = readSettings(uri);
     const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const logDir = path.resolve(folder?.uri.fsPath ?? path.dirname(uri.fsPath), settings.logDirectory);
+    const logDir = path.resolve(pathOf(folder?.uri) ?? path.dirname(pathOf(uri)), settings.logDirectory);
     const core = loadCore();
-    const { record } = await core.appendAnnotation(nodeFileSystem(), logDir, { runId, key, value }, { redactPII: settings.redactPII, scrub: (t) => this.scrub(t) });
+    const { record } = await core.appendAnnotation(platform().fileSystem(), logDir, { runId, key, value }, { redactPII: settings.redactPII, scrub: (t) => this.scrub(t) });
     this.log.info(`[annotation] ${runId}: ${record.key} (${record.value.length} characters)`);
     const shown = { ...(this.annotationsOf.get(runId) ?? {}) };
     if (record.value === '') delete shown[record.key];
@@ -180,8 +177,8 @@ export class RunController implements vscode.Disposable {
   async rate(uri: vscode.Uri, runId: string, rating: RatingView): Promise<RatingView> {
     const settings = readSettings(uri);
     const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const logDir = path.resolve(folder?.uri.fsPath ?? path.dirname(uri.fsPath), settings.logDirectory);
-    const { record } = await loadCore().appendRating(nodeFileSystem(), logDir, { runId, ...rating }, { redactPII: settings.redactPII });
+    const logDir = path.resolve(pathOf(folder?.uri) ?? path.dirname(pathOf(uri)), settings.logDirectory);
+    const { record } = await loadCore().appendRating(platform().fileSystem(), logDir, { runId, ...rating }, { redactPII: settings.redactPII });
     const { event: _event, runId: _runId, ...saved } = record;
     this.log.info(`[rating] ${runId}: ${JSON.stringify({ thumb: saved.thumb, score: saved.score })}`);
     this.ratedEmitter.fire({ runId, promptUri: uri, rating: saved });
@@ -250,9 +247,9 @@ export class RunController implements vscode.Disposable {
     if (!inputs) return undefined;
 
     const folder = vscode.workspace.getWorkspaceFolder(uri);
-    const root = folder?.uri.fsPath ?? path.dirname(uri.fsPath);
+    const root = pathOf(folder?.uri) ?? path.dirname(pathOf(uri));
     const logDir = path.resolve(root, settings.logDirectory);
-    const budget = core.checkBudget(settings.budget, await core.spending(nodeFileSystem(), logDir));
+    const budget = core.checkBudget(settings.budget, await core.spending(platform().fileSystem(), logDir));
     if (budget.level === 'over') {
       const runAnyway = vscode.l10n.t('Run Anyway');
       const go = await vscode.window.showWarningMessage(`${budget.message} ${vscode.l10n.t('Run "{0}" anyway?', promptName)}`, { modal: true }, runAnyway);
@@ -261,7 +258,7 @@ export class RunController implements vscode.Disposable {
 
     const base: Omit<Attempt, 'attempt' | 'maxAttempts' | 'followUp'> = {
       uri, prompt, promptName, deployment, inputs, apiKey: key?.key, logDir, timeoutMs: settings.requestTimeoutMs, redactPII: settings.redactPII,
-      promptPath: path.relative(root, uri.fsPath).split(path.sep).join('/'),
+      promptPath: path.relative(root, pathOf(uri)).split(path.sep).join('/'),
       ...(budget.level === 'warn' && budget.message ? { notice: budget.message } : {}),
     };
     // A structured output that fails its schema is asked again, up to the prompt's "retries"; each attempt is a run.
@@ -309,9 +306,9 @@ export class RunController implements vscode.Disposable {
       this.showSetupError(core.describeError(new core.MissingApiKeyError(deployment.key)), uri, promptName, deployment.key, deployment, sink);
       return undefined;
     }
-    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    const root = pathOf(vscode.workspace.getWorkspaceFolder(uri)?.uri) ?? path.dirname(pathOf(uri));
     const logDir = path.resolve(root, settings.logDirectory);
-    const budget = core.checkBudget(settings.budget, await core.spending(nodeFileSystem(), logDir));
+    const budget = core.checkBudget(settings.budget, await core.spending(platform().fileSystem(), logDir));
     if (budget.level === 'over') {
       const go = options.confirmOverBudget
         ? await options.confirmOverBudget(budget.message ?? '')
@@ -357,7 +354,7 @@ export class RunController implements vscode.Disposable {
   /** One request of a run: the panel, the log, the notification. */
   private async attempt(a: Attempt): Promise<RunOutcome> {
     const core = loadCore();
-    const runId = randomUUID();
+    const runId = crypto.randomUUID();
     const { uri, deployment } = a;
     this.lastDeployment.set(uri.toString(), deployment.key);
     const panel = a.sink ?? this.panels.panelFor(uri, a.promptName);
@@ -376,7 +373,7 @@ export class RunController implements vscode.Disposable {
     });
     const request: Parameters<typeof core.executeRun>[0] = {
       runId, promptPath: a.promptPath, prompt: a.prompt, renderer: this.renderer, inputs: a.inputs, deployment, apiKey: a.apiKey,
-      signal: controller.signal, logDir: a.logDir, fs: nodeFileSystem(), timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: a.source ?? 'command',
+      signal: controller.signal, logDir: a.logDir, fs: platform().fileSystem(), timeoutMs: a.timeoutMs, redactPII: a.redactPII, source: a.source ?? 'command',
     };
     if (a.prompt.chainId !== undefined) request.chainId = a.prompt.chainId;
     if (a.prompt.chatId !== undefined) request.chatId = a.prompt.chatId;
@@ -384,8 +381,8 @@ export class RunController implements vscode.Disposable {
     if (a.followUp) request.followUp = a.followUp;
     if (a.maxAttempts > 1) request.attempt = a.attempt;
     // Image, audio and file inputs are read from the workspace folder only (a prompt file comes from someone else's repository).
-    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
-    request.media = { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() };
+    const root = pathOf(vscode.workspace.getWorkspaceFolder(uri)?.uri) ?? path.dirname(pathOf(uri));
+    request.media = { fileSystem: platform().fileSystem({ root }), root, hasher: platform().hasher };
     if (deployment.entra) {
       request.azureADTokenProvider = async () => {
         const token = await entraToken();
@@ -430,7 +427,7 @@ export class RunController implements vscode.Disposable {
    */
   private showSetupError(error: DescribedError, promptUri: vscode.Uri, promptName: string, deploymentKey?: string, deployment?: ResolvedDeployment, sink?: RunSink): void {
     const panel = sink ?? this.panels.panelFor(promptUri, promptName);
-    const runId = randomUUID();
+    const runId = crypto.randomUUID();
     if (deploymentKey) this.lastDeployment.set(promptUri.toString(), deploymentKey);
     panel.started({
       runId, promptName, promptPath: vscode.workspace.asRelativePath(promptUri), deployment: deploymentKey ?? '—', provider: deployment?.provider ?? '—',

@@ -4,8 +4,8 @@
  * the core's `loadRun`, which reads only that line.
  */
 import * as vscode from 'vscode';
+import { platform } from './platform';
 import type { HistoryEntry } from '../core/log/history';
-import { nodeFileSystem } from '../node/fileSystem';
 import { loadCore } from './core';
 import { localTime, promptTitle } from './runsView';
 
@@ -34,7 +34,7 @@ export class RunDocuments implements vscode.TextDocumentContentProvider {
     const where = parseRunOutputUri(uri);
     if (!where) return vscode.l10n.t('This is not a Prompt Lab run.');
     try {
-      return (await loadCore().loadRun(nodeFileSystem(), where)).output;
+      return (await loadCore().loadRun(platform().fileSystem(), where)).output;
     } catch (err) {
       return vscode.l10n.t('The run {0} cannot be read from the log: {1}', where.run.id, err instanceof Error ? err.message : String(err));
     }

@@ -3,13 +3,11 @@
  * webview are queued until it says `ready`; text deltas are batched (see TextBatcher). The webview code is
  * webview/src/runPanel/main.ts; the messages are typed in src/protocol/runPanel.ts.
  */
-import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../core/log/runLog';
 import type { ChatMediaPart } from '../core/template/template';
 import { TextBatcher } from '../core/run/textBatcher';
-import { webviewCsp } from './webviewPolicy';
+import { webviewCsp, webviewNonce } from './webviewPolicy';
 import {
   type ErrorAction, type HostMessage, type MediaView, type RatingView, type RunFinishedParams, type RunRetryingParams, type RunStartedParams, isWebviewMessage,
 } from '../protocol/runPanel';
@@ -298,12 +296,12 @@ export class RunPanelManager implements vscode.Disposable {
 }
 
 /**
- * A webview's HTML: a strict CSP, the script dist/webview/<entry>.js with a nonce from crypto.randomBytes, the
+ * A webview's HTML: a strict CSP, the script dist/webview/<entry>.js with a nonce from crypto.getRandomValues, the
  * style media/<entry>.css. The run panel's, and the playground's (entry "playground"). `place` marks where it is shown
  * (`<body data-place>`: the side bar or the editor), for its style and for tests.
  */
 export function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri, entry = 'runPanel', title = vscode.l10n.t('Prompt Lab run'), place: 'sideBar' | 'editor' = 'editor'): string {
-  const nonce = randomBytes(16).toString('base64');
+  const nonce = webviewNonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', `${entry}.js`));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', `${entry}.css`));
   const csp = webviewCsp(webview.cspSource, nonce);

@@ -2,9 +2,7 @@
  * The commands of the Runs view: open a logged run in the panel, filter, compare two outputs, re-run with a run's
  * inputs, export, and rate the last run. Each takes plain arguments too (for scripts and tests) and then asks nothing.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { finished } from 'node:stream/promises';
+import { path, pathOf, platform } from './platform';
 import * as vscode from 'vscode';
 import type { DescribedError } from '../core/providers/errors';
 import type { ExportFormat } from '../core/log/exportRuns';
@@ -13,8 +11,6 @@ import type { RunOutcome } from '../core/run/run';
 import type { RunRecord } from '../core/log/runLog';
 import type { RatingView } from '../protocol/runPanel';
 import { loadCore } from './core';
-import { nodeFileSystem } from '../node/fileSystem';
-import { nodeHasher } from '../node/hash';
 import type { RunController } from './runController';
 import { runOutputUri } from './runDocuments';
 import { type RunNode, type RunsView, localTime, promptTitle, promptUriOf, ratingView, runDescription } from './runsView';
@@ -79,7 +75,7 @@ export class RunsCommands implements vscode.Disposable {
     const core = loadCore();
     let record: RunRecord;
     try {
-      record = await core.loadRun(nodeFileSystem(), target.entry);
+      record = await core.loadRun(platform().fileSystem(), target.entry);
     } catch (err) {
       this.fail(vscode.l10n.t('Prompt Lab could not read the run from the log: {0}', messageOf(err)), err);
       return;
@@ -231,7 +227,7 @@ export class RunsCommands implements vscode.Disposable {
     if (!target) return undefined;
     let record: RunRecord;
     try {
-      record = await loadCore().loadRun(nodeFileSystem(), target.entry);
+      record = await loadCore().loadRun(platform().fileSystem(), target.entry);
     } catch (err) {
       this.fail(vscode.l10n.t('Prompt Lab could not read the run from the log: {0}', messageOf(err)), err);
       return undefined;
@@ -244,8 +240,8 @@ export class RunsCommands implements vscode.Disposable {
       return undefined;
     }
     // Media inputs are read again from the workspace: say which files changed since the logged run (by SHA-256).
-    const root = target.folder.uri.fsPath;
-    const changed = await loadCore().changedMedia(record.messages, { fileSystem: nodeFileSystem({ root }), root, hasher: nodeHasher() });
+    const root = pathOf(target.folder.uri);
+    const changed = await loadCore().changedMedia(record.messages, { fileSystem: platform().fileSystem({ root }), root, hasher: platform().hasher });
     if (changed.length > 0) {
       const what = changed.map((c) => (c.reason === 'missing' ? vscode.l10n.t('"{0}" (input "{1}") is gone', c.path, c.input) : vscode.l10n.t('"{0}" (input "{1}") changed', c.path, c.input))).join(', ');
       this.log.warn(`[runs] re-run of ${record.id}: ${what}`);
@@ -292,7 +288,7 @@ export class RunsCommands implements vscode.Disposable {
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder.uri, `prompt-lab-runs-${new Date().toISOString().slice(0, 10)}.${format}`) } : {}),
     });
     if (!target) return undefined;
-    if (target.scheme !== 'file') {
+    if (platform().kind === 'desktop' && target.scheme !== 'file') {
       void vscode.window.showErrorMessage(vscode.l10n.t('Prompt Lab can export runs only to a file on this machine.'));
       return undefined;
     }
@@ -300,23 +296,22 @@ export class RunsCommands implements vscode.Disposable {
     const core = loadCore();
     try {
       await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Exporting {0}…', runCount(entries.length)) }, async () => {
-        const out = fs.createWriteStream(target.fsPath);
+        const out = platform().openExportFile(target);
         try {
-          await core.writeRunsExport(core.loadRuns(nodeFileSystem(), entries), format, out, core.annotationKeys(entries));
+          await core.writeRunsExport(core.loadRuns(platform().fileSystem(), entries), format, out, core.annotationKeys(entries));
         } catch (err) {
-          out.destroy();
+          out.abort();
           throw err;
         }
-        out.end();
-        await finished(out);
+        await out.close();
       });
     } catch (err) {
-      this.fail(vscode.l10n.t('Prompt Lab could not export the runs to {0}: {1}', target.fsPath, messageOf(err)), err);
+      this.fail(vscode.l10n.t('Prompt Lab could not export the runs to {0}: {1}', pathOf(target), messageOf(err)), err);
       if (args) throw err;
       return undefined;
     }
-    this.log.info(`[export] ${entries.length} runs as ${format} to ${target.fsPath}`);
-    void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} to {1}.', runCount(entries.length), path.basename(target.fsPath)), vscode.l10n.t('Open File'))
+    this.log.info(`[export] ${entries.length} runs as ${format} to ${pathOf(target)}`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} to {1}.', runCount(entries.length), path.basename(pathOf(target))), vscode.l10n.t('Open File'))
       .then((choice) => (choice ? vscode.window.showTextDocument(target) : undefined));
     return { uri: target, runs: entries.length };
   }

@@ -6,16 +6,13 @@
  * An evaluation's cells are grouped under one node per evaluation (its pass rate and status); its judges' runs are
  * not listed (they belong to the cells they judged).
  */
-import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { path, pathOf, platform } from './platform';
 import * as vscode from 'vscode';
 import type { HistoryEntry, HistoryFilter, HistoryReader } from '../core/log/history';
 import type { EvaluationRecord, RatingRecord } from '../core/log/runLog';
 import type { RatingView } from '../protocol/runPanel';
 import { readSettings } from './config';
-import { nodeFileSystem } from '../node/fileSystem';
 import { loadCore } from './core';
-import { FolderWatcher } from './folderWatcher';
 import type { RunController } from './runController';
 import type { EvaluationBus } from './evaluation/evaluationBus';
 
@@ -427,7 +424,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       const logDir = logDirOf(folder);
       let reader = this.readers.get(logDir);
       if (!reader) {
-        reader = new core.HistoryReader(nodeFileSystem(), logDir);
+        reader = new core.HistoryReader(platform().fileSystem(), logDir);
         this.readers.set(logDir, reader);
       }
       const partial = workspaceFolders.length === 1 && onPartial
@@ -449,13 +446,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   /**
    * One watcher per workspace folder on `<log dir>/*.jsonl`; called again when the folders or the setting change.
-   * It watches the folder itself rather than through `createFileSystemWatcher`, which misses a log folder made or
-   * re-made while VS Code runs (see FolderWatcher); the log is on local disk, read with Node's `fs`, either way.
+   * On the desktop it watches the folder itself rather than through `createFileSystemWatcher`, which misses a log
+   * folder made or re-made while VS Code runs (see src/node/folderWatcher.ts); the web has only the latter.
    */
   private watch(): void {
     for (const d of this.watchers.splice(0)) d.dispose();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
-      this.watchers.push(new FolderWatcher(logDirOf(folder), () => this.refresh(), (name) => name.endsWith('.jsonl')));
+      this.watchers.push(platform().watchFolder(logDirOf(folder), () => this.refresh(), (name) => name.endsWith('.jsonl')));
     }
     if (this.snapshot) this.refresh();
   }
@@ -501,7 +498,7 @@ class LazyPromptNode implements PromptNode {
 
 /** Absolute log directory of a workspace folder (`promptLab.log.directory`). */
 export function logDirOf(folder: vscode.WorkspaceFolder): string {
-  return path.resolve(folder.uri.fsPath, readSettings(folder.uri).logDirectory);
+  return path.resolve(pathOf(folder.uri), readSettings(folder.uri).logDirectory);
 }
 
 /** The prompt file a logged run ran. */

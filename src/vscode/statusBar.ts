@@ -3,6 +3,7 @@
  * (routing by `promptLab.context`). Clicking it switches the context or the prompt's deployment.
  */
 import * as vscode from 'vscode';
+import { soon } from './platform';
 import type { DeploymentConfig, ResolvedDeployment } from '../core/providers/deployments';
 import { SECTION, affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
@@ -28,7 +29,7 @@ export class DeploymentStatusBar implements vscode.Disposable {
       }),
       vscode.commands.registerCommand(SWITCH_COMMAND, () => this.pick()),
     );
-    setImmediate(() => this.update());
+    soon(() => this.update());
   }
 
   /** Show what the active prompt file resolves to, or hide the item when no prompt file is active. */

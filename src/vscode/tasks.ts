@@ -1,7 +1,7 @@
 /**
  * Tasks of type `prompt-lab` (Terminal → Run Task, tasks.json): `check` and `eval` of a workspace folder's prompt files
  * through the extension's own `prompt-lab` CLI (dist/cli.js), run by the Node that runs the extension host
- * (`process.execPath`; `ELECTRON_RUN_AS_NODE` makes VS Code's Electron binary a plain Node). The `$prompt-lab` problem
+ * (the platform's `nodeExecutable`, `process.execPath`; `ELECTRON_RUN_AS_NODE` makes VS Code's Electron binary a plain Node). The `$prompt-lab` problem
  * matcher (package.json) turns check's `file:line:col: severity code: message` lines into problems, so a task run and
  * a CI log read alike. The CLI reads the folder's .vscode/settings.json and takes keys from the environment, as it does
  * in a terminal (SecretStorage stays inside VS Code).
@@ -29,8 +29,11 @@ function isDefinition(value: vscode.TaskDefinition): value is PromptLabTaskDefin
 
 /** Offers `check` and `eval` for every workspace folder, and resolves those written in tasks.json. */
 export class PromptLabTaskProvider implements vscode.TaskProvider {
-  /** @param cliPath the bundled CLI, dist/cli.js of the extension */
-  constructor(private readonly cliPath: string) {}
+  /**
+   * @param cliPath the bundled CLI, dist/cli.js of the extension
+   * @param nodePath the Node that runs it (the extension host's own executable)
+   */
+  constructor(private readonly cliPath: string, private readonly nodePath: string) {}
 
   provideTasks(): vscode.Task[] {
     return (vscode.workspace.workspaceFolders ?? []).flatMap((folder) =>
@@ -46,7 +49,7 @@ export class PromptLabTaskProvider implements vscode.TaskProvider {
 
   private task(definition: PromptLabTaskDefinition, folder: vscode.WorkspaceFolder): vscode.Task {
     const args = [this.cliPath, definition.command, ...(definition.files?.length ? definition.files : ['.']), ...(definition.args ?? [])];
-    const execution = new vscode.ProcessExecution(process.execPath, args, { cwd: folder.uri.fsPath, env: { ELECTRON_RUN_AS_NODE: '1' } });
+    const execution = new vscode.ProcessExecution(this.nodePath, args, { cwd: folder.uri.fsPath, env: { ELECTRON_RUN_AS_NODE: '1' } });
     const task = new vscode.Task(definition, folder, LABELS[definition.command](), TASK_TYPE, execution, definition.command === 'check' ? ['$prompt-lab'] : []);
     task.group = definition.command === 'check' ? vscode.TaskGroup.Build : vscode.TaskGroup.Test;
     // The command line it runs: not prose, so not translated.

@@ -12,6 +12,7 @@
  * - `promptLab.walkthrough.rated`: a rating was saved in this window.
  */
 import * as vscode from 'vscode';
+import { soon } from './platform';
 import type { ApiKeyStore } from './apiKeys';
 import { affectsPromptLab, readSettings } from './config';
 import { loadCore } from './core';
@@ -65,7 +66,7 @@ export class WalkthroughState implements vscode.Disposable {
       runs.onDidRate(() => this.set(CONTEXT_KEYS.rated, true)),
     );
     // After activation returns: resolving deployments loads the core bundle, and the file search takes a moment.
-    setImmediate(() => {
+    soon(() => {
       void this.scanPromptFiles();
       void this.updateDeployments();
     });

@@ -9,7 +9,7 @@
  * https: media URL is shown as text); scripts only with `nonce`. The toolkit (FAST) needs 'unsafe-inline' styles: it
  * probes :focus-visible with a <style> element and vscode-progress-ring has a style attribute.
  * @param cspSource the origin the webview's resources are served from.
- * @param nonce a fresh random value per page (crypto.randomBytes, base64).
+ * @param nonce a fresh random value per page ({@link webviewNonce}).
  * @returns the value of the page's `Content-Security-Policy` meta tag.
  */
 export function webviewCsp(cspSource: string, nonce: string): string {
@@ -21,4 +21,12 @@ export function webviewCsp(cspSource: string, nonce: string): string {
     `style-src ${cspSource} 'unsafe-inline'`,
     `script-src 'nonce-${nonce}'`,
   ].join('; ');
+}
+
+/** A nonce for a webview's Content-Security-Policy: 16 random bytes, base64 (`crypto.getRandomValues`). */
+export function webviewNonce(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
 }

@@ -56,7 +56,7 @@ describe('Tasks', function () {
     assert.ok(folder);
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension);
-    const provider = new PromptLabTaskProvider(vscode.Uri.joinPath(extension.extensionUri, 'dist', 'cli.js').fsPath);
+    const provider = new PromptLabTaskProvider(vscode.Uri.joinPath(extension.extensionUri, 'dist', 'cli.js').fsPath, process.execPath);
     const definition = { type: 'prompt-lab', command: 'check', files: ['task-planted.prompt.json'], args: ['--context', 'environment=ci'] };
     const resolved = provider.resolveTask(new vscode.Task(definition, folder, 'planted check', 'prompt-lab'));
     assert.ok(resolved);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FolderWatcher } from '../../src/vscode/folderWatcher';
+import { FolderWatcher } from '../../src/node/folderWatcher';
 import { tempDir } from './tempDir';
 
 const DEADLINE_MS = 5000;

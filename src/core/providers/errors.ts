@@ -96,6 +96,23 @@ function causeCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether `err`'s cause is the TypeError a browser's `fetch` rejects with when it cannot make a request at all:
+ * "Failed to fetch" (Chromium), "NetworkError when attempting to fetch resource." (Firefox), "Load failed" (Safari).
+ * A browser gives no reason, on purpose: a server that is down and one that does not allow the page's origin (CORS)
+ * look the same to the page. Node's fetch says "fetch failed" with a cause that has a code, handled before this.
+ */
+function isBrowserNetworkError(err: Error): boolean {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof TypeError && /failed to fetch|networkerror|load failed/i.test(cause.message);
+}
+
+/** ` (https://…)`: the origin of the page or worker this runs in, when it has one (a browser). */
+function pageOrigin(): string {
+  const origin = (globalThis as { location?: { origin?: unknown } }).location?.origin;
+  return typeof origin === 'string' && origin !== 'null' ? ` (${origin})` : '';
+}
+
 function sentence(text: string): string {
   const t = text.trim();
   return /[.!?]$/.test(t) ? t : `${t}.`;
@@ -134,6 +151,13 @@ export function describeError(err: unknown, deployment?: Pick<ResolvedDeployment
   if (err instanceof APIConnectionError) {
     const code = causeCode(err);
     const url = deployment?.baseURL ?? 'the server';
+    if (code === undefined && isBrowserNetworkError(err)) {
+      return {
+        message: `Could not reach ${url}${where}: the browser refused the request or the server did not answer. In VS Code for the Web the server must allow requests from this page's origin${pageOrigin()} (CORS): for Ollama, start it with OLLAMA_ORIGINS set (OLLAMA_ORIGINS="*" ollama serve); other servers need an Access-Control-Allow-Origin header. Is the server running, and is "baseURL" right?`,
+        action: 'openSettings', actionLabel: 'Open Settings',
+        detail: `${err.message}\n${String((err as { cause?: { stack?: string } }).cause?.stack ?? '')}`,
+      };
+    }
     const why = code === 'ECONNREFUSED' ? 'connection refused' : code === 'ENOTFOUND' ? 'host not found' : code === 'ECONNRESET' ? 'the connection was reset' : 'connection failed';
     return {
       message: `Could not reach ${url}${where}: ${why}. Is the server running, and is "baseURL" right?`,

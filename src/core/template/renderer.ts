@@ -48,6 +48,14 @@ export interface TemplateRenderer {
   renderTemplates(templates: readonly string[], values: Record<string, unknown>, options?: RenderOptions): Promise<string[]>;
 }
 
+/**
+ * Renders a prompt's messages on the calling thread when nothing in them can run away, else returns undefined: the
+ * core's `renderStraightMessages` (./straight.ts: text and plain lookups of plain values, exactly as Nunjucks renders
+ * them). The front ends' bounded renderers take it as a function rather than importing it, so that the desktop
+ * extension's own bundle does not pull Nunjucks in (the core bundle is loaded on first use).
+ */
+export type InlineRender = (prompt: Pick<PromptFile, 'messages' | 'templateSyntax'>, values: Record<string, unknown>, maxOutputChars: number) => ChatMessage[] | undefined;
+
 /** Throws {@link RenderLimitError} when `text` is longer than `maxOutputChars`. */
 export function checkOutputLength(text: string, maxOutputChars: number, messageIndex: number | undefined): void {
   if (text.length > maxOutputChars) throw new RenderLimitError('output', maxOutputChars, messageIndex);

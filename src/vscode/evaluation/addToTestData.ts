@@ -5,7 +5,7 @@
  * takes it back. The text edits are the core's (src/core/evaluation/addTestRow.ts).
  */
 import * as vscode from 'vscode';
-import { nodeFileSystem } from '../../node/fileSystem';
+import { platform } from '../platform';
 import type { HistoryEntry } from '../../core/log/history';
 import { loadCore } from '../core';
 import { type RunNode, type RunsView, promptUriOf } from '../runsView';
@@ -58,7 +58,7 @@ export class AddToTestData {
     const found = await this.find(runId);
     if (!found) throw new Error(`the run ${runId} is not in the run log.`);
     const { folder, entry } = found;
-    const record = await core.loadRun(nodeFileSystem(), entry);
+    const record = await core.loadRun(platform().fileSystem(), entry);
     const promptUri = promptUriOf(folder, record.prompt);
     let document: vscode.TextDocument;
     try {

@@ -4,8 +4,7 @@
  * through the extension's file system, run the core's `evaluatePrompt` under a progress notification with Cancel, and
  * pass every core event to the {@link EvaluationBus} for the views. The work itself is the core's.
  */
-import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
+import { path, pathOf, platform } from '../platform';
 import * as vscode from 'vscode';
 import type { EvaluationBudget, EvaluationOutcome, EvaluationRequest, EvaluationTarget } from '../../core/evaluation/evaluate';
 import type { LoggedEvaluationSummary } from '../../core/evaluation/evaluationLog';
@@ -14,7 +13,6 @@ import type { TestRow } from '../../core/evaluation/testData';
 import type { PromptFile } from '../../core/format/promptFile';
 import type { ResolvedDeployment } from '../../core/providers/deployments';
 import type { TemplateRenderer } from '../../core/template/renderer';
-import { nodeFileSystem } from '../../node/fileSystem';
 import type { ApiKeyStore } from '../apiKeys';
 import { readSettings, type PromptLabSettings } from '../config';
 import { loadCore } from '../core';
@@ -68,7 +66,7 @@ export class EvaluationCommands implements vscode.Disposable {
     if (!prepared) return undefined;
     const keys = args?.deployments ?? await this.pickDeployments(prepared);
     if (!keys || keys.length === 0) return undefined;
-    return this.execute(prepared, [...new Set(keys)], randomUUID());
+    return this.execute(prepared, [...new Set(keys)], crypto.randomUUID());
   }
 
   /**
@@ -83,7 +81,7 @@ export class EvaluationCommands implements vscode.Disposable {
     const core = loadCore();
     let listed: LoggedEvaluationSummary[];
     try {
-      listed = await core.listLoggedEvaluations(nodeFileSystem(), prepared.logDir, prepared.promptPath);
+      listed = await core.listLoggedEvaluations(platform().fileSystem(), prepared.logDir, prepared.promptPath);
     } catch (err) {
       this.fail(`Prompt Lab could not read the run log: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
@@ -145,9 +143,9 @@ export class EvaluationCommands implements vscode.Disposable {
       return undefined;
     }
     const settings = readSettings(uri);
-    const root = vscode.workspace.getWorkspaceFolder(uri)?.uri.fsPath ?? path.dirname(uri.fsPath);
+    const root = pathOf(vscode.workspace.getWorkspaceFolder(uri)?.uri) ?? path.dirname(pathOf(uri));
     // Test data is read inside the workspace folder only: the prompt file may come from someone else's repository.
-    const loaded = await core.loadTestData(prompt, { fs: nodeFileSystem({ root }), workspaceFolder: root });
+    const loaded = await core.loadTestData(prompt, { fs: platform().fileSystem({ root }), workspaceFolder: root });
     for (const p of loaded.problems) this.log.warn(`[evaluation] ${p.message}`);
     if (loaded.rows.length === 0) {
       const first = loaded.problems.find((p) => p.severity === 'error');
@@ -161,7 +159,7 @@ export class EvaluationCommands implements vscode.Disposable {
     }
     return {
       uri, prompt, promptName, settings, rows: loaded.rows,
-      promptPath: path.relative(root, uri.fsPath).split(path.sep).join('/'),
+      promptPath: path.relative(root, pathOf(uri)).split(path.sep).join('/'),
       logDir: path.resolve(root, settings.logDirectory),
     };
   }
@@ -243,7 +241,7 @@ export class EvaluationCommands implements vscode.Disposable {
     const controller = new AbortController();
     const request: EvaluationRequest = {
       evaluationId, promptPath: p.promptPath, prompt, rows: p.rows, targets, judges, renderer: this.renderer,
-      fs: nodeFileSystem(), logDir: p.logDir, signal: controller.signal, timeoutMs: p.settings.requestTimeoutMs, redactPII: p.settings.redactPII,
+      fs: platform().fileSystem(), logDir: p.logDir, signal: controller.signal, timeoutMs: p.settings.requestTimeoutMs, redactPII: p.settings.redactPII,
     };
     if (resume) request.resume = resume;
     // A prompt file's regex evaluators match in a worker, bounded in time (a backtracking pattern must not freeze the host).
@@ -251,7 +249,7 @@ export class EvaluationCommands implements vscode.Disposable {
     if (p.settings.budget) {
       const budget: EvaluationBudget = {
         settings: p.settings.budget,
-        spent: await core.spending(nodeFileSystem(), p.logDir),
+        spent: await core.spending(platform().fileSystem(), p.logDir),
         confirm: async (check) => this.confirmOverBudget(`${check.message ?? 'The budget is spent.'} Go on evaluating "${p.promptName}"?`),
       };
       request.budget = budget;

@@ -5,11 +5,10 @@
  * {@link EvaluationGrid} and posted at most once per {@link LIVE_BATCH_MS}. The webview is
  * webview/src/evaluation/main.ts; the messages are src/protocol/evaluation.ts.
  */
-import * as path from 'node:path';
+import { path, pathOf, platform } from '../platform';
 import * as vscode from 'vscode';
 import type { EvaluationRecord } from '../../core/log/runLog';
 import type { PromptFile } from '../../core/format/promptFile';
-import { nodeFileSystem } from '../../node/fileSystem';
 import {
   LIVE_BATCH_MS, isEvaluationWebviewMessage, type EvaluationChoiceView, type EvaluationHostMessage, type EvaluationWebviewMessage, type RowView, type ThroughputPointView,
 } from '../../protocol/evaluation';
@@ -55,7 +54,7 @@ export function registerEvaluationPanel(context: vscode.ExtensionContext, bus: E
 
 /** The log folder of a workspace folder (`promptLab.log.directory`). */
 function logDirOf(folder: vscode.WorkspaceFolder): string {
-  return path.resolve(folder.uri.fsPath, readSettings(folder.uri).logDirectory);
+  return path.resolve(pathOf(folder.uri), readSettings(folder.uri).logDirectory);
 }
 
 function choiceOf(record: EvaluationRecord): EvaluationChoiceView {
@@ -142,7 +141,7 @@ export class EvaluationPanels implements vscode.Disposable {
 
   private async showFromLog(target: string | vscode.Uri | undefined): Promise<EvaluationPanel | undefined> {
     const core = loadCore();
-    const fs = nodeFileSystem();
+    const fs = platform().fileSystem();
     if (target === undefined) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Open a .prompt.json file that has been evaluated, or pass an evaluation id, to show its results.'));
       return undefined;
@@ -171,7 +170,7 @@ export class EvaluationPanels implements vscode.Disposable {
         void vscode.window.showWarningMessage(vscode.l10n.t('Prompt Lab keeps evaluations in the workspace folder\'s run log: open the prompt file from a workspace folder.'));
         return undefined;
       }
-      const promptPath = path.relative(folder.uri.fsPath, target.fsPath).split(path.sep).join('/');
+      const promptPath = path.relative(pathOf(folder.uri), pathOf(target)).split(path.sep).join('/');
       const record = (await core.listEvaluationRecords(fs, logDirOf(folder), promptPath))[0];
       if (!record) {
         void vscode.window.showInformationMessage(vscode.l10n.t('{0} has not been evaluated yet: run Prompt Lab: Evaluate Prompt first.', promptPath));
@@ -304,7 +303,7 @@ async function readPrompt(uri: vscode.Uri): Promise<PromptFile | undefined> {
 /** The grid's rows from the prompt's test data, when it still has `rows` of them; else none (rows then come from the runs). */
 async function testRows(prompt: PromptFile | undefined, folder: vscode.WorkspaceFolder, rows: number, inputNames: readonly string[]): Promise<RowView[]> {
   if (!prompt?.testData) return [];
-  const loaded = await loadCore().loadTestData(prompt, { fs: nodeFileSystem({ root: folder.uri.fsPath }), workspaceFolder: folder.uri.fsPath });
+  const loaded = await loadCore().loadTestData(prompt, { fs: platform().fileSystem({ root: pathOf(folder.uri) }), workspaceFolder: pathOf(folder.uri) });
   if (loaded.rows.length !== rows) return [];
   return loaded.rows.map((r) => rowView(r.index, r.values, inputNames));
 }
@@ -444,7 +443,7 @@ export class EvaluationPanel implements vscode.Disposable {
   /** Earlier evaluations of the same prompt, newest first. */
   private async previous(): Promise<EvaluationChoiceView[]> {
     if (this.options.logDir === undefined) return [];
-    const records = await loadCore().listEvaluationRecords(nodeFileSystem(), this.options.logDir, this.options.promptPath);
+    const records = await loadCore().listEvaluationRecords(platform().fileSystem(), this.options.logDir, this.options.promptPath);
     return records.filter((r) => r.id !== this.grid.evaluationId).map(choiceOf);
   }
 
@@ -454,7 +453,7 @@ export class EvaluationPanel implements vscode.Disposable {
       return;
     }
     const core = loadCore();
-    const fs = nodeFileSystem();
+    const fs = platform().fileSystem();
     const logged = await core.readLoggedEvaluation(fs, this.options.logDir, evaluationId);
     const record = logged.records.at(-1);
     const cells: [number, string, 'passed' | 'failed' | 'error' | 'cancelled'][] = [...logged.cells.values()].map((c) => [c.testIndex, c.deployment, c.outcome]);
@@ -522,7 +521,7 @@ export class EvaluationPanel implements vscode.Disposable {
         const name = `${path.posix.basename(this.options.promptPath).replace(/\.prompt\.(json|ya?ml)$/, '')}-evaluation.${format}`;
         const uri = await vscode.window.showSaveDialog({
           title: vscode.l10n.t('Export the evaluation grid'),
-          defaultUri: vscode.Uri.joinPath(folder?.uri ?? vscode.Uri.file(path.dirname(this.options.promptUri.fsPath)), name),
+          defaultUri: vscode.Uri.joinPath(folder?.uri ?? platform().uriOf(path.dirname(pathOf(this.options.promptUri))), name),
           filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
         });
         if (!uri) return;

@@ -9,7 +9,8 @@
  * log's folder is exactly such a folder: the first run creates `.promptlab/runs`, and a clean checkout or a
  * `git clean` removes and brings it back. Watching the folder itself does not depend on that.
  *
- * Does not import `vscode`: the unit tests run it in plain Node.
+ * Does not import `vscode`: the unit tests run it in plain Node. The desktop platform (src/desktop/platform.ts)
+ * gives it to the Runs view; the web one watches with `createFileSystemWatcher` instead.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
