@@ -4,7 +4,8 @@
 // (buildWebOnlyPackage), so no Node extension host can run it, and on a copy of examples/ checks that it runs in the
 // web worker host (Running Extensions says so, the Node host's log has no Prompt Lab, the requests carry the page's
 // Origin), marks a template variable no input declares, streams a run from a local replay server into the panel,
-// takes a rating in the panel, and writes both lines into the workspace's .promptlab/runs/ through workspace.fs.
+// takes a rating in the panel, writes both lines into the workspace's .promptlab/runs/ through workspace.fs, and
+// shows them in the Runs view.
 //   node test/e2e/web.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
 // Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/web/.
 import fs from 'node:fs';
@@ -61,7 +62,6 @@ try {
       // The squiggle under the variable in the editor.
       await page.locator('.monaco-editor .squiggly-error, .monaco-editor .squiggly-warning').first().waitFor({ timeout: 20000 });
       await page.screenshot({ path: path.join(artifacts, 'diagnostic.png') });
-      await page.keyboard.press('Control+Shift+M'); // close the panel again
     }],
     ['Prompt Lab runs in the web worker extension host and not in the Node one', async ({ page, server: codeServer, artifacts }) => {
       const host = await runningExtensionHost(page, 'prompt-lab');
@@ -122,6 +122,22 @@ try {
       const scored = await waitFor(() => events(workspaceDir, 'rating').find((r) => r.runId === runId && r.score !== undefined), 20000, 'the scored rating line');
       if (scored.thumb !== 'up' || scored.score !== 0.8) throw new Error(`scored rating line: ${JSON.stringify(scored)}`);
       await page.screenshot({ path: path.join(artifacts, 'rated.png') });
+    }],
+    ['the Runs view reads the log back: the run with 👍 and its score', async ({ page, artifacts }) => {
+      const pane = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Runs' }) }).first();
+      if (!(await pane.isVisible())) {
+        // Clicking the icon of the container already shown would close the side bar: only when the pane is not visible.
+        await page.locator('.activitybar .action-item .action-label[aria-label^="Prompt Lab"]').first().click({ timeout: 30000 });
+      }
+      await pane.waitFor({ state: 'visible', timeout: 20000 });
+      const promptRow = pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: 'summarise.prompt.json' }) }).first();
+      await promptRow.waitFor({ state: 'visible', timeout: 30000 });
+      if ((await promptRow.getAttribute('aria-expanded')) !== 'true') await promptRow.click();
+      const runRow = pane.locator('.monaco-list-row[aria-level="2"] .label-description', { hasText: '👍 score 0.8' }).first();
+      await runRow.waitFor({ state: 'visible', timeout: 30000 });
+      const description = await runRow.textContent();
+      if (!description?.startsWith('replay-openai · ok · 👍 score 0.8')) throw new Error(`Runs row: ${description}`);
+      await page.screenshot({ path: path.join(artifacts, 'runs-view.png') });
     }],
   ]);
 } finally {
