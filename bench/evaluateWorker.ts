@@ -1,15 +1,16 @@
 /**
  * One contender of the evaluation benchmark, in its own process so its memory is its own (bench/evaluate.ts starts
- * it): `node out/bench/evaluateWorker.js --mode pl|bare|scale --workers N --rows N --base URL`. Prints one line
- * `RESULT {json}`: wall time of the work (ms), rows ok, tokens, and for `scale` the heap and event-loop figures.
+ * it): `node out/bench/evaluateWorker.js --mode pl|bare|scale|scale-bare --workers N --rows N --base URL`. Prints one line
+ * `RESULT {json}`: wall time of the work (ms), rows ok, tokens, and for `scale` and `scale-bare` the heap, CPU and event-loop figures.
  * - `pl`: Prompt Lab's evaluation engine (evaluatePrompt, logging to a temporary folder, as the extension does);
  * - `bare`: a bare `openai` SDK streaming loop with a concurrency limit, the same check on each answer, no log: the floor;
- * - `scale`: Prompt Lab's engine over many cells, sampling the heap and the event-loop delay while it runs.
+ * - `scale`: Prompt Lab's engine over many cells, sampling the heap and the event-loop delay while it runs;
+ * - `scale-bare`: the bare loop over the same cells, measured the same way (the floor of `scale`).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import OpenAI from 'openai';
 import { evaluatePrompt } from '../src/core/evaluation/evaluate';
 import type { TestRow } from '../src/core/evaluation/testData';
@@ -51,11 +52,12 @@ async function prompt(rows: number, base: string, workers: number, logDir: strin
   return { wallMs, ok: s?.passed ?? 0, promptTokens: s?.usage.promptTokens ?? 0, completionTokens: s?.usage.completionTokens ?? 0, errors: s?.errors ?? 0 };
 }
 
-async function bare(rows: number, base: string, workers: number): Promise<Result> {
+async function bare(rows: number, base: string, workers: number, observe?: () => void): Promise<Result> {
   // The SDK's own default of 2 retries (connection failures, 429, 5xx), as a script written without care would have.
   const client = new OpenAI({ baseURL: base, apiKey: 'no-key', maxRetries: 2, timeout: 600_000 });
   let next = 0;
   const result: Result = { wallMs: 0, ok: 0, promptTokens: 0, completionTokens: 0 };
+  observe?.();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: workers }, async () => {
     for (let i = next++; i < rows; i = next++) {
@@ -75,33 +77,60 @@ async function bare(rows: number, base: string, workers: number): Promise<Result
   return result;
 }
 
-async function scale(rows: number, base: string, workers: number): Promise<Result> {
+/**
+ * Runs `work` (Prompt Lab's engine, logging, or the bare loop) while sampling the heap and the event-loop delay:
+ * - heapPeakGrowthMb: the largest `heapUsed` seen (every 100 ms and at the end) minus the baseline after a full GC,
+ *   garbage not yet collected included (what the host's heap grows to);
+ * - heapLiveGrowthMb: the largest `heapUsed` right after a major (mark-compact) GC minus the baseline: what the run
+ *   keeps alive;
+ * - heapRetainedGrowthMb: after the run and a full GC;
+ * - loopDelayP99Ms / MaxMs / MeanMs: `monitorEventLoopDelay` at 10 ms resolution while the work runs;
+ * - cpuMs: this process's user + system CPU time during the work.
+ */
+async function measured(work: (observe: () => void) => Promise<Result>): Promise<Result> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
-  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-scale-'));
   let baseline = 0;
   let peak = 0;
+  let livePeak = 0;
+  let cpu0 = process.cpuUsage();
   const delay = monitorEventLoopDelay({ resolution: 10 });
   let sampler: ReturnType<typeof setInterval> | undefined;
-  try {
-    const result = await prompt(rows, base, workers, logDir, () => {
-      gc();
-      baseline = process.memoryUsage().heapUsed;
-      delay.enable();
-      sampler = setInterval(() => {
-        peak = Math.max(peak, process.memoryUsage().heapUsed);
-      }, 100);
-    });
-    delay.disable();
-    clearInterval(sampler);
-    const endHeap = process.memoryUsage().heapUsed;
+  const gcs = new PerformanceObserver((list) => {
+    if (list.getEntries().some((e) => (e as unknown as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR)) {
+      livePeak = Math.max(livePeak, process.memoryUsage().heapUsed);
+    }
+  });
+  const result = await work(() => {
     gc();
-    const afterGc = process.memoryUsage().heapUsed;
-    return {
-      ...result,
-      heapBaselineMb: baseline / 2 ** 20, heapPeakGrowthMb: (Math.max(peak, endHeap) - baseline) / 2 ** 20, heapRetainedGrowthMb: (afterGc - baseline) / 2 ** 20,
-      loopDelayP99Ms: delay.percentile(99) / 1e6, loopDelayMaxMs: delay.max / 1e6, loopDelayMeanMs: delay.mean / 1e6,
-    };
+    baseline = process.memoryUsage().heapUsed;
+    gcs.observe({ entryTypes: ['gc'] });
+    delay.enable();
+    cpu0 = process.cpuUsage();
+    sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    }, 100);
+  });
+  const cpu = process.cpuUsage(cpu0);
+  delay.disable();
+  gcs.disconnect();
+  clearInterval(sampler);
+  const endHeap = process.memoryUsage().heapUsed;
+  gc();
+  const afterGc = process.memoryUsage().heapUsed;
+  return {
+    ...result,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    heapBaselineMb: baseline / 2 ** 20, heapPeakGrowthMb: (Math.max(peak, endHeap) - baseline) / 2 ** 20,
+    heapLiveGrowthMb: (Math.max(livePeak, afterGc) - baseline) / 2 ** 20, heapRetainedGrowthMb: (afterGc - baseline) / 2 ** 20,
+    loopDelayP99Ms: delay.percentile(99) / 1e6, loopDelayMaxMs: delay.max / 1e6, loopDelayMeanMs: delay.mean / 1e6,
+  };
+}
+
+async function scale(rows: number, base: string, workers: number): Promise<Result> {
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-scale-'));
+  try {
+    return await measured((observe) => prompt(rows, base, workers, logDir, observe));
   } finally {
     fs.rmSync(logDir, { recursive: true, force: true });
   }
@@ -115,6 +144,7 @@ async function main(): Promise<void> {
   let result: Result;
   if (mode === 'bare') result = await bare(rows, base, workers);
   else if (mode === 'scale') result = await scale(rows, base, workers);
+  else if (mode === 'scale-bare') result = await measured((observe) => bare(rows, base, workers, observe));
   else if (mode === 'pl') {
     const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-eval-'));
     try {

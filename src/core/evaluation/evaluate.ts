@@ -6,7 +6,9 @@
  * Scheduling: one {@link RequestPool} per deployment (the evaluated ones and the judges'), each with its own AIMD
  * concurrency window up to the deployment's `maxConcurrency`; a cell holds a slot only while its run streams, and its
  * judges queue ahead of new cells on the judge's deployment. A 429 pauses the deployment for the server's wait and
- * shrinks its window; 5xx and connection failures are retried inside the run as for a single run.
+ * shrinks its window; 5xx and connection failures are retried inside the run as for a single run. While this thread's
+ * event loop runs late (answers arriving faster than it takes them in), a {@link LoopGuard} caps the requests in
+ * flight across the pools so the host stays responsive, and a pool starts at most 16 requests per turn of the loop.
  *
  * The log (see src/core/log/runLog.ts): every cell is an `event: "run"` line with `source: "evaluation"`,
  * `evaluationId`, `testIndex` and `evaluations`; every judge call is a run line with `source: "judge"`, the same
@@ -24,6 +26,7 @@ import { executeRun, redactRecord, requestParameters, type RunOutcome, type RunR
 import type { TemplateRenderer } from '../template/renderer';
 import { addJudgeRun, cellKey, LineLog, noJudgeRuns, readLoggedEvaluation } from './evaluationLog';
 import { runEvaluator, type EvaluatorEnvironment, type Judge, type JudgeAnswer, type RegexMatcher } from './evaluators';
+import { LoopGuard } from './loopGuard';
 import { RequestPool, type PoolRequest } from './pool';
 import { CANCELLED_EVALUATOR, cellResultOf, isDone, summarize, type CellResult } from './summary';
 import { rowInputs, type TestRow } from './testData';
@@ -235,6 +238,9 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   // Pools, one per deployment key. A request the cancel kept from being sent settles with the marker outcome.
   const unsentOutcome = { record: undefined } as unknown as RunOutcome;
   const pools = new Map<string, RequestPool>();
+  // The requests in flight across the pools, capped while this thread's event loop is late (./loopGuard.ts).
+  const guard = new LoopGuard();
+  guard.start();
   const chunks = new Map<string, number>();
   const poolFor = (target: EvaluationTarget): RequestPool => {
     const key = target.deployment.key;
@@ -246,6 +252,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
         maxDelayMs: target.deployment.retry.maxDelayMs,
         maxRateLimitRetries: request.maxRateLimitRetries ?? 100,
         gate,
+        guard,
         signal,
         settleUnsent: (r) => r.settle(unsentOutcome, 0),
       }, {
@@ -257,17 +264,30 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     return pool;
   };
 
-  const runRequest = (target: EvaluationTarget, base: Omit<RunRequest, 'deployment' | 'apiKey' | 'renderer' | 'signal'>, onText?: (text: string) => void): Promise<RunOutcome> => {
-    const run: RunRequest = { ...base, deployment: target.deployment, apiKey: target.apiKey, renderer: request.renderer, signal, rateLimits: 'return' };
+  // Each request has its own signal, aborted with the evaluation's: one listener on the evaluation's signal instead of
+  // one per request in flight (hundreds, which Node reports as a listener leak).
+  const inFlight = new Set<AbortController>();
+  signal.addEventListener('abort', () => {
+    for (const c of inFlight) c.abort(signal.reason);
+  }, { once: true });
+  const runRequest = async (target: EvaluationTarget, base: Omit<RunRequest, 'deployment' | 'apiKey' | 'renderer' | 'signal'>, onText?: (text: string) => void): Promise<RunOutcome> => {
+    const own = new AbortController();
+    if (signal.aborted) own.abort(signal.reason);
+    else inFlight.add(own);
+    const run: RunRequest = { ...base, deployment: target.deployment, apiKey: target.apiKey, renderer: request.renderer, signal: own.signal, rateLimits: 'return' };
     if (target.azureADTokenProvider) run.azureADTokenProvider = target.azureADTokenProvider;
     if (request.timeoutMs !== undefined) run.timeoutMs = request.timeoutMs;
     const key = target.deployment.key;
-    return executeRun(run, {
-      onText: (text) => {
-        chunks.set(key, (chunks.get(key) ?? 0) + 1);
-        onText?.(text);
-      },
-    });
+    try {
+      return await executeRun(run, {
+        onText: (text) => {
+          chunks.set(key, (chunks.get(key) ?? 0) + 1);
+          onText?.(text);
+        },
+      });
+    } finally {
+      inFlight.delete(own);
+    }
   };
   const logged = (record: RunRecord): RunRecord => {
     if (!request.redactPII) return record;
@@ -396,6 +416,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   (sampler as { unref?: () => void } | undefined)?.unref?.();
 
   await allDone;
+  guard.stop();
   if (sampler) clearInterval(sampler);
   for (const pool of pools.values()) pool.dispose();
   external?.removeEventListener('abort', onAbort);

@@ -6,6 +6,7 @@
  */
 import type { RunOutcome } from '../run/run';
 import { ConcurrencyWindow } from './aimd';
+import type { LoopGuard } from './loopGuard';
 
 /** One request the pool sends: `send` makes one attempt, `settle` receives the final outcome. */
 export interface PoolRequest {
@@ -43,7 +44,12 @@ export interface PoolOptions {
   settleUnsent(request: PoolRequest): void;
   random?: () => number;
   now?: () => number;
+  /** The cap on requests in flight shared by the evaluation's pools, from the event loop's delay (./loopGuard.ts). */
+  guard?: LoopGuard;
 }
+
+/** Requests a pool starts in one turn of the event loop at most (see {@link RequestPool.pump}). */
+export const STARTS_PER_TURN = 16;
 
 interface Queued {
   request: PoolRequest;
@@ -59,10 +65,14 @@ export class RequestPool {
   private running = 0;
   private pausedUntil = 0;
   private pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set while the starts of this turn are used up and the pump goes on in a later turn. */
+  private resumeTimer: ReturnType<typeof setTimeout> | undefined;
   private consecutive429 = 0;
   private waitingForGate = false;
   private readonly now: () => number;
   private readonly random: () => number;
+  /** The pump, as the loop guard calls it back when a slot frees (one function, so it is registered once). */
+  private readonly pumpSoon = (): void => this.pump();
 
   constructor(private readonly options: PoolOptions, private readonly observer: PoolObserver = {}) {
     this.window = new ConcurrencyWindow(options.maxConcurrency);
@@ -92,9 +102,14 @@ export class RequestPool {
     this.pump();
   }
 
-  /** Sends what the window, the pause and the gate allow. */
+  /**
+   * Sends what the window, the pause and the gate allow, at most {@link STARTS_PER_TURN} in one turn of the event
+   * loop: starting a request (rendering, the SDK, the socket write) costs ~0.3–1 ms of this thread, so opening a
+   * window of 256 at once would hold the extension host's event loop for a quarter of a second; the rest follow in
+   * later turns (a 0 ms timer), letting other work of the host run between.
+   */
   pump(): void {
-    if (this.options.signal.aborted) return;
+    if (this.options.signal.aborted || this.resumeTimer !== undefined) return;
     const now = this.now();
     if (now < this.pausedUntil) {
       this.pauseTimer ??= setTimeout(() => {
@@ -103,7 +118,15 @@ export class RequestPool {
       }, Math.ceil(this.pausedUntil - now));
       return;
     }
+    let started = 0;
     while (this.running < this.window.slots) {
+      if (started === STARTS_PER_TURN) {
+        this.resumeTimer = setTimeout(() => {
+          this.resumeTimer = undefined;
+          this.pump();
+        }, 0);
+        return;
+      }
       if (this.options.gate) {
         const wait = this.options.gate();
         if (wait) {
@@ -117,9 +140,15 @@ export class RequestPool {
           return;
         }
       }
+      const guard = this.options.guard;
+      if (guard && !guard.acquire(this.pumpSoon)) return;
       const next = this.next();
-      if (!next) break;
+      if (!next) {
+        guard?.release();
+        break;
+      }
       this.start(next);
+      started++;
     }
   }
 
@@ -142,6 +171,7 @@ export class RequestPool {
       (outcome) => this.finished(queued, sentAt, outcome),
       (err: unknown) => {
         this.running--;
+        this.options.guard?.release();
         this.observer.inFlight?.(this.running);
         queued.request.abandon(err);
         this.pump();
@@ -151,6 +181,7 @@ export class RequestPool {
 
   private finished(queued: Queued, sentAt: number, outcome: RunOutcome): void {
     this.running--;
+    this.options.guard?.release();
     this.observer.inFlight?.(this.running);
     const maxRetries = this.options.maxRateLimitRetries ?? 100;
     if (outcome.rateLimit && !this.options.signal.aborted && queued.rateLimitRetries < maxRetries) {
@@ -176,6 +207,8 @@ export class RequestPool {
   private drainUnsent(): void {
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
     for (const queued of [...this.judges.splice(0), ...this.retries.splice(0)]) this.options.settleUnsent(queued.request);
     for (const source of this.sources.splice(0)) {
       for (let request = source(); request; request = source()) this.options.settleUnsent(request);
@@ -186,5 +219,7 @@ export class RequestPool {
   dispose(): void {
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
   }
 }

@@ -1,0 +1,116 @@
+/**
+ * Keeps the event loop of the thread an evaluation runs on (the extension host's) responsive. The engine's work per
+ * finished cell is small (~2 ms of CPU, mostly the SDK and the HTTP client streaming it), but a server that answers
+ * faster than this thread can take the answers in (a local server, a small model, short outputs) would otherwise have
+ * every turn of the event loop handle the chunks of hundreds of streams, and other extensions, the webviews' messages
+ * and the editor's requests wait seconds behind it.
+ *
+ * The guard measures how late a 20 ms timer fires (the event-loop delay, as `monitorEventLoopDelay` does, with only
+ * timers, so it runs in a browser too) and caps the requests in flight across all of the evaluation's deployments,
+ * additive increase, multiplicative decrease, like the 429 window of ./aimd.ts but on this thread's own congestion:
+ * - a tick later than {@link LoopGuardOptions.highMs} cuts the cap to {@link LoopGuardOptions.decrease} × the
+ *   requests in flight (at most once per {@link LoopGuardOptions.cutEveryMs}, so a cut can take effect first), never
+ *   below {@link LoopGuardOptions.floor};
+ * - a tick on time (later than it should be by less than {@link LoopGuardOptions.lowMs}) after the cap held a request
+ *   back raises it by one (50 a second at most).
+ * The floor (8 requests in flight) keeps a busy machine (other processes delaying timers) from throttling a small
+ * evaluation: with at most 8 in flight the guard never acts. On a server slower than the thread, the cap is never
+ * reached and the guard costs one timer.
+ */
+
+/** Options of a {@link LoopGuard}; the defaults are in the module comment. */
+export interface LoopGuardOptions {
+  /** Tick interval in ms (default 20). */
+  intervalMs?: number;
+  /** A tick later than this (ms) is congestion (default 25). */
+  highMs?: number;
+  /** A tick later than this (ms) at most is on time (default 8). */
+  lowMs?: number;
+  /** The cap is cut to this fraction of the requests in flight (default 0.7). */
+  decrease?: number;
+  /** The cap is never below this many requests in flight (default 8). */
+  floor?: number;
+  /** At most one cut per this many ms (default 100). */
+  cutEveryMs?: number;
+  now?: () => number;
+}
+
+/** The cap on requests in flight across an evaluation's pools, from the delay of the event loop. */
+export class LoopGuard {
+  private inFlight = 0;
+  private capValue = Infinity;
+  private blocked = false;
+  private lastCut = -Infinity;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private last = 0;
+  private readonly waiting = new Set<() => void>();
+  private readonly o: Required<Omit<LoopGuardOptions, 'now'>> & { now: () => number };
+
+  constructor(options: LoopGuardOptions = {}) {
+    this.o = {
+      intervalMs: options.intervalMs ?? 20, highMs: options.highMs ?? 25, lowMs: options.lowMs ?? 8, decrease: options.decrease ?? 0.7,
+      floor: options.floor ?? 8, cutEveryMs: options.cutEveryMs ?? 100, now: options.now ?? (() => globalThis.performance.now()),
+    };
+  }
+
+  /** The cap now (Infinity when none). */
+  get cap(): number {
+    return this.capValue;
+  }
+
+  /** Starts measuring (an unref'd timer where the platform has it). */
+  start(): void {
+    if (this.timer) return;
+    this.last = this.o.now();
+    this.timer = setInterval(() => this.tick(this.o.now()), this.o.intervalMs);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Stops measuring and lifts the cap. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.capValue = Infinity;
+    this.waiting.clear();
+  }
+
+  /** Takes a slot for a request about to be sent; false when the cap is reached (`onFree` is called when one frees). */
+  acquire(onFree: () => void): boolean {
+    if (this.inFlight >= this.capValue) {
+      this.blocked = true;
+      this.waiting.add(onFree);
+      return false;
+    }
+    this.inFlight++;
+    return true;
+  }
+
+  /** Gives back the slot of a request that ended. */
+  release(): void {
+    this.inFlight--;
+    if (this.inFlight < this.capValue) this.wake();
+  }
+
+  /** One tick of the timer at `now` (public for tests). */
+  tick(now: number): void {
+    const lateMs = now - this.last - this.o.intervalMs;
+    this.last = now;
+    if (lateMs > this.o.highMs) {
+      if (now - this.lastCut >= this.o.cutEveryMs && this.inFlight > this.o.floor) {
+        this.capValue = Math.max(this.o.floor, Math.floor(this.inFlight * this.o.decrease));
+        this.lastCut = now;
+      }
+    } else if (lateMs < this.o.lowMs && this.capValue !== Infinity && this.blocked) {
+      this.capValue++;
+      this.blocked = false;
+      this.wake();
+    }
+  }
+
+  private wake(): void {
+    if (this.waiting.size === 0) return;
+    const waiting = [...this.waiting];
+    this.waiting.clear();
+    for (const w of waiting) w();
+  }
+}
