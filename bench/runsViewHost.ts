@@ -4,11 +4,17 @@
  * of the same kind is at PROMPT_LAB_BENCH_RUNS_VIEW_SMALL. Prints one `BENCH-SAMPLE <json>` line per measurement;
  * throws when a precondition fails.
  * - first paint: from opening the Prompt Lab view container to the Runs view's first roots (a partial paint: the
- *   newest days, see HistoryReader), and to the roots of the whole log.
+ *   newest days, see HistoryReader), and to the roots of the whole log; then, as the whole paint's floor, reading the
+ *   same files in this host and `JSON.parse` of every line (after the paint: the same page cache, the same load).
  * - refresh: per round, on each log in turn (the setting switched between them, the switch's full read not timed):
- *   a rating line is appended to the newest day file; the figure is from the start of the read that this append
- *   caused (checked: the refreshed history holds that rating) to the view handing VS Code its new roots. Also from the
- *   append itself (the file watcher and the 200 ms debounce included). Switching logs reads the other log whole and
+ *   a rating line is appended to the newest day file, and the refresh that read it (checked: it started after the
+ *   append, and the refreshed history holds that rating) is timed as the extension host's own work: from the start of
+ *   its read to the tree being told, plus from VS Code's request for the roots to the view handing them over, plus any
+ *   garbage collection of the extension host between the two. What is left out is VS Code's own round trip between
+ *   telling the tree and asking for its roots (its 200 ms batching of tree changes, the workbench in the browser):
+ *   the same work for both logs, and on a loaded machine it varies 40× from one round to the next (measured: 0.06–9.8
+ *   as a ratio), which hid what the figure is for. That round trip, and the time from the append itself (the file
+ *   watcher and the 200 ms debounce included), are printed per round. Switching logs reads the other log whole and
  *   drops the reader of the one left: a full garbage collection follows each switch, so that the collection of what
  *   the switch made and dropped (not something a refresh costs) does not land in the refresh timed next.
  * With PROMPT_LAB_BENCH_CPU_PROFILE=<dir> (bench/runsView.mjs --profile <dir>), each timed refresh is also recorded
@@ -19,7 +25,7 @@
 import * as fs from 'node:fs';
 import * as inspector from 'node:inspector';
 import * as path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as vscode from 'vscode';
@@ -91,26 +97,55 @@ export async function run(): Promise<void> {
   await profile.stop('firstPaint');
   const partial = first as { ms: number; runs: number };
   if (partial.runs >= big.runs) throw new Error(`precondition: the first paint was not partial (${partial.runs} runs)`);
-  sample({ kind: 'firstPaint', partialMs: partial.ms, partialRuns: partial.runs, wholeMs });
+  // The floor of the whole paint, in this same extension host right after it (the same files, the same page cache,
+  // the same load): reading every file of the log and `JSON.parse` of every line, nothing else (history.read's floor).
+  const floorT0 = performance.now();
+  let floorRuns = 0;
+  for (const name of fs.readdirSync(big.dir).filter((n) => n.endsWith('.jsonl')).sort()) {
+    const text = await fs.promises.readFile(path.join(big.dir, name), 'utf8');
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      if ((JSON.parse(line) as { event?: string }).event === 'run') floorRuns++;
+    }
+  }
+  const floorMs = performance.now() - floorT0;
+  if (floorRuns !== big.runs) throw new Error(`precondition: the floor read ${floorRuns} runs of ${big.runs}`);
+  collectGarbage();
+  sample({ kind: 'firstPaint', partialMs: partial.ms, partialRuns: partial.runs, wholeMs, floorMs });
+
+  // The extension host's garbage collections (start and duration, ms), to count those between telling the tree and
+  // VS Code asking for the roots: a pause there is the extension's, and grows with what it holds.
+  const collections: { start: number; duration: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries() as PerformanceEntry[]) collections.push({ start: e.startTime, duration: e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const collectedBetween = (from: number, to: number): number => collections
+    .filter((c) => c.start + c.duration > from && c.start < to)
+    .reduce((ms, c) => ms + Math.min(c.start + c.duration, to) - Math.max(c.start, from), 0);
 
   /**
-   * Resolves with the first refresh event `accept` takes, and when the view next handed VS Code its roots after it
-   * (listened for from the refresh event on, so that roots returned while `accept` looks are not missed).
+   * Resolves with the first refresh event `accept` takes (and when it arrived: when the tree was told), and the first
+   * roots the view next handed VS Code (listened for from the refresh event on, so that roots returned while `accept`
+   * looks are not missed): when, and how long the view took from VS Code's request.
    */
-  const refreshed = (accept: (e: RefreshEvent) => Promise<boolean>): Promise<{ event: RefreshEvent; rootsAt: number }> => new Promise((resolve, reject) => {
+  const refreshed = (accept: (e: RefreshEvent) => Promise<boolean>): Promise<{ event: RefreshEvent; toldAt: number; rootsAt: number; rootsMs: number }> => new Promise((resolve, reject) => {
     const timeout = setTimeout(() => { sub.dispose(); reject(new Error(`no refresh within 120 s (the Runs view is ${view.treeView.visible ? 'visible' : 'hidden'})`)); }, 120_000);
     const sub = view.onDidRefresh((event) => {
+      const toldAt = performance.now();
       let rootsAt: number | undefined;
+      let rootsMs = NaN;
       let accepted = false;
       const roots = view.onDidReturnRoots((r: RootsReturnedEvent) => {
         if (r.runs !== event.runs || rootsAt !== undefined) return;
         rootsAt = performance.now();
+        rootsMs = r.ms;
         if (accepted) finish();
       });
       const finish = (): void => {
         roots.dispose();
         clearTimeout(timeout);
-        resolve({ event, rootsAt: rootsAt as number });
+        resolve({ event, toldAt, rootsAt: rootsAt as number, rootsMs });
       };
       void accept(event).then((ok) => {
         if (!ok) {
@@ -133,7 +168,8 @@ export async function run(): Promise<void> {
     await done;
     collectGarbage();
   };
-  const refresh = async (log: { dir: string; runs: number }, round: number): Promise<{ refreshMs: number; appendMs: number }> => {
+  type Timed = { refreshMs: number; readMs: number; rootsMs: number; gcMs: number; roundTripMs: number; endToEndMs: number; appendMs: number };
+  const refresh = async (log: { dir: string; runs: number }, round: number): Promise<Timed> => {
     await use(log);
     const file = fs.readdirSync(log.dir).filter((f) => f.endsWith('.jsonl')).sort().at(-1) as string;
     // The newest run, taken without building anything per run (view.entries would wrap all 100,000 of them).
@@ -158,16 +194,25 @@ export async function run(): Promise<void> {
     await profile.start();
     const t = performance.now();
     fs.appendFileSync(path.join(log.dir, file), `${JSON.stringify({ event: 'rating', runId: newest.run.id, thumb: 'down', at })}\n`);
-    const { event, rootsAt } = await done;
+    const { event, toldAt, rootsAt, rootsMs } = await done;
     await profile.stop(`refresh-${log.runs}-${round}`);
     if (event.startedAt < t) throw new Error('precondition: the refresh timed started before the line was appended');
-    return { refreshMs: rootsAt - event.startedAt, appendMs: rootsAt - t };
+    if (!(rootsMs >= 0)) throw new Error('precondition: the roots timed carry no duration');
+    const askedAt = rootsAt - rootsMs;
+    const readMs = toldAt - event.startedAt;
+    const endToEndMs = rootsAt - event.startedAt;
+    // VS Code asked for the roots while the read ran (a request of its own, answered from this read): nothing of
+    // VS Code's own lies between, and the whole span is the extension host's.
+    if (askedAt <= toldAt) return { refreshMs: endToEndMs, readMs, rootsMs: rootsAt - toldAt, gcMs: 0, roundTripMs: 0, endToEndMs, appendMs: rootsAt - t };
+    const gcMs = collectedBetween(toldAt, askedAt);
+    return { refreshMs: readMs + rootsMs + gcMs, readMs, rootsMs, gcMs, roundTripMs: askedAt - toldAt - gcMs, endToEndMs, appendMs: rootsAt - t };
   };
   const rounds = Number(process.env.PROMPT_LAB_BENCH_ROUNDS) || 5;
   for (let r = 0; r < rounds; r++) {
-    let b: { refreshMs: number; appendMs: number };
-    let s: { refreshMs: number; appendMs: number };
+    let b: Timed;
+    let s: Timed;
     if (r % 2) { s = await refresh(small, r); b = await refresh(big, r); } else { b = await refresh(big, r); s = await refresh(small, r); }
     sample({ kind: 'refresh', big: b, small: s });
   }
+  gcObserver.disconnect();
 }

@@ -172,6 +172,27 @@ test('forEachLine splits lines across chunk boundaries and passes a last line wi
   assert.deepEqual(seen.map(([text, line, offset]) => [text.length, line, offset]), [[5, 1, 0], [3 * 1024 * 1024, 2, 6], [6, 4, 6 + 3 * 1024 * 1024 + 2]]);
 });
 
+test('forEachLine with small buffers (few bytes expected, many more there) gives the same lines and offsets as with 1 MB ones', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'x.jsonl');
+  // Lines longer than the smallest buffer (16 KB), multi-byte characters on its boundaries, CRLF, a last line open.
+  const lines = Array.from({ length: 60 }, (_, i) => `${i} ${'é✓'.repeat(i * 500)}${i % 7 === 0 ? '\r' : ''}`);
+  fs.writeFileSync(file, `${lines.join('\n')}\nopen`);
+  const read = async (from: number, expected?: number): Promise<{ seen: [string, number, number, boolean][]; consumed: { bytes: number; lines: number } }> => {
+    const seen: [string, number, number, boolean][] = [];
+    const { consumed } = await forEachLine(files, file, (bytes, line, offset, complete) => { seen.push([utf8.decode(bytes), line, offset, complete]); }, from, 0, expected);
+    return { seen, consumed };
+  };
+  const whole = await read(0);
+  assert.equal(whole.seen.length, 61);
+  assert.deepEqual(await read(0, 1), whole);
+  assert.deepEqual(await read(0, 0), whole);
+  // From the middle of the file (where an earlier read stopped), expecting only one line's bytes.
+  const at = whole.seen[30] as [string, number, number, boolean];
+  const rest = await read(at[2], 10);
+  assert.deepEqual(rest.seen.map(([text, , offset, complete]) => [text, offset, complete]), whole.seen.slice(30).map(([text, , offset, complete]) => [text, offset, complete]));
+});
+
 test('forEachLine: a handler that throws ends the read with its error, the next chunk\'s read in flight finished first', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'x.jsonl');

@@ -176,13 +176,16 @@ export class HistoryReader {
     // appended, and a partial would be a second full join of everything already read.
     let partialSent = !onPartial || this.joined !== undefined;
     let counted = 0;
-    for (const name of names) {
+    // Every file's size at once: a refresh that finds one line appended asks for 30 sizes, and one after the other
+    // each waits its own turn of the event loop (on a busy extension host, milliseconds each).
+    const sizes = await Promise.all(names.map((name) => this.fs.stat(joinPath(this.logDir, name)).then((s) => s.size)));
+    for (const [index, name] of names.entries()) {
       const file = joinPath(this.logDir, name);
       const before = this.files.get(file);
       const runsBefore = before?.runs.length ?? 0;
       const ratingsBefore = before?.ratings.length ?? 0;
       const annotationsBefore = before?.annotations.length ?? 0;
-      await this.update(file);
+      await this.update(file, sizes[index] as number);
       const after = this.files.get(file) as FileState;
       if (before !== undefined && after !== before) incremental = false;
       const change = {
@@ -226,9 +229,11 @@ export class HistoryReader {
     return out;
   }
 
-  /** Bring `file`'s state up to date: read from where the last read stopped, or from the start if it shrank. */
-  private async update(file: string): Promise<void> {
-    const size = (await this.fs.stat(file)).size;
+  /**
+   * Bring `file`'s state up to date: read from where the last read stopped, or from the start if it shrank. `size` is
+   * its size as this read found it (what was appended since is read too).
+   */
+  private async update(file: string, size: number): Promise<void> {
     let state = this.files.get(file);
     if (!state || size < state.consumed) {
       state = { consumed: 0, lines: 0, runs: [], ratings: [], annotations: [], evaluations: [], warnings: [] };
@@ -248,7 +253,7 @@ export class HistoryReader {
       else if (found?.kind === 'annotation') current.annotations.push(found.value);
       else if (found?.kind === 'evaluation') current.evaluations.push(found.value);
       return true;
-    }, current.consumed, current.lines);
+    }, current.consumed, current.lines, size - current.consumed);
     current.consumed = consumed.bytes;
     current.lines = consumed.lines;
   }
@@ -281,7 +286,8 @@ export class HistoryReader {
         warn(`${file}:${line}: skipped a run line without id, prompt or a valid timing.startedAt.`);
         return undefined;
       }
-      return { kind: 'run', value: { entry: { run: full ? run : summarize(run, this.intern, preview), file, line, offset }, time } };
+      const summary = full ? run : scanned ? summarizeScanned(scanned.value, this.intern, preview ?? '') : summarize(run, this.intern, preview);
+      return { kind: 'run', value: { entry: { run: summary, file, line, offset }, time } };
     }
     if (event === 'rating') {
       const rating = value as RatingRecord;
@@ -591,6 +597,8 @@ export async function* loadRuns(fs: FileSystem, entries: Iterable<HistoryEntry<R
 
 /** Bytes read from a log file at a time. */
 const CHUNK_BYTES = 1 << 20;
+/** The smallest read buffer (when little is expected): a few lines. */
+const MIN_CHUNK_BYTES = 1 << 14;
 
 /**
  * Call `onLine` with the bytes of every non-blank line of `file` from byte `from` (valid only during the call), read
@@ -599,6 +607,9 @@ const CHUNK_BYTES = 1 << 20;
  * `onLine` returns false for it, it is not counted as consumed (it may still be being written).
  * Splitting bytes on "\n" ourselves is 3× faster than node:readline (which decodes, then scans for "\r" and "\n"
  * separately) and gives exact byte offsets; "\n" never occurs inside a multi-byte UTF-8 character.
+ * `expectedBytes` (optional) is how many bytes the caller expects from `from` on (a file's size less what was read):
+ * the buffers are made no larger than needed for that, so reading a line appended to a large file does not allocate
+ * and clear 2 MB; more bytes than expected are read all the same.
  * @returns how far reading got: bytes and lines consumed (to resume from).
  */
 export async function forEachLine(
@@ -607,6 +618,7 @@ export async function forEachLine(
   onLine: (bytes: Uint8Array, line: number, offset: number, complete: boolean) => boolean | void,
   from = 0,
   linesBefore = 0,
+  expectedBytes = CHUNK_BYTES,
 ): Promise<{ consumed: { bytes: number; lines: number } }> {
   let pending: Uint8Array[] = [];
   let line = linesBefore;
@@ -621,7 +633,8 @@ export async function forEachLine(
   };
   // Two buffers, reused for every chunk (fresh 1 MB buffers per chunk would cost more in garbage collection than the
   // parsing): the next chunk is read into one while the lines of the other are split and parsed.
-  const buffers = [new Uint8Array(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES)];
+  const bufferBytes = Math.min(CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, expectedBytes + 1));
+  const buffers = [new Uint8Array(bufferBytes), new Uint8Array(bufferBytes)];
   let current = 0;
   let reading = fs.read(file, position, buffers[0] as Uint8Array);
   try {
@@ -704,7 +717,8 @@ function isRating(rating: RatingRecord): boolean {
 }
 
 const HEAVY_FIELDS: ReadonlySet<string> = new Set<HeavyRunField>(['inputs', 'messages', 'parameters', 'output', 'reasoning', 'toolCalls']);
-const INTERNED_FIELDS: ReadonlySet<string> = new Set(['prompt', 'deployment', 'provider', 'model', 'finishReason', 'status']);
+const INTERNED_FIELD_LIST = ['prompt', 'deployment', 'provider', 'model', 'finishReason', 'status'] as const;
+const INTERNED_FIELDS: ReadonlySet<string> = new Set(INTERNED_FIELD_LIST);
 
 /**
  * The run without its heavy fields (every other field kept as it is, including ones added to the format later);
@@ -725,6 +739,20 @@ function summarize(run: RunRecord, intern: (s: string) => string, preview: strin
   }
   summary.outputPreview = preview;
   return summary as RunSummary;
+}
+
+/**
+ * {@link summarize} for a line the scanner read without its heavy fields: the scanned object is the summary itself
+ * (its repeated short strings shared through `intern`, the preview added), rather than a copy of it; one object less
+ * per run of a large log to make and collect.
+ */
+function summarizeScanned(value: Record<string, unknown>, intern: (s: string) => string, preview: string): RunSummary {
+  for (const key of INTERNED_FIELD_LIST) {
+    const field = value[key];
+    if (typeof field === 'string') value[key] = intern(field);
+  }
+  value.outputPreview = preview;
+  return value as unknown as RunSummary;
 }
 
 /** Whether `annotations` hold `key=value` (that value, trimmed) or, for `key` alone, any value of it. */
