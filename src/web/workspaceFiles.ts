@@ -7,9 +7,8 @@
  * Paths: a path maps back to a URI in the scheme and authority of the workspace folder it is in (the longest folder
  * path it starts with), else of the first folder.
  */
-import posix from 'path-browserify';
 import * as vscode from 'vscode';
-import type { ExportFile, VscodePlatform } from '../vscode/platform';
+import type { ExportFile, PathApi, VscodePlatform } from '../vscode/platform';
 import { wholeFileSystem } from './wholeFileSystem';
 import { confinedFileSystem, containingFolder, workspaceFileStore } from './workspaceFileStore';
 
@@ -45,7 +44,7 @@ function exportFile(target: vscode.Uri): ExportFile {
  * Watches `folder` with `createFileSystemWatcher` on `<folder>/*`. A virtual file system reports what this window
  * writes; what another window or a push writes shows at the next refresh (the view's Refresh button).
  */
-function watchFolder(folder: string, onChange: () => void, accept: (name: string) => boolean): vscode.Disposable {
+function watchFolder(folder: string, onChange: () => void, accept: (name: string) => boolean, posix: PathApi): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(uriOfPath(folder), '*'));
   const changed = (uri: vscode.Uri): void => {
     if (accept(posix.basename(uri.path))) onChange();
@@ -54,8 +53,11 @@ function watchFolder(folder: string, onChange: () => void, accept: (name: string
 }
 
 
-/** The file side of a platform on `workspace.fs` (see the module's comment). */
-export function workspaceFiles(): Pick<VscodePlatform, 'path' | 'documentSchemes' | 'pathOf' | 'uriOf' | 'fileSystem' | 'watchFolder' | 'filesBeside' | 'openExportFile'> {
+/**
+ * The file side of a platform on `workspace.fs` (see the module's comment). `posix`: a POSIX path module (the web's
+ * `path-browserify`; on the desktop `node:path`'s `posix`, so that its bundle does not carry a second one).
+ */
+export function workspaceFiles(posix: PathApi & { normalize(path: string): string }): Pick<VscodePlatform, 'path' | 'documentSchemes' | 'pathOf' | 'uriOf' | 'fileSystem' | 'watchFolder' | 'filesBeside' | 'openExportFile'> {
   // One FileSystem for the window: its appends to a file are queued one after another (see ./wholeFileSystem.ts).
   const files = wholeFileSystem(workspaceFileStore(vscode.workspace.fs, (path) => uriOfPath(path)));
   return {
@@ -64,7 +66,7 @@ export function workspaceFiles(): Pick<VscodePlatform, 'path' | 'documentSchemes
     pathOf: (uri) => uri.path,
     uriOf: (path) => uriOfPath(path),
     fileSystem: (options) => (options?.root === undefined ? files : confinedFileSystem(files, options.root, posix.normalize)),
-    watchFolder,
+    watchFolder: (folder, onChange, accept) => watchFolder(folder, onChange, accept, posix),
     // A .prompty's `${file:…}` references are read synchronously by the converter; workspace.fs is asynchronous.
     filesBeside: () => () => undefined,
     openExportFile: exportFile,
