@@ -2,6 +2,7 @@
  * The desktop entry (package.json `main`, built as dist/extension.js): Prompt Lab on the Node extension host, with
  * Node's file system, worker threads and environment (src/desktop/platform.ts). The web entry is src/web/extension.ts.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { desktopPlatform } from './desktop/platform';
 import { workspaceFiles } from './web/workspaceFiles';
@@ -14,7 +15,7 @@ export function activate(context: vscode.ExtensionContext): PromptLabApi {
   // workspace.fs as on the web, the rest (worker threads, the environment) stays Node's.
   const virtual = (vscode.workspace.workspaceFolders ?? []).some((folder) => folder.uri.scheme !== 'file');
   const desktop = desktopPlatform();
-  return activatePromptLab(context, virtual ? { ...desktop, ...workspaceFiles(), nodeExecutable: undefined } : desktop);
+  return activatePromptLab(context, virtual ? { ...desktop, ...workspaceFiles(path.posix), nodeExecutable: undefined } : desktop);
 }
 
 export function deactivate(): void {

@@ -239,7 +239,12 @@ export class RunController implements vscode.Disposable {
     const key = await this.keyFor(deployment);
     if (key === 'declined') return undefined;
     if (deployment.needsKey && !key) {
-      this.showSetupError(describeError(new MissingApiKeyError(deployment.key)), uri, promptName, deployment.key, deployment);
+      const missing = describeError(new MissingApiKeyError(deployment.key));
+      // VS Code for the Web has no environment: a key named by apiKeyEnv can only come from SecretStorage there.
+      if (platform().kind === 'web' && deployment.apiKeyEnv) {
+        missing.message = `${missing.message} ${vscode.l10n.t('Environment variables such as {0} do not exist in VS Code for the Web.', deployment.apiKeyEnv)}`;
+      }
+      this.showSetupError(missing, uri, promptName, deployment.key, deployment);
       return undefined;
     }
 

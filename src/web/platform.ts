@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import type { VscodePlatform } from '../vscode/platform';
 import { webHasher } from './hash';
+import posix from 'path-browserify';
 import { workspaceFiles } from './workspaceFiles';
 import { WebWorkerRegexMatcher, WebWorkerRenderer, type StartWorker, type WorkerLike } from './webWorkers';
 
@@ -46,7 +47,7 @@ export function webPlatform(): VscodePlatform {
   };
   return {
     kind: 'web',
-    ...workspaceFiles(),
+    ...workspaceFiles(posix),
     hasher: webHasher(),
     createRenderer: (extensionUri, limits, inline) => new WebWorkerRenderer(workerStarter(extensionUri), limits, inline,
       (reason) => warn(`[render] ${reason} Templates render on the extension host's thread, with the output limit but no time limit.`)),

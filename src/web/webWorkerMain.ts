@@ -6,24 +6,26 @@
 import { checkOutputLength } from '../core/template/renderer';
 import { renderMessages, renderTemplate } from '../core/template/template';
 import { serializeRenderError } from '../node/renderWorkerProtocol';
-import type { WebWorkerReply, WebWorkerRequest } from './webWorkerProtocol';
+import type { WebWorkerProgress, WebWorkerReply, WebWorkerRequest } from './webWorkerProtocol';
 
 /** Patterns compiled so far (at most 64, then forgotten), as the Node regex worker keeps them. */
 const compiled = new Map<string, RegExp>();
 
-/** The answer to `request`. */
-export function answer(request: WebWorkerRequest): WebWorkerReply {
+/** The answer to `request`; `progress` hears each message or template as it starts. */
+export function answer(request: WebWorkerRequest, progress: (message: WebWorkerProgress) => void = () => undefined): WebWorkerReply {
   const { id } = request;
   try {
     switch (request.kind) {
       case 'messages': {
         const messages = renderMessages({ messages: request.messages, ...(request.syntax ? { templateSyntax: request.syntax } : {}) }, request.values, {
+          onMessage: (messageIndex) => progress({ id, kind: 'progress', messageIndex }),
           checkOutput: (text, messageIndex) => checkOutputLength(text, request.maxOutputChars, messageIndex),
         });
         return { id, kind: 'messages', messages };
       }
       case 'templates': {
         const texts = request.templates.map((template, i) => {
+          progress({ id, kind: 'progress', messageIndex: i });
           const text = renderTemplate(template, request.values, i, request.syntax);
           checkOutputLength(text, request.maxOutputChars, i);
           return text;
@@ -57,6 +59,6 @@ const scope = globalThis as unknown as Partial<WorkerScope> & { document?: unkno
 // Only inside a worker (no `document`, a `postMessage`): the unit tests import `answer` on Node.
 if (typeof scope.postMessage === 'function' && scope.document === undefined && typeof (globalThis as { importScripts?: unknown }).importScripts === 'function') {
   const worker = scope as WorkerScope;
-  worker.onmessage = (event) => worker.postMessage(answer(event.data));
+  worker.onmessage = (event) => worker.postMessage(answer(event.data, (message) => worker.postMessage(message)));
   worker.postMessage({ kind: 'ready' });
 }

@@ -10,3 +10,10 @@ export type WebWorkerRequest = RenderRequest | { id: number; kind: 'regex'; patt
 
 /** What the worker answers, one per request (an `error` for a pattern that does not compile, too). */
 export type WebWorkerReply = RenderReply | { id: number; kind: 'regex'; matched: boolean } | { id: number; kind: 'error'; error: SerializedRenderError };
+
+/**
+ * Where a render is, posted before each message or template it starts: the host names that message when the render
+ * passes its time limit (the Node worker writes the same into shared memory, which a page that is not cross-origin
+ * isolated does not have).
+ */
+export interface WebWorkerProgress { id: number; kind: 'progress'; messageIndex: number }

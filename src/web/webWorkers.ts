@@ -16,7 +16,7 @@ import type { ChatMessage } from '../core/template/template';
 import type { PromptFile } from '../core/format/promptFile';
 import type { RegexMatcher } from '../core/evaluation/evaluators';
 import { inProcessRenderer } from '../core/template/inProcessRenderer';
-import type { WebWorkerReply, WebWorkerRequest } from './webWorkerProtocol';
+import type { WebWorkerProgress, WebWorkerReply, WebWorkerRequest } from './webWorkerProtocol';
 import { rebuildRenderError as rebuild } from '../node/renderWorkerProtocol';
 
 /** What the host uses of a Worker (`Worker` in a browser; tests may pass another with the same surface). */
@@ -41,8 +41,8 @@ interface Job {
   body: Body;
   /** Time limit of the request, ms. */
   limitMs: number;
-  /** The error when the limit passes. */
-  timeout: () => Error;
+  /** The error when the limit passes, given the message the worker said it was at. */
+  timeout: (messageIndex: number | undefined) => Error;
   resolve(reply: WebWorkerReply): void;
   reject(err: Error): void;
 }
@@ -56,7 +56,7 @@ export class WebWorkerPool {
   private worker: WorkerLike | undefined;
   private ready: Promise<WorkerLike> | undefined;
   private readonly queue: Job[] = [];
-  private current: (Job & { id: number; timer: ReturnType<typeof setTimeout> }) | undefined;
+  private current: (Job & { id: number; timer: ReturnType<typeof setTimeout>; messageIndex?: number }) | undefined;
   private nextId = 1;
   private disposed = false;
   /** Workers started and ready so far. For tests. */
@@ -65,7 +65,7 @@ export class WebWorkerPool {
   constructor(private readonly start: StartWorker) {}
 
   /** Sends `body`; resolves with its reply. Rejects with `timeout()` past `limitMs`, or when no worker can start. */
-  request(body: Body, limitMs: number, timeout: () => Error): Promise<WebWorkerReply> {
+  request(body: Body, limitMs: number, timeout: (messageIndex: number | undefined) => Error): Promise<WebWorkerReply> {
     if (this.disposed) return Promise.reject(new Error('Prompt Lab is shutting down: nothing more is rendered.'));
     return new Promise((resolve, reject) => {
       this.queue.push({ body, limitMs, timeout, resolve, reject });
@@ -109,7 +109,7 @@ export class WebWorkerPool {
         throw err;
       });
       this.started++;
-      worker.onmessage = (event) => this.onReply(worker, event.data as WebWorkerReply);
+      worker.onmessage = (event) => this.onReply(worker, event.data as WebWorkerReply | WebWorkerProgress);
       worker.onerror = (event) => this.fail(worker, new Error(`The render worker failed: ${event.message ?? 'no reason given'}`));
       this.worker = worker;
       return worker;
@@ -136,13 +136,17 @@ export class WebWorkerPool {
     if (this.current || this.disposed || this.queue[0] !== job) return void this.pump();
     this.queue.shift();
     const id = this.nextId++;
-    this.current = { ...job, id, timer: setTimeout(() => this.fail(worker, job.timeout()), job.limitMs) };
+    this.current = { ...job, id, timer: setTimeout(() => this.fail(worker, job.timeout(this.current?.id === id ? this.current.messageIndex : undefined)), job.limitMs) };
     worker.postMessage({ ...job.body, id });
   }
 
-  private onReply(worker: WorkerLike, reply: WebWorkerReply): void {
+  private onReply(worker: WorkerLike, reply: WebWorkerReply | WebWorkerProgress): void {
     const current = this.current;
     if (worker !== this.worker || !current || reply.id !== current.id) return;
+    if (reply.kind === 'progress') {
+      current.messageIndex = reply.messageIndex;
+      return;
+    }
     clearTimeout(current.timer);
     this.current = undefined;
     current.resolve(reply);
@@ -210,7 +214,7 @@ export class WebWorkerRenderer implements TemplateRenderer {
     const { timeoutMs } = this.limits();
     let reply: WebWorkerReply;
     try {
-      reply = await this.pool.request(body, timeoutMs, () => new RenderLimitError('time', timeoutMs, undefined));
+      reply = await this.pool.request(body, timeoutMs, (messageIndex) => new RenderLimitError('time', timeoutMs, messageIndex));
     } catch (err) {
       if (this.pool.started > 0 || !(err instanceof WorkerStartError)) throw err;
       this.fallback = true;

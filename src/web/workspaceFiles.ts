@@ -7,23 +7,17 @@
  * Paths: a path maps back to a URI in the scheme and authority of the workspace folder it is in (the longest folder
  * path it starts with), else of the first folder.
  */
-import posix from 'path-browserify';
 import * as vscode from 'vscode';
-import type { ExportFile, VscodePlatform } from '../vscode/platform';
+import type { ExportFile, PathApi, VscodePlatform } from '../vscode/platform';
 import { wholeFileSystem } from './wholeFileSystem';
-import { confinedFileSystem, workspaceFileStore } from './workspaceFileStore';
+import { confinedFileSystem, containingFolder, workspaceFileStore } from './workspaceFileStore';
 
 /**
  * The URI of `path` in the workspace: the scheme and authority of the workspace folder it is in (else of the first
  * folder; with none, a `file:` URI, which `workspace.fs` of the web refuses with a clear error).
  */
 export function uriOfPath(path: string, folders: readonly { uri: vscode.Uri }[] = vscode.workspace.workspaceFolders ?? []): vscode.Uri {
-  let best: vscode.Uri | undefined;
-  for (const { uri } of folders) {
-    const base = uri.path.replace(/\/+$/, '');
-    if ((path === base || path.startsWith(`${base}/`)) && (!best || base.length > best.path.length)) best = uri;
-  }
-  const base = best ?? folders[0]?.uri;
+  const base = containingFolder(path, folders.map((folder) => folder.uri)) ?? folders[0]?.uri;
   return base ? base.with({ path, query: '', fragment: '' }) : vscode.Uri.file(path);
 }
 
@@ -50,7 +44,7 @@ function exportFile(target: vscode.Uri): ExportFile {
  * Watches `folder` with `createFileSystemWatcher` on `<folder>/*`. A virtual file system reports what this window
  * writes; what another window or a push writes shows at the next refresh (the view's Refresh button).
  */
-function watchFolder(folder: string, onChange: () => void, accept: (name: string) => boolean): vscode.Disposable {
+function watchFolder(folder: string, onChange: () => void, accept: (name: string) => boolean, posix: PathApi): vscode.Disposable {
   const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(uriOfPath(folder), '*'));
   const changed = (uri: vscode.Uri): void => {
     if (accept(posix.basename(uri.path))) onChange();
@@ -59,8 +53,11 @@ function watchFolder(folder: string, onChange: () => void, accept: (name: string
 }
 
 
-/** The file side of a platform on `workspace.fs` (see the module's comment). */
-export function workspaceFiles(): Pick<VscodePlatform, 'path' | 'documentSchemes' | 'pathOf' | 'uriOf' | 'fileSystem' | 'watchFolder' | 'filesBeside' | 'openExportFile'> {
+/**
+ * The file side of a platform on `workspace.fs` (see the module's comment). `posix`: a POSIX path module (the web's
+ * `path-browserify`; on the desktop `node:path`'s `posix`, so that its bundle does not carry a second one).
+ */
+export function workspaceFiles(posix: PathApi & { normalize(path: string): string }): Pick<VscodePlatform, 'path' | 'documentSchemes' | 'pathOf' | 'uriOf' | 'fileSystem' | 'watchFolder' | 'filesBeside' | 'openExportFile'> {
   // One FileSystem for the window: its appends to a file are queued one after another (see ./wholeFileSystem.ts).
   const files = wholeFileSystem(workspaceFileStore(vscode.workspace.fs, (path) => uriOfPath(path)));
   return {
@@ -69,7 +66,7 @@ export function workspaceFiles(): Pick<VscodePlatform, 'path' | 'documentSchemes
     pathOf: (uri) => uri.path,
     uriOf: (path) => uriOfPath(path),
     fileSystem: (options) => (options?.root === undefined ? files : confinedFileSystem(files, options.root, posix.normalize)),
-    watchFolder,
+    watchFolder: (folder, onChange, accept) => watchFolder(folder, onChange, accept, posix),
     // A .prompty's `${file:…}` references are read synchronously by the converter; workspace.fs is asynchronous.
     filesBeside: () => () => undefined,
     openExportFile: exportFile,

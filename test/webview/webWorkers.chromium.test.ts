@@ -10,6 +10,7 @@
  * - a request to a server that does not answer CORS fails with the sentence that names CORS and OLLAMA_ORIGINS, while
  *   the same request to the replay server (which answers CORS) streams.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page.evaluate callbacks run in the page, against its untyped globalThis.lab */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -117,7 +118,7 @@ test('every template fixture and example renders in the browser worker exactly a
   assert.equal(got.started, 1, 'one worker for all of them');
 });
 
-test('a runaway loop ends at the time limit while the page keeps running; the next render gets a new worker', async () => {
+test('a runaway loop ends at the time limit naming its message while the page keeps running; the next render gets a new worker', async () => {
   const result = await page.evaluate(async () => {
     const lab = (globalThis as any).lab;
     const r = new lab.WebWorkerRenderer(lab.start, () => ({ timeoutMs: 300, maxOutputChars: 1_000_000, maxHeapMb: 256 }));
@@ -135,11 +136,12 @@ test('a runaway loop ends at the time limit while the page keeps running; the ne
     const next = await r.renderTemplates(['{{ 1 + 1 }}'], {});
     const started = r.started;
     r.dispose();
-    return { name: error?.name, limit: error?.limit, message: error?.message, ms, ticked, next, started };
+    return { name: error?.name, limit: error?.limit, messageIndex: error?.messageIndex, message: error?.message, ms, ticked, next, started };
   });
   assert.equal(result.name, 'RenderLimitError');
   assert.equal(result.limit, 'time');
-  assert.match(result.message, /took longer than 300 ms to render/);
+  assert.equal(result.messageIndex, 1);
+  assert.match(result.message, /^Message 2 took longer than 300 ms to render/);
   assert.ok(result.ms >= 300 && result.ms < 10_000, `${result.ms} ms`);
   assert.ok(result.ticked, 'the page ran a timer while the worker spun');
   assert.deepEqual(result.next, ['2']);
