@@ -29,9 +29,11 @@ const summarise = parse(fs.readFileSync(path.join(EXAMPLES, 'summarise.prompt.js
 const replayModel = parse(settingsText)['promptLab.deployments'][summarise.deployment].model; // replay/<folder>/<stem>
 const fixture = `${replayModel.replace(/^replay\//, '')}.sse`;
 const expected = expectedOf(fixture);
+// The user message as the template renders it with the prompt's defaults (rendered in the web's render Worker).
+const renderedUser = `Summarise the following article in at most ${summarise.inputs.max_words.default} words.\n\n<article>\n${summarise.inputs.article.default}\n</article>`;
 // The replay server waits this long between the recording's events (34 of them for the OpenAI one), so the panel
 // can be seen with part of the text before the whole.
-const EVENT_DELAY_MS = 250;
+const EVENT_DELAY_MS = 400;
 
 // A copy of examples/ whose deployments reach this script's replay server (the prompt's own deployment slowed down,
 // see EVENT_DELAY_MS), plus a prompt with a typo in a variable name.
@@ -72,7 +74,7 @@ try {
       if (node.ids.some((id) => id.startsWith('prompt-lab.'))) throw new Error(`the Node extension host activated ${node.ids.join(', ')}`);
       await page.keyboard.press('Control+W');
     }],
-    ['Run Prompt streams the recorded text into the panel and writes the run line through workspace.fs', async ({ page, workspaceDir, artifacts }) => {
+    ['Run Prompt renders the template, streams the recorded text into the panel and writes the run line through workspace.fs', async ({ page, workspaceDir, artifacts }) => {
       await openFile(page, 'summarise.prompt.json');
       const before = server.requests.length;
       await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
@@ -100,6 +102,8 @@ try {
       if (!sent) throw new Error('the replay server got no request');
       if (sent.body?.model !== `${replayModel}?delayMs=${EVENT_DELAY_MS}`) throw new Error(`request for model ${sent.body?.model}`);
       if (!sent.headers.origin?.startsWith('http://127.0.0.1:')) throw new Error(`request without the page's Origin (${sent.headers.origin}): not sent by the browser`);
+      const user = sent.body.messages?.find((m) => m.role === 'user')?.content;
+      if (user !== renderedUser) throw new Error(`the request's user message is not the rendered template: ${JSON.stringify(user).slice(0, 200)}`);
       const runId = await run.getAttribute('data-run-id');
       const line = await waitFor(() => events(workspaceDir, 'run').find((r) => r.id === runId), 20000, `the run line of ${runId} in .promptlab/runs/`);
       if (line.prompt !== 'summarise.prompt.json' || line.status !== 'ok' || line.output !== expected.text || line.replayOf !== fixture) {
