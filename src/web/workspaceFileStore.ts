@@ -81,3 +81,13 @@ export function confinedFileSystem(files: FileSystem, root: string, normalize: (
     read: async (path, position, into) => files.read(await inside(path), position, into),
   };
 }
+
+/** The folder of `folders` that `path` is in (the longest such folder path), or undefined. */
+export function containingFolder<F extends { path: string }>(path: string, folders: readonly F[]): F | undefined {
+  let best: F | undefined;
+  for (const folder of folders) {
+    const base = folder.path.replace(/\/+$/, '');
+    if ((path === base || path.startsWith(`${base}/`)) && (!best || base.length > best.path.replace(/\/+$/, '').length)) best = folder;
+  }
+  return best;
+}

@@ -11,19 +11,14 @@ import posix from 'path-browserify';
 import * as vscode from 'vscode';
 import type { ExportFile, VscodePlatform } from '../vscode/platform';
 import { wholeFileSystem } from './wholeFileSystem';
-import { confinedFileSystem, workspaceFileStore } from './workspaceFileStore';
+import { confinedFileSystem, containingFolder, workspaceFileStore } from './workspaceFileStore';
 
 /**
  * The URI of `path` in the workspace: the scheme and authority of the workspace folder it is in (else of the first
  * folder; with none, a `file:` URI, which `workspace.fs` of the web refuses with a clear error).
  */
 export function uriOfPath(path: string, folders: readonly { uri: vscode.Uri }[] = vscode.workspace.workspaceFolders ?? []): vscode.Uri {
-  let best: vscode.Uri | undefined;
-  for (const { uri } of folders) {
-    const base = uri.path.replace(/\/+$/, '');
-    if ((path === base || path.startsWith(`${base}/`)) && (!best || base.length > best.path.length)) best = uri;
-  }
-  const base = best ?? folders[0]?.uri;
+  const base = containingFolder(path, folders.map((folder) => folder.uri)) ?? folders[0]?.uri;
   return base ? base.with({ path, query: '', fragment: '' }) : vscode.Uri.file(path);
 }
 

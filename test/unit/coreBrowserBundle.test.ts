@@ -65,3 +65,38 @@ test('src/core/index.ts bundles for the browser with no Node import but the list
   const unexpected = found.filter((f) => !(f in DEPENDENCY_NODE_IMPORTS));
   assert.deepEqual(unexpected, [], 'a dependency imports a Node module not listed in DEPENDENCY_NODE_IMPORTS');
 });
+
+test('the web entry (src/web/extension.ts) and its worker bundle as esbuild.mjs bundles them, with no Node import of ours and no require left but vscode', async () => {
+  const { nodeModulesForTheBrowser } = await import(path.join(ROOT, 'scripts', 'webBundle.mjs')) as { nodeModulesForTheBrowser: esbuild.Plugin };
+  for (const entry of ['src/web/extension.ts', 'src/web/webWorkerMain.ts']) {
+    const ours: string[] = [];
+    const result = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      platform: 'browser',
+      format: 'cjs',
+      external: ['vscode'],
+      mainFields: ['browser', 'module', 'main'],
+      logLevel: 'silent',
+      plugins: [{
+        name: 'our-node-imports',
+        setup(build) {
+          build.onResolve({ filter: /^[^./]/ }, (args) => {
+            const name = args.path.replace(/^node:/, '');
+            const nodeOnly = args.path.startsWith('node:') || NODE_ONLY.has(name) || NODE_ONLY.has(name.split('/')[0] as string);
+            if (nodeOnly && !args.importer.includes(`${path.sep}node_modules${path.sep}`)) ours.push(`${args.path} <- ${path.relative(ROOT, args.importer)}`);
+            return undefined;
+          });
+        },
+      }, nodeModulesForTheBrowser],
+    });
+    assert.equal(result.errors.length, 0, entry);
+    assert.deepEqual(ours, [], `${entry}: our code imports no Node module`);
+    const text = new TextDecoder().decode(result.outputFiles?.[0]?.contents);
+    const requires = [...new Set([...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1]))];
+    // ajv keeps `require("ajv/dist/runtime/…")` inside strings of the code it generates, never called here.
+    assert.deepEqual(requires.filter((r) => !r?.startsWith('ajv/dist/runtime/')), entry.endsWith('extension.ts') ? ['vscode'] : [], `${entry}: requires left`);
+  }
+});
