@@ -5,7 +5,7 @@
 // web worker host (Running Extensions says so, the Node host's log has no Prompt Lab, the requests carry the page's
 // Origin), marks a template variable no input declares, streams a run from a local replay server into the panel,
 // takes a rating in the panel, writes both lines into the workspace's .promptlab/runs/ through workspace.fs, and
-// shows them in the Runs view.
+// shows them in the Runs view; Stop ends a slow run.
 //   node test/e2e/web.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
 // Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/web/.
 import fs from 'node:fs';
@@ -18,7 +18,7 @@ import {
 } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
-const { startReplayServer } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
+const { startReplayServer, syntheticText } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
 const { expectedOf } = require(path.join(REPO_ROOT, 'out/test/unit/wireOracle.js'));
 const { parse } = require('jsonc-parser');
 
@@ -36,12 +36,17 @@ const renderedUser = `Summarise the following article in at most ${summarise.inp
 const EVENT_DELAY_MS = 400;
 
 // A copy of examples/ whose deployments reach this script's replay server (the prompt's own deployment slowed down,
-// see EVENT_DELAY_MS), plus a prompt with a typo in a variable name.
+// see EVENT_DELAY_MS), plus a prompt with a typo in a variable name and a slow one to stop.
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-e2e-web-'));
 fs.cpSync(EXAMPLES, workspace, { recursive: true, filter: (src) => !src.includes(`${path.sep}.promptlab`) });
 fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), settingsText
   .replaceAll('http://127.0.0.1:18931', server.url)
-  .replace(`"model": "${replayModel}"`, `"model": "${replayModel}?delayMs=${EVENT_DELAY_MS}"`));
+  .replace(`"model": "${replayModel}"`, `"model": "${replayModel}?delayMs=${EVENT_DELAY_MS}"`)
+  .replace('"promptLab.deployments": {', `"promptLab.deployments": {
+    "slow": { "provider": "openai-compatible", "baseURL": "${server.baseURL}", "model": "synthetic/slow?chunks=400&delayMs=50" },`));
+fs.writeFileSync(path.join(workspace, 'slow.prompt.json'), JSON.stringify({
+  name: 'Slow', deployment: 'slow', messages: [{ role: 'user', content: 'Count slowly.' }],
+}, null, 2));
 fs.writeFileSync(path.join(workspace, 'typo.prompt.json'), JSON.stringify({
   name: 'Typo', deployment: 'replay-openai', inputs: { topic: { default: 'tea' } },
   messages: [{ role: 'user', content: 'Tell me about {{ topik }}.' }],
@@ -142,6 +147,24 @@ try {
       const description = await runRow.textContent();
       if (!description?.startsWith('replay-openai · ok · 👍 score 0.8')) throw new Error(`Runs row: ${description}`);
       await page.screenshot({ path: path.join(artifacts, 'runs-view.png') });
+    }],
+    ['Stop ends a slow run; the partial output stays in the panel and the log', async ({ page, workspaceDir, artifacts }) => {
+      await openFile(page, 'slow.prompt.json');
+      await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
+      const web = webviewFrame(page);
+      const run = web.locator('[data-run-id][data-status="running"]').first();
+      await run.waitFor({ timeout: 60000 });
+      const output = run.locator('[data-testid="run-output"]');
+      await waitFor(async () => ((await output.textContent()) ?? '').length > 20, 30000, 'some streamed text');
+      await run.locator('[data-testid="run-stop"]').click();
+      const cancelled = web.locator('[data-run-id][data-status="cancelled"]').first();
+      await cancelled.waitFor({ timeout: 30000 });
+      const partial = (await cancelled.locator('[data-testid="run-output"]').textContent()) ?? '';
+      const full = syntheticText(400);
+      if (!partial || partial.length >= full.length || !full.startsWith(partial)) throw new Error(`partial output ${partial.length} chars of ${full.length}`);
+      await page.screenshot({ path: path.join(artifacts, 'run-cancelled.png') });
+      const line = await waitFor(() => events(workspaceDir, 'run').find((r) => r.prompt === 'slow.prompt.json'), 20000, 'the cancelled run in the log');
+      if (line.status !== 'cancelled' || line.output !== partial) throw new Error(`log: status ${line.status}, ${line.output.length} chars vs panel ${partial.length}`);
     }],
   ]);
 } finally {
