@@ -5,7 +5,7 @@
 // web worker host (Running Extensions says so, the Node host's log has no Prompt Lab, the requests carry the page's
 // Origin), marks a template variable no input declares, streams a run from a local replay server into the panel,
 // takes a rating in the panel, writes both lines into the workspace's .promptlab/runs/ through workspace.fs, and
-// shows them in the Runs view; Stop ends a slow run.
+// shows them in the Runs view; Stop ends a slow run; Evaluate Prompt runs and scores capitals.prompt.json's test data.
 //   node test/e2e/web.e2e.mjs   (after npm run build, npm run build:tests and test/rig/setup.sh)
 // Prints `e2e: N passed, N failed`; screenshots go to .test-artifacts/e2e/web/.
 import fs from 'node:fs';
@@ -52,6 +52,21 @@ fs.writeFileSync(path.join(workspace, 'typo.prompt.json'), JSON.stringify({
   messages: [{ role: 'user', content: 'Tell me about {{ topik }}.' }],
 }, null, 2));
 process.on('exit', () => fs.rmSync(workspace, { recursive: true, force: true }));
+
+const capitals = parse(fs.readFileSync(path.join(EXAMPLES, 'capitals.prompt.json'), 'utf8'));
+const capitalRows = fs.readFileSync(path.join(EXAMPLES, capitals.testData), 'utf8').split('\n').filter((l) => l.trim()).length;
+
+/** The evaluation panel's content (a FrameLocator): of the open webviews, the one that holds the grid. */
+async function evaluationFrame(page) {
+  return waitFor(async () => {
+    const count = await page.locator('iframe.webview.ready').count();
+    for (let i = count - 1; i >= 0; i--) {
+      const frame = page.frameLocator('iframe.webview.ready').nth(i).frameLocator('iframe#active-frame');
+      if (await frame.locator('[data-testid="grid"]').count().catch(() => 0)) return frame;
+    }
+    return undefined;
+  }, 60000, 'the evaluation panel\'s grid');
+}
 
 /** Lines of the run log whose `event` is `event` (run lines carry `prompt`; rating lines `runId`). */
 function events(dir, event) {
@@ -165,6 +180,46 @@ try {
       await page.screenshot({ path: path.join(artifacts, 'run-cancelled.png') });
       const line = await waitFor(() => events(workspaceDir, 'run').find((r) => r.prompt === 'slow.prompt.json'), 20000, 'the cancelled run in the log');
       if (line.status !== 'cancelled' || line.output !== partial) throw new Error(`log: status ${line.status}, ${line.output.length} chars vs panel ${partial.length}`);
+    }],
+    ['Evaluate Prompt: every row runs, concurrently, and is scored by its evaluators (regex in the web Worker, LLM judges)', async ({ page, workspaceDir, artifacts }) => {
+      await openFile(page, 'capitals.prompt.json');
+      const title = page.locator('.quick-input-widget .quick-input-title', { hasText: `Evaluate "${capitals.name}" (${capitalRows} rows)` });
+      // The pick comes up after the prompt file and its test data are read; a palette click lost to a busy workbench
+      // (the pick never shows) is retried.
+      await waitFor(async () => {
+        await runPaletteCommand(page, 'Prompt Lab: Evaluate Prompt');
+        return title.waitFor({ state: 'visible', timeout: 20000 }).then(() => true, () => page.keyboard.press('Escape').then(() => false));
+      }, 120000, 'the deployments pick of Evaluate Prompt');
+      await page.locator('.quick-input-widget input.input').press('Enter'); // the prompt's own deployment, preselected
+      await title.waitFor({ state: 'hidden', timeout: 20000 });
+      const web = await evaluationFrame(page);
+      const status = web.locator('[data-testid="status"]');
+      const done = await waitFor(async () => {
+        const t = ((await status.textContent().catch(() => '')) ?? '').trim();
+        if (/^Cancelled/.test(t)) throw new Error(`the evaluation ended cancelled: ${t}`);
+        return /^Complete · /.test(t) && t;
+      }, 240000, 'the evaluation to complete');
+      await page.screenshot({ path: path.join(artifacts, 'evaluation.png') });
+      if (!done.startsWith(`Complete · ${capitalRows} of ${capitalRows} cells`)) throw new Error(`the grid says ${done}`);
+      const record = await waitFor(() => events(workspaceDir, 'evaluation').find((l) => l.prompt === 'capitals.prompt.json' && l.status === 'complete'), 30000, 'the evaluation line');
+      if (record.rows !== capitalRows) throw new Error(`evaluation line: ${JSON.stringify(record).slice(0, 300)}`);
+      const lines = logLines(workspaceDir);
+      const cells = lines.filter((l) => l.event === 'run' && l.evaluationId === record.id && l.source !== 'judge');
+      if (cells.length !== capitalRows) throw new Error(`${cells.length} cell run lines, expected ${capitalRows}`);
+      const notOk = cells.filter((c) => c.status !== 'ok');
+      if (notOk.length) throw new Error(`${notOk.length} cells did not run: ${JSON.stringify(notOk[0]).slice(0, 300)}`);
+      for (const c of cells) {
+        const names = (c.evaluations ?? []).map((e) => e.name).sort().join(',');
+        if (names !== capitals.evaluators.map((e) => e.name).sort().join(',')) throw new Error(`row ${c.testIndex} was scored by ${names}`);
+        const regex = c.evaluations.find((e) => e.name === 'one-sentence');
+        if (regex.passed !== true) throw new Error(`the regex evaluator on row ${c.testIndex}: ${JSON.stringify(regex)}`);
+      }
+      const judgeRuns = lines.filter((l) => l.event === 'run' && l.source === 'judge' && cells.some((c) => c.id === l.runId));
+      if (judgeRuns.length === 0) throw new Error('no judge run is logged for the LLM evaluators');
+      // Concurrency: the requests overlapped (the deployment allows 16 in flight).
+      const inFlight = server.simulated.stats.maxInFlight['simulated/chat'] ?? 0;
+      console.log(`       (most simulated/chat requests in flight at once: ${inFlight})`);
+      if (inFlight < 2) throw new Error(`at most ${inFlight} request in flight: the evaluation ran one row at a time`);
     }],
   ]);
 } finally {
