@@ -10,6 +10,7 @@
  * - a request to a server that does not answer CORS fails with the sentence that names CORS and OLLAMA_ORIGINS, while
  *   the same request to the replay server (which answers CORS) streams.
  */
+/* eslint-disable @typescript-eslint/no-explicit-any -- the page.evaluate callbacks run in the page, against its untyped globalThis.lab */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
