@@ -14,6 +14,7 @@ import type { TestRow } from '../../core/evaluation/testData';
 import type { PromptFile } from '../../core/format/promptFile';
 import type { ResolvedDeployment } from '../../core/providers/deployments';
 import type { TemplateRenderer } from '../../core/template/renderer';
+import { processCpuMs } from '../../node/cpuTime';
 import { nodeFileSystem } from '../../node/fileSystem';
 import type { ApiKeyStore } from '../apiKeys';
 import { readSettings, type PromptLabSettings } from '../config';
@@ -244,6 +245,7 @@ export class EvaluationCommands implements vscode.Disposable {
     const request: EvaluationRequest = {
       evaluationId, promptPath: p.promptPath, prompt, rows: p.rows, targets, judges, renderer: this.renderer,
       fs: nodeFileSystem(), logDir: p.logDir, signal: controller.signal, timeoutMs: p.settings.requestTimeoutMs, redactPII: p.settings.redactPII,
+      cpuTimeMs: processCpuMs,
     };
     if (resume) request.resume = resume;
     // A prompt file's regex evaluators match in a worker, bounded in time (a backtracking pattern must not freeze the host).
