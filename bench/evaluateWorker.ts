@@ -17,6 +17,7 @@ import type { TestRow } from '../src/core/evaluation/testData';
 import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
 import { resolveDeployment } from '../src/core/providers/deployments';
 import { inProcessRenderer } from '../src/core/template/inProcessRenderer';
+import { processCpuMs } from '../src/node/cpuTime';
 import { nodeFileSystem } from '../src/node/fileSystem';
 import { messages, promptFileText, question } from './evaluateWorkload';
 
@@ -43,7 +44,7 @@ async function prompt(rows: number, base: string, workers: number, logDir: strin
   const t0 = performance.now();
   const outcome = await evaluatePrompt({
     evaluationId: globalThis.crypto.randomUUID(), promptPath: 'bench.prompt.json', prompt: parsed, rows: testRows,
-    targets: [{ deployment, apiKey: undefined }], renderer: inProcessRenderer(), fs: nodeFileSystem(), sampleIntervalMs: 1000,
+    targets: [{ deployment, apiKey: undefined }], renderer: inProcessRenderer(), fs: nodeFileSystem(), sampleIntervalMs: 1000, cpuTimeMs: processCpuMs,
     ...(logDir ? { logDir } : {}),
   });
   const wallMs = performance.now() - t0;

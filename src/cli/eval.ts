@@ -21,6 +21,7 @@ import type { RunRecord } from '../core/log/runLog';
 import { MAX_CONCURRENCY_LIMIT } from '../core/providers/deployments';
 import { spending } from '../core/run/budget';
 import { promptStem } from '../core/format/formats';
+import { processCpuMs } from '../node/cpuTime';
 import { nodeFileSystem } from '../node/fileSystem';
 import { WorkerRenderer } from '../node/renderWorker';
 import { inShard, keyValues, parseRate, parseShard, parseWholeNumber, type Shard } from './args';
@@ -199,7 +200,7 @@ export async function evalCommand(args: readonly string[], options: EvalOptions,
       } : undefined;
       const outcome = await evaluatePrompt({
         evaluationId: randomUUID(), promptPath: p.loaded.promptPath, prompt: p.prompt, rows: p.rows, targets: p.targets, judges: p.judges,
-        renderer, fs: nodeFileSystem(), logDir, signal: controller.signal, timeoutMs: settings.requestTimeoutMs, redactPII: settings.redactPII,
+        renderer, fs: nodeFileSystem(), logDir, signal: controller.signal, timeoutMs: settings.requestTimeoutMs, redactPII: settings.redactPII, cpuTimeMs: processCpuMs,
         ...(budget ? { budget } : {}),
       }, (event) => {
         progress.event(label, event);

@@ -80,6 +80,11 @@ export interface EvaluationRequest {
   sampleIntervalMs?: number;
   /** 429s one request may get before its cell is an error (default 100). */
   maxRateLimitRetries?: number;
+  /**
+   * CPU time (ms) this process has used (Node: src/node/cpuTime.ts), so the loop guard (./loopGuard.ts) tells a thread
+   * busy with the evaluation from a machine busy with other processes; without it, late timers alone cut.
+   */
+  cpuTimeMs?: () => number;
 }
 
 /** Counts so far, for a progress bar: cells finished of `total`, and how they came out. */
@@ -239,7 +244,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   const unsentOutcome = { record: undefined } as unknown as RunOutcome;
   const pools = new Map<string, RequestPool>();
   // The requests in flight across the pools, capped while this thread's event loop is late (./loopGuard.ts).
-  const guard = new LoopGuard();
+  const guard = new LoopGuard(request.cpuTimeMs ? { cpuTimeMs: request.cpuTimeMs } : {});
   guard.start();
   const chunks = new Map<string, number>();
   const poolFor = (target: EvaluationTarget): RequestPool => {

@@ -6,17 +6,22 @@
  * and the editor's requests wait seconds behind it.
  *
  * The guard measures how late a 20 ms timer fires (the event-loop delay, as `monitorEventLoopDelay` does, with only
- * timers, so it runs in a browser too) and caps the requests in flight across all of the evaluation's deployments,
- * additive increase, multiplicative decrease, like the 429 window of ./aimd.ts but on this thread's own congestion:
- * - a tick later than {@link LoopGuardOptions.highMs} cuts the cap to {@link LoopGuardOptions.decrease} × the
+ * timers, so it runs in a browser too), takes the median of the last {@link LATE_TICKS} ticks (a busy machine delays
+ * single ticks now and then, e.g. a GC or other processes; an overloaded thread delays every tick), and caps the
+ * requests in flight across all of the evaluation's deployments, additive increase, multiplicative decrease, like the
+ * 429 window of ./aimd.ts but on this thread's own congestion:
+ * - a median later than {@link LoopGuardOptions.highMs} cuts the cap to {@link LoopGuardOptions.decrease} × the
  *   requests in flight (at most once per {@link LoopGuardOptions.cutEveryMs}, so a cut can take effect first), never
  *   below {@link LoopGuardOptions.floor};
- * - a tick on time (later than it should be by less than {@link LoopGuardOptions.lowMs}) after the cap held a request
+ * - a median on time (later than it should be by less than {@link LoopGuardOptions.lowMs}) after the cap held a request
  *   back raises it by one (50 a second at most).
  * The floor (8 requests in flight) keeps a busy machine (other processes delaying timers) from throttling a small
  * evaluation: with at most 8 in flight the guard never acts. On a server slower than the thread, the cap is never
  * reached and the guard costs one timer.
  */
+
+/** Ticks whose median lateness the guard acts on. */
+export const LATE_TICKS = 5;
 
 /** Options of a {@link LoopGuard}; the defaults are in the module comment. */
 export interface LoopGuardOptions {
@@ -32,6 +37,14 @@ export interface LoopGuardOptions {
   floor?: number;
   /** At most one cut per this many ms (default 100). */
   cutEveryMs?: number;
+  /**
+   * CPU time (ms) this process has used, where the platform tells it (Node: `process.cpuUsage`). With it, late ticks
+   * cut only while the process used at least {@link LoopGuardOptions.busyShare} of the wall time since the oldest of
+   * the ticks: on a machine that other processes keep busy every timer is late, though this thread has little to do.
+   */
+  cpuTimeMs?: () => number;
+  /** See `cpuTimeMs` (default 0.3). */
+  busyShare?: number;
   now?: () => number;
 }
 
@@ -44,13 +57,17 @@ export class LoopGuard {
   private timer: ReturnType<typeof setInterval> | undefined;
   private last = 0;
   private readonly waiting = new Set<() => void>();
-  private readonly o: Required<Omit<LoopGuardOptions, 'now'>> & { now: () => number };
+  private readonly recent: number[] = [];
+  private readonly o: Required<Omit<LoopGuardOptions, 'now' | 'cpuTimeMs'>> & Pick<LoopGuardOptions, 'cpuTimeMs'> & { now: () => number };
+  /** CPU time and wall time at each of the recent ticks, oldest first. */
+  private readonly usage: [number, number][] = [];
 
   constructor(options: LoopGuardOptions = {}) {
     this.o = {
       intervalMs: options.intervalMs ?? 20, highMs: options.highMs ?? 25, lowMs: options.lowMs ?? 8, decrease: options.decrease ?? 0.7,
-      floor: options.floor ?? 8, cutEveryMs: options.cutEveryMs ?? 100, now: options.now ?? (() => globalThis.performance.now()),
+      floor: options.floor ?? 8, cutEveryMs: options.cutEveryMs ?? 100, busyShare: options.busyShare ?? 0.3, now: options.now ?? (() => globalThis.performance.now()),
     };
+    if (options.cpuTimeMs) this.o.cpuTimeMs = options.cpuTimeMs;
   }
 
   /** The cap now (Infinity when none). */
@@ -93,10 +110,10 @@ export class LoopGuard {
 
   /** One tick of the timer at `now` (public for tests). */
   tick(now: number): void {
-    const lateMs = now - this.last - this.o.intervalMs;
+    const lateMs = this.lateness(now - this.last - this.o.intervalMs);
     this.last = now;
     if (lateMs > this.o.highMs) {
-      if (now - this.lastCut >= this.o.cutEveryMs && this.inFlight > this.o.floor) {
+      if (now - this.lastCut >= this.o.cutEveryMs && this.inFlight > this.o.floor && this.busy(now)) {
         this.capValue = Math.max(this.o.floor, Math.floor(this.inFlight * this.o.decrease));
         this.lastCut = now;
       }
@@ -107,7 +124,28 @@ export class LoopGuard {
     }
   }
 
+  /** Whether this process used CPU for at least `busyShare` of the time since the oldest recent tick (true when unknown). */
+  private busy(now: number): boolean {
+    const oldest = this.usage[0];
+    if (!this.o.cpuTimeMs || !oldest) return true;
+    return now > oldest[1] && (this.o.cpuTimeMs() - oldest[0]) / (now - oldest[1]) >= this.o.busyShare;
+  }
+
+  /** The median of the last {@link LATE_TICKS} ticks' lateness, this one's (`lateMs`) included. */
+  private lateness(lateMs: number): number {
+    this.recent.push(lateMs);
+    if (this.recent.length > LATE_TICKS) this.recent.shift();
+    if (this.o.cpuTimeMs) {
+      this.usage.push([this.o.cpuTimeMs(), this.o.now()]);
+      if (this.usage.length > LATE_TICKS) this.usage.shift();
+    }
+    const sorted = [...this.recent].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] as number;
+  }
+
   private wake(): void {
+    // Those held back try again; one refused again marks the cap as holding requests back anew.
+    this.blocked = false;
     if (this.waiting.size === 0) return;
     const waiting = [...this.waiting];
     this.waiting.clear();
