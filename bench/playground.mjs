@@ -4,7 +4,10 @@
 // received by the host to all four columns confirmed on screen by the webview, against the same four runs into a
 // minimal reference webview (bench/referenceWebview.ts), alternating. Target ≤ 1.2 × the reference.
 // Exits non-zero when the host fails or a precondition does not hold.
-//   node bench/playground.mjs [--rounds 6]   (after npm run build, npm run build:tests and test/rig/setup.sh)
+// The window is given --timeout seconds (default 300 + 120 per round: a loaded machine finishes slowly rather than
+// being cut off); inside it every wait is bounded by a multiple of the first round (bench/playgroundHost.ts). A
+// failure says which round stopped and what it was waiting for, with the rounds done so far.
+//   node bench/playground.mjs [--rounds 6] [--timeout SEC]   (after npm run build, npm run build:tests and test/rig/setup.sh)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,18 +19,25 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { reportFigure } = createRequire(import.meta.url)(path.join(ROOT, 'out/bench/report.js'));
 const roundsAt = process.argv.indexOf('--rounds');
 const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 6;
+const timeoutAt = process.argv.indexOf('--timeout');
+const timeoutSec = timeoutAt > 0 ? Number(process.argv[timeoutAt + 1]) : 300 + 120 * rounds;
 const workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-ws-'));
 const result = spawnSync(process.execPath, [path.join(ROOT, 'test/rig/runExtensionTests.mjs'), '--extension', ROOT,
   '--tests', path.join(ROOT, 'out/bench/playgroundHost.js'), '--workspace', workspace, '--artifacts', path.join(ROOT, '.test-artifacts', 'bench'),
-  '--env', `PROMPT_LAB_BENCH_ROUNDS=${rounds}`],
-{ encoding: 'utf8', timeout: 600000 });
+  '--timeout', String(timeoutSec), '--env', `PROMPT_LAB_BENCH_ROUNDS=${rounds}`],
+{ encoding: 'utf8', timeout: (timeoutSec + 120) * 1000 });
 fs.rmSync(workspace, { recursive: true, force: true });
 const out = `${result.stdout}\n${result.stderr}`;
+for (const line of out.split('\n')) if (line.startsWith('bench: ')) console.log(line);
 const samples = out.split('\n').filter((l) => l.startsWith('BENCH-SAMPLE ')).map((l) => JSON.parse(l.slice('BENCH-SAMPLE '.length)));
 for (const s of samples) console.log(JSON.stringify(s));
 if (result.status !== 0 || samples.length !== rounds) {
   console.error(out);
-  console.error(`playground: the host exited ${result.status} with ${samples.length} of ${rounds} rounds`);
+  const why = result.error?.code === 'ETIMEDOUT' || result.signal ? `was stopped after ${timeoutSec + 120} s (${result.signal ?? result.error?.code})`
+    : /no codeAutomationExit within/.test(out) ? `did not finish within --timeout ${timeoutSec} s (raise it with --timeout)`
+    : `exited ${result.status}`;
+  const stopped = out.split('\n').find((l) => /not done within|precondition:/.test(l));
+  console.error(`playground: the window ${why} with ${samples.length} of ${rounds} rounds done${stopped ? `; ${stopped.trim()}` : ''}`);
   process.exit(1);
 }
 reportFigure({

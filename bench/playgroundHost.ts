@@ -5,8 +5,13 @@
  * the editor area beside it, alternating which goes first. The figure of a round is the time from the last text
  * delta any of the four runs delivered to the extension host to the last of the four confirming it shows the whole
  * output. Prints one `BENCH-SAMPLE <json>` line per round; throws when a precondition fails.
+ * Every wait is bounded, and the bound scales with the machine: the first (untimed) round of each side gets
+ * FIRST_ROUND_LIMIT_MS, every later one the larger of ROUND_LIMIT_MIN_MS and ROUND_LIMIT_FACTOR × the slower first
+ * round, so that a loaded machine finishes slowly rather than hangs, and a stuck round fails saying which one and what
+ * it was waiting for.
  */
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
 import type { PlaygroundState } from '../src/protocol/playground';
@@ -18,6 +23,20 @@ import { ReferenceWebview } from './referenceWebview';
 
 const CHUNKS = 20000;
 const COLUMNS = 4;
+/** Bound of each side's first round (ms): a first run also starts the replay server's and the webview's caches. */
+const FIRST_ROUND_LIMIT_MS = 240_000;
+/** Later rounds may take this many times the slower first round, and at least ROUND_LIMIT_MIN_MS. */
+const ROUND_LIMIT_FACTOR = 8;
+const ROUND_LIMIT_MIN_MS = 60_000;
+
+/** `promise`, or an error naming `what` after `ms`. */
+function within<T>(promise: Promise<T>, ms: number, what: () => string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what()}: not done within ${(ms / 1000).toFixed(0)} s (a bound of ${ROUND_LIMIT_FACTOR}× the first round, at least ${ROUND_LIMIT_MIN_MS / 1000} s)`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 export async function run(): Promise<void> {
   const ext = vscode.extensions.getExtension<PromptLabApi>('prompt-lab.prompt-lab');
@@ -42,36 +61,51 @@ export async function run(): Promise<void> {
     const logDir = path.join(folder.uri.fsPath, '.promptlab', 'reference');
     const expected = syntheticText(CHUNKS).length;
 
+    let limit = FIRST_ROUND_LIMIT_MS;
+    let round = 'first round';
     const ours = async (): Promise<number> => {
       const rendered: PlaygroundRenderedEvent[] = [];
+      let sub: vscode.Disposable | undefined;
       const all = new Promise<void>((resolve) => {
-        const sub = api.playground.onDidRender((e) => {
+        sub = api.playground.onDidRender((e) => {
           rendered.push(e);
           if (rendered.length === COLUMNS) {
-            sub.dispose();
+            sub?.dispose();
             resolve();
           }
         });
       });
-      const columns = await api.playground.run(state);
-      if (typeof columns === 'string') throw new Error(`precondition: the playground did not run: ${columns}`);
-      await all;
+      try {
+        const columns = await within(api.playground.run(state), limit, () => `playground, ${round}: the four runs did not end`);
+        if (typeof columns === 'string') throw new Error(`precondition: the playground did not run: ${columns}`);
+        await within(all, limit, () => `playground, ${round}: ${rendered.length} of ${COLUMNS} columns confirmed they show the whole output`);
+      } finally {
+        sub?.dispose();
+      }
       const short = rendered.filter((e) => e.outputLength !== expected);
       if (short.length > 0) throw new Error(`precondition: ${short.map((e) => `${e.deployment} shows ${e.outputLength}`).join(', ')} of ${expected} characters`);
       return Math.max(...rendered.map((e) => e.renderedAt)) - Math.max(...rendered.map((e) => e.lastTextAt));
     };
     const floor = async (): Promise<number> => {
-      const r = await (reference as ReferenceWebview).round(prompt, deployments, logDir);
+      const r = await within((reference as ReferenceWebview).round(prompt, deployments, logDir), limit, () => `reference webview, ${round}: the four runs did not all end and show`);
       if (r.statuses.some((s) => s !== 'ok') || r.lengths.some((l) => l !== expected)) {
         throw new Error(`precondition: the reference runs ended ${r.statuses.join(', ')} and show ${r.lengths.join(', ')} of ${expected} characters`);
       }
       return Math.max(...r.renderedAt) - Math.max(...r.lastTextAt);
     };
-    await ours();
-    reference = await ReferenceWebview.open(vscode.ViewColumn.One);
-    await floor();
+    const timed = async <T>(f: () => Promise<T>): Promise<number> => {
+      const t0 = performance.now();
+      await f();
+      return performance.now() - t0;
+    };
+    const firstOurs = await timed(ours);
+    reference = await within(ReferenceWebview.open(vscode.ViewColumn.One), FIRST_ROUND_LIMIT_MS, () => 'reference webview: its page did not say ready');
+    const firstFloor = await timed(floor);
+    limit = Math.max(ROUND_LIMIT_MIN_MS, ROUND_LIMIT_FACTOR * Math.max(firstOurs, firstFloor));
+    console.log(`bench: first rounds took ${(firstOurs / 1000).toFixed(1)} s (playground) and ${(firstFloor / 1000).toFixed(1)} s (reference); each later wait is bounded at ${(limit / 1000).toFixed(0)} s`);
     const rounds = Number(process.env.PROMPT_LAB_BENCH_ROUNDS) || 6;
     for (let i = 0; i < rounds; i++) {
+      round = `round ${i + 1} of ${rounds}`;
       let o: number;
       let f: number;
       if (i % 2) { f = await floor(); o = await ours(); } else { o = await ours(); f = await floor(); }

@@ -83,6 +83,25 @@ export function nodeFileSystem(options: { root?: string } = {}): FileSystem {
         await handle.close();
       }
     },
+    async openForReading(file) {
+      const real = await checked(file);
+      let handle: fs.FileHandle;
+      try {
+        handle = await fs.open(real, 'r');
+      } catch (err) {
+        throw wrap(err, file);
+      }
+      return {
+        async read(position, into) {
+          try {
+            return (await handle.read(into, 0, into.length, position)).bytesRead;
+          } catch (err) {
+            throw wrap(err, file);
+          }
+        },
+        close: () => handle.close(),
+      };
+    },
   };
 }
 

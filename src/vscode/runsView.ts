@@ -408,7 +408,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       next.then((folders) => {
         if (this.snapshot !== next) return;
         this.changed.fire(undefined);
-        this.refreshed.fire({ startedAt, runs: folders.reduce((n, f) => n + f.runs.length, 0) });
+        this.refreshed.fire({ startedAt, runs: folders.reduce((n, f) => n + runCount(f), 0) });
       }, () => undefined);
     }
     return next;
@@ -431,7 +431,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         ? (p: { runs: HistoryEntry[]; byPrompt: Map<string, HistoryEntry[]>; evaluations: Map<string, EvaluationRecord> }) => onPartial([{ folder, logDir, runs: p.runs, byPrompt: p.byPrompt, evaluations: p.evaluations }])
         : undefined;
       const history = await reader.read(partial as Parameters<HistoryReader['read']>[0]);
-      return { folder, logDir, runs: history.runs as HistoryEntry[], byPrompt: history.byPrompt as Map<string, HistoryEntry[]>, evaluations: history.evaluations };
+      // `runs` only when asked for: after a refresh the reader builds the list of every run then (the tree needs only
+      // the groups by prompt).
+      return { folder, logDir, get runs() { return history.runs as HistoryEntry[]; }, byPrompt: history.byPrompt as Map<string, HistoryEntry[]>, evaluations: history.evaluations };
     }));
     // The skipped lines of the history as it is now, not only of what this read appended.
     const warnings = workspaceFolders.flatMap((folder) => this.readers.get(logDirOf(folder))?.warnings ?? []);
@@ -494,6 +496,13 @@ class LazyPromptNode implements PromptNode {
   get counts(): PromptCounts {
     return this.view.promptCounts(this.entries);
   }
+}
+
+/** How many runs a folder's history holds, counted from its groups by prompt (which hold every run once). */
+function runCount(history: FolderHistory): number {
+  let n = 0;
+  for (const entries of history.byPrompt.values()) n += entries.length;
+  return n;
 }
 
 /** Absolute log directory of a workspace folder (`promptLab.log.directory`). */

@@ -193,6 +193,37 @@ test('forEachLine with small buffers (few bytes expected, many more there) gives
   assert.deepEqual(rest.seen.map(([text, , offset, complete]) => [text, offset, complete]), whole.seen.slice(30).map(([text, , offset, complete]) => [text, offset, complete]));
 });
 
+test('forEachLine reads through the FileSystem\'s opened file when it has one, the same lines as through read, and closes it, also when a handler throws', async () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'x.jsonl');
+  fs.writeFileSync(file, Array.from({ length: 30_000 }, (_, i) => `line ${i} ${'q'.repeat(80)}`).join('\n'));
+  const opened: { closed: boolean; reads: number }[] = [];
+  const counting: typeof files = {
+    ...files,
+    read: files.read.bind(files),
+    openForReading: files.openForReading ? async (at: string) => {
+      const reader = await (files.openForReading as NonNullable<typeof files.openForReading>)(at);
+      const state = { closed: false, reads: 0 };
+      opened.push(state);
+      return { read: (position, into) => { state.reads++; return reader.read(position, into); }, close: () => { state.closed = true; return reader.close(); } };
+    } : undefined,
+  } as typeof files;
+  const lines = async (fileSystem: typeof files): Promise<string[]> => {
+    const seen: string[] = [];
+    await forEachLine(fileSystem, file, (bytes) => { seen.push(utf8.decode(bytes)); });
+    return seen;
+  };
+  const { openForReading: _none, ...readOnly } = counting;
+  assert.deepEqual(await lines(counting), await lines(readOnly as typeof files));
+  if (!files.openForReading) return; // the web's FileSystem has no opened files: read is all there is
+  assert.equal(opened.length, 1);
+  assert.ok((opened[0] as { reads: number }).reads > 2, 'the 2.6 MB file is read in several chunks through the one opened file');
+  assert.equal((opened[0] as { closed: boolean }).closed, true);
+  await assert.rejects(forEachLine(counting, file, () => { throw new Error('handler failed'); }), /handler failed/);
+  assert.equal((opened[1] as { closed: boolean }).closed, true);
+  await assert.rejects((files.openForReading as NonNullable<typeof files.openForReading>)(path.join(dir, 'missing.jsonl')), (err: unknown) => (err as { name?: string; code?: string }).name === 'FileSystemError' && (err as { code?: string }).code === 'not-found');
+});
+
 test('forEachLine: a handler that throws ends the read with its error, the next chunk\'s read in flight finished first', async () => {
   const dir = tempDir();
   const file = path.join(dir, 'x.jsonl');
@@ -392,25 +423,31 @@ test('HistoryReader: joining appended lines into the last result gives exactly w
     return JSON.stringify(rating(target, `2026-11-20T0${Math.floor(rand() * 3)}:00:00.000Z`, { thumb: rand() < 0.5 ? 'up' : 'down', score: Math.floor(rand() * 10) / 10 }));
   };
   const reader = new HistoryReader(files, dir);
-  const view = (h: RunHistory<RunSummary | RunRecord>) => ({
-    runs: h.runs,
+  const view = (h: RunHistory<RunSummary | RunRecord>, withRuns = true) => ({
+    ...(withRuns ? { runs: h.runs } : {}),
     byPrompt: [...h.byPrompt].map(([prompt, entries]) => [prompt, entries.map((e) => `${e.file}:${e.line}`)]),
     orphanRatings: h.orphanRatings,
   });
+  // The list of every run is built when first read: every other step reads it at once, and the rest only at the end,
+  // after later joins (runs of 19 steps unread also cross MAX_PENDING_RUNS, where it is built unasked).
+  const eager = (step: number): boolean => step < 20 ? step % 2 === 0 : step % 20 === 0;
+  const readLater: [number, RunHistory<RunSummary | RunRecord>, ReturnType<typeof view>][] = [];
   let previous: RunHistory<RunSummary | RunRecord> | undefined;
-  for (let step = 0; step < 60; step++) {
+  for (let step = 0; step < 80; step++) {
     const where = rand();
     if (where < 0.15) day++;
     const target = where > 0.93 && day > 10 ? file(day - 1) : file(day);
     const lines = Array.from({ length: 1 + Math.floor(rand() * (rand() < 0.2 ? 30 : 3)) }, line);
     fs.appendFileSync(target, `${lines.join('\n')}\n`);
-    const snapshot = previous && JSON.stringify(view(previous));
+    const snapshot = previous && eager(step) ? JSON.stringify(view(previous)) : undefined;
     const incremental = await reader.read();
     const whole = await readHistory(files, dir);
-    assert.deepEqual(view(incremental), view(whole), `step ${step}`);
+    assert.deepEqual(view(incremental, eager(step)), view(whole, eager(step)), `step ${step}`);
+    if (!eager(step)) readLater.push([step, incremental, view(whole)]);
     if (previous && snapshot) assert.equal(JSON.stringify(view(previous)), snapshot, `step ${step}: the previous result was left as it was`);
     previous = incremental;
   }
+  for (const [step, history, expected] of readLater) assert.deepEqual(view(history), expected, `step ${step}: its runs, first read after later joins`);
   assert.ok(ids.length > 100, `the steps wrote ${ids.length} runs`);
   assert.ok(previous?.runs.some((e) => e.annotations !== undefined), 'some runs carry notes');
 });

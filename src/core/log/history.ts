@@ -212,7 +212,8 @@ export class HistoryReader {
   /** The result of a join: filtered when the reader has a filter. */
   private finish(joined: Joined): RunHistory<RunSummary | RunRecord> {
     const evaluations = this.evaluations();
-    if (!this.options.filter) return { runs: joined.runs, byPrompt: joined.byPrompt, orphanRatings: joined.orphans, evaluations };
+    // `runs` read through the join: after a refresh, the list of every run is built only when someone asks for it.
+    if (!this.options.filter) return { get runs() { return joined.runs; }, byPrompt: joined.byPrompt, orphanRatings: joined.orphans, evaluations };
     const kept = filterRuns(joined.runs, this.options.filter);
     return { runs: kept, byPrompt: groupByPrompt(kept), orphanRatings: joined.orphans, evaluations };
   }
@@ -355,7 +356,7 @@ export class HistoryReader {
     }
     let orphans = 0;
     for (const runId of ratings.keys()) if (!byId.has(runId)) orphans++;
-    return { runs: all, byPrompt: groupByPrompt(all), ratings, annotations, byId, orphans };
+    return { runs: all, pendingRuns: 0, byPrompt: groupByPrompt(all), ratings, annotations, byId, orphans };
   }
 
   /** The last join (runs newest first, grouped, with the indexes an appended line is joined in with). */
@@ -364,7 +365,10 @@ export class HistoryReader {
 
 /** A join of the log: what a read returns, and what the next read's appended lines are joined into. */
 interface Joined {
-  runs: HistoryEntry<RunSummary | RunRecord>[];
+  /** Every run, newest first (after an incremental join, built when first read: see {@link LazyRuns}). */
+  readonly runs: HistoryEntry<RunSummary | RunRecord>[];
+  /** How many joins since `runs` was last built (0: built). */
+  readonly pendingRuns: number;
   byPrompt: Map<string, HistoryEntry<RunSummary | RunRecord>[]>;
   /** The newest rating of each run id. */
   ratings: Map<string, RatingRecord>;
@@ -449,13 +453,49 @@ function insertEntries(entries: readonly HistoryEntry<RunSummary | RunRecord>[],
   return out;
 }
 
+/** Joins after which the list of every run is built even though nobody asked for it (see {@link LazyRuns}). */
+const MAX_PENDING_RUNS = 16;
+
+/**
+ * The list of every run after an incremental join, built from the previous join's list when first asked for: a copy
+ * of 100,000 entries costs milliseconds on a loaded machine, and a refresh of the Runs view, which reads only the
+ * groups by prompt, would pay it every time. Holds the previous join's list (or its own LazyRuns) until then.
+ */
+class LazyRuns {
+  private value: HistoryEntry<RunSummary | RunRecord>[] | undefined;
+
+  constructor(
+    private previous: Pick<Joined, 'runs' | 'pendingRuns'> | undefined,
+    private added: readonly HistoryEntry<RunSummary | RunRecord>[],
+    private replaced: readonly [HistoryEntry<RunSummary | RunRecord>, HistoryEntry<RunSummary | RunRecord>][],
+  ) {}
+
+  /** Joins since the list was last built: 0 once this one is. */
+  get pending(): number {
+    return this.value ? 0 : (this.previous?.pendingRuns ?? 0) + 1;
+  }
+
+  get runs(): HistoryEntry<RunSummary | RunRecord>[] {
+    if (!this.value) {
+      const runs = insertEntries(this.previous?.runs ?? [], this.added);
+      for (const [old, next] of this.replaced) replaceEntry(runs, old, next);
+      this.value = runs;
+      this.previous = undefined;
+      this.added = [];
+      this.replaced = [];
+    }
+    return this.value;
+  }
+}
+
 /**
  * The join of `previous` with the lines appended since (files in name order, each change's lines in file order):
  * the same result as joining everything again, in time proportional to the appended lines and the runs of the prompts
- * they touch (plus copying the list of entries), not to the whole log. Entries that did not change are the same
- * objects as in `previous`, and `previous.runs` and `previous.byPrompt` (what a read returned) are left as they were;
- * its indexes (`ratings`, `annotations`, `byId`), which no read returns, are taken over and updated in place: copying
- * them would cost time in proportion to the whole log on every refresh.
+ * they touch, not to the whole log. The list of every run (`runs`) is built from the previous one when first read
+ * (a copy of it; at once when a new run changes the order of the prompts, or after MAX_PENDING_RUNS joins).
+ * Entries that did not change are the same objects as in `previous`, and `previous.runs` and `previous.byPrompt` (what
+ * a read returned) are left as they were; its indexes (`ratings`, `annotations`, `byId`), which no read returns, are
+ * taken over and updated in place: copying them would cost time in proportion to the whole log on every refresh.
  */
 function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
   const { ratings, annotations, byId } = previous;
@@ -496,7 +536,7 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
     byId.set(entry.run.id, same === undefined ? joined : [...entriesOf(same), joined]);
     addedJoined.push(joined);
   }
-  const runs = insertEntries(previous.runs, addedJoined);
+  const replacedEntries: [HistoryEntry<RunSummary | RunRecord>, HistoryEntry<RunSummary | RunRecord>][] = [];
   const byPrompt = new Map(previous.byPrompt);
   const touched = new Map<string, HistoryEntry<RunSummary | RunRecord>[]>();
   const promptEntries = (prompt: string): HistoryEntry<RunSummary | RunRecord>[] => {
@@ -513,7 +553,7 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
     const rating = ratings.get(runId);
     const replaced = old.map((entry) => {
       const next = join(entry, rating, annotations.get(runId));
-      replaceEntry(runs, entry, next);
+      replacedEntries.push([entry, next]);
       replaceEntry(promptEntries(entry.run.prompt), entry, next);
       return next;
     });
@@ -528,7 +568,13 @@ function joinChanges(previous: Joined, changes: readonly FileChange[]): Joined {
     byPrompt.set(prompt, list);
     if (list[0] !== before) reorder = true;
   }
-  return { runs, byPrompt: reorder ? orderPrompts(byPrompt, runs) : byPrompt, ratings, annotations, byId, orphans };
+  const lazy = new LazyRuns(previous, addedJoined, replacedEntries);
+  if (reorder || lazy.pending > MAX_PENDING_RUNS) void lazy.runs;
+  return {
+    get runs() { return lazy.runs; },
+    get pendingRuns() { return lazy.pending; },
+    byPrompt: reorder ? orderPrompts(byPrompt, lazy.runs) : byPrompt, ratings, annotations, byId, orphans,
+  };
 }
 
 /** The groups in groupByPrompt's order: by their newest run's place in `runs`. */
@@ -636,14 +682,19 @@ export async function forEachLine(
   const bufferBytes = Math.min(CHUNK_BYTES, Math.max(MIN_CHUNK_BYTES, expectedBytes + 1));
   const buffers = [new Uint8Array(bufferBytes), new Uint8Array(bufferBytes)];
   let current = 0;
-  let reading = fs.read(file, position, buffers[0] as Uint8Array);
+  // The file opened once when the FileSystem can: the next chunk's read then runs while this one's lines are parsed
+  // (with `read` alone, only its open would: the read and close that follow wait for the parsing to end).
+  const opened = fs.openForReading ? await fs.openForReading(file) : undefined;
+  const read = opened ? (at: number, into: Uint8Array) => opened.read(at, into) : (at: number, into: Uint8Array) => fs.read(file, at, into);
+  let reading: Promise<number> | undefined;
   try {
+    reading = read(position, buffers[0] as Uint8Array);
     for (;;) {
       const bytesRead = await reading;
       if (bytesRead === 0) break;
       const chunk = (buffers[current] as Uint8Array).subarray(0, bytesRead);
       current ^= 1;
-      reading = fs.read(file, position + bytesRead, buffers[current] as Uint8Array);
+      reading = read(position + bytesRead, buffers[current] as Uint8Array);
       let start = 0;
       let newline = chunk.indexOf(0x0a);
       while (newline >= 0) {
@@ -665,8 +716,9 @@ export async function forEachLine(
       position += bytesRead;
     }
   } finally {
-    // A read still in flight (when a line's handler threw) must end before its buffer is let go.
-    await reading.catch(() => undefined);
+    // A read still in flight (when a line's handler threw) must end before its buffer is let go, and its file closed.
+    await reading?.catch(() => undefined);
+    await opened?.close().catch(() => undefined);
   }
   if (pending.length > 0) {
     const joined = concatUint8Arrays(pending);

@@ -46,6 +46,20 @@ export interface FileSystem {
    * the file, 0 at or past it. The run log's reader (src/core/log/history.ts) reads its files this way, 1 MB at a time.
    */
   read(path: string, position: number, into: Uint8Array): Promise<number>;
+  /**
+   * Optional: the file opened once for several {@link read}s (the same contract, without `path`), closed with `close`.
+   * A reader of many chunks then waits for one operation a chunk instead of three (open, read, close), each of which
+   * a busy thread only starts when it is next free; without it, `read` is used.
+   */
+  openForReading?(path: string): Promise<FileReader>;
+}
+
+/** A file open for reading (see {@link FileSystem.openForReading}). */
+export interface FileReader {
+  /** As {@link FileSystem.read}. */
+  read(position: number, into: Uint8Array): Promise<number>;
+  /** Close the file; reads after it reject. */
+  close(): Promise<void>;
 }
 
 /** `base` and `relative` joined with one `/` (a `relative` made of `/`-separated names, no `..`). */
