@@ -242,7 +242,7 @@ export class EvaluationCommands implements vscode.Disposable {
     const request: EvaluationRequest = {
       evaluationId, promptPath: p.promptPath, prompt, rows: p.rows, targets, judges, renderer: this.renderer,
       fs: platform().fileSystem(), logDir: p.logDir, signal: controller.signal, timeoutMs: p.settings.requestTimeoutMs, redactPII: p.settings.redactPII,
-      cpuTimeMs: cpuTimeMs(),
+      ...cpuTimeMsOption(),
     };
     if (resume) request.resume = resume;
     // A prompt file's regex evaluators match in a worker, bounded in time (a backtracking pattern must not freeze the host).
@@ -336,10 +336,12 @@ export class EvaluationCommands implements vscode.Disposable {
  * The host's CPU time in ms, for the evaluation's loop guard ({@link EvaluationRequest.cpuTimeMs}), when the platform
  * can say (`process.cpuUsage` on the desktop); undefined on the web, where the guard acts on the loop's delay alone.
  */
-function cpuTimeMs(): (() => number) | undefined {
-  if (!platform().cpuUsage()) return undefined;
-  return () => {
-    const u = platform().cpuUsage();
-    return u ? (u.user + u.system) / 1000 : 0;
+function cpuTimeMsOption(): { cpuTimeMs?: () => number } {
+  if (!platform().cpuUsage()) return {};
+  return {
+    cpuTimeMs: () => {
+      const u = platform().cpuUsage();
+      return u ? (u.user + u.system) / 1000 : 0;
+    },
   };
 }
