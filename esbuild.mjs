@@ -22,7 +22,8 @@ const coreAsSeparateBundle = {
 };
 
 /**
- * Size budget of dist/web/extension.js, in bytes, minified (`npm run package`; a development build is not checked).
+ * Size budget of dist/web/extension.js, in bytes, minified. Every build checks it: `npm run package` on the bundle it
+ * writes, a development build (`npm run build`, which CI runs) on a minified copy built in memory beside it.
  * VS Code for the Web downloads the whole bundle into the browser before Prompt Lab activates, on every new tab and
  * over whatever network the person has, so it must stay small. The budget is what the bundle weighs now (the vscode
  * layer, the core with the openai SDK, Nunjucks, jsonc-parser, yaml, ajv) with about 20 % to grow: a dependency that
@@ -147,14 +148,19 @@ if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();
   console.log('esbuild: watching for changes');
 } else {
-  await Promise.all(builds.map((options) => esbuild.build(options)));
-  if (production) {
-    const size = statSync('dist/web/extension.js').size;
+  const webEntry = builds.find((options) => options.outdir === 'dist/web' && options.format === 'cjs');
+  const [, minifiedWeb] = await Promise.all([
+    Promise.all(builds.map((options) => esbuild.build(options))),
+    // A development build is not minified: the budget is checked on the same entry minified, in memory.
+    production ? undefined : esbuild.build({ ...webEntry, minify: true, sourcemap: false, write: false, metafile: false, logLevel: 'warning' }),
+  ]);
+  {
+    const size = production ? statSync('dist/web/extension.js').size : minifiedWeb.outputFiles.find((f) => f.path.endsWith('extension.js')).contents.length;
     if (size > WEB_BUNDLE_BUDGET_BYTES) {
-      console.error(`dist/web/extension.js is ${size} bytes, over its budget of ${WEB_BUNDLE_BUDGET_BYTES} (esbuild.mjs, WEB_BUNDLE_BUDGET_BYTES).`);
+      console.error(`dist/web/extension.js is ${size} bytes${production ? '' : ' minified'}, over its budget of ${WEB_BUNDLE_BUDGET_BYTES} (esbuild.mjs, WEB_BUNDLE_BUDGET_BYTES).`);
       process.exit(1);
     }
-    console.log(`dist/web/extension.js: ${size} bytes of a budget of ${WEB_BUNDLE_BUDGET_BYTES}.`);
+    console.log(`dist/web/extension.js: ${size} bytes${production ? '' : ' minified'} of a budget of ${WEB_BUNDLE_BUDGET_BYTES}.`);
   }
   // The CLI is run as a program (npx prompt-lab, or dist/cli.js directly): npm marks a bin executable when it links
   // the package, but not in the package's own clone.
