@@ -273,9 +273,12 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const roots: PromptNode[] = [];
     const filtered = Object.keys(this.currentFilter).length > 0;
     const records = new Map<string, EvaluationRecord>();
-    for (const { folder, runs, byPrompt, evaluations } of await source) {
+    for (const history of await source) {
+      const { folder, byPrompt, evaluations } = history;
       for (const [id, record] of evaluations) records.set(id, record);
-      const groups = filtered ? core.groupByPrompt(core.filterRuns(runs, this.currentFilter)) : byPrompt;
+      // The list of every run only for a filter: unfiltered, the groups by prompt are all the tree needs, and reading
+      // `runs` would have the reader build it.
+      const groups = filtered ? core.groupByPrompt(core.filterRuns(history.runs, this.currentFilter)) : byPrompt;
       for (const [prompt, entries] of groups) {
         const id = `prompt:${folder.uri.toString()}:${prompt}`;
         let parent = this.promptNodes.get(id);
