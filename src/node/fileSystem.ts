@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FileSystemError, type FileSystem } from '../core/platform/fileSystem';
+import { FileSystemError, type FileReader, type FileSystem } from '../core/platform/fileSystem';
 
 function wrap(err: unknown, file: string): FileSystemError {
   const code = (err as { code?: unknown }).code;
@@ -35,6 +35,27 @@ export function nodeFileSystem(options: { root?: string } = {}): FileSystem {
     if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return real;
     throw new FileSystemError('outside', `${file} is outside the workspace folder ${root}.`, file);
   }
+  /** `file` opened for reading (the root checked), its reads and errors as {@link FileSystem.read}'s. */
+  async function opened(file: string): Promise<FileReader> {
+    const real = await checked(file);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(real, 'r');
+    } catch (err) {
+      throw wrap(err, file);
+    }
+    return {
+      async read(position, into) {
+        try {
+          return (await handle.read(into, 0, into.length, position)).bytesRead;
+        } catch (err) {
+          throw wrap(err, file);
+        }
+      },
+      close: () => handle.close(),
+    };
+  }
+
   return {
     async readFile(file) {
       const real = await checked(file);
@@ -68,40 +89,14 @@ export function nodeFileSystem(options: { root?: string } = {}): FileSystem {
       }
     },
     async read(file, position, into) {
-      const real = await checked(file);
-      let handle: fs.FileHandle;
+      const reader = await opened(file);
       try {
-        handle = await fs.open(real, 'r');
-      } catch (err) {
-        throw wrap(err, file);
-      }
-      try {
-        return (await handle.read(into, 0, into.length, position)).bytesRead;
-      } catch (err) {
-        throw wrap(err, file);
+        return await reader.read(position, into);
       } finally {
-        await handle.close();
+        await reader.close();
       }
     },
-    async openForReading(file) {
-      const real = await checked(file);
-      let handle: fs.FileHandle;
-      try {
-        handle = await fs.open(real, 'r');
-      } catch (err) {
-        throw wrap(err, file);
-      }
-      return {
-        async read(position, into) {
-          try {
-            return (await handle.read(into, 0, into.length, position)).bytesRead;
-          } catch (err) {
-            throw wrap(err, file);
-          }
-        },
-        close: () => handle.close(),
-      };
-    },
+    openForReading: opened,
   };
 }
 
