@@ -215,6 +215,30 @@ export function logLines(dir) {
 }
 
 /**
+ * Runs `slow.prompt.json` of the workspace (a deployment streaming `fullText` slowly), presses the panel's Stop once
+ * some text has streamed, and checks what a person is promised: the run ends `cancelled`, the panel keeps a beginning
+ * of `fullText`, and the run's log line holds exactly that partial output. `timeoutMs` scales every wait (a loaded
+ * machine, the web worker host). Saves `run-cancelled.png` in `artifacts`.
+ */
+export async function stopSlowRun({ page, workspaceDir, artifacts, fullText, timeoutMs = 20000 }) {
+  await openFile(page, 'slow.prompt.json');
+  await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
+  const web = webviewFrame(page);
+  const run = web.locator('[data-run-id][data-status="running"]').first();
+  await run.waitFor({ timeout: timeoutMs * 2 });
+  const output = run.locator('[data-testid="run-output"]');
+  await waitFor(async () => ((await output.textContent()) ?? '').length > 20, timeoutMs, 'some streamed text');
+  await run.locator('[data-testid="run-stop"]').click();
+  const cancelled = web.locator('[data-run-id][data-status="cancelled"]').first();
+  await cancelled.waitFor({ timeout: timeoutMs });
+  const partial = (await cancelled.locator('[data-testid="run-output"]').textContent()) ?? '';
+  if (!partial || partial.length >= fullText.length || !fullText.startsWith(partial)) throw new Error(`partial output ${partial.length} chars of ${fullText.length}`);
+  await page.screenshot({ path: path.join(artifacts, 'run-cancelled.png') });
+  const line = await waitFor(() => logLines(workspaceDir).find((r) => (r.event ?? 'run') === 'run' && r.prompt === 'slow.prompt.json'), timeoutMs, 'the cancelled run in the log');
+  if (line.status !== 'cancelled' || line.output !== partial) throw new Error(`log: status ${line.status}, ${line.output.length} chars vs panel ${partial.length}`);
+}
+
+/**
  * Which extension host runs the extension named `name` (package.json `name`, e.g. 'prompt-lab'), as VS Code's
  * "Developer: Show Running Extensions" editor says it: the text under the extension's name, e.g. 'web worker' for the
  * web worker extension host, or the remote authority ('127.0.0.1:PORT') for code-server's Node extension host.

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines } from './helpers.mjs';
+import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines, stopSlowRun } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startReplayServer, syntheticText } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
@@ -74,22 +74,7 @@ try {
       if (line.usage?.completionTokens !== expected.usage?.completion_tokens) throw new Error(`log usage ${JSON.stringify(line.usage)}`);
     }],
     ['Stop cancels a slow run; the partial output stays in the panel and the log', async ({ page, workspaceDir, artifacts }) => {
-      await openFile(page, 'slow.prompt.json');
-      await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
-      const web = webviewFrame(page);
-      const run = web.locator('[data-run-id][data-status="running"]').first();
-      await run.waitFor({ timeout: 30000 });
-      const output = run.locator('[data-testid="run-output"]');
-      await waitFor(async () => ((await output.textContent()) ?? '').length > 20, 20000, 'some streamed text');
-      await run.locator('[data-testid="run-stop"]').click();
-      const cancelled = web.locator('[data-run-id][data-status="cancelled"]').first();
-      await cancelled.waitFor({ timeout: 20000 });
-      const partial = (await cancelled.locator('[data-testid="run-output"]').textContent()) ?? '';
-      const full = syntheticText(400);
-      if (!partial || partial.length >= full.length || !full.startsWith(partial)) throw new Error(`partial output ${partial.length} chars of ${full.length}`);
-      await page.screenshot({ path: path.join(artifacts, 'run-cancelled.png') });
-      const line = await waitFor(() => logLines(workspaceDir).find((r) => r.prompt === 'slow.prompt.json'), 10000, 'the cancelled run in the log');
-      if (line.status !== 'cancelled' || line.output !== partial) throw new Error(`log: status ${line.status}, ${line.output.length} chars vs panel ${partial.length}`);
+      await stopSlowRun({ page, workspaceDir, artifacts, fullText: syntheticText(400) });
     }],
     ['a required input without a default is asked for; Escape cancels without a run', async ({ page, workspaceDir }) => {
       await openFile(page, 'ask.prompt.json');

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import {
   e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines, runningExtensionHost,
-  nodeHostActivations,
+  nodeHostActivations, stopSlowRun,
 } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -164,22 +164,7 @@ try {
       await page.screenshot({ path: path.join(artifacts, 'runs-view.png') });
     }],
     ['Stop ends a slow run; the partial output stays in the panel and the log', async ({ page, workspaceDir, artifacts }) => {
-      await openFile(page, 'slow.prompt.json');
-      await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
-      const web = webviewFrame(page);
-      const run = web.locator('[data-run-id][data-status="running"]').first();
-      await run.waitFor({ timeout: 60000 });
-      const output = run.locator('[data-testid="run-output"]');
-      await waitFor(async () => ((await output.textContent()) ?? '').length > 20, 30000, 'some streamed text');
-      await run.locator('[data-testid="run-stop"]').click();
-      const cancelled = web.locator('[data-run-id][data-status="cancelled"]').first();
-      await cancelled.waitFor({ timeout: 30000 });
-      const partial = (await cancelled.locator('[data-testid="run-output"]').textContent()) ?? '';
-      const full = syntheticText(400);
-      if (!partial || partial.length >= full.length || !full.startsWith(partial)) throw new Error(`partial output ${partial.length} chars of ${full.length}`);
-      await page.screenshot({ path: path.join(artifacts, 'run-cancelled.png') });
-      const line = await waitFor(() => events(workspaceDir, 'run').find((r) => r.prompt === 'slow.prompt.json'), 20000, 'the cancelled run in the log');
-      if (line.status !== 'cancelled' || line.output !== partial) throw new Error(`log: status ${line.status}, ${line.output.length} chars vs panel ${partial.length}`);
+      await stopSlowRun({ page, workspaceDir, artifacts, fullText: syntheticText(400), timeoutMs: 30000 });
     }],
     ['Evaluate Prompt: every row runs, concurrently, and is scored by its evaluators (regex in the web Worker, LLM judges)', async ({ page, workspaceDir, artifacts }) => {
       await openFile(page, 'capitals.prompt.json');
