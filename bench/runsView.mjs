@@ -4,8 +4,8 @@
 // bench/historyLog.ts), opens a workspace whose promptLab.log.directory points at the large one, and runs
 // bench/runsViewHost.ts in each of --hosts windows:
 // - runsView.firstPaintPartial: opening the Prompt Lab container to the first roots, a partial paint of the newest
-//   days (no target: it is not the whole log); runsView.firstPaintWhole: to the roots of the whole log (absolute
-//   target), and runsView.firstPaintWholeRatio: the same against reading the log and JSON.parse of every line in the
+//   days (no target: it is not the whole log); runsView.firstPaintWhole: to the roots of the whole log (absolute,
+//   for reading: the floor alone takes 9–13 s on a loaded 2-core machine), and runsView.firstPaintWholeRatio: the same against reading the log and JSON.parse of every line in the
 //   same extension host right after (target ≤ 1.5, history.read's).
 // - runsView.refresh: after one appended line, the refresh on the large log against the same refresh on the 1,000-run
 //   log, alternating within rounds; target ≤ 1.2 (a refresh must not cost more as the history grows). Timed is the
@@ -86,8 +86,8 @@ reportFigure({
 });
 reportFigure({
   id: 'runsView.firstPaintWhole', title: `Runs view first paint of the whole ${RUNS.toLocaleString('en-US')}-run log`, unit: 'ms',
-  ours: { label: 'open container → roots of every run', values: paint.map((s) => s.wholeMs) }, target: 2000,
-  note: 'absolute; one round per window; runsView.firstPaintWholeRatio puts it against its floor in the same window',
+  ours: { label: 'open container → roots of every run', values: paint.map((s) => s.wholeMs) },
+  note: 'absolute, for reading; its target is runsView.firstPaintWholeRatio\'s (against its floor in the same window): reading and parsing the log alone takes longer than the 2 s once set here on a 2-core machine',
 });
 reportFigure({
   id: 'runsView.firstPaintWholeRatio', title: `Runs view first paint of the whole ${RUNS.toLocaleString('en-US')}-run log, against reading it and JSON.parse of every line in the same extension host`, unit: 'ms',
