@@ -57,6 +57,9 @@ stage integration-restricted node test/rig/runExtensionTests.mjs --extension . -
 for e2e in test/e2e/*.e2e.mjs; do
   stage "e2e-$(basename "$e2e" .e2e.mjs)" node "$e2e"
 done
+# The playground, whose e2e script is written for the desktop, again with the web build alone (web.e2e.mjs covers
+# the rest of the web: diagnostics, Run, Stop, ratings, the log, the Runs view, Evaluate Prompt).
+stage e2e-playground-web env PROMPT_LAB_E2E_WEB_ONLY=1 node test/e2e/playground.e2e.mjs
 
 printf '\n=== summary (logs in %s)\n' "${LOGS#"$ROOT"/}"
 printf '%s\n' "${SUMMARY[@]}"

@@ -41,16 +41,20 @@ export function scriptName() {
  * (folder to install; default $PROMPT_LAB_E2E_EXTENSION or this repo),
  * extraExtensions (more extension folders, relative to the repo, to link
  * into the session's extensions dir, e.g. test-only ones), extraArgs (more code-server arguments),
- * webOnly (default false: true installs a copy of `extension` whose manifest
- * has only the `browser` entry, built by buildWebOnlyPackage, so Prompt Lab
- * runs in the web worker extension host; needs the web build in dist/web).
+ * webOnly (default false, or true when PROMPT_LAB_E2E_WEB_ONLY=1, which runs any
+ * e2e script against the web build and names its artifacts `<script>-web`:
+ * true installs a copy of `extension` whose manifest has only the `browser`
+ * entry, built by buildWebOnlyPackage, so Prompt Lab runs in the web worker
+ * extension host; needs the web build in dist/web).
  */
 export async function withVSCode(options, fn) {
   const {
-    workspace = 'examples', env = {}, name = scriptName(), workspaceTrust = false, settings = {},
+    webOnly = process.env.PROMPT_LAB_E2E_WEB_ONLY === '1',
+    workspace = 'examples', env = {}, workspaceTrust = false, settings = {},
     timeoutMs = 300000, cache = defaultCache(), extension = process.env.PROMPT_LAB_E2E_EXTENSION || REPO_ROOT,
-    extraExtensions = [], extraArgs = [], webOnly = false,
+    extraExtensions = [], extraArgs = [],
   } = options || {};
+  const name = (options?.name ?? scriptName()) + (process.env.PROMPT_LAB_E2E_WEB_ONLY === '1' ? '-web' : '');
   const clock = makeClock(`[${name}] `);
   const rig = rigPaths(cache);
   if (!webOnly) {
