@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { withVSCode, openFile, waitFor, REPO_ROOT, logLines, webviewFrame, activeTab } from './helpers.mjs';
+import { withVSCode, openFile, waitFor, REPO_ROOT, logLines, activeTab } from './helpers.mjs';
 import { findPaletteCommand } from '../rig/vscode.mjs';
 
 const require = createRequire(import.meta.url);
@@ -189,7 +189,14 @@ try {
 
     await check('Run Prompt runs the new file on the local deployment; the step is checked', async () => {
       await pressStepButton(page, 'runPrompt');
-      await webviewFrame(page).locator('[data-run-id][data-status="ok"]').first().waitFor({ timeout: 60000 });
+      // Any frame, not the newest webview: the walkthrough's Markdown media is a webview too, and VS Code may recreate
+      // it after the run panel's, so the newest one is not always the panel.
+      await waitFor(async () => {
+        for (const frame of page.frames()) {
+          if (await frame.locator('[data-run-id][data-status="ok"]').count().catch(() => 0)) return true;
+        }
+        return false;
+      }, 60000, 'an ok run in the run panel');
       await waitChecked(page, 'runPrompt');
       const line = await waitFor(() => logLines(workspaceDir).find((r) => r.event === 'run' && r.prompt === 'summarise.prompt.json'), 10000, 'the run in the log');
       if (line.status !== 'ok' || line.deployment !== 'local') throw new Error(`logged ${JSON.stringify(line).slice(0, 200)}`);
