@@ -33,6 +33,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { SimulatedParams, SimulatedStats } from '../test/replay/simulated';
 import { idealRun, type EngineParams } from '../test/replay/simulatedEngine';
 import { findRepoRoot } from '../test/replay/server';
+import { reportFigure } from './report';
 import { median } from './stats';
 import { question, shapes, SYSTEM, TABLE_SERVER } from './evaluateWorkload';
 
@@ -271,6 +272,13 @@ async function table(server: Server): Promise<void> {
     }
     const tps = (r: Run, k: 'p' | 'c' | 't'): number => ((k === 'p' ? r.promptTokens : k === 'c' ? r.completionTokens : r.promptTokens + r.completionTokens) / r.wallMs) * 1000 / speedup;
     console.log(`| ${w} | ${speedup} | ${(ideal.totalTokensPerSecond / speedup).toFixed(0)} | ${spread(pl.map((r) => tps(r, 'p')), 0)} | ${spread(pl.map((r) => tps(r, 'c')), 0)} | ${spread(pl.map((r) => tps(r, 't')), 0)} | ${spread(pl.map((r) => ideal.makespanMs / r.wallMs))} | ${spread(bare.map((r) => ideal.makespanMs / r.wallMs))} | ${spread(pl.map((r, i) => r.wallMs / (bare[i] as Run).wallMs), 3)} |`);
+    reportFigure({
+      id: `evaluate.throughput.w${w}`, title: `evaluation throughput, ${ROWS} rows at ${w} worker${w > 1 ? 's' : ''} on the simulated server (×${speedup}), against its ideal`, unit: 'rows/s',
+      ours: { label: 'Prompt Lab\'s engine', values: pl.map((r) => (ROWS / r.wallMs) * 1000) },
+      floor: { label: 'ideal (the server\'s capacity at this concurrency, no client overhead)', values: pl.map(() => (ROWS / ideal.makespanMs) * 1000) },
+      target: 0.95, atLeast: true,
+      note: `rows/s in real time; the bare openai SDK loop in the same rounds: ${spread(bare.map((r) => ideal.makespanMs / r.wallMs))} of ideal`,
+    });
   }
 }
 
@@ -300,6 +308,21 @@ async function compare(server: Server): Promise<void> {
     const ratio = (a: Run[], b: Run[], k: 'wallMs' | 'processMs'): string => (a.length && b.length ? spread(a.map((r, i) => r[k] / (b[i] as Run)[k]), 3) : '–');
     const mem = (rs: Run[]): string => (rs.length ? spread(rs.map((r) => r.peakRssMb), 0) : '–');
     console.log(`| ${w} (×${params.speedup}) | ${s(runs.pl, 'wallMs')} | ${s(runs.bare, 'wallMs')} | ${ratio(runs.pl, runs.bare, 'wallMs')} | ${s(runs.pl, 'processMs')} | ${s(runs.pf, 'processMs')} | ${ratio(runs.pl, runs.pf, 'processMs')} | ${mem(runs.pl)} | ${mem(runs.bare)} | ${mem(runs.pf)} |`);
+    reportFigure({
+      id: `evaluate.vsBare.w${w}`, title: `evaluation wall time, ${ROWS} rows at ${w} worker${w > 1 ? 's' : ''}, against a bare openai SDK loop with the same concurrency`, unit: 'ms',
+      ours: { label: 'Prompt Lab\'s engine (logging)', values: runs.pl.map((r) => r.wallMs) }, floor: { label: 'bare SDK loop (no log)', values: runs.bare.map((r) => r.wallMs) }, target: 1.05,
+    });
+    if (runs.pf.length) {
+      reportFigure({
+        id: `evaluate.vsPromptfoo.w${w}`, title: `evaluation process wall time, ${ROWS} rows at ${w} worker${w > 1 ? 's' : ''}, against promptfoo eval --max-concurrency ${w}`, unit: 'ms',
+        ours: { label: 'Prompt Lab (node process)', values: runs.pl.map((r) => r.processMs) }, floor: { label: header, values: runs.pf.map((r) => r.processMs) }, target: 1,
+        note: 'below 1: faster than promptfoo; both from spawning the process to its exit',
+      });
+      reportFigure({
+        id: `evaluate.memoryVsPromptfoo.w${w}`, title: `evaluation peak RSS, ${ROWS} rows at ${w} worker${w > 1 ? 's' : ''}, against promptfoo's`, unit: 'MB',
+        ours: { label: 'Prompt Lab', values: runs.pl.map((r) => r.peakRssMb) }, floor: { label: `${header}, its processes' largest`, values: runs.pf.map((r) => r.peakRssMb) }, target: 1,
+      });
+    }
   }
 }
 
@@ -330,8 +353,14 @@ async function storm(server: Server): Promise<void> {
       achieved.push(during / ((to - from) / 1000));
       refused.push(limited.length);
       ok.push(run.ok);
+      if (run.ok !== ROWS) throw new Error(`storm at ${w} workers: ${run.ok} of ${ROWS} rows ok: rows were lost`);
     }
     console.log(`| ${w} | ${offered.toFixed(0)} | ${limit.toFixed(0)} | ${spread(refused, 0)} | ${spread(ok, 0)} | ${spread(achieved, 0)} | ${spread(achieved.map((a) => a / limit))} |`);
+    reportFigure({
+      id: `evaluate.storm.w${w}`, title: `429 storm at ${w} workers: rows/s while rate-limited, against the limit (half the offered load)`, unit: 'rows/s',
+      ours: { label: 'achieved while limited', values: achieved }, floor: { label: 'the server\'s limit', values: achieved.map(() => limit) }, target: 0.9, atLeast: true,
+      note: `rows ok ${spread(ok, 0)} of ${ROWS} (a lost row stops the benchmark), 429s ${spread(refused, 0)}`,
+    });
   }
 }
 
@@ -375,6 +404,16 @@ async function scale(server: Server): Promise<void> {
   console.log(`| rows/s | ${spread(pl.map((r) => (CELLS / r.wallMs) * 1000), 0)} | ${spread(bare.map((r) => (CELLS / r.wallMs) * 1000), 0)} | |`);
   console.log(`| CPU ms per cell | ${spread(pl.map((r) => (r.cpuMs as number) / CELLS), 2)} | ${spread(bare.map((r) => (r.cpuMs as number) / CELLS), 2)} | |`);
   console.log(`machine floor: this idle process's event-loop delay p99 meanwhile ${spread(idle, 1)} ms; Prompt Lab p99 / bare p99 ${spread(pl.map((r, i) => (r.loopDelayP99Ms as number) / ((bare[i] as Run).loopDelayP99Ms as number)), 3)}`);
+  reportFigure({
+    id: 'evaluate.scale.heapGrowth', title: `${CELLS.toLocaleString('en-US')} cells at ${SCALE_WORKERS} workers: heap growth while running (peak heapUsed − baseline)`, unit: 'MB',
+    ours: { label: 'Prompt Lab\'s engine (logging)', values: pl.map((r) => r.heapPeakGrowthMb as number) }, target: 200,
+    note: `the issue's absolute target; the bare SDK loop (no log) in the same rounds: ${f(bare, 'heapPeakGrowthMb')} MB; live after major GCs: ours ${f(pl, 'heapLiveGrowthMb')}, bare ${f(bare, 'heapLiveGrowthMb')} MB`,
+  });
+  reportFigure({
+    id: 'evaluate.scale.loopDelayP99', title: `${CELLS.toLocaleString('en-US')} cells at ${SCALE_WORKERS} workers: event-loop delay p99 while running`, unit: 'ms',
+    ours: { label: 'Prompt Lab\'s engine (logging)', values: pl.map((r) => r.loopDelayP99Ms as number) }, target: 50,
+    note: `the issue's absolute target; the bare SDK loop in the same rounds: ${f(bare, 'loopDelayP99Ms')} ms; an idle process on the machine meanwhile: ${spread(idle, 1)} ms (the machine's own floor)`,
+  });
 }
 
 async function main(): Promise<void> {

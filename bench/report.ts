@@ -31,8 +31,13 @@ export interface Figure {
    * Without a floor the figure is reported as it is (a count, or a figure whose target is absolute).
    */
   floor?: Samples;
-  /** The target: the largest ratio allowed (with a floor), or the largest value (without one). */
+  /**
+   * The target: the largest ratio allowed (with a floor), or the largest value (without one); with `atLeast`, the
+   * smallest (a throughput against its ideal).
+   */
   target?: number;
+  /** The target is a least value (higher is better): met when the median is ≥ `target`. */
+  atLeast?: boolean;
   /** Anything a reader needs to read the figure right (what a round is, what is included). */
   note?: string;
 }
@@ -48,6 +53,8 @@ export interface FigureResult {
   /** Median of the per-round ratios ours / floor, and their spread. */
   ratio?: { median: number; min: number; max: number };
   target?: number;
+  /** The target is a least value (see {@link Figure.atLeast}). */
+  atLeast?: boolean;
   /** undefined when the figure has no target. */
   met?: boolean;
   note?: string;
@@ -84,14 +91,16 @@ export function reportFigure(figure: Figure): FigureResult {
   }
   if (figure.target !== undefined) {
     result.target = figure.target;
-    result.met = (result.ratio ? result.ratio.median : result.ours.median) <= figure.target;
+    const value = result.ratio ? result.ratio.median : result.ours.median;
+    result.met = figure.atLeast ? value >= figure.target : value <= figure.target;
+    if (figure.atLeast) result.atLeast = true;
   }
   if (figure.note) result.note = figure.note;
   const spread = (s: { median: number; min: number; max: number }): string => `${fmt(s.median)} ${figure.unit} (${fmt(s.min)}–${fmt(s.max)})`;
   let line = `${figure.title}: ${figure.ours.label} ${spread(result.ours)}`;
   if (result.floor && result.ratio) line += `; ${result.floor.label} ${spread(result.floor)}; ratio ${fmt(result.ratio.median)} (${fmt(result.ratio.min)}–${fmt(result.ratio.max)})`;
   line += `; ${result.rounds} rounds`;
-  if (result.target !== undefined) line += `; target ${result.ratio ? '≤ ' : '≤ '}${fmt(result.target)}${result.ratio ? '×' : ` ${figure.unit}`}: ${result.met ? 'met' : 'NOT MET'}`;
+  if (result.target !== undefined) line += `; target ${result.atLeast ? '≥' : '≤'} ${fmt(result.target)}${result.ratio ? '×' : ` ${figure.unit}`}: ${result.met ? 'met' : 'NOT MET'}`;
   console.log(line);
   console.log(`BENCH-FIGURE ${JSON.stringify(result)}`);
   return result;

@@ -26,6 +26,9 @@ const BENCHMARKS = [
   { name: 'runsView', command: ['node', 'bench/runsView.mjs'], rig: true },
   { name: 'playground', command: ['node', 'bench/playground.mjs'], rig: true },
   { name: 'evaluationGrid', command: ['node', 'out/bench/evaluationGrid.js'] },
+  // The longest (~40 min on 2 cores): the throughput table, promptfoo side by side (installed on first use into
+  // ~/.cache/prompt-lab-bench), the 429 storm and 100,000 cells; its own options in bench/evaluate.ts.
+  { name: 'evaluate', command: ['node', 'out/bench/evaluate.js', '--scale-rounds', '2'] },
 ];
 
 const args = process.argv.slice(2);
@@ -84,7 +87,7 @@ const rows = results.flatMap((r) => r.figures.map((f) => ({
   ours: spread(f.ours, f.unit),
   floor: f.floor ? `${f.floor.label}: ${spread(f.floor, f.unit)}` : '—',
   ratio: f.ratio ? `${fmt(f.ratio.median)} (${fmt(f.ratio.min)}–${fmt(f.ratio.max)})` : '—',
-  target: f.target === undefined ? '—' : `≤ ${fmt(f.target)}${f.ratio ? '×' : ` ${f.unit}`}`,
+  target: f.target === undefined ? '—' : `${f.atLeast ? '≥' : '≤'} ${fmt(f.target)}${f.ratio ? '×' : ` ${f.unit}`}`,
   met: f.met === undefined ? '—' : f.met ? 'yes' : 'NO',
   rounds: String(f.rounds),
 })));
