@@ -201,6 +201,20 @@ export function webviewFrame(page) {
   return webviewContent(page);
 }
 
+/**
+ * Waits (up to 60 s) for the run panel in `web` (a webview frame) to show a finished `ok` run, and checks it shows the
+ * whole recorded text `expected.text` and a replay notice naming `fixture`. Returns the run's locator.
+ */
+export async function expectRecordedRun(web, expected, fixture) {
+  const run = web.locator('[data-run-id][data-status="ok"]').first();
+  await run.waitFor({ timeout: 60000 });
+  const shown = await run.locator('[data-testid="run-output"]').textContent();
+  if (shown !== expected.text) throw new Error(`panel shows ${JSON.stringify(shown?.slice(0, 80))}… (${shown?.length} chars), the recording has ${expected.text.length} chars`);
+  const replay = await run.locator('[data-testid="run-replay"]').textContent();
+  if (!replay?.includes(fixture)) throw new Error(`no replay notice naming ${fixture}: ${replay}`);
+  return run;
+}
+
 /** Poll `check` (sync or async, truthy = done) until it passes or timeoutMs. */
 export async function waitFor(check, timeoutMs = 20000, what = 'condition') {
   for (const deadline = Date.now() + timeoutMs; ;) {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines, stopSlowRun } from './helpers.mjs';
+import { e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines, stopSlowRun, expectRecordedRun } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startReplayServer, syntheticText } = require(path.join(REPO_ROOT, 'out/test/replay/server.js'));
@@ -52,12 +52,7 @@ try {
       await openFile(page, 'summarise.prompt.json');
       await runPaletteCommand(page, 'Prompt Lab: Run Prompt');
       const web = webviewFrame(page);
-      const run = web.locator('[data-run-id][data-status="ok"]').first();
-      await run.waitFor({ timeout: 60000 });
-      const shown = await run.locator('[data-testid="run-output"]').textContent();
-      if (shown !== expected.text) throw new Error(`panel shows ${JSON.stringify(shown?.slice(0, 80))}… (${shown?.length} chars), the recording has ${expected.text.length} chars`);
-      const replay = await run.locator('[data-testid="run-replay"]').textContent();
-      if (!replay?.includes(fixture)) throw new Error(`no replay notice naming ${fixture}: ${replay}`);
+      const run = await expectRecordedRun(web, expected, fixture);
       const completion = (await run.locator('[data-testid="metric-completion-tokens"]').textContent())?.trim();
       if (!completion?.includes(String(expected.usage?.completion_tokens))) throw new Error(`completion tokens shown: ${completion}`);
       // Figures, not the "—" of a missing one: the ms the log line holds, the recording's finish reason and model.

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import {
   e2eMain, openFile, runPaletteCommand, webviewFrame, waitFor, REPO_ROOT, logLines, runningExtensionHost,
-  nodeHostActivations, stopSlowRun,
+  nodeHostActivations, stopSlowRun, expectRecordedRun,
 } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
@@ -110,12 +110,7 @@ try {
         throw new Error(`while running, the panel shows ${partial.length} chars, not a beginning of the ${expected.text.length} recorded`);
       }
       await page.screenshot({ path: path.join(artifacts, 'run-streaming.png') });
-      const run = web.locator('[data-run-id][data-status="ok"]').first();
-      await run.waitFor({ timeout: 60000 });
-      const shown = await run.locator('[data-testid="run-output"]').textContent();
-      if (shown !== expected.text) throw new Error(`panel shows ${JSON.stringify(shown?.slice(0, 80))}… (${shown?.length} chars), the recording has ${expected.text.length} chars`);
-      const replay = await run.locator('[data-testid="run-replay"]').textContent();
-      if (!replay?.includes(fixture)) throw new Error(`no replay notice naming ${fixture}: ${replay}`);
+      const run = await expectRecordedRun(web, expected, fixture);
       await page.screenshot({ path: path.join(artifacts, 'run-panel.png') });
       // The request came from the browser (a fetch from the page's origin), not from a Node process.
       const sent = server.requests.slice(before).find((r) => r.method === 'POST');
