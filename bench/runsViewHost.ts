@@ -6,8 +6,10 @@
  * - first paint: from opening the Prompt Lab view container to the Runs view's first roots (a partial paint: the
  *   newest days, see HistoryReader), and to the roots of the whole log; then, as the whole paint's floor, reading the
  *   same files in this host and `JSON.parse` of every line (after the paint: the same page cache, the same load).
- * - refresh: per round, on each log in turn (the setting switched between them, the switch's full read not timed):
- *   a rating line is appended to the newest day file, and the refresh that read it (checked: it started after the
+ * - refresh: per round, on each log in turn (the setting switched between them, the switch's full read not timed),
+ *   PROMPT_LAB_BENCH_REFRESHES (default 5) refreshes in a row, the round's value for that log being their median: one
+ *   refresh is about 10 ms, and a ratio of two single ones was mostly the noise of a loaded machine. Each time a rating
+ *   line is appended to the newest day file, and the refresh that read it (checked: it started after the
  *   append, and the refreshed history holds that rating) is timed as the extension host's own work: from the start of
  *   its read to the tree being told, plus from VS Code's request for the roots to the view handing them over, plus any
  *   garbage collection of the extension host between the two. What is left out is VS Code's own round trip between
@@ -18,7 +20,7 @@
  *   drops the reader of the one left: a full garbage collection follows each switch, so that the collection of what
  *   the switch made and dropped (not something a refresh costs) does not land in the refresh timed next.
  * With PROMPT_LAB_BENCH_CPU_PROFILE=<dir> (bench/runsView.mjs --profile <dir>), each timed refresh is also recorded
- * as a CPU profile of the extension host (<dir>/refresh-<log>-<round>.cpuprofile), and the first paint
+ * as a CPU profile of the extension host (<dir>/refresh-<log>-<round>-<i>.cpuprofile), and the first paint
  * (<dir>/firstPaint.cpuprofile): for reading where the time goes,
  * not for the figures (the profiler slows what it records).
  */
@@ -31,6 +33,7 @@ import * as vm from 'node:vm';
 import * as vscode from 'vscode';
 import type { PromptLabApi } from '../src/extension';
 import type { RefreshEvent, RootsReturnedEvent } from '../src/vscode/runsView';
+import { median } from './stats';
 
 function sample(value: Record<string, unknown>): void {
   console.log(`BENCH-SAMPLE ${JSON.stringify(value)}`);
@@ -169,8 +172,8 @@ export async function run(): Promise<void> {
     collectGarbage();
   };
   type Timed = { refreshMs: number; readMs: number; rootsMs: number; gcMs: number; roundTripMs: number; endToEndMs: number; appendMs: number };
-  const refresh = async (log: { dir: string; runs: number }, round: number): Promise<Timed> => {
-    await use(log);
+  /** Refresh `i` (0-based) of round `round` on `log`, the log in use (see `use`). */
+  const refresh = async (log: { dir: string; runs: number }, round: number, i: number): Promise<Timed> => {
     const file = fs.readdirSync(log.dir).filter((f) => f.endsWith('.jsonl')).sort().at(-1) as string;
     // The newest run, taken without building anything per run (view.entries would wrap all 100,000 of them), from the
     // newest run of each prompt (the list of every run would be built by the reader when asked for).
@@ -179,7 +182,8 @@ export async function run(): Promise<void> {
     if (!newest) throw new Error('precondition: the log has no runs');
     // Newer than every rating of the run so far, those of earlier windows included (the logs are shared): an older
     // `at` would not supersede the rating that window appended, and the refresh would never show it.
-    const at = new Date(Date.UTC(2030, 0, 1, host, 0, round)).toISOString();
+    // One second apart, ordered by window, round and refresh (fewer than 100 refreshes a switch, 1,000 rounds).
+    const at = new Date(Date.UTC(2030, 0, 1) + ((host * 1000 + round) * 100 + i) * 1000).toISOString();
     // The rated run is the newest: the first entry of the refreshed history (a check that costs nothing).
     const done = refreshed(async (e) => {
       if (e.runs !== log.runs) return false;
@@ -199,7 +203,7 @@ export async function run(): Promise<void> {
     const t = performance.now();
     fs.appendFileSync(path.join(log.dir, file), `${JSON.stringify({ event: 'rating', runId: newest.run.id, thumb: 'down', at })}\n`);
     const { event, toldAt, rootsAt, rootsMs } = await done;
-    await profile.stop(`refresh-${log.runs}-${round}`);
+    await profile.stop(`refresh-${log.runs}-${round}-${i}`);
     if (event.startedAt < t) throw new Error('precondition: the refresh timed started before the line was appended');
     if (!(rootsMs >= 0)) throw new Error('precondition: the roots timed carry no duration');
     const askedAt = rootsAt - rootsMs;
@@ -214,11 +218,24 @@ export async function run(): Promise<void> {
     return { refreshMs: readMs + rootsMs + gcMs, readMs, rootsMs, gcMs, roundTripMs: askedAt - toldAt - gcMs, endToEndMs, appendMs: rootsAt - t };
   };
   const rounds = Number(process.env.PROMPT_LAB_BENCH_ROUNDS) || 5;
+  const perSwitch = Number(process.env.PROMPT_LAB_BENCH_REFRESHES) || 5;
+  if (perSwitch >= 100) throw new Error('precondition: fewer than 100 refreshes a switch (the ratings\' times)');
+  /** `perSwitch` refreshes on `log` in a row, after switching to it: each timed, and their medians field by field. */
+  const refreshes = async (log: { dir: string; runs: number }, round: number): Promise<{ median: Timed; all: number[] }> => {
+    await use(log);
+    const timed: Timed[] = [];
+    for (let i = 0; i < perSwitch; i++) timed.push(await refresh(log, round, i));
+    const med = (key: keyof Timed): number => median(timed.map((t) => t[key]));
+    return {
+      median: { refreshMs: med('refreshMs'), readMs: med('readMs'), rootsMs: med('rootsMs'), gcMs: med('gcMs'), roundTripMs: med('roundTripMs'), endToEndMs: med('endToEndMs'), appendMs: med('appendMs') },
+      all: timed.map((t) => t.refreshMs),
+    };
+  };
   for (let r = 0; r < rounds; r++) {
-    let b: Timed;
-    let s: Timed;
-    if (r % 2) { s = await refresh(small, r); b = await refresh(big, r); } else { b = await refresh(big, r); s = await refresh(small, r); }
-    sample({ kind: 'refresh', big: b, small: s });
+    let b: { median: Timed; all: number[] };
+    let s: { median: Timed; all: number[] };
+    if (r % 2) { s = await refreshes(small, r); b = await refreshes(big, r); } else { b = await refreshes(big, r); s = await refreshes(small, r); }
+    sample({ kind: 'refresh', big: b.median, small: s.median, bigAll: b.all, smallAll: s.all });
   }
   gcObserver.disconnect();
 }

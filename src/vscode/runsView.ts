@@ -137,6 +137,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   /** A change arrived while the view was hidden: read again when it shows. */
   private stale = false;
   private watchers: vscode.Disposable[] = [];
+  /** Whether the log folders are watched: from the first read on (see reload). */
+  private watching = false;
   private readonly disposables: vscode.Disposable[] = [];
   /** The lines the history skips, one warning each; each distinct one is logged once. */
   warnings: string[] = [];
@@ -157,6 +159,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.watch()),
     );
+    // No watcher yet: until the log is first read a change has nothing to refresh (see refresh), so the first read
+    // starts watching, and activation neither reads the setting nor arms a watcher for a view nobody opened.
     // An evaluation's node says "running" while it runs in this window.
     if (evaluationBus) {
       this.disposables.push(
@@ -166,7 +170,6 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         }),
       );
     }
-    this.watch();
   }
 
   /** The active filter (a copy). */
@@ -397,6 +400,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
    * read started meanwhile) the tree is told and `onDidRefresh` fires.
    */
   private reload(notify: boolean): Promise<FolderHistory[]> {
+    // Watching before reading: a line appended once the read has listed the files is seen by the watcher.
+    if (!this.watching) {
+      this.watching = true;
+      this.watch();
+    }
     this.stale = false;
     this.roots = undefined;
     let resolvePartial: (p: FolderHistory[] | undefined) => void = () => undefined;
@@ -450,11 +458,13 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   /**
-   * One watcher per workspace folder on `<log dir>/*.jsonl`; called again when the folders or the setting change.
+   * One watcher per workspace folder on `<log dir>/*.jsonl`, from the first read on; called again when the folders or
+   * the setting change.
    * On the desktop it watches the folder itself rather than through `createFileSystemWatcher`, which misses a log
    * folder made or re-made while VS Code runs (see src/node/folderWatcher.ts); the web has only the latter.
    */
   private watch(): void {
+    if (!this.watching) return;
     for (const d of this.watchers.splice(0)) d.dispose();
     for (const folder of vscode.workspace.workspaceFolders ?? []) {
       this.watchers.push(platform().watchFolder(logDirOf(folder), () => this.refresh(), (name) => name.endsWith('.jsonl')));

@@ -4,6 +4,7 @@
  */
 import OpenAI, { AzureOpenAI, type APIError } from 'openai';
 import type { ResolvedDeployment } from './deployments';
+import { piecewiseFetch } from './streamPieces';
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -99,6 +100,8 @@ function newClient(deployment: ResolvedDeployment, options: ClientOptions): Open
     maxRetries: options.maxRetries ?? 0,
     timeout: deployment.timeoutMs ?? options.timeoutMs ?? 600_000,
     defaultHeaders: headers,
+    // A streamed answer reaches the SDK in small pieces: its event splitting copies in proportion to the piece (./streamPieces).
+    fetch: piecewiseFetch(),
   };
   if (deployment.azure && options.azureADTokenProvider) {
     const { apiKey: _key, defaultHeaders, ...rest } = common;
