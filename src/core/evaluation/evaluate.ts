@@ -24,7 +24,7 @@ import type { ResolvedDeployment } from '../providers/deployments';
 import { checkBudget, type BudgetCheck, type BudgetSettings, type Spending } from '../run/budget';
 import { executeRun, redactRecord, requestParameters, type RunOutcome, type RunRequest } from '../run/run';
 import type { TemplateRenderer } from '../template/renderer';
-import { addJudgeRun, cellKey, LineLog, noJudgeRuns, readLoggedEvaluation } from './evaluationLog';
+import { addJudgeRun, LineLog, noJudgeRuns, readLoggedEvaluation } from './evaluationLog';
 import { runEvaluator, type EvaluatorEnvironment, type Judge, type JudgeAnswer, type RegexMatcher } from './evaluators';
 import { LoopGuard } from './loopGuard';
 import { RequestPool, type PoolRequest } from './pool';
@@ -181,13 +181,26 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   const rows = request.rows;
 
   // What is done already (a resume).
-  const results = new Map<string, CellResult>();
+  // Each deployment's results by row, in arrays of one slot per row: a Map keyed by "row, deployment" strings cost
+  // ~80 bytes more a cell (the key and the entry), 8 MB of the host's heap over 100,000 cells.
+  // (Filled with undefined up front: a packed array, where writes far past the end would make a slow dictionary.)
+  const slotCount = rows.reduce((n, row) => Math.max(n, row.index + 1), rows.length);
+  const results = new Map<string, (CellResult | undefined)[]>(deploymentKeys.map((key) => {
+    const slots: (CellResult | undefined)[] = [];
+    for (let i = 0; i < slotCount; i++) slots.push(undefined);
+    return [key, slots];
+  }));
+  const keep = (cell: CellResult): void => {
+    const slots = results.get(cell.deployment);
+    if (slots && Number.isInteger(cell.testIndex) && cell.testIndex >= 0 && cell.testIndex < slots.length) slots[cell.testIndex] = cell;
+  };
   const judgeTotals = noJudgeRuns();
   if (request.resume && request.logDir !== undefined) {
     const logged = await readLoggedEvaluation(request.fs, request.logDir, request.evaluationId, request.resume.since);
-    for (const [key, cell] of logged.cells) if (deploymentKeys.includes(cell.deployment) && cell.testIndex < rows.length) results.set(key, cell);
+    for (const cell of logged.cells.values()) if (cell.testIndex < rows.length) keep(cell);
     Object.assign(judgeTotals, logged.judges);
   }
+  const allResults = (): CellResult[] => [...results.values()].flatMap((slots) => slots.filter((c): c is CellResult => c !== undefined));
   const total = rows.length * request.targets.length;
   const progress: EvaluationProgress = { total, done: 0, passed: 0, failed: 0, errors: 0 };
   const count = (cell: CellResult): void => {
@@ -199,7 +212,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   };
   let alreadyDone = 0;
   // Cells without a done run are run again and counted when they finish.
-  for (const cell of results.values()) {
+  for (const cell of allResults()) {
     if (!isDone(cell)) continue;
     alreadyDone++;
     count(cell);
@@ -270,13 +283,16 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   };
 
   // Each request has its own signal, aborted with the evaluation's: one listener on the evaluation's signal instead of
-  // one per request in flight (hundreds, which Node reports as a listener leak).
+  // one per request in flight (hundreds, which Node reports as a listener leak). A request's controller goes back to
+  // `spare` when the run is over (executeRun removes its listener then), so there are about as many controllers as
+  // requests in flight, not one more per cell: in Node an AbortSignal is a transferable object, costly to make.
   const inFlight = new Set<AbortController>();
+  const spare: AbortController[] = [];
   signal.addEventListener('abort', () => {
     for (const c of inFlight) c.abort(signal.reason);
   }, { once: true });
   const runRequest = async (target: EvaluationTarget, base: Omit<RunRequest, 'deployment' | 'apiKey' | 'renderer' | 'signal'>, onText?: (text: string) => void): Promise<RunOutcome> => {
-    const own = new AbortController();
+    const own = spare.pop() ?? new AbortController();
     if (signal.aborted) own.abort(signal.reason);
     else inFlight.add(own);
     const run: RunRequest = { ...base, deployment: target.deployment, apiKey: target.apiKey, renderer: request.renderer, signal: own.signal, rateLimits: 'return' };
@@ -292,6 +308,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
       });
     } finally {
       inFlight.delete(own);
+      if (!own.signal.aborted) spare.push(own);
     }
   };
   const logged = (record: RunRecord): RunRecord => {
@@ -351,7 +368,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     }
     await write(logged(record), new Date(record.timing.startedAt));
     const cell = cellResultOf(record);
-    results.set(cellKey(cell.deployment, cell.testIndex), cell);
+    keep(cell);
     count(cell);
     onEvent({ type: 'cellFinished', cell, record, progress: { ...progress } });
   };
@@ -359,11 +376,12 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   for (const target of request.targets) {
     const key = target.deployment.key;
     const pool = poolFor(target);
+    const slots = results.get(key) ?? [];
     let next = 0;
     pool.addSource(() => {
       while (next < rows.length) {
         const row = rows[next++] as TestRow;
-        const done = results.get(cellKey(key, row.index));
+        const done = slots[row.index];
         if (done && isDone(done)) continue;
         const runId = newId();
         const { inputs, missing } = rowInputs(request.prompt, row);
@@ -426,7 +444,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   for (const pool of pools.values()) pool.dispose();
   external?.removeEventListener('abort', onAbort);
 
-  const cells = [...results.values()];
+  const cells = allResults();
   const record: EvaluationRecord = {
     event: 'evaluation',
     id: request.evaluationId,
