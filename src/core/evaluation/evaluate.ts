@@ -26,6 +26,7 @@ import { executeRun, redactRecord, requestParameters, type RunOutcome, type RunR
 import type { TemplateRenderer } from '../template/renderer';
 import { addJudgeRun, LineLog, noJudgeRuns, readLoggedEvaluation } from './evaluationLog';
 import { runEvaluator, type EvaluatorEnvironment, type Judge, type JudgeAnswer, type RegexMatcher } from './evaluators';
+import { CellStore } from './cellStore';
 import { LoopGuard } from './loopGuard';
 import { RequestPool, type PoolRequest } from './pool';
 import { CANCELLED_EVALUATOR, cellResultOf, isDone, summarize, type CellResult } from './summary';
@@ -181,26 +182,14 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   const rows = request.rows;
 
   // What is done already (a resume).
-  // Each deployment's results by row, in arrays of one slot per row: a Map keyed by "row, deployment" strings cost
-  // ~80 bytes more a cell (the key and the entry), 8 MB of the host's heap over 100,000 cells.
-  // (Filled with undefined up front: a packed array, where writes far past the end would make a slow dictionary.)
-  const slotCount = rows.reduce((n, row) => Math.max(n, row.index + 1), rows.length);
-  const results = new Map<string, (CellResult | undefined)[]>(deploymentKeys.map((key) => {
-    const slots: (CellResult | undefined)[] = [];
-    for (let i = 0; i < slotCount; i++) slots.push(undefined);
-    return [key, slots];
-  }));
-  const keep = (cell: CellResult): void => {
-    const slots = results.get(cell.deployment);
-    if (slots && Number.isInteger(cell.testIndex) && cell.testIndex >= 0 && cell.testIndex < slots.length) slots[cell.testIndex] = cell;
-  };
+  // Each cell's result, in columns (./cellStore.ts): 100,000 cell result objects were a large part of the live heap.
+  const results = new CellStore(deploymentKeys, rows.reduce((n, row) => Math.max(n, row.index + 1), rows.length));
   const judgeTotals = noJudgeRuns();
   if (request.resume && request.logDir !== undefined) {
     const logged = await readLoggedEvaluation(request.fs, request.logDir, request.evaluationId, request.resume.since);
-    for (const cell of logged.cells.values()) if (cell.testIndex < rows.length) keep(cell);
+    for (const cell of logged.cells.values()) if (cell.testIndex < rows.length) results.set(cell);
     Object.assign(judgeTotals, logged.judges);
   }
-  const allResults = (): CellResult[] => [...results.values()].flatMap((slots) => slots.filter((c): c is CellResult => c !== undefined));
   const total = rows.length * request.targets.length;
   const progress: EvaluationProgress = { total, done: 0, passed: 0, failed: 0, errors: 0 };
   const count = (cell: CellResult): void => {
@@ -212,7 +201,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   };
   let alreadyDone = 0;
   // Cells without a done run are run again and counted when they finish.
-  for (const cell of allResults()) {
+  for (const cell of results.all()) {
     if (!isDone(cell)) continue;
     alreadyDone++;
     count(cell);
@@ -368,7 +357,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     }
     await write(logged(record), new Date(record.timing.startedAt));
     const cell = cellResultOf(record);
-    keep(cell);
+    results.set(cell);
     count(cell);
     onEvent({ type: 'cellFinished', cell, record, progress: { ...progress } });
   };
@@ -376,12 +365,11 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   for (const target of request.targets) {
     const key = target.deployment.key;
     const pool = poolFor(target);
-    const slots = results.get(key) ?? [];
     let next = 0;
     pool.addSource(() => {
       while (next < rows.length) {
         const row = rows[next++] as TestRow;
-        const done = slots[row.index];
+        const done = results.get(key, row.index);
         if (done && isDone(done)) continue;
         const runId = newId();
         const { inputs, missing } = rowInputs(request.prompt, row);
@@ -444,7 +432,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   for (const pool of pools.values()) pool.dispose();
   external?.removeEventListener('abort', onAbort);
 
-  const cells = allResults();
+  const cells = results.all();
   const record: EvaluationRecord = {
     event: 'evaluation',
     id: request.evaluationId,
