@@ -24,8 +24,9 @@ import type { ResolvedDeployment } from '../providers/deployments';
 import { checkBudget, type BudgetCheck, type BudgetSettings, type Spending } from '../run/budget';
 import { executeRun, redactRecord, requestParameters, type RunOutcome, type RunRequest } from '../run/run';
 import type { TemplateRenderer } from '../template/renderer';
-import { addJudgeRun, cellKey, LineLog, noJudgeRuns, readLoggedEvaluation } from './evaluationLog';
+import { addJudgeRun, LineLog, noJudgeRuns, readLoggedEvaluation } from './evaluationLog';
 import { runEvaluator, type EvaluatorEnvironment, type Judge, type JudgeAnswer, type RegexMatcher } from './evaluators';
+import { CellStore } from './cellStore';
 import { LoopGuard } from './loopGuard';
 import { RequestPool, type PoolRequest } from './pool';
 import { CANCELLED_EVALUATOR, cellResultOf, isDone, summarize, type CellResult } from './summary';
@@ -181,11 +182,12 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   const rows = request.rows;
 
   // What is done already (a resume).
-  const results = new Map<string, CellResult>();
+  // Each cell's result, in columns (./cellStore.ts): 100,000 cell result objects were a large part of the live heap.
+  const results = new CellStore(deploymentKeys, rows.reduce((n, row) => Math.max(n, row.index + 1), rows.length));
   const judgeTotals = noJudgeRuns();
   if (request.resume && request.logDir !== undefined) {
     const logged = await readLoggedEvaluation(request.fs, request.logDir, request.evaluationId, request.resume.since);
-    for (const [key, cell] of logged.cells) if (deploymentKeys.includes(cell.deployment) && cell.testIndex < rows.length) results.set(key, cell);
+    for (const cell of logged.cells.values()) if (cell.testIndex < rows.length) results.set(cell);
     Object.assign(judgeTotals, logged.judges);
   }
   const total = rows.length * request.targets.length;
@@ -199,7 +201,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   };
   let alreadyDone = 0;
   // Cells without a done run are run again and counted when they finish.
-  for (const cell of results.values()) {
+  for (const cell of results.all()) {
     if (!isDone(cell)) continue;
     alreadyDone++;
     count(cell);
@@ -270,13 +272,16 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   };
 
   // Each request has its own signal, aborted with the evaluation's: one listener on the evaluation's signal instead of
-  // one per request in flight (hundreds, which Node reports as a listener leak).
+  // one per request in flight (hundreds, which Node reports as a listener leak). A request's controller goes back to
+  // `spare` when the run is over (executeRun removes its listener then), so there are about as many controllers as
+  // requests in flight, not one more per cell: in Node an AbortSignal is a transferable object, costly to make.
   const inFlight = new Set<AbortController>();
+  const spare: AbortController[] = [];
   signal.addEventListener('abort', () => {
     for (const c of inFlight) c.abort(signal.reason);
   }, { once: true });
   const runRequest = async (target: EvaluationTarget, base: Omit<RunRequest, 'deployment' | 'apiKey' | 'renderer' | 'signal'>, onText?: (text: string) => void): Promise<RunOutcome> => {
-    const own = new AbortController();
+    const own = spare.pop() ?? new AbortController();
     if (signal.aborted) own.abort(signal.reason);
     else inFlight.add(own);
     const run: RunRequest = { ...base, deployment: target.deployment, apiKey: target.apiKey, renderer: request.renderer, signal: own.signal, rateLimits: 'return' };
@@ -292,6 +297,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
       });
     } finally {
       inFlight.delete(own);
+      if (!own.signal.aborted) spare.push(own);
     }
   };
   const logged = (record: RunRecord): RunRecord => {
@@ -351,7 +357,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     }
     await write(logged(record), new Date(record.timing.startedAt));
     const cell = cellResultOf(record);
-    results.set(cellKey(cell.deployment, cell.testIndex), cell);
+    results.set(cell);
     count(cell);
     onEvent({ type: 'cellFinished', cell, record, progress: { ...progress } });
   };
@@ -363,7 +369,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
     pool.addSource(() => {
       while (next < rows.length) {
         const row = rows[next++] as TestRow;
-        const done = results.get(cellKey(key, row.index));
+        const done = results.get(key, row.index);
         if (done && isDone(done)) continue;
         const runId = newId();
         const { inputs, missing } = rowInputs(request.prompt, row);
@@ -426,7 +432,7 @@ export async function evaluatePrompt(request: EvaluationRequest, onEvent: (event
   for (const pool of pools.values()) pool.dispose();
   external?.removeEventListener('abort', onAbort);
 
-  const cells = [...results.values()];
+  const cells = results.all();
   const record: EvaluationRecord = {
     event: 'evaluation',
     id: request.evaluationId,
