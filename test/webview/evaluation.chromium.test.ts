@@ -219,6 +219,58 @@ test('live: many batches arriving at once are drawn in one frame; streamed text 
   assert.equal(await view.page.locator('[data-test-index="1"] [data-testid="outcome"]').textContent(), '✓ pass');
 });
 
+test('filter, search and sort stay right as batches change cells: rows move, come in and go out', async () => {
+  // Tall enough that all 60 rows are in view, so the order of every row can be read.
+  const view = await open({ width: 1280, height: 7600 });
+  const deployments = ['a', 'b'];
+  let seq = await load(view, deployments, 60);
+  const current = new Map<string, CellView>();
+  for (let i = 0; i < 60; i++) deployments.forEach((d, c) => current.set(`${i}/${c}`, cell(i, d, c)));
+  const rows = Array.from({ length: 60 }, (_, i) => i);
+  const at = (i: number, c: number): CellView => current.get(`${i}/${c}`) as CellView;
+  const batch = async (cells: CellView[]): Promise<void> => {
+    for (const c of cells) current.set(`${c.testIndex}/${deployments.indexOf(c.deployment)}`, c);
+    await send(view, { method: 'evaluation/cells', params: { seq: ++seq, cells, deltas: [] } });
+    await waitForApplied(view, seq);
+  };
+  const latencyOrder = (descending: boolean): number[] => [...rows].sort((x, y) => ((at(x, 1).latencyMs as number) - (at(y, 1).latencyMs as number)) * (descending ? -1 : 1) || x - y);
+
+  await view.page.locator('[data-testid="sort"]').selectOption('latency');
+  await view.page.locator('[data-testid="sort-by"]').selectOption('b');
+  await nextFrames(view);
+  assert.deepEqual(await shownRows(view), latencyOrder(false));
+  // Row 30 becomes the fastest, row 2 the slowest, row 17 ties with row 40 (ties keep the row order); a's cells do not sort.
+  await batch([cell(30, 'b', 1, { latencyMs: 1 }), cell(2, 'b', 1, { latencyMs: 99_999 }), cell(17, 'b', 1, { latencyMs: at(40, 1).latencyMs }), cell(5, 'a', 0, { latencyMs: 3 })]);
+  assert.deepEqual(await shownRows(view), latencyOrder(false));
+  assert.equal((await shownRows(view))[0], 30);
+  assert.equal((await shownRows(view)).at(-1), 2);
+  await view.page.locator('[data-testid="sort-direction"]').click();
+  await nextFrames(view);
+  await batch([cell(30, 'b', 1, { latencyMs: 500_000 }), cell(9, 'b', 1, { latencyMs: 0 })]);
+  assert.deepEqual(await shownRows(view), latencyOrder(true));
+  assert.equal((await shownRows(view))[0], 30);
+
+  // The failing filter: a batch that fails a cell brings its row in, one that passes a row's last failing cell takes it out.
+  await view.page.locator('[data-testid="sort"]').selectOption('row');
+  await view.page.locator('[data-testid="filter"]').selectOption('failing');
+  await nextFrames(view);
+  const failingRows = (): number[] => rows.filter((i) => deployments.some((_, c) => at(i, c).outcome === 'failed'));
+  assert.deepEqual(await shownRows(view), failingRows());
+  const wasFailing = failingRows()[0] as number;
+  await batch([cell(1, 'a', 0, { outcome: 'failed' }), ...deployments.map((d, c) => cell(wasFailing, d, c, { outcome: 'passed' }))]);
+  assert.ok(failingRows().includes(1) && !failingRows().includes(wasFailing));
+  assert.deepEqual(await shownRows(view), failingRows());
+
+  // Search: a batch whose output holds the text brings its row in.
+  await view.page.locator('[data-testid="filter"]').selectOption('all');
+  await view.page.locator('[data-testid="search"]').fill('needle');
+  await view.page.locator('[data-testid="status"]').filter({ hasText: 'showing 0 of 60 rows' }).waitFor();
+  await batch([cell(44, 'b', 1, { output: 'a NEEDLE in the output' }), cell(12, 'a', 0, { output: 'needles' })]);
+  assert.deepEqual(await shownRows(view), [12, 44]);
+  await batch([cell(12, 'a', 0)]);
+  assert.deepEqual(await shownRows(view), [44]);
+});
+
 test('compare: regressions and fixes are marked, the header shows the change, the filter keeps only regressions', async () => {
   const view = await open();
   const now: ('passed' | 'failed')[] = ['failed', 'passed', 'passed', 'failed'];

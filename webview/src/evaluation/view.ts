@@ -174,7 +174,7 @@ export class EvaluationView {
   }
 
   private export(format: 'csv' | 'jsonl'): void {
-    if (this.model.stale) this.model.computeOrder();
+    if (this.model.stale && this.model.updateOrder()) this.computeOffsets();
     this.api.postMessage({ method: 'export', params: { format, rows: this.model.order.map((i) => (this.model.rows[i] as RowState).row.index) } });
   }
 
@@ -198,10 +198,7 @@ export class EvaluationView {
 
   private render(): void {
     const model = this.model;
-    if (model.stale) {
-      model.computeOrder();
-      this.computeOffsets();
-    }
+    if (model.stale && model.updateOrder()) this.computeOffsets();
     if (this.headStale) {
       this.headStale = false;
       this.renderHead();
