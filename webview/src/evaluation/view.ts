@@ -19,8 +19,12 @@ export interface EvaluationApi {
 /** Height (px) of a row, and of an expanded one (its outputs shown in full, scrollable). */
 export const ROW_HEIGHT = 116;
 export const EXPANDED_ROW_HEIGHT = 360;
-/** Rows drawn above and below the visible ones. */
-const OVERSCAN = 4;
+/**
+ * Rows drawn beyond the visible ones: while a scroll goes on, `OVERSCAN_AHEAD` in its direction (drawn before they come
+ * into view, as the compositor may scroll ahead of the page by a frame) and one behind; after a jump (no row of the
+ * view was drawn), one each side, since every row costs as much to draw as a visible one (the text of 5 cells laid out).
+ */
+const OVERSCAN_AHEAD = 3;
 
 const pct = (v: number | null | undefined): string => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '—');
 const signed = (v: number, digits: number, unit = ''): string => `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v).toFixed(digits)}${unit}`;
@@ -46,6 +50,10 @@ export class EvaluationView {
   private readonly rendered = new Map<RowState, GridRow>();
   private spare: GridRow[] = [];
   private spacerHeight = -1;
+  /** Positions in the order of the first and last row drawn, the scroll offset then, and which way it last moved. */
+  private drawn = { first: 0, last: -1 };
+  private lastTop = 0;
+  private downward = true;
   private readonly expanded = new Set<number>();
   /** Cumulative offsets of `order` when some rows are expanded (else i × ROW_HEIGHT). */
   private offsets: Float64Array | undefined;
@@ -219,8 +227,15 @@ export class EvaluationView {
     if (this.empty.hidden === empty) this.empty.hidden = !empty;
     // Where the scroller will be once the spacer has its new height (it clamps scrollTop when the order shrank).
     const top = Math.max(0, Math.min(scrollTop, total - height));
-    const first = Math.max(0, this.indexAt(top) - OVERSCAN);
-    const last = Math.min(order.length - 1, this.indexAt(top + height) + OVERSCAN);
+    const firstVisible = this.indexAt(top);
+    const lastVisible = this.indexAt(top + height);
+    if (top !== this.lastTop) this.downward = top > this.lastTop;
+    this.lastTop = top;
+    const continuing = firstVisible <= this.drawn.last && lastVisible >= this.drawn.first;
+    const ahead = continuing ? OVERSCAN_AHEAD : 1;
+    const first = Math.max(0, firstVisible - (this.downward ? 1 : ahead));
+    const last = Math.min(order.length - 1, lastVisible + (this.downward ? ahead : 1));
+    this.drawn = { first, last };
     // Rows that left the view give their elements to the rows that came into it.
     const inView = new Set<RowState>();
     for (let i = first; i <= last; i++) inView.add(model.rows[order[i] as number] as RowState);
