@@ -21,8 +21,10 @@ export const ROW_HEIGHT = 116;
 export const EXPANDED_ROW_HEIGHT = 360;
 /**
  * Rows drawn beyond the visible ones: while a scroll goes on, `OVERSCAN_AHEAD` in its direction (drawn before they come
- * into view, as the compositor may scroll ahead of the page by a frame) and one behind; after a jump (no row of the
- * view was drawn), one each side, since every row costs as much to draw as a visible one (the text of 5 cells laid out).
+ * into view, as the compositor may scroll ahead of the page by a frame) and one behind. After a jump (no row of the new
+ * view was drawn), none: every row costs as much to draw as a visible one (the text of 5 cells laid out and painted),
+ * and the frame that shows the jump's target should not wait for rows nobody sees yet; the next frame that draws (the
+ * next scroll event or batch) adds them.
  */
 const OVERSCAN_AHEAD = 3;
 
@@ -232,9 +234,10 @@ export class EvaluationView {
     if (top !== this.lastTop) this.downward = top > this.lastTop;
     this.lastTop = top;
     const continuing = firstVisible <= this.drawn.last && lastVisible >= this.drawn.first;
-    const ahead = continuing ? OVERSCAN_AHEAD : 1;
-    const first = Math.max(0, firstVisible - (this.downward ? 1 : ahead));
-    const last = Math.min(order.length - 1, lastVisible + (this.downward ? ahead : 1));
+    const ahead = continuing ? OVERSCAN_AHEAD : 0;
+    const behind = continuing ? 1 : 0;
+    const first = Math.max(0, firstVisible - (this.downward ? behind : ahead));
+    const last = Math.min(order.length - 1, lastVisible + (this.downward ? ahead : behind));
     this.drawn = { first, last };
     // Rows that left the view give their elements to the rows that came into it.
     const inView = new Set<RowState>();
