@@ -89,10 +89,13 @@ async function load(view: PanelPage, deployments: string[], rows: number, cellOf
   return seq;
 }
 
-/** Test indexes of the rows in the DOM, top to bottom (by their offset). */
+/**
+ * Test indexes of the rows in the DOM, top to bottom (by where they are laid out: `style.transform` reads back with 6
+ * significant digits, `translateY(1.15954e+06px)`, so it does not order rows a million pixels down).
+ */
 function shownRows(view: PanelPage): Promise<number[]> {
   return view.page.locator('[data-testid="row"]').evaluateAll((rows) => rows
-    .map((r) => ({ index: Number(r.getAttribute('data-test-index')), y: Number(/translateY\((-?[\d.]+)px\)/.exec((r as unknown as { style: { transform: string } }).style.transform)?.[1]) }))
+    .map((r) => ({ index: Number(r.getAttribute('data-test-index')), y: (r as unknown as { getBoundingClientRect(): { y: number } }).getBoundingClientRect().y }))
     .sort((a, b) => a.y - b.y).map((r) => r.index));
 }
 
@@ -189,16 +192,17 @@ test('live: many batches arriving at once are drawn in one frame; streamed text 
   const running: CellView = { ...cell(1, 'a', 0), outcome: 'running', output: '', outputLength: 0, evaluations: [], meanScore: null, latencyMs: null };
   await send(view, { method: 'evaluation/cells', params: { seq: 1, cells: [running], deltas: [] } });
   await waitForApplied(view, 1);
-  // Count how often row 1's cell is drawn while 300 batches of text arrive in one task.
+  // Count in how many tasks row 1 is written (rows are drawn again in place: text, attributes or children) while
+  // 300 batches of text arrive in one task. A MutationObserver gets the records of one task in one call.
   const drawn = await view.page.evaluate(async () => {
-    type Added = { nodeType: number; getAttribute(n: string): string | null };
-    const g = globalThis as unknown as PageGlobals & { document: { querySelector(s: string): unknown }; MutationObserver: new (cb: (records: { addedNodes: Added[] }[]) => void) => { observe(target: unknown, options: object): void; disconnect(): void } };
+    type Target = { nodeType: number; parentElement: Target | null; closest(s: string): unknown };
+    const g = globalThis as unknown as PageGlobals & { document: { querySelector(s: string): unknown }; MutationObserver: new (cb: (records: { target: Target }[]) => void) => { observe(target: unknown, options: object): void; disconnect(): void } };
     const body = g.document.querySelector('[data-testid="grid-body"]');
-    let additions = 0;
+    let draws = 0;
     const observer = new g.MutationObserver((records) => {
-      for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1 && (n.getAttribute('data-run-id') === 'run-1-a' || n.getAttribute('data-test-index') === '1')) additions++;
+      if (records.some((r) => (r.target.nodeType === 1 ? r.target : r.target.parentElement)?.closest('[data-test-index="1"]'))) draws++;
     });
-    observer.observe(body, { childList: true, subtree: true });
+    observer.observe(body, { childList: true, subtree: true, characterData: true, attributes: true });
     for (let k = 0; k < 300; k++) {
       g.postMessage({ method: 'evaluation/cells', params: { seq: 2 + k, cells: [], deltas: [{ testIndex: 1, deployment: 'a', runId: 'run-1-a', text: `t${k} ` }] } }, '*');
     }
@@ -206,10 +210,10 @@ test('live: many batches arriving at once are drawn in one frame; streamed text 
     await new Promise<void>((resolve) => g.requestAnimationFrame(() => resolve()));
     await new Promise<void>((resolve) => g.requestAnimationFrame(() => resolve()));
     observer.disconnect();
-    return additions;
+    return draws;
   });
   await waitForApplied(view, 301);
-  assert.ok(drawn >= 1 && drawn <= 2, `cell drawn ${drawn} times for 300 batches`);
+  assert.ok(drawn >= 1 && drawn <= 2, `row drawn in ${drawn} tasks for 300 batches`);
   const text = await view.page.locator('[data-test-index="1"] [data-testid="cell-output"]').textContent();
   assert.equal(text, Array.from({ length: 300 }, (_, k) => `t${k} `).join(''));
   assert.equal(await view.page.locator('[data-test-index="1"] [data-testid="outcome"]').textContent(), '… running');
@@ -217,6 +221,122 @@ test('live: many batches arriving at once are drawn in one frame; streamed text 
   await send(view, { method: 'evaluation/cells', params: { seq: 400, cells: [cell(1, 'a', 0)], deltas: [] } });
   await waitForApplied(view, 400);
   assert.equal(await view.page.locator('[data-test-index="1"] [data-testid="outcome"]').textContent(), '✓ pass');
+});
+
+/** What the rows in the DOM show, top to bottom: the test index and each cell's output. */
+function shownCells(view: PanelPage): Promise<{ index: number; outputs: string[] }[]> {
+  return view.page.locator('[data-testid="row"]').evaluateAll((rows) => rows
+    .map((r) => ({
+      index: Number(r.getAttribute('data-test-index')),
+      y: (r as unknown as { getBoundingClientRect(): { y: number } }).getBoundingClientRect().y,
+      outputs: Array.from((r as unknown as { querySelectorAll(s: string): Iterable<{ textContent: string | null }> }).querySelectorAll('[data-testid="cell-output"]'), (o) => o.textContent ?? ''),
+    }))
+    .sort((a, b) => a.y - b.y).map(({ index, outputs }) => ({ index, outputs })));
+}
+
+test('a jump to anywhere in 10,000 rows shows the rows there, each with its own cells, in the same row elements', async () => {
+  const view = await open();
+  await load(view, DEPLOYMENTS, 10_000);
+  const jump = async (index: number): Promise<void> => {
+    await view.page.locator('[data-testid="grid-body"]').evaluate((el, y) => {
+      el.scrollTop = y;
+    }, index * 116);
+    await nextFrames(view);
+  };
+  // Tag the row elements in the middle (where the most are in use), to see that jumps draw the new rows into them
+  // rather than building others.
+  await jump(5000);
+  const before = await view.page.locator('[data-testid="row"]').evaluateAll((rows) => rows.map((r, k) => {
+    (r as unknown as { __tag: number }).__tag = k + 1;
+    return k + 1;
+  }));
+  for (const target of [123, 9990, 0, 7777]) {
+    await jump(target);
+    const shown = await shownCells(view);
+    const indexes = shown.map((r) => r.index);
+    assert.ok(indexes.includes(target), `row ${target} is shown after the jump (rows ${indexes.join(', ')})`);
+    assert.deepEqual(indexes, Array.from({ length: indexes.length }, (_, k) => (indexes[0] as number) + k), 'consecutive rows');
+    for (const r of shown) assert.deepEqual(r.outputs, DEPLOYMENTS.map((d, c) => cell(r.index, d, c).output), `the cells of row ${r.index}`);
+    const caseText = await view.page.locator(`[data-test-index="${target}"] .case`).textContent();
+    assert.equal(caseText, `#${target + 1}ticket: Ticket ${target}: the printer on floor ${target % 7} jamsexpected: ${target % 3 === 0 ? 'hardware' : 'software'}`);
+  }
+  const after = await view.page.locator('[data-testid="row"]').evaluateAll((rows) => rows.map((r) => (r as unknown as { __tag?: number }).__tag ?? 0));
+  assert.deepEqual([...after].sort((a, b) => a - b), before, 'the same row elements, none built');
+});
+
+test('a batch redraws the cells in view that changed, and a row changed out of view shows its change when scrolled to', async () => {
+  const view = await open();
+  const seq = await load(view, DEPLOYMENTS, 1000);
+  const changed = (i: number, d: string, c: number): CellView => cell(i, d, c, { outcome: 'failed', output: `Changed ${i} on ${d}`, meanScore: 0.05, latencyMs: 12_345, thumb: 'down', evaluations: [{ name: 'contains', passed: false, score: 0 }] });
+  await send(view, { method: 'evaluation/cells', params: { seq: seq + 1, cells: [changed(1, 'mistral-small', 1), changed(800, 'qwen-2.5-7b', 3)], deltas: [] } });
+  await waitForApplied(view, seq + 1);
+  const target = view.page.locator('[data-test-index="1"] [data-testid="cell"][data-deployment="mistral-small"]');
+  assert.equal(await target.getAttribute('data-outcome'), 'failed');
+  assert.equal(await target.getAttribute('class'), 'cell failed');
+  assert.equal(await target.locator('[data-testid="cell-output"]').textContent(), 'Changed 1 on mistral-small');
+  assert.equal(await target.locator('.evaluators').textContent(), '✗ contains 0.00');
+  assert.match(await target.locator('.cell-head').textContent() ?? '', /✗ fail0\.0512\.3 s/);
+  assert.equal(await target.locator('[data-action="down"]').getAttribute('aria-pressed'), 'true');
+  const others = (await shownCells(view)).find((r) => r.index === 1)?.outputs;
+  assert.deepEqual(others, DEPLOYMENTS.map((d, c) => (c === 1 ? 'Changed 1 on mistral-small' : cell(1, d, c).output)), 'the other cells of the row are as they were');
+  await view.page.locator('[data-testid="grid-body"]').evaluate((el) => {
+    el.scrollTop = 798 * 116;
+  });
+  await nextFrames(view);
+  assert.equal(await view.page.locator('[data-test-index="800"] [data-deployment="qwen-2.5-7b"] [data-testid="cell-output"]').textContent(), 'Changed 800 on qwen-2.5-7b');
+  assert.equal(await view.page.locator('[data-test-index="800"] [data-deployment="gpt-4o-mini"] [data-testid="cell-output"]').textContent(), cell(800, 'gpt-4o-mini', 0).output);
+});
+
+test('filter, search and sort stay right as batches change cells: rows move, come in and go out', async () => {
+  // Tall enough that all 60 rows are in view, so the order of every row can be read.
+  const view = await open({ width: 1280, height: 7600 });
+  const deployments = ['a', 'b'];
+  let seq = await load(view, deployments, 60);
+  const current = new Map<string, CellView>();
+  for (let i = 0; i < 60; i++) deployments.forEach((d, c) => current.set(`${i}/${c}`, cell(i, d, c)));
+  const rows = Array.from({ length: 60 }, (_, i) => i);
+  const at = (i: number, c: number): CellView => current.get(`${i}/${c}`) as CellView;
+  const batch = async (cells: CellView[]): Promise<void> => {
+    for (const c of cells) current.set(`${c.testIndex}/${deployments.indexOf(c.deployment)}`, c);
+    await send(view, { method: 'evaluation/cells', params: { seq: ++seq, cells, deltas: [] } });
+    await waitForApplied(view, seq);
+  };
+  const latencyOrder = (descending: boolean): number[] => [...rows].sort((x, y) => ((at(x, 1).latencyMs as number) - (at(y, 1).latencyMs as number)) * (descending ? -1 : 1) || x - y);
+
+  await view.page.locator('[data-testid="sort"]').selectOption('latency');
+  await view.page.locator('[data-testid="sort-by"]').selectOption('b');
+  await nextFrames(view);
+  assert.deepEqual(await shownRows(view), latencyOrder(false));
+  // Row 30 becomes the fastest, row 2 the slowest, row 17 ties with row 40 (ties keep the row order); a's cells do not sort.
+  await batch([cell(30, 'b', 1, { latencyMs: 1 }), cell(2, 'b', 1, { latencyMs: 99_999 }), cell(17, 'b', 1, { latencyMs: at(40, 1).latencyMs }), cell(5, 'a', 0, { latencyMs: 3 })]);
+  assert.deepEqual(await shownRows(view), latencyOrder(false));
+  assert.equal((await shownRows(view))[0], 30);
+  assert.equal((await shownRows(view)).at(-1), 2);
+  await view.page.locator('[data-testid="sort-direction"]').click();
+  await nextFrames(view);
+  await batch([cell(30, 'b', 1, { latencyMs: 500_000 }), cell(9, 'b', 1, { latencyMs: 0 })]);
+  assert.deepEqual(await shownRows(view), latencyOrder(true));
+  assert.equal((await shownRows(view))[0], 30);
+
+  // The failing filter: a batch that fails a cell brings its row in, one that passes a row's last failing cell takes it out.
+  await view.page.locator('[data-testid="sort"]').selectOption('row');
+  await view.page.locator('[data-testid="filter"]').selectOption('failing');
+  await nextFrames(view);
+  const failingRows = (): number[] => rows.filter((i) => deployments.some((_, c) => at(i, c).outcome === 'failed'));
+  assert.deepEqual(await shownRows(view), failingRows());
+  const wasFailing = failingRows()[0] as number;
+  await batch([cell(1, 'a', 0, { outcome: 'failed' }), ...deployments.map((d, c) => cell(wasFailing, d, c, { outcome: 'passed' }))]);
+  assert.ok(failingRows().includes(1) && !failingRows().includes(wasFailing));
+  assert.deepEqual(await shownRows(view), failingRows());
+
+  // Search: a batch whose output holds the text brings its row in.
+  await view.page.locator('[data-testid="filter"]').selectOption('all');
+  await view.page.locator('[data-testid="search"]').fill('needle');
+  await view.page.locator('[data-testid="status"]').filter({ hasText: 'showing 0 of 60 rows' }).waitFor();
+  await batch([cell(44, 'b', 1, { output: 'a NEEDLE in the output' }), cell(12, 'a', 0, { output: 'needles' })]);
+  assert.deepEqual(await shownRows(view), [12, 44]);
+  await batch([cell(12, 'a', 0)]);
+  assert.deepEqual(await shownRows(view), [44]);
 });
 
 test('compare: regressions and fixes are marked, the header shows the change, the filter keeps only regressions', async () => {

@@ -1,13 +1,15 @@
 /**
  * The evaluation webview: a toolbar (filter, search, sort, compare, export), the throughput chart, and the grid, a row
  * per test case and a column per deployment, virtualized: only the rows in view (plus a few) are in the DOM, placed by
- * their offset, so 10,000 rows × 4 deployments scroll and update like 20. Host batches are applied to the model at
- * once and drawn on the next animation frame, however many arrive in between.
+ * their offset, so 10,000 rows × 4 deployments scroll and update like 20. The row elements are a pool drawn again in
+ * place (gridRow.ts): a scroll gives the rows that left the view to those that came into it. Host batches are applied
+ * to the model at once and drawn on the next animation frame, however many arrive in between; only the cells in view
+ * that changed are written.
  */
-import type { CellView, DeploymentTotalsView, EvaluationHostMessage, EvaluationWebviewMessage } from '../../../src/protocol/evaluation';
+import type { DeploymentTotalsView, EvaluationHostMessage, EvaluationWebviewMessage } from '../../../src/protocol/evaluation';
 import { formatCost, h } from '../dom';
-import { afterNextPaint } from '../output';
 import { ThroughputChart } from './chart';
+import { GridRow, ms, score } from './gridRow';
 import { EvaluationModel, type RowFilter, type RowState, type SortField } from './model';
 
 export interface EvaluationApi {
@@ -17,14 +19,16 @@ export interface EvaluationApi {
 /** Height (px) of a row, and of an expanded one (its outputs shown in full, scrollable). */
 export const ROW_HEIGHT = 116;
 export const EXPANDED_ROW_HEIGHT = 360;
-/** Rows drawn above and below the visible ones. */
-const OVERSCAN = 4;
-
-const OUTCOME_LABEL: Record<CellView['outcome'], string> = { passed: '✓ pass', failed: '✗ fail', error: '! error', cancelled: '⊘ cancelled', running: '… running' };
+/**
+ * Rows drawn beyond the visible ones: while a scroll goes on, `OVERSCAN_AHEAD` in its direction (drawn before they come
+ * into view, as the compositor may scroll ahead of the page by a frame) and one behind. After a jump (no row of the new
+ * view was drawn), none: every row costs as much to draw as a visible one (the text of 5 cells laid out and painted),
+ * and the frame that shows the jump's target should not wait for rows nobody sees yet; the next frame that draws (the
+ * next scroll event or batch) adds them.
+ */
+const OVERSCAN_AHEAD = 3;
 
 const pct = (v: number | null | undefined): string => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '—');
-const score = (v: number | null | undefined): string => (typeof v === 'number' ? v.toFixed(2) : '—');
-const ms = (v: number | null | undefined): string => (typeof v === 'number' ? (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`) : '—');
 const signed = (v: number, digits: number, unit = ''): string => `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v).toFixed(digits)}${unit}`;
 
 export class EvaluationView {
@@ -44,7 +48,14 @@ export class EvaluationView {
   private readonly spacer: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly chart: ThroughputChart;
-  private readonly rendered = new Map<RowState, { el: HTMLElement; version: number; shape: number; cellVersions: number[]; top: number }>();
+  /** The row elements in the grid, by the row each shows; `spare` holds those out of the DOM, kept for reuse. */
+  private readonly rendered = new Map<RowState, GridRow>();
+  private spare: GridRow[] = [];
+  private spacerHeight = -1;
+  /** Positions in the order of the first and last row drawn, the scroll offset then, and which way it last moved. */
+  private drawn = { first: 0, last: -1 };
+  private lastTop = 0;
+  private downward = true;
   private readonly expanded = new Set<number>();
   /** Cumulative offsets of `order` when some rows are expanded (else i × ROW_HEIGHT). */
   private offsets: Float64Array | undefined;
@@ -122,8 +133,10 @@ export class EvaluationView {
       case 'evaluation/init': {
         const p = message.params;
         this.model.reset(p);
+        // The deployments (the cells of a row) may differ: start the pool again.
         for (const r of this.rendered.values()) r.el.remove();
         this.rendered.clear();
+        this.spare = [];
         this.expanded.clear();
         this.title.textContent = `Evaluation: ${p.promptName}`;
         this.body.style.setProperty('--columns', String(p.deployments.length));
@@ -174,7 +187,7 @@ export class EvaluationView {
   }
 
   private export(format: 'csv' | 'jsonl'): void {
-    if (this.model.stale) this.model.computeOrder();
+    if (this.model.stale && this.model.updateOrder()) this.computeOffsets();
     this.api.postMessage({ method: 'export', params: { format, rows: this.model.order.map((i) => (this.model.rows[i] as RowState).row.index) } });
   }
 
@@ -198,70 +211,93 @@ export class EvaluationView {
 
   private render(): void {
     const model = this.model;
-    if (model.stale) {
-      model.computeOrder();
-      this.computeOffsets();
-    }
+    // Read the layout first (it is clean at the start of a frame), then write: no layout forced in between.
+    const scrollTop = this.body.scrollTop;
+    const height = this.body.clientHeight || 600;
+    if (model.stale && model.updateOrder()) this.computeOffsets();
     if (this.headStale) {
       this.headStale = false;
       this.renderHead();
     }
     const order = model.order;
     const total = this.offsetOf(order.length);
-    this.spacer.style.height = `${total}px`;
-    this.empty.hidden = order.length > 0 || model.rows.length === 0;
-    const top = this.body.scrollTop;
-    const bottom = top + (this.body.clientHeight || 600);
-    let first = this.indexAt(top) - OVERSCAN;
-    let last = this.indexAt(bottom) + OVERSCAN;
-    first = Math.max(0, first);
-    last = Math.min(order.length - 1, last);
-    const keep = new Set<RowState>();
+    if (total !== this.spacerHeight) {
+      this.spacerHeight = total;
+      this.spacer.style.height = `${total}px`;
+    }
+    const empty = order.length === 0 && model.rows.length > 0;
+    if (this.empty.hidden === empty) this.empty.hidden = !empty;
+    // Where the scroller will be once the spacer has its new height (it clamps scrollTop when the order shrank).
+    const top = Math.max(0, Math.min(scrollTop, total - height));
+    const firstVisible = this.indexAt(top);
+    const lastVisible = this.indexAt(top + height);
+    if (top !== this.lastTop) this.downward = top > this.lastTop;
+    this.lastTop = top;
+    const continuing = firstVisible <= this.drawn.last && lastVisible >= this.drawn.first;
+    const ahead = continuing ? OVERSCAN_AHEAD : 0;
+    const behind = continuing ? 1 : 0;
+    const first = Math.max(0, firstVisible - (this.downward ? behind : ahead));
+    const last = Math.min(order.length - 1, lastVisible + (this.downward ? ahead : behind));
+    this.drawn = { first, last };
+    // Rows that left the view give their elements to the rows that came into it.
+    const inView = new Set<RowState>();
+    for (let i = first; i <= last; i++) inView.add(model.rows[order[i] as number] as RowState);
+    const free: GridRow[] = [];
+    for (const [state, row] of this.rendered) {
+      if (inView.has(state)) continue;
+      this.rendered.delete(state);
+      free.push(row);
+    }
+    const active = document.activeElement;
     for (let i = first; i <= last; i++) {
       const state = model.rows[order[i] as number] as RowState;
-      keep.add(state);
-      const y = this.offsetOf(i);
-      let entry = this.rendered.get(state);
-      if (!entry) {
-        entry = { el: this.rowElement(state), version: state.version, shape: state.shape, cellVersions: [...state.cellVersions], top: -1 };
-        this.rendered.set(state, entry);
-        this.body.append(entry.el);
-      } else if (entry.version !== state.version) {
-        if (entry.shape !== state.shape) {
-          const el = this.rowElement(state);
-          entry.el.replaceWith(el);
-          entry.el = el;
-          entry.top = -1;
-        } else {
-          // Only cells changed: draw those again, keep the rest of the row.
-          const expanded = this.expanded.has(state.row.index);
-          state.cellVersions.forEach((v, column) => {
-            if (entry!.cellVersions[column] === v) return;
-            entry!.el.children[column + 1]?.replaceWith(this.cellElement(state, state.cells[column], column, expanded));
-          });
-        }
-        entry.version = state.version;
-        entry.shape = state.shape;
-        entry.cellVersions = [...state.cellVersions];
+      let row = this.rendered.get(state);
+      if (!row) {
+        row = free.pop() ?? this.spare.pop();
+        if (!row) row = new GridRow(model.deployments);
+        // A focused cell now shows another run: focus the grid, as when the element was removed, not that run.
+        else if (active && row.el.contains(active)) this.body.focus({ preventScroll: true });
+        if (!row.el.parentElement) this.body.append(row.el);
+        this.rendered.set(state, row);
       }
-      if (entry.top !== y) {
-        entry.top = y;
-        entry.el.style.transform = `translateY(${y}px)`;
-      }
+      this.drawRow(row, state);
+      row.place(this.offsetOf(i));
     }
-    for (const [state, entry] of this.rendered) {
-      if (keep.has(state)) continue;
-      entry.el.remove();
-      this.rendered.delete(state);
+    for (const row of free) {
+      if (active && row.el.contains(active)) this.body.focus({ preventScroll: true });
+      row.el.remove();
+      this.spare.push(row);
     }
     this.renderStatus();
     if (this.pendingSeqs.length) {
       const seqs = this.pendingSeqs.splice(0);
       const rows = this.rendered.size;
-      afterNextPaint(() => {
+      // This runs in an animation frame callback, before the frame's paint: a task queued now runs after that paint,
+      // the one that shows the batch. (afterNextPaint would wait for the frame after it.)
+      setTimeout(() => {
         for (const seq of seqs) this.api.postMessage({ method: 'evaluation/applied', params: { seq, renderedRows: rows } });
-      });
+      }, 0);
     }
+  }
+
+  /** Draws `state` into `row`: everything when the row showed another test case or the row's shape changed, else the cells that changed. */
+  private drawRow(row: GridRow, state: RowState): void {
+    if (row.state === state && row.version === state.version) return;
+    const whole = row.state !== state || row.shape !== state.shape;
+    const expanded = this.expanded.has(state.row.index);
+    if (whole) {
+      row.showCase(state.row);
+      row.setExpanded(expanded, expanded ? EXPANDED_ROW_HEIGHT : ROW_HEIGHT);
+    }
+    for (let column = 0; column < state.cells.length; column++) {
+      const v = state.cellVersions[column] as number;
+      if (!whole && row.cellVersions[column] === v) continue;
+      row.showCell(column, state.cells[column], this.model.mark(state, column), expanded);
+      row.cellVersions[column] = v;
+    }
+    row.state = state;
+    row.version = state.version;
+    row.shape = state.shape;
   }
 
   private computeOffsets(): void {
@@ -328,46 +364,6 @@ export class EvaluationView {
       cells.push(h('div', { class: 'head-cell', role: 'columnheader', 'data-deployment': d }, h('div', { class: 'deployment-name' }, d), figures, delta));
     }
     this.headRow.replaceChildren(...cells);
-  }
-
-  private rowElement(state: RowState): HTMLElement {
-    const row = state.row;
-    const expanded = this.expanded.has(row.index);
-    const inputs = Object.entries(row.inputs).map(([k, v]) => h('div', { class: 'input' }, h('span', { class: 'input-name' }, `${k}: `), v));
-    const caseCell = h('div', { class: 'case', role: 'cell' },
-      h('div', { class: 'case-index' }, `#${row.index + 1}`),
-      ...inputs,
-      row.expected !== undefined ? h('div', { class: 'expected' }, h('span', { class: 'input-name' }, 'expected: '), row.expected) : null);
-    const children: HTMLElement[] = [caseCell];
-    state.cells.forEach((cell, column) => children.push(this.cellElement(state, cell, column, expanded)));
-    const el = h('div', { class: `row${expanded ? ' expanded' : ''}`, role: 'row', 'data-testid': 'row', 'data-test-index': String(row.index) }, ...children);
-    el.style.height = `${expanded ? EXPANDED_ROW_HEIGHT : ROW_HEIGHT}px`;
-    return el;
-  }
-
-  private cellElement(state: RowState, cell: CellView | undefined, column: number, expanded: boolean): HTMLElement {
-    const deployment = this.model.deployments[column] as string;
-    if (!cell) return h('div', { class: 'cell pending', role: 'cell', 'data-testid': 'cell', 'data-deployment': deployment, 'data-outcome': 'pending' }, 'not run');
-    const mark = this.model.mark(state, column);
-    const head = h('div', { class: 'cell-head' },
-      h('span', { class: `outcome ${cell.outcome}`, 'data-testid': 'outcome' }, OUTCOME_LABEL[cell.outcome]),
-      mark ? h('span', { class: `mark ${mark}`, 'data-testid': 'mark', title: mark === 'regression' ? 'Passed in the compared evaluation, fails now' : 'Failed in the compared evaluation, passes now' }, mark === 'regression' ? '▼ regression' : '▲ fixed') : null,
-      h('span', { class: 'metric', title: 'Mean score' }, score(cell.meanScore)),
-      h('span', { class: 'metric', title: 'Latency' }, ms(cell.latencyMs)),
-      h('span', { class: 'metric', title: 'Prompt / completion tokens' }, cell.completionTokens === null ? '— tok' : `${cell.promptTokens ?? '—'}/${cell.completionTokens} tok`),
-      h('span', { class: 'actions' },
-        h('button', { type: 'button', class: `thumb${cell.thumb === 'up' ? ' on' : ''}`, 'data-action': 'up', 'aria-label': 'Thumbs up', title: 'Thumbs up', 'aria-pressed': String(cell.thumb === 'up') }, '+1'),
-        h('button', { type: 'button', class: `thumb${cell.thumb === 'down' ? ' on' : ''}`, 'data-action': 'down', 'aria-label': 'Thumbs down', title: 'Thumbs down', 'aria-pressed': String(cell.thumb === 'down') }, '−1'),
-        h('button', { type: 'button', 'data-action': 'add', 'aria-label': 'Add to Test Data', title: 'Add this run\'s inputs to the prompt\'s test data' }, '+data'),
-        h('button', { type: 'button', 'data-action': 'expand', 'aria-label': expanded ? 'Collapse' : 'Expand', title: expanded ? 'Collapse' : 'Show the whole output' }, expanded ? '▴' : '▾')));
-    const evaluators = h('div', { class: 'evaluators' }, ...cell.evaluations.map((e) =>
-      h('span', { class: `evaluator ${e.error !== undefined ? 'error' : e.passed ? 'passed' : 'failed'}`, title: e.error ?? e.details ?? '' }, `${e.error !== undefined ? '!' : e.passed ? '✓' : '✗'} ${e.name}${e.score !== null ? ` ${e.score.toFixed(2)}` : ''}`)));
-    const outputText = cell.error !== undefined && cell.output === '' ? cell.error : cell.output;
-    const output = h('div', { class: 'output', 'data-testid': 'cell-output' }, outputText, cell.outputLength > cell.output.length ? ` … (${cell.outputLength} characters: click to open the run)` : '');
-    return h('div', {
-      class: `cell ${cell.outcome}${mark ? ` ${mark}` : ''}`, role: 'cell', tabindex: '0', 'data-testid': 'cell', 'data-run-id': cell.runId, 'data-deployment': deployment, 'data-outcome': cell.outcome,
-      title: 'Click to open this run in the run panel',
-    }, head, evaluators, output);
   }
 
   private click(event: Event): void {
