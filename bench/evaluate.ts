@@ -375,7 +375,7 @@ async function storm(server: Server): Promise<void> {
 async function scale(server: Server): Promise<void> {
   const params: Partial<SimulatedParams> = { ...TABLE_SERVER, speedup: SCALE_SPEEDUP, completionTokens: { min: 8, max: 16 } };
   const offered = (2000 / idealRun(params as EngineParams, shapes(2000, params), SCALE_WORKERS).makespanMs) * 1000;
-  console.log(`\n## Scale: ${CELLS.toLocaleString('en-US')} cells through Prompt Lab's engine (plain Node, ${SCALE_WORKERS} workers, logging) and the bare loop (no log), server ${SCALE_SPEEDUP}× real time offering ${offered.toFixed(0)} rows/s, ${SCALE_ROUNDS} rounds, median [min–max]`);
+  console.log(`\n## Scale: ${CELLS.toLocaleString('en-US')} cells through Prompt Lab's engine (plain Node, ${SCALE_WORKERS} workers, logging, the evaluation panel's host-side model fed as in the extension host) and the bare loop (no log), server ${SCALE_SPEEDUP}× real time offering ${offered.toFixed(0)} rows/s, ${SCALE_ROUNDS} rounds, median [min–max]`);
   const runs: Record<'scale' | 'scale-bare', Run[]> = { scale: [], 'scale-bare': [] };
   const idle: number[] = [];
   for (let round = 0; round < SCALE_ROUNDS; round++) {

@@ -4,7 +4,8 @@
  * `RESULT {json}`: wall time of the work (ms), rows ok, tokens, and for `scale` and `scale-bare` the heap, CPU and event-loop figures.
  * - `pl`: Prompt Lab's evaluation engine (evaluatePrompt, logging to a temporary folder, as the extension does);
  * - `bare`: a bare `openai` SDK streaming loop with a concurrency limit, the same check on each answer, no log: the floor;
- * - `scale`: Prompt Lab's engine over many cells, sampling the heap and the event-loop delay while it runs;
+ * - `scale`: Prompt Lab's engine over many cells with the evaluation panel's host-side model fed as in the extension
+ *   host (see panelHost), sampling the heap and the event-loop delay while it runs;
  * - `scale-bare`: the bare loop over the same cells, measured the same way (the floor of `scale`).
  */
 import * as fs from 'node:fs';
@@ -12,7 +13,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import OpenAI from 'openai';
-import { evaluatePrompt } from '../src/core/evaluation/evaluate';
+import { evaluatePrompt, type EvaluationEvent } from '../src/core/evaluation/evaluate';
+import { summarize } from '../src/core/evaluation/summary';
+import { EvaluationGrid } from '../src/vscode/evaluation/evaluationGrid';
 import type { TestRow } from '../src/core/evaluation/testData';
 import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
 import { resolveDeployment } from '../src/core/providers/deployments';
@@ -36,18 +39,43 @@ interface Result {
   [more: string]: unknown;
 }
 
-async function prompt(rows: number, base: string, workers: number, logDir: string | undefined, observe?: () => void): Promise<Result> {
+/**
+ * What the extension host does with an evaluation's events besides the engine (src/vscode/evaluation/evaluationPanel.ts):
+ * the panel's host-side model (EvaluationGrid) takes every event, and every 100 ms the batch of changed cells,
+ * streamed text, throughput points and (every second) the column totals are taken and serialized as postMessage does.
+ * Returns the event listener and a stop function.
+ */
+function panelHost(deployment: string, rows: number): { onEvent: (event: EvaluationEvent) => void; stop: () => void } {
+  const grid = new EvaluationGrid(globalThis.crypto.randomUUID(), [deployment], [], ['question'], rows, summarize);
+  let totalsAt = 0;
+  const post = (message: unknown): void => void JSON.stringify(message);
+  const timer = setInterval(() => {
+    const { cells, deltas } = grid.takeBatch();
+    if (cells.length || deltas.length) post({ method: 'evaluation/cells', params: { cells, deltas } });
+    const points = grid.takePoints();
+    if (points.length) post({ method: 'evaluation/throughput', params: { points } });
+    if (Date.now() - totalsAt >= 1000) {
+      totalsAt = Date.now();
+      post({ method: 'evaluation/totals', params: { deployments: grid.totals(), status: grid.status } });
+    }
+  }, 100);
+  return { onEvent: (event) => void grid.apply(event), stop: () => clearInterval(timer) };
+}
+
+async function prompt(rows: number, base: string, workers: number, logDir: string | undefined, observe?: () => void, withPanel = false): Promise<Result> {
   const parsed = parsePromptFile(promptFileText()).prompt as PromptFile;
   const testRows: TestRow[] = Array.from({ length: rows }, (_, i) => ({ index: i, values: { question: question(i) } }));
   const deployment = resolveDeployment('sim', { sim: { provider: 'openai-compatible', baseURL: base, model: 'simulated/chat', maxConcurrency: workers, timeoutMs: 600_000 } });
+  const panel = withPanel ? panelHost('sim', rows) : undefined;
   observe?.();
   const t0 = performance.now();
   const outcome = await evaluatePrompt({
     evaluationId: globalThis.crypto.randomUUID(), promptPath: 'bench.prompt.json', prompt: parsed, rows: testRows,
     targets: [{ deployment, apiKey: undefined }], renderer: inProcessRenderer(), fs: nodeFileSystem(), sampleIntervalMs: 1000, cpuTimeMs: processCpuMs,
     ...(logDir ? { logDir } : {}),
-  });
+  }, panel?.onEvent);
   const wallMs = performance.now() - t0;
+  panel?.stop();
   const s = outcome.record.deployments.sim;
   if (outcome.logError) throw outcome.logError;
   return { wallMs, ok: s?.passed ?? 0, promptTokens: s?.usage.promptTokens ?? 0, completionTokens: s?.usage.completionTokens ?? 0, errors: s?.errors ?? 0 };
@@ -131,7 +159,7 @@ async function measured(work: (observe: () => void) => Promise<Result>): Promise
 async function scale(rows: number, base: string, workers: number): Promise<Result> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prompt-lab-bench-scale-'));
   try {
-    return await measured((observe) => prompt(rows, base, workers, logDir, observe));
+    return await measured((observe) => prompt(rows, base, workers, logDir, observe, true));
   } finally {
     fs.rmSync(logDir, { recursive: true, force: true });
   }
