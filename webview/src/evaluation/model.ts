@@ -100,16 +100,7 @@ export class EvaluationModel {
       this.orderStale = true;
       // Rows mostly arrive in order; keep `rows` sorted by index.
       if (this.rows.length === 0 || (this.rows[this.rows.length - 1] as RowState).row.index < index) this.rows.push(state);
-      else {
-        let lo = 0;
-        let hi = this.rows.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if ((this.rows[mid] as RowState).row.index < index) lo = mid + 1;
-          else hi = mid;
-        }
-        this.rows.splice(lo, 0, state);
-      }
+      else this.rows.splice(this.positionOf(state), 0, state);
     }
     return state;
   }
