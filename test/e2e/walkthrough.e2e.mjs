@@ -71,7 +71,8 @@ async function pressStepButton(page, id) {
   }
   const button = page.locator(`[x-step-description-for$="#${id}"] .button-container .monaco-button:visible`).first();
   await button.waitFor({ state: 'visible', timeout: 10000 });
-  await button.click();
+  // VS Code enables a step's button once the step's context keys are read; on a loaded machine that took over 10 s once.
+  await button.click({ timeout: 30000 });
 }
 
 /**
