@@ -42,22 +42,19 @@ interface Result {
 /**
  * What the extension host does with an evaluation's events besides the engine (src/vscode/evaluation/evaluationPanel.ts):
  * the panel's host-side model (EvaluationGrid) takes every event, and every 100 ms the batch of changed cells,
- * streamed text, throughput points and (every second) the column totals are taken and serialized as postMessage does.
+ * streamed text, throughput points and (when due: every second or less often) the column totals are taken and serialized as postMessage does.
  * Returns the event listener and a stop function.
  */
 function panelHost(deployment: string, rows: number): { onEvent: (event: EvaluationEvent) => void; stop: () => void } {
   const grid = new EvaluationGrid(globalThis.crypto.randomUUID(), [deployment], [], ['question'], rows, summarize);
-  let totalsAt = 0;
   const post = (message: unknown): void => void JSON.stringify(message);
   const timer = setInterval(() => {
     const { cells, deltas } = grid.takeBatch();
     if (cells.length || deltas.length) post({ method: 'evaluation/cells', params: { cells, deltas } });
     const points = grid.takePoints();
     if (points.length) post({ method: 'evaluation/throughput', params: { points } });
-    if (Date.now() - totalsAt >= 1000) {
-      totalsAt = Date.now();
-      post({ method: 'evaluation/totals', params: { deployments: grid.totals(), status: grid.status } });
-    }
+    const totals = grid.takeTotals(false);
+    if (totals) post({ method: 'evaluation/totals', params: { deployments: totals, status: grid.status } });
   }, 100);
   return { onEvent: (event) => void grid.apply(event), stop: () => clearInterval(timer) };
 }

@@ -41,6 +41,6 @@ export { evaluatePrompt, judgeDeploymentKeys, withJudgeDeployments, type Evaluat
 export { dataFormat, loadTestData } from './evaluation/testData';
 export { checkWorkspaceRelativePath } from './platform/fileSystem';
 export { csvAppendText, inlineRowEdits, jsonlAppendText, testRowOf } from './evaluation/addTestRow';
-export { listEvaluationRecords, listLoggedEvaluations, readLoggedEvaluation, type LoggedEvaluationSummary } from './evaluation/evaluationLog';
+export { listEvaluationRecords, listLoggedEvaluations, readLoggedEvaluation, readLoggedRun, type LoggedEvaluationSummary } from './evaluation/evaluationLog';
 export { summarize } from './evaluation/summary';
 export { exportGrid } from './evaluation/exportGrid';

@@ -150,7 +150,8 @@ export type EvaluationHostMessage =
   | { method: 'evaluation/totals'; params: { deployments: Record<string, DeploymentTotalsView>; status: EvaluationStatusView } }
   | { method: 'evaluation/throughput'; params: { points: ThroughputPointView[] } }
   | { method: 'evaluation/compare'; params: EvaluationCompareParams }
-  | { method: 'evaluation/rated'; params: { requestId: string; runId: string; thumb?: 'up' | 'down'; message?: string } };
+  /** A cell's run was rated: answering `cell/rate` (its `requestId`), or without one, from elsewhere (the run panel, Rate Last Run). */
+  | { method: 'evaluation/rated'; params: { requestId?: string; runId: string; thumb?: 'up' | 'down'; message?: string } };
 
 export type EvaluationWebviewMessage =
   | { method: 'ready'; params: Record<string, never> }
@@ -212,7 +213,7 @@ export function isEvaluationHostMessage(value: unknown): value is EvaluationHost
     case 'evaluation/compare':
       return Array.isArray(p.cells) && isRecord(p.totals);
     case 'evaluation/rated':
-      return typeof p.requestId === 'string' && typeof p.runId === 'string';
+      return (p.requestId === undefined || typeof p.requestId === 'string') && typeof p.runId === 'string';
     default:
       return false;
   }

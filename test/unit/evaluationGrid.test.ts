@@ -9,14 +9,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { listEvaluationRecords, readLoggedEvaluation } from '../../src/core/evaluation/evaluationLog';
+import { listEvaluationRecords, readLoggedEvaluation, readLoggedRun } from '../../src/core/evaluation/evaluationLog';
 import { exportGrid } from '../../src/core/evaluation/exportGrid';
 import { cellResultOf, summarize } from '../../src/core/evaluation/summary';
 import type { EvaluationProgress } from '../../src/core/evaluation/evaluate';
 import type { EvaluationRecord, RatingRecord, RunRecord } from '../../src/core/log/runLog';
 import { OUTPUT_PREVIEW_CHARS } from '../../src/protocol/evaluation';
 import { nodeFileSystem } from '../../src/node/fileSystem';
-import { EvaluationGrid, rowView } from '../../src/vscode/evaluation/evaluationGrid';
+import { EvaluationGrid, TOTALS_EVERY_MS, cellView, rowView } from '../../src/vscode/evaluation/evaluationGrid';
 import { tempDir } from './tempDir';
 
 function cellRun(testIndex: number, deployment: string, fields: Partial<RunRecord> = {}): RunRecord {
@@ -56,7 +56,7 @@ test('a batch holds each changed cell once: text of a cell not yet in the batch 
   for (let k = 0; k < 3; k++) grid.apply({ type: 'cellDelta', deployment: 'a', testIndex: 0, runId: 'run-0-a', text: 'y'.repeat(OUTPUT_PREVIEW_CHARS) });
   const capped = grid.takeBatch();
   assert.equal(capped.deltas.reduce((n, d) => n + d.text.length, 0), OUTPUT_PREVIEW_CHARS - 1000);
-  assert.equal(grid.allCells().find((c) => c.runId === 'run-0-a')?.outputLength, 1000 + 3 * OUTPUT_PREVIEW_CHARS);
+  assert.equal(grid.allCells(new Map()).find((c) => c.runId === 'run-0-a')?.outputLength, 1000 + 3 * OUTPUT_PREVIEW_CHARS);
 });
 
 test('the totals are the core\'s summary of the finished cells; the export writes whole outputs in the order asked', () => {
@@ -71,17 +71,70 @@ test('the totals are the core\'s summary of the finished cells; the export write
     return { rows: s.rows, passed: s.passed, failed: s.failed, errors: s.errors, cancelled: s.cancelled, passRate: s.passRate, meanScore: s.meanScore, latencyMs: s.latencyMs, costUsd: s.costUsd, usage: s.usage };
   })());
   assert.equal(grid.totals().b?.passRate, 0.666667);
+  // While it runs, the headers' figures come at most every TOTALS_EVERY_MS; the end and a panel that opens get them now.
+  assert.deepEqual(grid.takeTotals(false, 10_000), grid.totals());
+  assert.equal(grid.takeTotals(false, 10_000 + TOTALS_EVERY_MS - 1), undefined);
+  assert.deepEqual(grid.takeTotals(true, 10_000 + TOTALS_EVERY_MS - 1), grid.totals());
+  assert.deepEqual(grid.takeTotals(false, 10_000 + 3 * TOTALS_EVERY_MS), grid.totals());
   assert.deepEqual(grid.rows[1], { index: 1, inputs: { question: 'q1' }, expected: '{"label":"x"}' });
 
-  const csv = exportGrid('csv', { inputNames: grid.inputNames, deployments: grid.deployments, evaluators: grid.evaluators, rows: grid.exportRows([2, 0, 7]) });
+  const csv = exportGrid('csv', { inputNames: grid.inputNames, deployments: grid.deployments, evaluators: grid.evaluators, rows: grid.exportRows([2, 0, 7], new Map(records.map((r) => [r.id, r]))) });
   const table = parse(csv, { columns: true }) as Record<string, string>[];
   assert.deepEqual(table.map((r) => r.testIndex), ['2', '0'], 'rows in the order asked; an unknown row is left out');
   assert.deepEqual(Object.keys(table[0] ?? {}), ['testIndex', 'question', 'expected', ...['a', 'b'].flatMap((d) => [`${d}: outcome`, `${d}: meanScore`, `${d}: contains`, `${d}: latencyMs`, `${d}: completionTokens`, `${d}: costUsd`, `${d}: output`, `${d}: runId`])]);
   assert.equal(table[0]?.['b: output'], records[5]?.output, 'the whole output, not the preview');
   assert.deepEqual([table[0]?.['a: outcome'], table[0]?.['a: contains'], table[1]?.['a: outcome'], table[1]?.['a: contains']], ['passed', '1', 'passed', '1']);
-  const jsonl = exportGrid('jsonl', { inputNames: grid.inputNames, deployments: grid.deployments, evaluators: grid.evaluators, rows: grid.exportRows([1]) }).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const jsonl = exportGrid('jsonl', { inputNames: grid.inputNames, deployments: grid.deployments, evaluators: grid.evaluators, rows: grid.exportRows([1], new Map(records.map((r) => [r.id, r]))) }).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(jsonl[0]?.expected, '{"label":"x"}');
   assert.equal((jsonl[0]?.cells as Record<string, { outcome: string } | undefined>).b?.outcome, 'failed');
+});
+
+test('the grid keeps no outputs: a panel that opens gets finished cells from the log\'s lines, running cells as they are', () => {
+  const grid = new EvaluationGrid('e1', ['a', 'b'], ['contains'], ['question'], 3, summarize);
+  const records = [cellRun(0, 'a', { output: 'x'.repeat(3 * OUTPUT_PREVIEW_CHARS) }), cellRun(1, 'a'), cellRun(0, 'b')];
+  for (const r of records) {
+    grid.apply({ type: 'cellStarted', deployment: r.deployment, testIndex: r.testIndex ?? -1, runId: r.id });
+    grid.apply({ type: 'cellDelta', deployment: r.deployment, testIndex: r.testIndex ?? -1, runId: r.id, text: r.output });
+    grid.apply({ type: 'cellFinished', cell: cellResultOf(r), record: r, progress });
+  }
+  // Row 2 on a is running; row 1 on a runs again (a resume).
+  grid.apply({ type: 'cellStarted', deployment: 'a', testIndex: 2, runId: 'run-2-a' });
+  grid.apply({ type: 'cellDelta', deployment: 'a', testIndex: 2, runId: 'run-2-a', text: 'so far' });
+  grid.apply({ type: 'cellStarted', deployment: 'a', testIndex: 1, runId: 'run-1-a-again' });
+  assert.ok(grid.rated('run-0-b', 'up'));
+  assert.equal(grid.rated('elsewhere', 'up'), false, 'a run of no cell is not kept');
+  const logged = new Map([records[0], records[2]].map((r) => [r?.id ?? '', cellView(r as RunRecord, cellResultOf(r as RunRecord))]));
+  const cells = new Map(grid.allCells(logged).map((c) => [`${c.testIndex}/${c.deployment}`, c]));
+  assert.equal(cells.size, 4);
+  assert.deepEqual([cells.get('0/a')?.output.length, cells.get('0/a')?.outputLength, cells.get('0/a')?.evaluations.length], [OUTPUT_PREVIEW_CHARS, 3 * OUTPUT_PREVIEW_CHARS, 1], 'from the log\'s line');
+  assert.deepEqual([cells.get('0/b')?.outcome, cells.get('0/b')?.thumb], ['passed', 'up'], 'with the thumb the grid knows');
+  assert.deepEqual([cells.get('2/a')?.outcome, cells.get('2/a')?.output], ['running', 'so far']);
+  assert.deepEqual([cells.get('1/a')?.outcome, cells.get('1/a')?.runId], ['running', 'run-1-a-again'], 'a cell run again shows its new run');
+  // A finished cell whose line the log does not give: its figures, no output.
+  grid.apply({ type: 'cellFinished', cell: cellResultOf(cellRun(1, 'b')), record: cellRun(1, 'b'), progress });
+  const missing = grid.allCells(logged).find((c) => c.runId === 'run-1-b');
+  assert.deepEqual([missing?.outcome, missing?.output, missing?.latencyMs], ['failed', '', 110]);
+  assert.deepEqual(grid.takeBatch(), { cells: [], deltas: [] }, 'what a panel is sent whole is no longer a change');
+  assert.equal(grid.result('run-0-a')?.latencyMs, 100);
+  assert.equal(grid.result('run-2-a'), undefined, 'a running cell has no result');
+  // Rows the test data did not give come from the finished cells' inputs.
+  grid.setRows([rowView(0, { question: 'q0' }, ['question'])]);
+  assert.deepEqual(grid.fillRowsFromRuns().map((r) => [r.index, r.inputs.question]), [[1, 'q1']]);
+  assert.deepEqual(grid.rows.map((r) => r.index), [0, 1]);
+});
+
+test('the log gives one run\'s line by id, from the day it started; a line that only mentions the id is not it', async () => {
+  const dir = tempDir('prompt-lab-eval-run-');
+  const target = cellRun(0, 'a', { id: 'wanted' });
+  const decoy = cellRun(1, 'a', { id: 'other', inputs: { question: '"id":"wanted"', id: 'wanted' } });
+  fs.writeFileSync(path.join(dir, '2026-11-30.jsonl'), [decoy, { event: 'rating', runId: 'wanted', at: '2026-11-30T12:00:00.000Z', thumb: 'up' }, target].map((l) => JSON.stringify(l)).join('\n') + '\n{"id":"wanted", broken\n');
+  fs.writeFileSync(path.join(dir, '2026-12-01.jsonl'), `${JSON.stringify(cellRun(0, 'a', { id: 'later' }))}\n`);
+  assert.equal((await readLoggedRun(nodeFileSystem(), dir, 'wanted'))?.testIndex, 0);
+  assert.equal((await readLoggedRun(nodeFileSystem(), dir, 'wanted', '2026-11-30'))?.id, 'wanted');
+  assert.equal(await readLoggedRun(nodeFileSystem(), dir, 'wanted', '2026-12-01'), undefined, 'only that day\'s file');
+  assert.equal((await readLoggedRun(nodeFileSystem(), dir, 'later'))?.id, 'later');
+  assert.equal(await readLoggedRun(nodeFileSystem(), dir, 'none'), undefined);
+  assert.equal(await readLoggedRun(nodeFileSystem(), path.join(dir, 'missing'), 'wanted'), undefined);
 });
 
 test('the log gives each cell\'s result line with its newest rating, and lists a prompt\'s evaluations newest first', async () => {

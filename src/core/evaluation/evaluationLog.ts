@@ -106,10 +106,10 @@ export function cellKey(deployment: string, testIndex: number): string {
 
 /**
  * Every line of the log's day files (`YYYY-MM-DD.jsonl` in `logDir`, in date order; with `since`, a UTC date, only
- * files of that day and later), each passed to `onLine` without its newline. A missing folder has no lines.
+ * files of that day and later; with `until`, of that day and earlier), each passed to `onLine` without its newline. A missing folder has no lines.
  * @throws FileSystemError when a file cannot be read.
  */
-async function forEachLogLine(fs: FileSystem, logDir: string, onLine: (line: string) => void, since?: string): Promise<void> {
+async function forEachLogLine(fs: FileSystem, logDir: string, onLine: (line: string) => void, since?: string, until?: string): Promise<void> {
   let names: string[];
   try {
     names = await fs.readDirectory(logDir);
@@ -117,7 +117,7 @@ async function forEachLogLine(fs: FileSystem, logDir: string, onLine: (line: str
     if (isFileSystemError(err) && err.code === 'not-found') return;
     throw err;
   }
-  const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && (since === undefined || n.slice(0, 10) >= since)).sort();
+  const files = names.filter((n) => /^\d{4}-\d{2}-\d{2}\.jsonl$/.test(n) && (since === undefined || n.slice(0, 10) >= since) && (until === undefined || n.slice(0, 10) <= until)).sort();
   const decoder = new TextDecoder('utf-8');
   for (const name of files) {
     const text = decoder.decode(await fs.readFile(joinPath(logDir, name)));
@@ -173,6 +173,26 @@ export async function readLoggedEvaluation(fs: FileSystem, logDir: string, evalu
     out.ratings = ratings;
   }
   return out;
+}
+
+/**
+ * The run line of run `runId` in the log (every `*.jsonl` file of `logDir`; with `day`, a UTC date `YYYY-MM-DD`, only
+ * that day's file, where a run started that day is written), or undefined when there is none. A missing folder holds none.
+ * @throws FileSystemError when a file cannot be read.
+ */
+export async function readLoggedRun(fs: FileSystem, logDir: string, runId: string, day?: string): Promise<RunRecord | undefined> {
+  const needle = `"id":${JSON.stringify(runId)}`;
+  let found: RunRecord | undefined;
+  await forEachLogLine(fs, logDir, (line) => {
+    if (found || !line.includes(needle)) return;
+    try {
+      const value = JSON.parse(line) as RunRecord;
+      if (value.event === 'run' && value.id === runId) found = value;
+    } catch {
+      // Another line that mentions the id; an unreadable one is no run.
+    }
+  }, day, day);
+  return found;
 }
 
 /** Keeps `line` in `ratings` when it is a rating newer than the one kept for its run; false when it is no rating. */

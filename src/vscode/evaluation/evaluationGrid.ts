@@ -4,6 +4,7 @@
  * benchmarks drive it directly. The figures of the column headers are the core's `summarize` (the same as the
  * evaluation's log line).
  */
+import { CellStore } from '../../core/evaluation/cellStore';
 import type { CellResult } from '../../core/evaluation/summary';
 import type { EvaluationEvent } from '../../core/evaluation/evaluate';
 import type { RatingRecord, RunRecord } from '../../core/log/runLog';
@@ -15,12 +16,15 @@ import {
 /** The core's summarize (src/core/evaluation/summary.ts), passed in so this module does not load the core. */
 export type Summarize = (cells: Iterable<CellResult>, rows: number, deployments: readonly string[]) => Record<string, DeploymentSummary>;
 
-interface CellState {
-  view: CellView;
-  /** The whole output (the view holds a preview). */
-  output: string;
-  result?: CellResult;
-  record?: RunRecord;
+/** A cell whose run is streaming: what the grid shows of it (the whole output is the log's, once it finishes). */
+interface RunningCell {
+  testIndex: number;
+  deployment: string;
+  runId: string;
+  /** The first {@link OUTPUT_PREVIEW_CHARS} characters so far. */
+  preview: string;
+  /** Characters so far. */
+  outputLength: number;
 }
 
 /** Text of an input value: strings as they are, anything else as JSON. */
@@ -68,23 +72,59 @@ export function cellView(record: RunRecord, result: CellResult, rating?: Pick<Ra
   return view;
 }
 
+/** While an evaluation runs, the column headers' figures are computed again at most this often (ms). */
+export const TOTALS_EVERY_MS = 1000;
+/** ...and no more than 1/TOTALS_SHARE of the time. */
+const TOTALS_SHARE = 25;
+
 function key(testIndex: number, deployment: string): string {
   return `${testIndex}\u0000${deployment}`;
 }
 
-/** The state of one evaluation's grid and the batch of changes not yet posted. */
+/** A finished cell's view from its compact result alone (no output, no evaluator results): its run line could not be read. */
+function resultView(result: CellResult): CellView {
+  return {
+    testIndex: result.testIndex, deployment: result.deployment, runId: result.runId, outcome: result.outcome, output: '', outputLength: 0, evaluations: [],
+    meanScore: result.meanScore, promptTokens: result.promptTokens, completionTokens: result.completionTokens, latencyMs: result.latencyMs,
+    ttftMs: result.ttftMs, costUsd: result.costUsd ?? null,
+  };
+}
+
+function runningView(cell: RunningCell): CellView {
+  return {
+    testIndex: cell.testIndex, deployment: cell.deployment, runId: cell.runId, outcome: 'running', output: cell.preview, outputLength: cell.outputLength, evaluations: [],
+    meanScore: null, promptTokens: null, completionTokens: null, latencyMs: null, ttftMs: null, costUsd: null,
+  };
+}
+
+/**
+ * The state of one evaluation's grid and the batch of changes not yet posted.
+ *
+ * What it keeps is bounded by the cells in flight, not by the evaluation's size: a finished cell is its compact result
+ * in the core's {@link CellStore} (~130 bytes: outcome, figures, run id), and its thumb when it has one; its output and
+ * evaluator results are in the run log, written before the core reports the cell finished, and are read from there when
+ * a panel opens ({@link allCells}), exports ({@link exportRows}) or opens the cell's run. Keeping each cell's run line
+ * and view instead (~2.3 KB a cell) took 100,000 cells to ~230 MB of live heap, which V8 let grow ~4× before
+ * collecting (issue 13: host heap growth ≤ 200 MB over 100,000 cells).
+ */
 export class EvaluationGrid {
-  private readonly cells = new Map<string, CellState>();
-  private readonly byRunId = new Map<string, CellState>();
-  private readonly changed = new Set<CellState>();
+  /** Finished cells' results; a later result of the same cell replaces the earlier. */
+  private readonly results: CellStore;
+  private readonly thumbs = new Map<string, 'up' | 'down'>();
+  private readonly running = new Map<string, RunningCell>();
+  /** Cells changed since the last batch, by {@link key}: a running cell, or a finished cell's view. */
+  private readonly changed = new Map<string, RunningCell | CellView>();
   private deltas: CellDeltaView[] = [];
   private points: ThroughputPointView[] = [];
   private rowViews: RowView[] = [];
+  private readonly rowIndexes = new Set<number>();
+  /** The inputs of finished cells whose row the grid has no view of yet (fillRowsFromRuns makes rows of them). */
+  private readonly unknownRows = new Map<number, Record<string, unknown>>();
   status: EvaluationStatusView;
 
   /**
    * `evaluators` and `inputNames` name the grid's columns; a live evaluation's panel sets them once it has read the
-   * prompt file (its grid exists from the first event on, so none is missed).
+   * prompt file (its grid exists from the first event on, so none is missed). Cells of rows ≥ `rowCount` are not kept.
    */
   constructor(
     readonly evaluationId: string,
@@ -94,6 +134,7 @@ export class EvaluationGrid {
     private rowCount: number,
     private readonly summarize: Summarize,
   ) {
+    this.results = new CellStore(deployments, rowCount);
     this.status = { state: 'running', total: rowCount * deployments.length, done: 0, passed: 0, failed: 0, errors: 0 };
   }
 
@@ -104,27 +145,32 @@ export class EvaluationGrid {
   /** Set the test rows (from the test data, else from the runs' inputs). */
   setRows(rows: RowView[]): void {
     this.rowViews = rows;
-    this.rowCount = Math.max(this.rowCount, rows.length);
+    this.rowIndexes.clear();
+    for (const r of rows) {
+      this.rowIndexes.add(r.index);
+      this.unknownRows.delete(r.index);
+    }
   }
 
-  /** Rows the grid needs but has no test data for: made from a cell's run inputs. Returns those added. */
+  /** Rows the grid needs but has no test data for: made from a finished cell's run inputs. Returns those added. */
   fillRowsFromRuns(): RowView[] {
-    const known = new Set(this.rowViews.map((r) => r.index));
     const added: RowView[] = [];
-    for (const state of this.cells.values()) {
-      const i = state.view.testIndex;
-      if (known.has(i) || !state.record) continue;
-      known.add(i);
-      added.push(rowView(i, state.record.inputs, this.inputNames));
-    }
+    for (const [i, inputs] of this.unknownRows) if (!this.rowIndexes.has(i)) added.push(rowView(i, inputs, this.inputNames));
+    this.unknownRows.clear();
     if (added.length) this.setRows([...this.rowViews, ...added].sort((a, b) => a.index - b.index));
     return added;
   }
 
   /** A cell logged earlier (reading the log): its run line, compact result and newest rating. */
   addLogged(record: RunRecord, result: CellResult, rating?: RatingRecord): void {
-    const state: CellState = { view: cellView(record, result, rating), output: record.output, result, record };
-    this.put(state);
+    this.finished(record, result);
+    if (rating?.thumb) this.thumbs.set(result.runId, rating.thumb);
+    else this.thumbs.delete(result.runId);
+  }
+
+  private finished(record: RunRecord, result: CellResult): void {
+    this.results.set(result);
+    if (!this.rowIndexes.has(result.testIndex)) this.unknownRows.set(result.testIndex, record.inputs);
   }
 
   /** Apply one of the core's events; returns whether the webview has something new to be told. */
@@ -134,33 +180,30 @@ export class EvaluationGrid {
         this.status = { ...this.status, state: 'running', total: event.total, done: event.alreadyDone };
         return true;
       case 'cellStarted': {
-        const state: CellState = {
-          view: {
-            testIndex: event.testIndex, deployment: event.deployment, runId: event.runId, outcome: 'running', output: '', outputLength: 0, evaluations: [],
-            meanScore: null, promptTokens: null, completionTokens: null, latencyMs: null, ttftMs: null, costUsd: null,
-          },
-          output: '',
-        };
-        this.put(state);
+        const cell: RunningCell = { testIndex: event.testIndex, deployment: event.deployment, runId: event.runId, preview: '', outputLength: 0 };
+        this.running.set(event.runId, cell);
+        this.changed.set(key(cell.testIndex, cell.deployment), cell);
         return true;
       }
       case 'cellDelta': {
-        const state = this.byRunId.get(event.runId);
-        if (!state) return false;
-        state.output += event.text;
-        state.view.outputLength = state.output.length;
-        if (state.view.output.length < OUTPUT_PREVIEW_CHARS) {
-          const text = event.text.slice(0, OUTPUT_PREVIEW_CHARS - state.view.output.length);
-          state.view.output += text;
-          // A cell already in this batch goes whole; otherwise only its new text does.
-          if (!this.changed.has(state)) this.deltas.push({ testIndex: event.testIndex, deployment: event.deployment, runId: event.runId, text });
+        const cell = this.running.get(event.runId);
+        if (!cell) return false;
+        cell.outputLength += event.text.length;
+        if (cell.preview.length < OUTPUT_PREVIEW_CHARS) {
+          const text = event.text.slice(0, OUTPUT_PREVIEW_CHARS - cell.preview.length);
+          cell.preview += text;
+          // A cell already in this batch goes whole (takeBatch drops its deltas); otherwise only its new text does.
+          this.deltas.push({ testIndex: event.testIndex, deployment: event.deployment, runId: event.runId, text });
         }
         return true;
       }
       case 'cellFinished': {
-        const previous = this.byRunId.get(event.record.id);
-        const state: CellState = { view: cellView(event.record, event.cell, previous?.view.thumb ? { thumb: previous.view.thumb } : undefined), output: event.record.output, result: event.cell, record: event.record };
-        this.put(state);
+        const { record, cell } = event;
+        this.running.delete(record.id);
+        this.finished(record, cell);
+        const thumb = this.thumbs.get(record.id);
+        this.changed.set(key(cell.testIndex, cell.deployment), cellView(record, cell, thumb ? { thumb } : undefined));
+        // A new object each time: a message posted earlier holds the one it was posted with.
         this.status = { ...this.status, done: event.progress.done, passed: event.progress.passed, failed: event.progress.failed, errors: event.progress.errors };
         return true;
       }
@@ -178,29 +221,41 @@ export class EvaluationGrid {
     }
   }
 
-  private put(state: CellState): void {
-    const k = key(state.view.testIndex, state.view.deployment);
-    const old = this.cells.get(k);
-    if (old && old !== state) {
-      this.byRunId.delete(old.view.runId);
-      this.changed.delete(old);
+  /**
+   * Every cell as the webview shows it (a panel opening on a running or logged evaluation): each finished cell the
+   * grid knows, as `logged` (views of the log's run lines, by run id) has it, else from its compact result; each
+   * running cell as it is so far. Forgets the pending batch (this is everything).
+   */
+  allCells(logged: ReadonlyMap<string, CellView>): CellView[] {
+    this.takeBatch();
+    const out: CellView[] = [];
+    const running = new Set<string>();
+    for (const cell of this.running.values()) {
+      running.add(key(cell.testIndex, cell.deployment));
+      out.push(runningView(cell));
     }
-    this.cells.set(k, state);
-    this.byRunId.set(state.view.runId, state);
-    this.changed.add(state);
-    // Deltas of this cell before now are in its whole view.
-    if (this.deltas.length) this.deltas = this.deltas.filter((d) => d.runId !== state.view.runId);
-  }
-
-  /** Every cell as the webview shows it (a panel opening on a running or logged evaluation). */
-  allCells(): CellView[] {
-    return [...this.cells.values()].map((s) => s.view);
+    for (const result of this.results.all()) {
+      // A cell run again (a resume) shows its new run.
+      if (running.has(key(result.testIndex, result.deployment))) continue;
+      const view = { ...(logged.get(result.runId) ?? resultView(result)) };
+      const thumb = this.thumbs.get(result.runId);
+      if (thumb) view.thumb = thumb;
+      else delete view.thumb;
+      out.push(view);
+    }
+    return out;
   }
 
   /** The cells and text changed since the last call, and forgets them. */
   takeBatch(): { cells: CellView[]; deltas: CellDeltaView[] } {
-    const cells = [...this.changed].map((s) => s.view);
-    const deltas = this.deltas;
+    const cells: CellView[] = [];
+    const whole = new Set<string>();
+    for (const c of this.changed.values()) {
+      whole.add(c.runId);
+      cells.push('preview' in c ? runningView(c) : c);
+    }
+    // Text of a cell that goes whole is in its view.
+    const deltas = whole.size ? this.deltas.filter((d) => !whole.has(d.runId)) : this.deltas;
     this.changed.clear();
     this.deltas = [];
     return { cells, deltas };
@@ -213,11 +268,27 @@ export class EvaluationGrid {
     return points;
   }
 
+  private totalsAt = -Infinity;
+  private totalsMs = 0;
+
+  /**
+   * The column headers' figures when they are due, else undefined: at most every {@link TOTALS_EVERY_MS} while an
+   * evaluation runs, and spaced so computing them takes at most 1/{@link TOTALS_SHARE} of the time (over 100,000 cells
+   * one computation takes tens of ms of the host's event loop); with `force`, now (the end, a panel that opens).
+   * `now`: a monotonic clock, ms.
+   */
+  takeTotals(force: boolean, now = globalThis.performance.now()): Record<string, DeploymentTotalsView> | undefined {
+    if (!force && now - this.totalsAt < Math.max(TOTALS_EVERY_MS, this.totalsMs * TOTALS_SHARE)) return undefined;
+    const t0 = globalThis.performance.now();
+    const totals = this.totals();
+    this.totalsMs = globalThis.performance.now() - t0;
+    this.totalsAt = now;
+    return totals;
+  }
+
   /** Each deployment's figures over the finished cells (the core's summarize). */
   totals(): Record<string, DeploymentTotalsView> {
-    const results: CellResult[] = [];
-    for (const s of this.cells.values()) if (s.result) results.push(s.result);
-    const summary = this.summarize(results, this.rowCount, this.deployments);
+    const summary = this.summarize(this.results.transient(), this.rowCount, this.deployments);
     const out: Record<string, DeploymentTotalsView> = {};
     for (const [k, s] of Object.entries(summary)) {
       out[k] = { rows: s.rows, passed: s.passed, failed: s.failed, errors: s.errors, cancelled: s.cancelled, passRate: s.passRate, meanScore: s.meanScore, latencyMs: s.latencyMs, costUsd: s.costUsd, usage: s.usage };
@@ -225,36 +296,50 @@ export class EvaluationGrid {
     return out;
   }
 
-  /** The run line of a cell's run, when the grid has it. */
-  record(runId: string): RunRecord | undefined {
-    return this.byRunId.get(runId)?.record;
+  /** The compact result of a finished cell's run (its day in the log is that of `startedAtMs`). */
+  result(runId: string): CellResult | undefined {
+    return this.results.find(runId);
+  }
+
+  /** Whether `runId` is a cell of this grid (finished or running). */
+  has(runId: string): boolean {
+    return this.running.has(runId) || this.results.find(runId) !== undefined;
   }
 
   /** The thumb of a cell's run as the grid knows it. */
   thumb(runId: string): 'up' | 'down' | undefined {
-    return this.byRunId.get(runId)?.view.thumb;
+    return this.thumbs.get(runId);
   }
 
-  /** Remember a rating made from the grid; returns the cell to post again, if the grid has it. */
-  rated(runId: string, thumb: 'up' | 'down' | undefined): CellView | undefined {
-    const state = this.byRunId.get(runId);
-    if (!state) return undefined;
-    if (thumb) state.view.thumb = thumb;
-    else delete state.view.thumb;
-    return state.view;
+  /** Remember a rating of a cell's run (made from the grid or elsewhere); false when the run is no cell of this grid. */
+  rated(runId: string, thumb: 'up' | 'down' | undefined): boolean {
+    if (!this.has(runId)) return false;
+    if (thumb) this.thumbs.set(runId, thumb);
+    else this.thumbs.delete(runId);
+    return true;
   }
 
-  /** Rows in `order` (test indexes; unknown ones skipped) with their cells, whole outputs, for an export. */
-  exportRows(order: readonly number[]): { row: RowView; cells: Record<string, CellView | undefined> }[] {
+  /**
+   * Rows in `order` (test indexes; unknown ones skipped) with their cells, for an export: a finished cell with its
+   * whole output from `logged` (the log's run lines by run id), a running one with its output so far.
+   */
+  exportRows(order: readonly number[], logged: ReadonlyMap<string, RunRecord>): { row: RowView; cells: Record<string, CellView | undefined> }[] {
     const byIndex = new Map(this.rowViews.map((r) => [r.index, r]));
+    const running = new Map<string, RunningCell>();
+    for (const c of this.running.values()) running.set(key(c.testIndex, c.deployment), c);
     const out: { row: RowView; cells: Record<string, CellView | undefined> }[] = [];
     for (const i of order) {
       const row = byIndex.get(i);
       if (!row) continue;
       const cells: Record<string, CellView | undefined> = {};
       for (const d of this.deployments) {
-        const s = this.cells.get(key(i, d));
-        cells[d] = s && { ...s.view, output: s.output };
+        const result = this.results.get(d, i);
+        const record = result && logged.get(result.runId);
+        const thumb = result && this.thumbs.get(result.runId);
+        const r = running.get(key(i, d));
+        if (r) cells[d] = runningView(r);
+        else if (result) cells[d] = record ? { ...cellView(record, result, thumb ? { thumb } : undefined), output: record.output } : resultView(result);
+        else cells[d] = undefined;
       }
       out.push({ row, cells });
     }

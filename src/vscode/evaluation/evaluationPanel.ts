@@ -7,10 +7,10 @@
  */
 import { path, pathOf, platform } from '../platform';
 import * as vscode from 'vscode';
-import type { EvaluationRecord } from '../../core/log/runLog';
+import type { EvaluationRecord, RunRecord } from '../../core/log/runLog';
 import type { PromptFile } from '../../core/format/promptFile';
 import {
-  LIVE_BATCH_MS, isEvaluationWebviewMessage, type EvaluationChoiceView, type EvaluationHostMessage, type EvaluationWebviewMessage, type RowView, type ThroughputPointView,
+  LIVE_BATCH_MS, isEvaluationWebviewMessage, type CellView, type EvaluationChoiceView, type EvaluationHostMessage, type EvaluationWebviewMessage, type RowView, type ThroughputPointView,
 } from '../../protocol/evaluation';
 import { readSettings } from '../config';
 import { loadCore } from '../core';
@@ -19,13 +19,11 @@ import { renderHtml } from '../runPanel';
 import type { RunsCommands } from '../runsCommands';
 import { promptUriOf } from '../runsView';
 import type { EvaluationBus, EvaluationSession } from './evaluationBus';
-import { EvaluationGrid, rowView } from './evaluationGrid';
+import { EvaluationGrid, cellView, rowView } from './evaluationGrid';
 
 const VIEW_TYPE = 'promptLab.evaluation';
 /** Rows and cells go to a webview that opens on a large evaluation in messages of at most this many. */
 const CHUNK = 5000;
-/** While an evaluation runs, the column headers' figures are computed again at most this often (ms). */
-const TOTALS_EVERY_MS = 1000;
 
 /** What the panel uses of the rest of the extension. */
 export interface EvaluationPanelDeps {
@@ -192,9 +190,13 @@ export class EvaluationPanels implements vscode.Disposable {
     const inputNames = prompt ? [...prompt.inputs.keys()] : [];
     const logged = await core.readLoggedEvaluation(fs, logDir, record.id, undefined, { records: true });
     const grid = new EvaluationGrid(record.id, deployments, evaluators, inputNames, record.rows, core.summarize);
+    const views = new Map<string, CellView>();
     for (const [key, cell] of logged.cells) {
       const run = logged.runs?.get(key);
-      if (run) grid.addLogged(run, cell, logged.ratings?.get(run.id));
+      if (!run) continue;
+      const rating = logged.ratings?.get(run.id);
+      grid.addLogged(run, cell, rating);
+      views.set(run.id, cellView(run, cell, rating));
     }
     if (inputNames.length === 0) {
       const names = new Set<string>();
@@ -212,7 +214,7 @@ export class EvaluationPanels implements vscode.Disposable {
       errors: Object.values(newest.deployments).reduce((a, d) => a + d.errors, 0),
     };
     const promptName = prompt?.name ?? core.promptStem(record.prompt);
-    return this.create({ grid, promptUri, promptName, promptPath: record.prompt, logDir, live: false });
+    return this.create({ grid, promptUri, promptName, promptPath: record.prompt, logDir, live: false, views });
   }
 
   /**
@@ -288,6 +290,8 @@ interface PanelOptions {
   live: boolean;
   /** A live evaluation's throughput samples so far, shared by every panel opened on it (one opened again gets them all). */
   points?: ThroughputPointView[];
+  /** The finished cells' views by run id, read from the log with the grid: the first webview gets them without a second read. */
+  views?: Map<string, CellView>;
 }
 
 /** The prompt file parsed, or undefined when it is gone or cannot be read. */
@@ -317,12 +321,13 @@ export class EvaluationPanel implements vscode.Disposable {
   private readonly allPoints: ThroughputPointView[];
   private timer: ReturnType<typeof setInterval> | undefined;
   private dirty = false;
-  private totalsAt = 0;
   private seq = 0;
   private rowsKnown: boolean;
   /** The webview has been sent everything so far (`evaluation/init` first): batches may follow. */
   private initialized = false;
   private readonly grid: EvaluationGrid;
+  /** Runs whose rating this panel is saving (cell/rate). */
+  private readonly rating = new Set<string>();
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -382,14 +387,21 @@ export class EvaluationPanel implements vscode.Disposable {
 
   /** A rating saved elsewhere (the run panel, Rate Last Run) of a run in this grid. */
   ratedElsewhere(runId: string, thumb: 'up' | 'down' | undefined): void {
-    const cell = this.grid.rated(runId, thumb);
-    if (cell) this.post({ method: 'evaluation/cells', params: { seq: ++this.seq, cells: [cell], deltas: [] } });
+    // A rating this panel asked for is answered by its own `evaluation/rated`.
+    if (this.rating.has(runId)) return;
+    if (this.grid.rated(runId, thumb)) this.post({ method: 'evaluation/rated', params: { runId, ...(thumb ? { thumb } : {}) } });
   }
 
   /** Write the rows the webview shows (test indexes in order) as CSV or JSONL to `uri`. */
   async exportTo(uri: vscode.Uri, format: 'csv' | 'jsonl', rows: readonly number[]): Promise<void> {
+    // Whole outputs: the log's run lines (the grid keeps no outputs).
+    const records = new Map<string, RunRecord>();
+    if (this.options.logDir !== undefined) {
+      const logged = await loadCore().readLoggedEvaluation(platform().fileSystem(), this.options.logDir, this.grid.evaluationId, undefined, { records: true });
+      for (const run of logged.runs?.values() ?? []) records.set(run.id, run);
+    }
     const text = loadCore().exportGrid(format, {
-      inputNames: this.grid.inputNames, deployments: this.grid.deployments, evaluators: this.grid.evaluators, rows: this.grid.exportRows(rows),
+      inputNames: this.grid.inputNames, deployments: this.grid.deployments, evaluators: this.grid.evaluators, rows: this.grid.exportRows(rows, records),
     });
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
   }
@@ -405,11 +417,8 @@ export class EvaluationPanel implements vscode.Disposable {
     const fresh = this.grid.takePoints();
     if (fresh.length) this.post({ method: 'evaluation/throughput', params: { points: fresh } });
     this.allPoints.push(...fresh);
-    const now = Date.now();
-    if (final || now - this.totalsAt >= TOTALS_EVERY_MS) {
-      this.totalsAt = now;
-      this.post({ method: 'evaluation/totals', params: { deployments: this.grid.totals(), status: this.grid.status } });
-    }
+    const totals = this.grid.takeTotals(final);
+    if (totals) this.post({ method: 'evaluation/totals', params: { deployments: totals, status: this.grid.status } });
   }
 
   private stopTimer(): void {
@@ -421,23 +430,48 @@ export class EvaluationPanel implements vscode.Disposable {
   private sendAll(): void {
     const grid = this.grid;
     this.initialized = false;
-    void this.previous().then((previous) => {
+    void Promise.all([this.previous(), this.finishedViews()]).then(([previous, views]) => {
       this.post({ method: 'evaluation/init', params: {
         evaluationId: grid.evaluationId, promptName: this.options.promptName, promptPath: this.options.promptPath, deployments: [...grid.deployments],
         evaluators: [...grid.evaluators], inputNames: [...grid.inputNames], rowCount: grid.rows.length, status: grid.status, previous,
       } });
       for (let i = 0; i < grid.rows.length; i += CHUNK) this.post({ method: 'evaluation/rows', params: { rows: grid.rows.slice(i, i + CHUNK) } });
-      grid.takeBatch();
-      const cells = grid.allCells();
+      const cells = grid.allCells(views);
       for (let i = 0; i < cells.length; i += CHUNK) this.post({ method: 'evaluation/cells', params: { seq: ++this.seq, cells: cells.slice(i, i + CHUNK), deltas: [] } });
       this.allPoints.push(...grid.takePoints());
       if (this.allPoints.length) this.post({ method: 'evaluation/throughput', params: { points: [...this.allPoints] } });
-      this.totalsAt = Date.now();
-      this.post({ method: 'evaluation/totals', params: { deployments: grid.totals(), status: grid.status } });
+      this.post({ method: 'evaluation/totals', params: { deployments: grid.takeTotals(true) ?? grid.totals(), status: grid.status } });
       this.initialized = true;
       this.dirty = false;
       if (grid.status.state === 'running') this.timer ??= setInterval(() => this.flush(false), LIVE_BATCH_MS);
-    }, (err: unknown) => this.deps.log.error(`[evaluation] could not list earlier evaluations: ${String(err)}`));
+    }, (err: unknown) => this.deps.log.error(`[evaluation] could not read the log for the panel: ${String(err)}`));
+  }
+
+  /** The finished cells' views by run id, from the log (the grid keeps no outputs); the ones read with the grid, once. */
+  private async finishedViews(): Promise<ReadonlyMap<string, CellView>> {
+    const given = this.options.views;
+    if (given) {
+      delete this.options.views;
+      return given;
+    }
+    const views = new Map<string, CellView>();
+    if (this.options.logDir === undefined) return views;
+    const logged = await loadCore().readLoggedEvaluation(platform().fileSystem(), this.options.logDir, this.grid.evaluationId, undefined, { records: true });
+    for (const [key, cell] of logged.cells) {
+      const run = logged.runs?.get(key);
+      if (run) views.set(run.id, cellView(run, cell, logged.ratings?.get(run.id)));
+    }
+    return views;
+  }
+
+  /** A finished cell's run line, read from the log; undefined when the cell has not finished or its line is not there. */
+  private async runRecord(runId: string): Promise<RunRecord | undefined> {
+    const result = this.grid.result(runId);
+    if (!result || this.options.logDir === undefined) return undefined;
+    const fs = platform().fileSystem();
+    const core = loadCore();
+    const day = Number.isFinite(result.startedAtMs) ? new Date(result.startedAtMs).toISOString().slice(0, 10) : undefined;
+    return (day !== undefined ? await core.readLoggedRun(fs, this.options.logDir, runId, day) : undefined) ?? await core.readLoggedRun(fs, this.options.logDir, runId);
   }
 
   /** Earlier evaluations of the same prompt, newest first. */
@@ -495,20 +529,27 @@ export class EvaluationPanel implements vscode.Disposable {
         if (this.rowsKnown) this.sendAll();
         return;
       case 'cell/open': {
-        const record = this.grid.record(message.params.runId);
-        if (!record) throw new Error('this cell\'s run has not finished yet: open it when it has.');
+        const record = await this.runRecord(message.params.runId);
+        if (!record) {
+          throw new Error(this.grid.result(message.params.runId)
+            ? 'this cell\'s run line is not in the run log (was it moved or deleted?).'
+            : 'this cell\'s run has not finished yet: open it when it has.');
+        }
         const thumb = this.grid.thumb(message.params.runId);
         this.deps.runsCommands.showRun(this.options.promptUri, record, thumb ? { thumb } : undefined);
         return;
       }
       case 'cell/rate': {
         const { requestId, runId, thumb } = message.params;
+        this.rating.add(runId);
         try {
           const saved = await this.deps.runs.rate(this.options.promptUri, runId, { thumb });
           this.grid.rated(runId, saved.thumb);
           this.post({ method: 'evaluation/rated', params: { requestId, runId, ...(saved.thumb ? { thumb: saved.thumb } : {}) } });
         } catch (err) {
           this.post({ method: 'evaluation/rated', params: { requestId, runId, message: err instanceof Error ? err.message : String(err) } });
+        } finally {
+          this.rating.delete(runId);
         }
         return;
       }
