@@ -1,6 +1,7 @@
 /**
- * The evaluation panel's model on the host side: the test rows, each cell's latest state, and what changed since the
- * webview was last told (cells and streamed text, coalesced into one batch). Does not import `vscode`, so tests and
+ * The evaluation panel's model on the host side: the test rows, each cell's compact result (its output and evaluator
+ * results are read from the run log when needed), the cells in flight, and what changed since the webview was last
+ * told (cells and streamed text, coalesced into one batch). Does not import `vscode`, so tests and
  * benchmarks drive it directly. The figures of the column headers are the core's `summarize` (the same as the
  * evaluation's log line).
  */
