@@ -55,4 +55,6 @@ test('summarize over the CellStore\'s reused cell gives what it gives over separ
   assert.deepEqual(summarize(store.transient(), rows, ['a', 'b', 'unused']), expected);
   assert.ok((expected.a?.passed ?? 0) > 0 && (expected.a?.errors ?? 0) > 0 && expected.a?.tokensPerSecond !== null, 'the cells cover every outcome');
   assert.equal(expected.unused?.cancelled, rows);
+  const withoutRate = summarize(store.transient(), rows, ['a', 'b', 'unused'], { tokensPerSecond: false });
+  for (const key of ['a', 'b', 'unused']) assert.deepEqual(withoutRate[key], { ...expected[key], tokensPerSecond: null }, 'the panel\'s totals leave out only tokens/s');
 });

@@ -127,21 +127,48 @@ const round = (n: number, digits: number): number => {
   return Math.round(n * f) / f;
 };
 
+/** What {@link summarize} may leave out. */
+export interface SummarizeOptions {
+  /** false: `tokensPerSecond` is null, and the busy time it needs (two sorts of every cell's interval) is not computed. */
+  tokensPerSecond?: boolean;
+}
+
+/** Numbers appended to a growing Float64Array (no boxed numbers, a native sort). */
+class Numbers {
+  private buffer = new Float64Array(256);
+  private length = 0;
+
+  push(value: number): void {
+    if (this.length === this.buffer.length) {
+      const grown = new Float64Array(this.length * 2);
+      grown.set(this.buffer);
+      this.buffer = grown;
+    }
+    this.buffer[this.length++] = value;
+  }
+
+  /** The numbers pushed so far: a view on the buffer (sorting it sorts them in place). */
+  values(): Float64Array {
+    return this.buffer.subarray(0, this.length);
+  }
+}
+
 /**
  * Each deployment's figures from its cells' results (one per cell: pass the cell results, not every line).
  * `rows` is the number of test rows; cells without a result count as cancelled.
  */
-export function summarize(cells: Iterable<CellResult>, rows: number, deployments: readonly string[]): Record<string, DeploymentSummary> {
+export function summarize(cells: Iterable<CellResult>, rows: number, deployments: readonly string[], options: SummarizeOptions = {}): Record<string, DeploymentSummary> {
   // One pass over the cells, numbers into typed arrays sorted natively: run every second over 100,000 cells while an
   // evaluation's panel is open, filters and comparator sorts over objects held the host's event loop 200-350 ms.
+  const busy = options.tokensPerSecond !== false;
   interface Acc {
     passed: number; failed: number; errors: number; scored: number; scoreSum: number; costs: number; costSum: number;
     promptTokens: number; completionTokens: number; totalTokens: number;
-    latencies: number[]; ttfts: number[]; starts: number[]; ends: number[];
+    latencies: Numbers; ttfts: Numbers; starts: Numbers; ends: Numbers;
   }
   const byDeployment = new Map<string, Acc>(deployments.map((d) => [d, {
     passed: 0, failed: 0, errors: 0, scored: 0, scoreSum: 0, costs: 0, costSum: 0, promptTokens: 0, completionTokens: 0, totalTokens: 0,
-    latencies: [], ttfts: [], starts: [], ends: [],
+    latencies: new Numbers(), ttfts: new Numbers(), starts: new Numbers(), ends: new Numbers(),
   }]));
   for (const cell of cells) {
     const a = byDeployment.get(cell.deployment);
@@ -164,15 +191,17 @@ export function summarize(cells: Iterable<CellResult>, rows: number, deployments
     a.promptTokens += cell.promptTokens;
     a.completionTokens += cell.completionTokens;
     a.totalTokens += cell.totalTokens;
-    a.starts.push(cell.startedAtMs);
-    a.ends.push(cell.startedAtMs + cell.latencyMs);
+    if (busy) {
+      a.starts.push(cell.startedAtMs);
+      a.ends.push(cell.startedAtMs + cell.latencyMs);
+    }
   }
   const out: Record<string, DeploymentSummary> = {};
   for (const [key, a] of byDeployment) {
     const finished = a.passed + a.failed + a.errors;
-    const latencies = Float64Array.from(a.latencies).sort();
-    const ttfts = Float64Array.from(a.ttfts).sort();
-    const busyMs = unionLengthOf(Float64Array.from(a.starts), Float64Array.from(a.ends));
+    const latencies = a.latencies.values().sort();
+    const ttfts = a.ttfts.values().sort();
+    const busyMs = busy ? unionLengthOf(a.starts.values(), a.ends.values()) : 0;
     const p = (values: Float64Array, q: number): number | null => {
       const v = percentile(values, q);
       return v === null ? null : round(v, 1);

@@ -15,7 +15,7 @@ import {
 } from '../../protocol/evaluation';
 
 /** The core's summarize (src/core/evaluation/summary.ts), passed in so this module does not load the core. */
-export type Summarize = (cells: Iterable<CellResult>, rows: number, deployments: readonly string[]) => Record<string, DeploymentSummary>;
+export type Summarize = (cells: Iterable<CellResult>, rows: number, deployments: readonly string[], options?: { tokensPerSecond?: boolean }) => Record<string, DeploymentSummary>;
 
 /** A cell whose run is streaming: what the grid shows of it (the whole output is the log's, once it finishes). */
 interface RunningCell {
@@ -289,7 +289,7 @@ export class EvaluationGrid {
 
   /** Each deployment's figures over the finished cells (the core's summarize). */
   totals(): Record<string, DeploymentTotalsView> {
-    const summary = this.summarize(this.results.transient(), this.rowCount, this.deployments);
+    const summary = this.summarize(this.results.transient(), this.rowCount, this.deployments, { tokensPerSecond: false });
     const out: Record<string, DeploymentTotalsView> = {};
     for (const [k, s] of Object.entries(summary)) {
       out[k] = { rows: s.rows, passed: s.passed, failed: s.failed, errors: s.errors, cancelled: s.cancelled, passRate: s.passRate, meanScore: s.meanScore, latencyMs: s.latencyMs, costUsd: s.costUsd, usage: s.usage };
