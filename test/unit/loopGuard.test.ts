@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoopGuard } from '../../src/core/evaluation/loopGuard';
 
-test('the median lateness of 5 ticks cuts the cap to 0.7× the requests in flight (not below the floor, once per 100 ms); on time, it rises by one while it holds requests back', () => {
+test('the median lateness of 5 ticks cuts the cap to 0.7× the requests in flight (not below the floor, once per 100 ms); on time, it rises by an eighth while it holds requests back', () => {
   const g = new LoopGuard({ intervalMs: 20, highMs: 25, lowMs: 8, floor: 8, cutEveryMs: 100, now: () => 0 });
   let t = 0;
   const tick = (lateMs: number): void => {
@@ -41,9 +41,9 @@ test('the median lateness of 5 ticks cuts the cap to 0.7× the requests in fligh
   for (let i = 0; i < 11; i++) assert.equal(g.acquire(wake), true);
   assert.equal(g.acquire(wake), false);
   tick(0);
-  assert.equal(g.cap, 20, 'on time after holding one back: one more');
+  assert.equal(g.cap, 21, 'on time after holding one back: an eighth more (19 × 1.125, rounded down)');
   tick(0);
-  assert.equal(g.cap, 20, 'nothing held back since: no raise');
+  assert.equal(g.cap, 21, 'nothing held back since: no raise');
   g.stop();
   assert.equal(g.cap, Infinity, 'stopped: no cap');
 });
