@@ -15,7 +15,7 @@ import { constants as perfConstants, monitorEventLoopDelay, performance, Perform
 import OpenAI from 'openai';
 import { evaluatePrompt, type EvaluationEvent } from '../src/core/evaluation/evaluate';
 import { summarize } from '../src/core/evaluation/summary';
-import { EvaluationGrid } from '../src/vscode/evaluation/evaluationGrid';
+import { EvaluationGrid, rowView } from '../src/vscode/evaluation/evaluationGrid';
 import type { TestRow } from '../src/core/evaluation/testData';
 import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
 import { resolveDeployment } from '../src/core/providers/deployments';
@@ -45,8 +45,10 @@ interface Result {
  * streamed text, throughput points and (when due: every second or less often) the column totals are taken and serialized as postMessage does.
  * Returns the event listener and a stop function.
  */
-function panelHost(deployment: string, rows: number): { onEvent: (event: EvaluationEvent) => void; stop: () => void } {
-  const grid = new EvaluationGrid(globalThis.crypto.randomUUID(), [deployment], [], ['question'], rows, summarize);
+function panelHost(deployment: string, rows: readonly TestRow[]): { onEvent: (event: EvaluationEvent) => void; stop: () => void } {
+  const grid = new EvaluationGrid(globalThis.crypto.randomUUID(), [deployment], ['restates'], ['question'], rows.length, summarize);
+  // The test rows, as the panel shows them once it has read the test data.
+  grid.setRows(rows.map((r) => rowView(r.index, r.values, grid.inputNames)));
   const post = (message: unknown): void => void JSON.stringify(message);
   const timer = setInterval(() => {
     const { cells, deltas } = grid.takeBatch();
@@ -63,7 +65,7 @@ async function prompt(rows: number, base: string, workers: number, logDir: strin
   const parsed = parsePromptFile(promptFileText()).prompt as PromptFile;
   const testRows: TestRow[] = Array.from({ length: rows }, (_, i) => ({ index: i, values: { question: question(i) } }));
   const deployment = resolveDeployment('sim', { sim: { provider: 'openai-compatible', baseURL: base, model: 'simulated/chat', maxConcurrency: workers, timeoutMs: 600_000 } });
-  const panel = withPanel ? panelHost('sim', rows) : undefined;
+  const panel = withPanel ? panelHost('sim', testRows) : undefined;
   observe?.();
   const t0 = performance.now();
   const outcome = await evaluatePrompt({

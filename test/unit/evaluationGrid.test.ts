@@ -43,7 +43,7 @@ test('a batch holds each changed cell once: text of a cell not yet in the batch 
   for (let k = 0; k < 3; k++) grid.apply({ type: 'cellDelta', deployment: 'b', testIndex: 0, runId: 'run-0-b', text: `t${k}` });
   const second = grid.takeBatch();
   assert.deepEqual(second.cells, []);
-  assert.deepEqual(second.deltas.map((d) => d.text), ['t0', 't1', 't2']);
+  assert.deepEqual(second.deltas.map((d) => [d.runId, d.text]), [['run-0-b', 't0t1t2']], 'one delta a cell, however many chunks');
   // Streams, then finishes, between two batches: one whole cell, no deltas.
   grid.apply({ type: 'cellDelta', deployment: 'b', testIndex: 0, runId: 'run-0-b', text: 'more' });
   const record = cellRun(0, 'b');

@@ -26,6 +26,8 @@ interface RunningCell {
   preview: string;
   /** Characters so far. */
   outputLength: number;
+  /** Preview text not yet posted (see {@link EvaluationGrid.takeBatch}). */
+  unsent: string;
 }
 
 /** Text of an input value: strings as they are, anything else as JSON. */
@@ -115,7 +117,8 @@ export class EvaluationGrid {
   private readonly running = new Map<string, RunningCell>();
   /** Cells changed since the last batch, by {@link key}: a running cell, or a finished cell's view. */
   private readonly changed = new Map<string, RunningCell | CellView>();
-  private deltas: CellDeltaView[] = [];
+  /** Running cells with preview text not yet posted. */
+  private readonly streaming = new Set<RunningCell>();
   private points: ThroughputPointView[] = [];
   private rowViews: RowView[] = [];
   private readonly rowIndexes = new Set<number>();
@@ -181,7 +184,7 @@ export class EvaluationGrid {
         this.status = { ...this.status, state: 'running', total: event.total, done: event.alreadyDone };
         return true;
       case 'cellStarted': {
-        const cell: RunningCell = { testIndex: event.testIndex, deployment: event.deployment, runId: event.runId, preview: '', outputLength: 0 };
+        const cell: RunningCell = { testIndex: event.testIndex, deployment: event.deployment, runId: event.runId, preview: '', outputLength: 0, unsent: '' };
         this.running.set(event.runId, cell);
         this.changed.set(key(cell.testIndex, cell.deployment), cell);
         return true;
@@ -193,13 +196,16 @@ export class EvaluationGrid {
         if (cell.preview.length < OUTPUT_PREVIEW_CHARS) {
           const text = event.text.slice(0, OUTPUT_PREVIEW_CHARS - cell.preview.length);
           cell.preview += text;
-          // A cell already in this batch goes whole (takeBatch drops its deltas); otherwise only its new text does.
-          this.deltas.push({ testIndex: event.testIndex, deployment: event.deployment, runId: event.runId, text });
+          // One delta per cell and batch, not per chunk (takeBatch).
+          cell.unsent += text;
+          this.streaming.add(cell);
         }
         return true;
       }
       case 'cellFinished': {
         const { record, cell } = event;
+        const running = this.running.get(record.id);
+        if (running) this.streaming.delete(running);
         this.running.delete(record.id);
         this.finished(record, cell);
         const thumb = this.thumbs.get(record.id);
@@ -247,18 +253,22 @@ export class EvaluationGrid {
     return out;
   }
 
-  /** The cells and text changed since the last call, and forgets them. */
+  /**
+   * The cells and text changed since the last call, and forgets them: each changed cell whole, and for each other
+   * running cell the preview text that streamed into it since (one delta a cell, however many chunks).
+   */
   takeBatch(): { cells: CellView[]; deltas: CellDeltaView[] } {
     const cells: CellView[] = [];
-    const whole = new Set<string>();
-    for (const c of this.changed.values()) {
-      whole.add(c.runId);
-      cells.push('preview' in c ? runningView(c) : c);
+    for (const c of this.changed.values()) cells.push('preview' in c ? runningView(c) : c);
+    const deltas: CellDeltaView[] = [];
+    for (const c of this.streaming) {
+      // A cell that goes whole has its text in its view.
+      if (this.changed.get(key(c.testIndex, c.deployment)) !== c) deltas.push({ testIndex: c.testIndex, deployment: c.deployment, runId: c.runId, text: c.unsent });
+      c.unsent = '';
     }
-    // Text of a cell that goes whole is in its view.
-    const deltas = whole.size ? this.deltas.filter((d) => !whole.has(d.runId)) : this.deltas;
+    for (const c of this.changed.values()) if ('preview' in c) c.unsent = '';
+    this.streaming.clear();
     this.changed.clear();
-    this.deltas = [];
     return { cells, deltas };
   }
 
