@@ -34,3 +34,23 @@ test('cells of other deployments or outside the rows are not kept', () => {
   for (const c of [cell({ deployment: 'x', testIndex: 0 }), cell({ deployment: 'a', testIndex: 2 }), cell({ deployment: 'a', testIndex: -1 }), cell({ deployment: 'a', testIndex: 0.5 })]) store.set(c);
   assert.deepEqual(store.all(), []);
 });
+
+test('run ids come back as they were kept, the core\'s UUIDs (kept as bytes) and any other id alike; find looks them up', () => {
+  const store = new CellStore(['a', 'b'], 3);
+  const upper = randomUUID().toUpperCase();
+  const ids = ['00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-4fff-bfff-ffffffffffff', upper, 'run-1-a', `${randomUUID()} `];
+  for (const [k, runId] of ids.entries()) store.set(cell({ deployment: k < 3 ? 'a' : 'b', testIndex: k % 3, runId }));
+  assert.deepEqual(store.all().map((c) => c.runId), ids);
+  for (const [k, runId] of ids.entries()) assert.deepEqual([store.find(runId)?.deployment, store.find(runId)?.testIndex], [k < 3 ? 'a' : 'b', k % 3], runId);
+  assert.equal(store.find(upper.toLowerCase()), undefined, 'an id is matched as it is written');
+  assert.equal(store.find(randomUUID()), undefined);
+  // A cell's later run replaces its id, whichever form either has.
+  store.set(cell({ deployment: 'b', testIndex: 0, runId: ids[0] as string }));
+  store.set(cell({ deployment: 'a', testIndex: 0, runId: 'not-a-uuid' }));
+  assert.deepEqual(store.all().map((c) => c.runId), ['not-a-uuid', ids[1], upper, ids[0], ids[4]]);
+  assert.equal(store.find('run-1-a'), undefined, 'replaced');
+  assert.equal(store.find(ids[0] as string)?.deployment, 'b');
+  const seen: string[] = [];
+  for (const c of store.transient()) seen.push(c.runId);
+  assert.deepEqual(seen, ['not-a-uuid', ids[1], upper, ids[0], ids[4]], 'the reused cell reads the id of the slot it is at');
+});
