@@ -15,7 +15,7 @@ import { constants as perfConstants, monitorEventLoopDelay, performance, Perform
 import OpenAI from 'openai';
 import { evaluatePrompt, type EvaluationEvent } from '../src/core/evaluation/evaluate';
 import { summarize } from '../src/core/evaluation/summary';
-import { EvaluationGrid, rowView } from '../src/vscode/evaluation/evaluationGrid';
+import { EvaluationGrid } from '../src/vscode/evaluation/evaluationGrid';
 import type { TestRow } from '../src/core/evaluation/testData';
 import { parsePromptFile, type PromptFile } from '../src/core/format/promptFile';
 import { resolveDeployment } from '../src/core/providers/deployments';
@@ -48,7 +48,7 @@ interface Result {
 function panelHost(deployment: string, rows: readonly TestRow[]): { onEvent: (event: EvaluationEvent) => void; stop: () => void } {
   const grid = new EvaluationGrid(globalThis.crypto.randomUUID(), [deployment], ['restates'], ['question'], rows.length, summarize);
   // The test rows, as the panel shows them once it has read the test data.
-  grid.setRows(rows.map((r) => rowView(r.index, r.values, grid.inputNames)));
+  grid.setRows(rows);
   const post = (message: unknown): void => void JSON.stringify(message);
   const timer = setInterval(() => {
     const { cells, deltas } = grid.takeBatch();

@@ -117,10 +117,17 @@ test('the grid keeps no outputs: a panel that opens gets finished cells from the
   assert.deepEqual(grid.takeBatch(), { cells: [], deltas: [] }, 'what a panel is sent whole is no longer a change');
   assert.equal(grid.result('run-0-a')?.latencyMs, 100);
   assert.equal(grid.result('run-2-a'), undefined, 'a running cell has no result');
-  // Rows the test data did not give come from the finished cells' inputs.
-  grid.setRows([rowView(0, { question: 'q0' }, ['question'])]);
+  // Rows the test data did not give come from the finished cells' inputs; the test data's rows are kept as the core
+  // has them and shown as views.
+  grid.setRows([{ index: 0, values: { question: 'q0', notAnInput: 'x' } }]);
   assert.deepEqual(grid.fillRowsFromRuns().map((r) => [r.index, r.inputs.question]), [[1, 'q1']]);
-  assert.deepEqual(grid.rows.map((r) => r.index), [0, 1]);
+  assert.deepEqual(grid.rows, [{ index: 0, inputs: { question: 'q0' } }, { index: 1, inputs: { question: 'q1' } }]);
+  assert.deepEqual(grid.rowsAt(1, 5), [{ index: 1, inputs: { question: 'q1' } }]);
+  assert.equal(grid.rowCount, 2);
+  // Rows out of order or with gaps are found by index.
+  grid.setRows([{ index: 9, values: { question: 'q9' } }, { index: 2, values: { question: 'q2' } }]);
+  assert.deepEqual(grid.rows.map((r) => r.index), [2, 9]);
+  assert.deepEqual(grid.exportRows([9, 3, 2], new Map()).map((r) => r.row.inputs.question), ['q9', 'q2']);
 });
 
 test('the log gives one run\'s line by id, from the day it started; a line that only mentions the id is not it', async () => {

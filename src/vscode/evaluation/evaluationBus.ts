@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { EvaluationEvent } from '../../core/evaluation/evaluate';
+import type { SourceRow } from './evaluationGrid';
 
 /** An evaluation that has begun in this window (a new one or a resume). */
 export interface EvaluationSession {
@@ -15,6 +16,8 @@ export interface EvaluationSession {
   deployments: readonly string[];
   /** Rows of test data (the grid's rows). */
   rows: number;
+  /** The test rows the evaluation runs, when the starter has them: the panel shows them without reading the test data again. */
+  testRows?: readonly SourceRow[];
   /** Stops the evaluation (as the progress notification's Cancel does). */
   cancel(): void;
 }

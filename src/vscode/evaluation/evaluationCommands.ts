@@ -259,7 +259,7 @@ export class EvaluationCommands implements vscode.Disposable {
 
     this.running.add(controller);
     const session = {
-      evaluationId, promptUri: p.uri, promptName: p.promptName, promptPath: p.promptPath, deployments: keys, rows: p.rows.length,
+      evaluationId, promptUri: p.uri, promptName: p.promptName, promptPath: p.promptPath, deployments: keys, rows: p.rows.length, testRows: p.rows,
       cancel: () => controller.abort(),
     };
     try {

@@ -17,6 +17,12 @@ import {
 /** The core's summarize (src/core/evaluation/summary.ts), passed in so this module does not load the core. */
 export type Summarize = (cells: Iterable<CellResult>, rows: number, deployments: readonly string[], options?: { tokensPerSecond?: boolean }) => Record<string, DeploymentSummary>;
 
+/** A test row as the core has it (src/core/evaluation/testData.ts's TestRow): its index and values by input name. */
+export interface SourceRow {
+  index: number;
+  values: Record<string, unknown>;
+}
+
 /** A cell whose run is streaming: what the grid shows of it (the whole output is the log's, once it finishes). */
 interface RunningCell {
   testIndex: number;
@@ -120,48 +126,83 @@ export class EvaluationGrid {
   /** Running cells with preview text not yet posted. */
   private readonly streaming = new Set<RunningCell>();
   private points: ThroughputPointView[] = [];
-  private rowViews: RowView[] = [];
-  private readonly rowIndexes = new Set<number>();
+  /** The test rows, sorted by index: the core's rows as they are (a view is made when posted), or views. */
+  private rowList: (SourceRow | RowView)[] = [];
   /** The inputs of finished cells whose row the grid has no view of yet (fillRowsFromRuns makes rows of them). */
   private readonly unknownRows = new Map<number, Record<string, unknown>>();
   status: EvaluationStatusView;
 
   /**
    * `evaluators` and `inputNames` name the grid's columns; a live evaluation's panel sets them once it has read the
-   * prompt file (its grid exists from the first event on, so none is missed). Cells of rows ≥ `rowCount` are not kept.
+   * prompt file (its grid exists from the first event on, so none is missed). Cells of rows ≥ `evaluatedRows` are not kept.
    */
   constructor(
     readonly evaluationId: string,
     readonly deployments: readonly string[],
     public evaluators: readonly string[],
     public inputNames: readonly string[],
-    private rowCount: number,
+    private readonly evaluatedRows: number,
     private readonly summarize: Summarize,
   ) {
-    this.results = new CellStore(deployments, rowCount);
-    this.status = { state: 'running', total: rowCount * deployments.length, done: 0, passed: 0, failed: 0, errors: 0 };
+    this.results = new CellStore(deployments, evaluatedRows);
+    this.status = { state: 'running', total: evaluatedRows * deployments.length, done: 0, passed: 0, failed: 0, errors: 0 };
   }
 
-  get rows(): readonly RowView[] {
-    return this.rowViews;
+  /** How many test rows the grid has. */
+  get rowCount(): number {
+    return this.rowList.length;
   }
 
-  /** Set the test rows (from the test data, else from the runs' inputs). */
-  setRows(rows: RowView[]): void {
-    this.rowViews = rows;
-    this.rowIndexes.clear();
-    for (const r of rows) {
-      this.rowIndexes.add(r.index);
-      this.unknownRows.delete(r.index);
+  /** The views of rows `from` … `to` − 1, in index order (made now from the test rows). */
+  rowsAt(from: number, to: number): RowView[] {
+    return this.rowList.slice(from, to).map((r) => this.viewOf(r));
+  }
+
+  /** Every row's view (made now). */
+  get rows(): RowView[] {
+    return this.rowsAt(0, this.rowList.length);
+  }
+
+  private viewOf(row: SourceRow | RowView): RowView {
+    return 'values' in row ? rowView(row.index, row.values, this.inputNames) : row;
+  }
+
+  /**
+   * Set the test rows: the core's rows of the test data (kept as they are, not copied into views: 100,000 rows of
+   * views were ~6 MB of the host's heap for as long as the panel lived), or views (rows made from the runs' inputs).
+   */
+  setRows(rows: readonly (SourceRow | RowView)[]): void {
+    const list = [...rows];
+    if (list.some((r, i) => i > 0 && (list[i - 1] as SourceRow | RowView).index >= r.index)) list.sort((a, b) => a.index - b.index);
+    this.rowList = list;
+    for (const i of [...this.unknownRows.keys()]) if (this.hasRow(i)) this.unknownRows.delete(i);
+  }
+
+  /** Position of row `index` in the rows, or −1. */
+  private rowPosition(index: number): number {
+    const list = this.rowList;
+    // The test data's rows are numbered from 0 in order: the row is mostly at its index.
+    if (list[index]?.index === index) return index;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((list[mid] as SourceRow | RowView).index < index) lo = mid + 1;
+      else hi = mid;
     }
+    return list[lo]?.index === index ? lo : -1;
+  }
+
+  private hasRow(index: number): boolean {
+    return this.rowPosition(index) >= 0;
   }
 
   /** Rows the grid needs but has no test data for: made from a finished cell's run inputs. Returns those added. */
   fillRowsFromRuns(): RowView[] {
     const added: RowView[] = [];
-    for (const [i, inputs] of this.unknownRows) if (!this.rowIndexes.has(i)) added.push(rowView(i, inputs, this.inputNames));
+    for (const [i, inputs] of this.unknownRows) if (!this.hasRow(i)) added.push(rowView(i, inputs, this.inputNames));
     this.unknownRows.clear();
-    if (added.length) this.setRows([...this.rowViews, ...added].sort((a, b) => a.index - b.index));
+    if (added.length) this.setRows([...this.rowList, ...added]);
     return added;
   }
 
@@ -174,7 +215,7 @@ export class EvaluationGrid {
 
   private finished(record: RunRecord, result: CellResult): void {
     this.results.set(result);
-    if (!this.rowIndexes.has(result.testIndex)) this.unknownRows.set(result.testIndex, record.inputs);
+    if (!this.hasRow(result.testIndex)) this.unknownRows.set(result.testIndex, record.inputs);
   }
 
   /** Apply one of the core's events; returns whether the webview has something new to be told. */
@@ -299,7 +340,7 @@ export class EvaluationGrid {
 
   /** Each deployment's figures over the finished cells (the core's summarize). */
   totals(): Record<string, DeploymentTotalsView> {
-    const summary = this.summarize(this.results.transient(), this.rowCount, this.deployments, { tokensPerSecond: false });
+    const summary = this.summarize(this.results.transient(), this.evaluatedRows, this.deployments, { tokensPerSecond: false });
     const out: Record<string, DeploymentTotalsView> = {};
     for (const [k, s] of Object.entries(summary)) {
       out[k] = { rows: s.rows, passed: s.passed, failed: s.failed, errors: s.errors, cancelled: s.cancelled, passRate: s.passRate, meanScore: s.meanScore, latencyMs: s.latencyMs, costUsd: s.costUsd, usage: s.usage };
@@ -335,13 +376,13 @@ export class EvaluationGrid {
    * whole output from `logged` (the log's run lines by run id), a running one with its output so far.
    */
   exportRows(order: readonly number[], logged: ReadonlyMap<string, RunRecord>): { row: RowView; cells: Record<string, CellView | undefined> }[] {
-    const byIndex = new Map(this.rowViews.map((r) => [r.index, r]));
     const running = new Map<string, RunningCell>();
     for (const c of this.running.values()) running.set(key(c.testIndex, c.deployment), c);
     const out: { row: RowView; cells: Record<string, CellView | undefined> }[] = [];
     for (const i of order) {
-      const row = byIndex.get(i);
-      if (!row) continue;
+      const at = this.rowPosition(i);
+      if (at < 0) continue;
+      const row = this.viewOf(this.rowList[at] as SourceRow | RowView);
       const cells: Record<string, CellView | undefined> = {};
       for (const d of this.deployments) {
         const result = this.results.get(d, i);

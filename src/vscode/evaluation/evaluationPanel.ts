@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { EvaluationRecord, RunRecord } from '../../core/log/runLog';
 import type { PromptFile } from '../../core/format/promptFile';
 import {
-  LIVE_BATCH_MS, isEvaluationWebviewMessage, type CellView, type EvaluationChoiceView, type EvaluationHostMessage, type EvaluationWebviewMessage, type RowView, type ThroughputPointView,
+  LIVE_BATCH_MS, isEvaluationWebviewMessage, type CellView, type EvaluationChoiceView, type EvaluationHostMessage, type EvaluationWebviewMessage, type ThroughputPointView,
 } from '../../protocol/evaluation';
 import { readSettings } from '../config';
 import { loadCore } from '../core';
@@ -19,7 +19,7 @@ import { renderHtml } from '../runPanel';
 import type { RunsCommands } from '../runsCommands';
 import { promptUriOf } from '../runsView';
 import type { EvaluationBus, EvaluationSession } from './evaluationBus';
-import { EvaluationGrid, cellView, rowView } from './evaluationGrid';
+import { EvaluationGrid, cellView, type SourceRow } from './evaluationGrid';
 
 const VIEW_TYPE = 'promptLab.evaluation';
 /** Rows and cells go to a webview that opens on a large evaluation in messages of at most this many. */
@@ -203,7 +203,7 @@ export class EvaluationPanels implements vscode.Disposable {
       for (const r of logged.runs?.values() ?? []) for (const n of Object.keys(r.inputs)) names.add(n);
       inputNames.push(...names);
     }
-    grid.setRows(await testRows(prompt, folder, record.rows, inputNames));
+    grid.setRows(await testRows(prompt, folder, record.rows));
     grid.fillRowsFromRuns();
     const newest = logged.records.at(-1) ?? record;
     const done = Object.values(newest.deployments).reduce((a, d) => a + d.passed + d.failed + d.errors, 0);
@@ -242,7 +242,9 @@ export class EvaluationPanels implements vscode.Disposable {
       const prompt = await readPrompt(session.promptUri);
       grid.evaluators = prompt?.evaluators.map((e) => e.name) ?? [];
       grid.inputNames = prompt ? [...prompt.inputs.keys()] : [];
-      if (folder) grid.setRows(await testRows(prompt, folder, session.rows, grid.inputNames));
+      // The rows the evaluation runs, when the session has them; else read from the test data again.
+      if (session.testRows?.length === session.rows) grid.setRows(session.testRows);
+      else if (folder) grid.setRows(await testRows(prompt, folder, session.rows));
     } finally {
       grid.fillRowsFromRuns();
       live.rowsKnown = true;
@@ -305,11 +307,11 @@ async function readPrompt(uri: vscode.Uri): Promise<PromptFile | undefined> {
 }
 
 /** The grid's rows from the prompt's test data, when it still has `rows` of them; else none (rows then come from the runs). */
-async function testRows(prompt: PromptFile | undefined, folder: vscode.WorkspaceFolder, rows: number, inputNames: readonly string[]): Promise<RowView[]> {
+async function testRows(prompt: PromptFile | undefined, folder: vscode.WorkspaceFolder, rows: number): Promise<readonly SourceRow[]> {
   if (!prompt?.testData) return [];
   const loaded = await loadCore().loadTestData(prompt, { fs: platform().fileSystem({ root: pathOf(folder.uri) }), workspaceFolder: pathOf(folder.uri) });
   if (loaded.rows.length !== rows) return [];
-  return loaded.rows.map((r) => rowView(r.index, r.values, inputNames));
+  return loaded.rows;
 }
 
 /** One evaluation's panel. */
@@ -433,9 +435,9 @@ export class EvaluationPanel implements vscode.Disposable {
     void Promise.all([this.previous(), this.finishedViews()]).then(([previous, views]) => {
       this.post({ method: 'evaluation/init', params: {
         evaluationId: grid.evaluationId, promptName: this.options.promptName, promptPath: this.options.promptPath, deployments: [...grid.deployments],
-        evaluators: [...grid.evaluators], inputNames: [...grid.inputNames], rowCount: grid.rows.length, status: grid.status, previous,
+        evaluators: [...grid.evaluators], inputNames: [...grid.inputNames], rowCount: grid.rowCount, status: grid.status, previous,
       } });
-      for (let i = 0; i < grid.rows.length; i += CHUNK) this.post({ method: 'evaluation/rows', params: { rows: grid.rows.slice(i, i + CHUNK) } });
+      for (let i = 0; i < grid.rowCount; i += CHUNK) this.post({ method: 'evaluation/rows', params: { rows: grid.rowsAt(i, i + CHUNK) } });
       const cells = grid.allCells(views);
       for (let i = 0; i < cells.length; i += CHUNK) this.post({ method: 'evaluation/cells', params: { seq: ++this.seq, cells: cells.slice(i, i + CHUNK), deltas: [] } });
       this.allPoints.push(...grid.takePoints());
