@@ -33,13 +33,13 @@ export interface LoopGuardOptions {
   /** Tick interval in ms (default 20). */
   intervalMs?: number;
   /**
-   * A tick later than this (ms) is congestion (default 10). While the thread is busy, a timer fires late by about half a
+   * A tick later than this (ms) is congestion (default 8). While the thread is busy, a timer fires late by about half a
    * turn of the event loop, and the slowest turns are ~3× the median: over 100,000 cells on a server faster than the
    * thread, 15 gave an event-loop delay p99 of 46-56 ms (the 10 ms interval of `monitorEventLoopDelay` included), 10
-   * gave 45 ms at ~5% fewer rows/s (issue 13's target: p99 ≤ 50 ms).
+   * gave 45-54 ms, 8 gave 42 ms, each at about the same rows/s (issue 13's target: p99 ≤ 50 ms).
    */
   highMs?: number;
-  /** A tick later than this (ms) at most is on time (default 4). */
+  /** A tick later than this (ms) at most is on time (default 3). */
   lowMs?: number;
   /** The cap is cut to this fraction of the requests in flight (default 0.7). */
   decrease?: number;
@@ -74,7 +74,7 @@ export class LoopGuard {
 
   constructor(options: LoopGuardOptions = {}) {
     this.o = {
-      intervalMs: options.intervalMs ?? 20, highMs: options.highMs ?? 10, lowMs: options.lowMs ?? 4, decrease: options.decrease ?? 0.7,
+      intervalMs: options.intervalMs ?? 20, highMs: options.highMs ?? 8, lowMs: options.lowMs ?? 3, decrease: options.decrease ?? 0.7,
       floor: options.floor ?? 8, cutEveryMs: options.cutEveryMs ?? 100, busyShare: options.busyShare ?? 0.3, now: options.now ?? (() => globalThis.performance.now()),
     };
     if (options.cpuTimeMs) this.o.cpuTimeMs = options.cpuTimeMs;
