@@ -7,17 +7,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { CellStore } from '../../src/core/evaluation/cellStore';
 import { summarize, unionLength, type CellResult } from '../../src/core/evaluation/summary';
-
-/** A small deterministic PRNG (mulberry32), so a failure repeats. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as random } from './prng';
 
 test('the union of intervals is as long as the milliseconds they cover, however they overlap, touch or nest', () => {
   for (let seed = 1; seed <= 200; seed++) {
