@@ -233,7 +233,7 @@ export class EvaluationPanels implements vscode.Disposable {
     }
     const grid = new EvaluationGrid(session.evaluationId, session.deployments, [], [], session.rows, core.summarize);
     const live: LiveEvaluation = {
-      options: { grid, promptUri: session.promptUri, promptName: session.promptName, promptPath: session.promptPath, logDir: folder ? logDirOf(folder) : undefined, live: true, points: [] },
+      options: { grid, promptUri: session.promptUri, promptName: session.promptName, promptPath: session.promptPath, logDir: folder ? logDirOf(folder) : undefined, live: true, points: [], since: new Date().toISOString().slice(0, 10) },
       rowsKnown: false,
     };
     this.live.set(session.evaluationId, live);
@@ -294,6 +294,11 @@ interface PanelOptions {
   points?: ThroughputPointView[];
   /** The finished cells' views by run id, read from the log with the grid: the first webview gets them without a second read. */
   views?: Map<string, CellView>;
+  /**
+   * A live evaluation's first UTC day (`YYYY-MM-DD`): the runs its grid sees finish are in the log files of that day
+   * and later (a run is written to the file of the day it started), so reading them skips the older files.
+   */
+  since?: string;
 }
 
 /** The prompt file parsed, or undefined when it is gone or cannot be read. */
@@ -399,7 +404,7 @@ export class EvaluationPanel implements vscode.Disposable {
     // Whole outputs: the log's run lines (the grid keeps no outputs).
     const records = new Map<string, RunRecord>();
     if (this.options.logDir !== undefined) {
-      const logged = await loadCore().readLoggedEvaluation(platform().fileSystem(), this.options.logDir, this.grid.evaluationId, undefined, { records: true });
+      const logged = await loadCore().readLoggedEvaluation(platform().fileSystem(), this.options.logDir, this.grid.evaluationId, this.options.since, { records: true });
       for (const run of logged.runs?.values() ?? []) records.set(run.id, run);
     }
     const text = loadCore().exportGrid(format, {
@@ -458,7 +463,7 @@ export class EvaluationPanel implements vscode.Disposable {
     }
     const views = new Map<string, CellView>();
     if (this.options.logDir === undefined) return views;
-    const logged = await loadCore().readLoggedEvaluation(platform().fileSystem(), this.options.logDir, this.grid.evaluationId, undefined, { records: true });
+    const logged = await loadCore().readLoggedEvaluation(platform().fileSystem(), this.options.logDir, this.grid.evaluationId, this.options.since, { records: true });
     for (const [key, cell] of logged.cells) {
       const run = logged.runs?.get(key);
       if (run) views.set(run.id, cellView(run, cell, logged.ratings?.get(run.id)));
