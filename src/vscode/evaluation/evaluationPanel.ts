@@ -8,6 +8,7 @@
 import { path, pathOf, platform } from '../platform';
 import * as vscode from 'vscode';
 import type { EvaluationRecord, RunRecord } from '../../core/log/runLog';
+import type { LoggedEvaluation } from '../../core/evaluation/evaluationLog';
 import type { PromptFile } from '../../core/format/promptFile';
 import {
   LIVE_BATCH_MS, isEvaluationWebviewMessage, type CellView, type EvaluationChoiceView, type EvaluationHostMessage, type EvaluationWebviewMessage, type ThroughputPointView,
@@ -190,14 +191,11 @@ export class EvaluationPanels implements vscode.Disposable {
     const inputNames = prompt ? [...prompt.inputs.keys()] : [];
     const logged = await core.readLoggedEvaluation(fs, logDir, record.id, undefined, { records: true });
     const grid = new EvaluationGrid(record.id, deployments, evaluators, inputNames, record.rows, core.summarize);
-    const views = new Map<string, CellView>();
     for (const [key, cell] of logged.cells) {
       const run = logged.runs?.get(key);
-      if (!run) continue;
-      const rating = logged.ratings?.get(run.id);
-      grid.addLogged(run, cell, rating);
-      views.set(run.id, cellView(run, cell, rating));
+      if (run) grid.addLogged(run, cell, logged.ratings?.get(run.id));
     }
+    const views = cellViewsOf(logged);
     if (inputNames.length === 0) {
       const names = new Set<string>();
       for (const r of logged.runs?.values() ?? []) for (const n of Object.keys(r.inputs)) names.add(n);
@@ -299,6 +297,16 @@ interface PanelOptions {
    * and later (a run is written to the file of the day it started), so reading them skips the older files.
    */
   since?: string;
+}
+
+/** The views of an evaluation's cells read from the log (with `records`), by run id, each with its newest rating. */
+function cellViewsOf(logged: LoggedEvaluation): Map<string, CellView> {
+  const views = new Map<string, CellView>();
+  for (const [key, cell] of logged.cells) {
+    const run = logged.runs?.get(key);
+    if (run) views.set(run.id, cellView(run, cell, logged.ratings?.get(run.id)));
+  }
+  return views;
 }
 
 /** The prompt file parsed, or undefined when it is gone or cannot be read. */
@@ -461,14 +469,8 @@ export class EvaluationPanel implements vscode.Disposable {
       delete this.options.views;
       return given;
     }
-    const views = new Map<string, CellView>();
-    if (this.options.logDir === undefined) return views;
-    const logged = await loadCore().readLoggedEvaluation(platform().fileSystem(), this.options.logDir, this.grid.evaluationId, this.options.since, { records: true });
-    for (const [key, cell] of logged.cells) {
-      const run = logged.runs?.get(key);
-      if (run) views.set(run.id, cellView(run, cell, logged.ratings?.get(run.id)));
-    }
-    return views;
+    if (this.options.logDir === undefined) return new Map();
+    return cellViewsOf(await loadCore().readLoggedEvaluation(platform().fileSystem(), this.options.logDir, this.grid.evaluationId, this.options.since, { records: true }));
   }
 
   /** A finished cell's run line, read from the log; undefined when the cell has not finished or its line is not there. */
